@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Start (or reuse) a private Docker daemon for cgbench.
+#
+# Usage:  eval "$(scripts/docker-up.sh)"
+#
+# Installs Debian's docker.io when dockerd is missing (without starting the
+# system docker service), then runs a dockerd of our own with no bridge and
+# no iptables, its socket, data root, exec root, pidfile and log under
+# ${CGBENCH_DOCKER_DIR:-/var/tmp/cgbench-docker}. On success prints exactly one
+# line on stdout:  export DOCKER_HOST=unix://<socket>
+# Everything else goes to stderr. Idempotent: a live, answering daemon from
+# the pidfile is reused. Needs root. See scripts/docker-common.sh for the
+# environment variables that override the paths.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR
+. "$HERE/docker-common.sh"
+
+[ "$(id -u)" = 0 ] || cgb_die "must run as root (dockerd needs it)"
+
+# ---------------------------------------------------------------- install
+POLICY=/usr/sbin/policy-rc.d
+POLICY_BACKUP=
+POLICY_INSTALLED=0
+
+restore_policy() {
+  if [ "$POLICY_INSTALLED" = 1 ]; then
+    if [ -n "$POLICY_BACKUP" ]; then
+      mv -f -- "$POLICY_BACKUP" "$POLICY"
+    else
+      rm -f -- "$POLICY"
+    fi
+    POLICY_INSTALLED=0
+  fi
+}
+
+# pids of running dockerd/containerd processes (to spot any that the package
+# install starts, so they can be stopped again).
+service_pids() {
+  local p comm
+  for p in /proc/[0-9]*; do
+    { read -r comm <"$p/comm"; } 2>/dev/null || continue
+    case $comm in dockerd|containerd) printf '%s\n' "${p#/proc/}" ;; esac
+  done | sort
+}
+
+install_docker() {
+  command -v apt-get >/dev/null || cgb_die "dockerd not found and apt-get is not available"
+  cgb_log "dockerd not found: installing Debian's docker.io"
+  export DEBIAN_FRONTEND=noninteractive
+  # docker.io's postinst runs 'invoke-rc.d docker start' (sysvinit script,
+  # used when systemd is not PID 1) and 'deb-systemd-invoke start
+  # docker.service docker.socket' (with systemd); containerd's does the same
+  # for containerd.service. Both honour policy-rc.d: exit 101 = "forbidden".
+  if [ -e "$POLICY" ]; then
+    POLICY_BACKUP=$(mktemp "${POLICY}.cgbench.XXXXXX")
+    cp -p -- "$POLICY" "$POLICY_BACKUP"
+  fi
+  POLICY_INSTALLED=1
+  trap restore_policy EXIT
+  printf '#!/bin/sh\n# temporary, from cgbench scripts/docker-up.sh\nexit 101\n' >"$POLICY"
+  chmod 0755 "$POLICY"
+
+  local before after p
+  before=$(service_pids)
+  # --no-install-recommends keeps out cgroupfs-mount (init script that
+  # mounts cgroups), needrestart (restarts services) and apparmor.
+  local pkgs=(docker.io)
+  if ! apt-cache policy docker.io 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    cgb_log "running apt-get update"
+    apt-get update -qq >&2
+  fi
+  if ! apt-get install -y -q --no-install-recommends "${pkgs[@]}" >&2; then
+    cgb_log "install failed; running apt-get update and retrying"
+    apt-get update -qq >&2
+    apt-get install -y -q --no-install-recommends "${pkgs[@]}" >&2
+  fi
+  restore_policy
+  trap - EXIT
+
+  # Safety net: if a system daemon got started anyway, stop it again.
+  after=$(service_pids)
+  for p in $(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after")); do
+    [ -d "/proc/$p" ] || continue
+    cgb_log "stopping $(cat "/proc/$p/comm" 2>/dev/null) (pid $p) started by the package install"
+    if [ -d /run/systemd/system ]; then
+      systemctl stop docker.socket docker.service containerd.service >/dev/null 2>&1 || true
+    fi
+    kill -TERM "$p" 2>/dev/null || true
+  done
+  command -v dockerd >/dev/null || cgb_die "docker.io installed but dockerd still not on PATH"
+}
+
+if ! command -v dockerd >/dev/null; then
+  install_docker
+fi
+command -v "$CGB_CLI" >/dev/null || cgb_die "docker client '$CGB_CLI' not found"
+
+# ---------------------------------------------------------------- start
+mkdir -p -- "$CGB_DIR"
+chmod 0711 "$CGB_DIR"
+exec 9>"$CGB_LOCK"
+flock -w "$((CGB_TIMEOUT + 30))" 9 || cgb_die "timed out waiting for $CGB_LOCK"
+
+export_line() { printf 'export DOCKER_HOST=%q\n' "unix://$CGB_SOCK"; }
+
+# unix socket paths are limited to 107 bytes; containerd's lives in the exec root
+for s in "$CGB_SOCK" "$CGB_EXEC/containerd/containerd-debug.sock"; do
+  [ "${#s}" -le 107 ] || cgb_die "socket path too long (${#s} > 107 bytes): $s; set a shorter CGBENCH_DOCKER_DIR"
+done
+
+if pid=$(cgb_daemon_pid); then
+  # A daemon of ours is running: reuse it once it answers (it may still be
+  # starting up if another docker-up.sh just launched it).
+  deadline=$((SECONDS + CGB_TIMEOUT))
+  until cgb_daemon_answers; do
+    if ! kill -0 "$pid" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+      cgb_log "dockerd pid $pid from $CGB_PIDFILE is not answering on $CGB_SOCK"
+      cgb_die "stop it with scripts/docker-down.sh and try again"
+    fi
+    sleep 0.5
+  done
+  cgb_log "reusing dockerd pid $pid"
+  export_line
+  exit 0
+fi
+
+# No live daemon: clear what a dead one may have left behind.
+if [ -e "$CGB_PIDFILE" ] || [ -e "$CGB_SOCK" ] || [ -n "$(cgb_mounts_under "$CGB_EXEC" "$CGB_ROOT")" ] \
+   || [ -n "$(cgb_orphan_helpers)" ]; then
+  cgb_log "cleaning up after a daemon that did not stop cleanly"
+  cgb_cleanup_leftovers || cgb_die "could not clean up; run scripts/docker-down.sh"
+  rm -f -- "$CGB_PIDFILE" "$CGB_SOCK"
+fi
+
+# cgroup v2: controllers must be enabled in the root's subtree_control for
+# containers to get cpu/memory/io limits (a real v2 host root allows it).
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+  for c in cpu memory io pids cpuset; do
+    if grep -qw "$c" /sys/fs/cgroup/cgroup.controllers && ! grep -qw "$c" /sys/fs/cgroup/cgroup.subtree_control; then
+      echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null \
+        || cgb_log "warning: could not enable cgroup v2 controller '$c' in /sys/fs/cgroup/cgroup.subtree_control"
+    fi
+  done
+fi
+
+mkdir -p -- "$CGB_ROOT" "$CGB_EXEC" "$(dirname "$CGB_SOCK")" "$(dirname "$CGB_PIDFILE")" "$(dirname "$CGB_LOG")"
+chmod 0711 "$CGB_ROOT" "$CGB_EXEC"
+
+help=$(dockerd --help 2>&1 || true)
+args=(
+  --host "unix://$CGB_SOCK"
+  --data-root "$CGB_ROOT"
+  --exec-root "$CGB_EXEC"
+  --pidfile "$CGB_PIDFILE"
+  --bridge=none
+  --iptables=false
+)
+has_flag() { grep -q -- "$1" <<<"$help"; }
+has_flag '--ip6tables' && args+=(--ip6tables=false)
+has_flag '--ip-masq' && args+=(--ip-masq=false)
+has_flag '--containerd-namespace' && args+=(--containerd-namespace "$CGB_CTR_NS")
+has_flag '--containerd-plugins-namespace' && args+=(--containerd-plugins-namespace "$CGB_CTR_NS-plugins")
+[ -n "${CGBENCH_DOCKER_STORAGE_DRIVER:-}" ] && args+=(--storage-driver "$CGBENCH_DOCKER_STORAGE_DRIVER")
+[ -n "${CGBENCH_DOCKER_CGROUP_DRIVER:-}" ] && args+=(--exec-opt "native.cgroupdriver=$CGBENCH_DOCKER_CGROUP_DRIVER")
+# shellcheck disable=SC2206
+[ -n "${CGBENCH_DOCKER_EXTRA_ARGS:-}" ] && args+=($CGBENCH_DOCKER_EXTRA_ARGS)
+
+[ -f "$CGB_LOG" ] && mv -f -- "$CGB_LOG" "$CGB_LOG.1"
+cgb_log "starting dockerd (log: $CGB_LOG)"
+printf '# %s dockerd %s\n' "$(date -Is)" "${args[*]}" >"$CGB_LOG"
+# setsid: own session, so it outlives the caller's process group. Its stdio
+# goes to the log and the lock fd is closed, so neither "$(...)" capture nor
+# the lock is held open by the daemon.
+setsid dockerd "${args[@]}" </dev/null >>"$CGB_LOG" 2>&1 9>&- &
+launched=$!
+
+deadline=$((SECONDS + CGB_TIMEOUT))
+until cgb_daemon_answers; do
+  if ! kill -0 "$launched" 2>/dev/null; then
+    cgb_log "dockerd exited during start-up; last lines of $CGB_LOG:"
+    tail -n 30 "$CGB_LOG" >&2 || true
+    exit 1
+  fi
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    cgb_log "dockerd did not answer on $CGB_SOCK within ${CGB_TIMEOUT}s; last lines of $CGB_LOG:"
+    tail -n 30 "$CGB_LOG" >&2 || true
+    cgb_log "it is still running as pid $launched; stop it with scripts/docker-down.sh"
+    exit 1
+  fi
+  sleep 0.2
+done
+
+pid=$(cgb_daemon_pid || echo "$launched")
+cgb_log "dockerd $(cgb_docker version --format '{{.Server.Version}}' 2>/dev/null) up, pid $pid"
+export_line

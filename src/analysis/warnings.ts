@@ -1,0 +1,62 @@
+// Typed warnings about a result document's cells: noisy measurements, limits that did not bite or
+// bit harder than the model, failed runs. Pure; rendered by the reporters.
+
+import type { Cell, CgroupMode, Warning } from '../model/types.js';
+
+export const NOISY_CV = 0.05;
+
+export interface WarningContext {
+  cgroupMode: CgroupMode;
+  driver: 'v1' | 'v2';
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)} %`;
+}
+
+export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
+  const out: Warning[] = [];
+  const s = cell.summary;
+  const failed = (s.outcomes.failed ?? 0) + (s.outcomes.timeout ?? 0);
+  if (failed > 0) {
+    const last = [...cell.runs].reverse().find((r) => r.outcome === 'failed' || r.outcome === 'timeout');
+    out.push({
+      code: 'runs-failed',
+      cellId: cell.id,
+      message: `${failed} run(s) of ${cell.id} failed${last && 'message' in last ? `: ${last.message}` : ''}`,
+      hint: 'see the runs in results.json (stderrTail) and `cgbench doctor`',
+    });
+  }
+  if (s.wall && s.wall.n >= 2 && s.wall.cv > NOISY_CV) {
+    out.push({
+      code: 'noisy',
+      cellId: cell.id,
+      message: `noisy: CV ${pct(s.wall.cv)} over ${s.wall.n} runs of ${cell.id}`,
+      hint: 'rerun with more repetitions (--repetitions) or on a quieter machine',
+    });
+  }
+  if (cell.params.kind === 'cpu' && cell.limits.memory?.maxBytes != null && cell.limits.cpu?.quotaUs == null) {
+    out.push({ code: 'memory-limit-on-cpu', cellId: cell.id, message: `${cell.id}: a memory limit does nothing to a CPU loop`, hint: 'sweep CPU limits for cpu workloads, memory limits for memory workloads' });
+  }
+  if (s.slowdown !== null && s.expectedSlowdown !== null && s.expectedSlowdown >= 1.5) {
+    if (s.slowdown < 1 + (s.expectedSlowdown - 1) * 0.5) {
+      const hint =
+        cell.params.kind === 'io' && ctx.driver === 'v1' && cell.params.mode === 'write'
+          ? 'cgroup v1 throttles only direct IO; buffered writes escape blkio throttling'
+          : 'check that the limit applies to the device/resource the workload uses';
+      out.push({ code: 'limit-no-effect', cellId: cell.id, message: `${cell.id}: slowdown ${s.slowdown.toFixed(2)}x where the limit should cause ${s.expectedSlowdown.toFixed(2)}x`, hint });
+    } else if (s.slowdown > s.expectedSlowdown * 1.5) {
+      out.push({
+        code: 'limit-harsher-than-model',
+        cellId: cell.id,
+        message: `${cell.id}: slowdown ${s.slowdown.toFixed(2)}x, well beyond the ${s.expectedSlowdown.toFixed(2)}x the limit explains`,
+        hint: 'look for contention or a second limit (throttle ratio, major faults, PSI)',
+      });
+    }
+  }
+  return out;
+}
+
+export function documentWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
+  return cells.flatMap((c) => cellWarnings(c, ctx));
+}

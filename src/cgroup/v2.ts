@@ -1,0 +1,170 @@
+// cgroup v2 driver: groups live in <mount>/cgbench/<name>. Controllers are enabled top-down in
+// cgroup.subtree_control; the cgbench directory itself holds no process (no-internal-process rule).
+
+import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Reading, ResolvedLimits } from '../model/types.js';
+import { CgbenchError } from '../model/errors.js';
+import type { CgroupInfo } from './detect.js';
+import { assertSafeName, type CgroupGroup, killPids, monotonicNs, readPids, readSmall, sleep, writeControl } from './group.js';
+import { readingFromV2, V2_STAT_FILES } from './reading.js';
+import { toV2Writes, v2ControllersFor } from './translate.js';
+
+export class V2Group implements CgroupGroup {
+  readonly driver = 'v2' as const;
+  readonly procsFiles: string[];
+  readonly statFiles: Record<string, string>;
+  readonly dirs: string[];
+  private destroyed = false;
+
+  constructor(
+    readonly relPath: string,
+    private readonly dir: string,
+    private readonly owned: boolean,
+  ) {
+    this.dirs = [dir];
+    this.procsFiles = [join(dir, 'cgroup.procs')];
+    this.statFiles = {};
+    for (const f of V2_STAT_FILES) this.statFiles[f] = join(dir, f);
+  }
+
+  apply(limits: ResolvedLimits): void {
+    if (!this.owned) throw new CgbenchError('E_CGROUP', 'limits of an adopted group are set by its owner');
+    // memory.swap.max only exists with swap accounting (CONFIG_MEMCG_SWAP); skip it where absent.
+    const swap = existsSync(join(this.dir, 'memory.swap.max'));
+    for (const w of toV2Writes(limits, swap)) writeControl(join(this.dir, w.file), w.value, `limit ${w.file}`);
+  }
+
+  read(): Reading {
+    const texts: Record<string, string | undefined> = {};
+    for (const [key, path] of Object.entries(this.statFiles)) texts[key] = readSmall(path);
+    return readingFromV2(monotonicNs(), texts);
+  }
+
+  pids(): number[] {
+    return readPids(join(this.dir, 'cgroup.procs'));
+  }
+
+  killAll(): void {
+    killV2(this.dir);
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed || !this.owned) return;
+    await removeV2Dir(this.dir);
+    this.destroyed = true;
+  }
+}
+
+function killV2(dir: string): void {
+  // cgroup.kill (5.14+) kills atomically, forks included; fall back to signalling each pid.
+  if (existsSync(join(dir, 'cgroup.kill'))) {
+    try {
+      writeControl(join(dir, 'cgroup.kill'), '1', 'cgroup.kill');
+      return;
+    } catch {
+      // fall through
+    }
+  }
+  killPids(readPids(join(dir, 'cgroup.procs')));
+}
+
+async function removeV2Dir(dir: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (!existsSync(dir)) return;
+    killV2(dir);
+    try {
+      rmdirSync(dir);
+      return;
+    } catch {
+      if (Date.now() > deadline) {
+        throw new CgbenchError('E_CGROUP', `could not remove cgroup ${dir}: processes remain`, 'run `cgbench clean` once they exit');
+      }
+      await sleep(20);
+    }
+  }
+}
+
+export class V2System {
+  private prepared = false;
+
+  constructor(readonly info: CgroupInfo) {}
+
+  private get mount(): string {
+    return this.info.v2Mount ?? '/sys/fs/cgroup';
+  }
+
+  /** Enable the controllers a group needs in the root's and cgbench's subtree_control. */
+  private prepare(controllers: string[]): void {
+    const missing = controllers.filter((c) => !this.info.controllers.includes(c));
+    if (missing.length) {
+      throw new CgbenchError(
+        'E_CONTROLLER',
+        `cgroup v2 controller(s) ${missing.join(', ')} not available in ${this.mount}/cgroup.controllers`,
+        'enable them in the parent cgroup (systemd: Delegate=yes) or run `cgbench doctor`',
+      );
+    }
+    if (this.prepared) return;
+    const enable = controllers.map((c) => `+${c}`).join(' ');
+    const enableIn = (dir: string): void => {
+      const current = (readSmall(join(dir, 'cgroup.subtree_control')) ?? '').trim().split(/\s+/);
+      if (controllers.every((c) => current.includes(c))) return;
+      writeControl(join(dir, 'cgroup.subtree_control'), enable, `controllers in ${dir}`);
+    };
+    enableIn(this.mount);
+    mkdirSync(this.info.root, { recursive: true });
+    enableIn(this.info.root);
+    this.prepared = true;
+  }
+
+  create(name: string, limits: ResolvedLimits): V2Group {
+    assertSafeName(name);
+    this.prepare(v2ControllersFor(limits));
+    const dir = join(this.info.root, name);
+    mkdirSync(dir, { recursive: true });
+    const group = new V2Group(`cgbench/${name}`, dir, true);
+    try {
+      group.apply(limits);
+    } catch (e) {
+      void group.destroy();
+      throw e;
+    }
+    return group;
+  }
+
+  adopt(path: string): CgroupGroup {
+    return new V2Group(path.replace(/^\//, ''), join(this.mount, path), false);
+  }
+
+  leftovers(): string[] {
+    if (!existsSync(this.info.root)) return [];
+    return readdirSync(this.info.root, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+  }
+
+  async clean(names?: string[]): Promise<string[]> {
+    const targets = names ?? this.leftovers();
+    for (const name of targets) {
+      assertSafeName(name);
+      await removeV2Dir(join(this.info.root, name));
+    }
+    return targets;
+  }
+
+  removeSubtreeIfEmpty(): void {
+    try {
+      rmdirSync(this.info.root);
+    } catch {
+      // not empty or not there
+    }
+  }
+
+  /** For tests and doctor: the pids in a leftover group. */
+  pidsOf(name: string): number[] {
+    return readPids(join(this.info.root, name, 'cgroup.procs'));
+  }
+}
+

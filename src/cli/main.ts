@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// The cgbench command line: argument wiring only; the work lives in the modules it calls.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { isCgbenchError } from '../model/errors.js';
+import type { RuntimeName } from '../model/types.js';
+import { toolVersion } from '../host.js';
+import { listPresets } from '../scenario/load.js';
+import { WORKLOADS } from '../workloads/registry.js';
+import { cleanCommand } from './clean.js';
+import { doctorChecks, renderChecks } from './doctor.js';
+import { runCommand } from './run.js';
+
+function positiveInt(name: string, min = 1) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+function runtimeList(v: string): RuntimeName[] {
+  const list = v.split(',').map((s) => s.trim());
+  for (const r of list) if (!['native', 'docker', 'fake'].includes(r)) throw new InvalidArgumentError(`unknown runtime "${r}" (native, docker, fake)`);
+  return list as RuntimeName[];
+}
+
+const program = new Command();
+program
+  .name('cgbench')
+  .description('Measure what cgroup limits (CPU quota, memory, IO throttles) do to workloads')
+  .version(toolVersion())
+  .showHelpAfterError();
+
+program
+  .command('run')
+  .description('run a scenario (a YAML/JSON file or a preset) and print a table per workload')
+  .argument('[scenario]', 'scenario file (YAML or JSON); default: --preset quick')
+  .option('-p, --preset <name>', 'run a preset from workloads/ (see `cgbench list`)')
+  .option('-o, --out <dir>', 'directory for results.json (default: reports/<time>-<scenario>)')
+  .option('-r, --repetitions <n>', 'measured repetitions per cell', positiveInt('--repetitions'))
+  .option('-w, --warmup <n>', 'warm-up runs per cell (not measured)', positiveInt('--warmup', 0))
+  .addOption(new Option('--runtime <list>', 'runtimes to use: native, docker, fake (simulation, no root)').argParser(runtimeList))
+  .option('--scratch <dir>', 'directory on a real disk for IO and page-cache files (default: $CGBENCH_SCRATCH, $TMPDIR or /var/tmp)')
+  .option('--json', 'print the result document on stdout instead of the tables')
+  .action(async (scenario: string | undefined, opts) => {
+    const res = await runCommand(scenario, opts);
+    process.exitCode = res.exitCode;
+  });
+
+program
+  .command('doctor')
+  .description('check root, cgroup mode and controllers, compiler, IO disk and Docker')
+  .option('--scratch <dir>', 'scratch directory to check for IO throttling')
+  .option('--json', 'print the checks as JSON')
+  .action((opts: { scratch?: string; json?: boolean }) => {
+    const checks = doctorChecks(opts.scratch);
+    process.stdout.write(opts.json ? JSON.stringify(checks, null, 2) + '\n' : renderChecks(checks) + '\n');
+    // Docker is optional: only the checks the native runtime needs decide the exit code.
+    process.exitCode = checks.some((c) => !c.ok && c.name !== 'docker') ? 1 : 0;
+  });
+
+program
+  .command('list')
+  .description('list the built-in workloads and the presets')
+  .action(() => {
+    const lines = ['Workloads:'];
+    for (const w of WORKLOADS) lines.push(`  ${w.kind.padEnd(8)} ${w.summary}\n  ${''.padEnd(8)} params: ${w.params}`);
+    lines.push('', 'Presets (cgbench run --preset NAME):');
+    for (const p of listPresets()) lines.push(`  ${p.name.padEnd(8)} ${p.description}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  });
+
+program
+  .command('clean')
+  .description('remove cgroups left behind by an interrupted or crashed cgbench')
+  .option('-n, --dry-run', 'only list what would be removed')
+  .action(async (opts: { dryRun?: boolean }) => {
+    const found = await cleanCommand(Boolean(opts.dryRun));
+    if (!found.length) process.stdout.write('nothing to clean\n');
+    else process.stdout.write(`${opts.dryRun ? 'would remove' : 'removed'} ${found.length} group(s): ${found.join(', ')}\n`);
+  });
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  if (isCgbenchError(e)) {
+    process.stderr.write(`cgbench: ${e.format()}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`cgbench: unexpected error (a bug; please report it):\n${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 70;
+  }
+});

@@ -1,0 +1,45 @@
+// Gathers the host context every result carries: kernel, distro, CPU, memory, cgroup mode,
+// the scratch disk and the tool version (systeminformation does most of the work).
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import si from 'systeminformation';
+import type { CgroupInfo } from './cgroup/detect.js';
+import type { DiskTarget } from './cgroup/disk.js';
+import type { HostInfo } from './model/types.js';
+import { PACKAGE_ROOT } from './workloads/registry.js';
+
+export function toolVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export async function gatherHost(cgroup: CgroupInfo, disk?: DiskTarget): Promise<HostInfo> {
+  const [os, cpu, mem] = await Promise.all([si.osInfo(), si.cpu(), si.mem()]);
+  const host: HostInfo = {
+    hostname: os.hostname,
+    kernel: os.kernel,
+    distro: `${os.distro} ${os.release}`.trim(),
+    arch: os.arch,
+    cpuModel: `${cpu.manufacturer} ${cpu.brand}`.trim(),
+    cpuCount: cpu.cores,
+    memoryBytes: mem.total,
+    cgroup: { mode: cgroup.mode, driver: cgroup.driver, controllers: cgroup.controllers, root: cgroup.driver === 'v1' ? `/sys/fs/cgroup/<controller>/${cgroup.root}` : cgroup.root },
+    node: process.version,
+    cgbenchVersion: toolVersion(),
+  };
+  if (disk) {
+    let model: string | undefined;
+    try {
+      model = readFileSync(`/sys/dev/block/${disk.major}:${disk.minor}/device/model`, 'utf8').trim() || undefined;
+    } catch {
+      model = undefined;
+    }
+    host.disk = { scratchDir: disk.dir, device: `${disk.diskName} (${disk.major}:${disk.minor})`, fsType: disk.fsType };
+    if (model) host.disk.model = model;
+  }
+  return host;
+}

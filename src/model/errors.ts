@@ -1,0 +1,35 @@
+// Known failures carry a stable code and a hint naming the fix; the CLI prints them as one line.
+// Anything that is not a CgbenchError is a bug and is printed with its stack.
+
+export type ErrorCode =
+  | 'E_SCENARIO'
+  | 'E_NOT_ROOT'
+  | 'E_CGROUP'
+  | 'E_CONTROLLER'
+  | 'E_IO_TARGET'
+  | 'E_NATIVE_BUILD'
+  | 'E_DOCKER'
+  | 'E_OUTPUT'
+  | 'E_INPUT'
+  | 'E_INTERRUPTED';
+
+export class CgbenchError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, hint?: string) {
+    super(message);
+    this.name = 'CgbenchError';
+    this.code = code;
+    this.hint = hint;
+  }
+
+  /** One line for the terminal: the problem, then the fix. */
+  format(): string {
+    return this.hint ? `${this.message} (${this.hint})` : this.message;
+  }
+}
+
+export function isCgbenchError(e: unknown): e is CgbenchError {
+  return e instanceof CgbenchError;
+}

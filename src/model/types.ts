@@ -1,0 +1,294 @@
+// Every public type of cgbench: limits, workloads, scenarios, cgroup readings, runs, cells and the
+// result document. The result document is the stable contract every reporter reads.
+
+export type CgroupMode = 'v1' | 'v2' | 'hybrid';
+export type RuntimeName = 'native' | 'docker' | 'fake';
+
+/** CPU bandwidth limit. `quotaUs: null` means no quota ("max" / -1). */
+export interface CpuLimit {
+  quotaUs: number | null;
+  periodUs: number;
+  burstUs?: number;
+}
+
+export interface MemoryLimit {
+  /** Hard limit (v1 memory.limit_in_bytes, v2 memory.max). null = unlimited. */
+  maxBytes: number | null;
+  /** Swap allowed on top of maxBytes (v2 memory.swap.max, v1 memsw = max + swap). Default 0. */
+  swapBytes?: number | null;
+  /** v2 memory.high: reclaim throttling threshold. */
+  highBytes?: number | null;
+}
+
+/** One IO throttle. `device` is what the user wrote: "scratch" (the scratch directory's disk),
+ *  a block device path (/dev/vda) or "MAJ:MIN". Rates are bytes/s and IO operations/s. */
+export interface IoLimit {
+  device: string;
+  rbps?: number;
+  wbps?: number;
+  riops?: number;
+  wiops?: number;
+}
+
+export interface Limits {
+  cpu?: CpuLimit;
+  memory?: MemoryLimit;
+  io?: IoLimit[];
+  pids?: number;
+  cpuset?: string;
+}
+
+/** An IO throttle whose device has been resolved to a whole disk. */
+export interface ResolvedIoLimit extends IoLimit {
+  major: number;
+  minor: number;
+}
+
+export interface ResolvedLimits extends Omit<Limits, 'io'> {
+  io?: ResolvedIoLimit[];
+}
+
+export interface LimitSet {
+  name: string;
+  limits: Limits;
+}
+
+export type WorkloadKind = 'cpu' | 'memory' | 'io' | 'latency' | 'command';
+
+export type WorkloadParams =
+  | { kind: 'cpu'; iterations: number; threads: number }
+  | { kind: 'memory'; mode: 'anon'; mib: number }
+  | { kind: 'memory'; mode: 'pagecache'; mib: number; passes: number; access: 'mmap' | 'read' }
+  | { kind: 'io'; mode: 'write' | 'read'; mib: number; blockKib: number }
+  | { kind: 'latency'; threads: number; durationMs: number; workUs: number; intervalUs: number }
+  | { kind: 'command'; argv: string[] };
+
+export interface WorkloadSpec {
+  name: string;
+  params: WorkloadParams;
+  /** Limit sets this workload is swept over; the first without limits is its baseline. */
+  limitSets: LimitSet[];
+}
+
+export interface Scenario {
+  name: string;
+  description?: string;
+  /** Where the scenario came from (file path or "preset:NAME"). */
+  source: string;
+  workloads: WorkloadSpec[];
+  runtimes: RuntimeName[];
+  repetitions: number;
+  warmup: number;
+  timeoutMs: number;
+  sampleIntervalMs: number;
+  /** Directory for IO and page-cache files; must be on a real disk. */
+  scratchDir?: string;
+}
+
+/** Normalised cgroup readings at one instant; counters are cumulative since the group was made. */
+export interface Reading {
+  /** Monotonic timestamp, ns. */
+  tNs: number;
+  cpu?: {
+    usageUs?: number;
+    userUs?: number;
+    systemUs?: number;
+    nrPeriods?: number;
+    nrThrottled?: number;
+    throttledUs?: number;
+    nrBursts?: number;
+    burstUs?: number;
+  };
+  memory?: {
+    currentBytes?: number;
+    peakBytes?: number;
+    /** v1 memory.failcnt; v2 memory.events max. */
+    failcnt?: number;
+    oomKills?: number;
+    oomEvents?: number;
+    highEvents?: number;
+    majorFaults?: number;
+    fileBytes?: number;
+    anonBytes?: number;
+  };
+  /** Per device "MAJ:MIN". */
+  io?: Record<string, IoCounters>;
+  pids?: { current?: number };
+  psi?: Partial<Record<'cpu' | 'memory' | 'io', PressureReading>>;
+}
+
+export interface IoCounters {
+  rbytes: number;
+  wbytes: number;
+  rios: number;
+  wios: number;
+}
+
+export interface PressureReading {
+  someAvg10: number;
+  someTotalUs: number;
+  fullAvg10?: number;
+  fullTotalUs?: number;
+}
+
+/** What a workload reported about itself (camelCased from its JSON line). */
+export interface WorkloadMetrics {
+  wallNs: number;
+  ops?: number;
+  bytes?: number;
+  [key: string]: number | string | undefined;
+}
+
+/** What the launcher saw of the workload process (rusage and exit). */
+export interface ProcessStatus {
+  exitCode: number | null;
+  signal: number | null;
+  wallNs: number;
+  utimeUs?: number;
+  stimeUs?: number;
+  maxrssKib?: number;
+  majflt?: number;
+  minflt?: number;
+}
+
+/** Columnar, bounded sample series of one run (see sampler/). Times are ms since the run started. */
+export interface SampleSeries {
+  intervalMs: number;
+  /** Number of raw samples taken, before any downsampling. */
+  taken: number;
+  tMs: number[];
+  series: Record<string, (number | null)[]>;
+}
+
+export type Outcome = 'ok' | 'oom-killed' | 'failed' | 'timeout' | 'interrupted';
+
+interface RunBase {
+  index: number;
+  warmup: boolean;
+  startedAt: string;
+  /** Harness-side time from launch to exit, ns; includes container start-up. */
+  harnessWallNs: number;
+  /** Harness wall minus the workload's own wall: launch and teardown overhead, ns. */
+  launchOverheadNs?: number;
+  /** Docker: time from `docker run` to the workload's start, ns. */
+  startupNs?: number;
+  before?: Reading;
+  after?: Reading;
+  process?: ProcessStatus;
+  samples?: SampleSeries;
+  stderrTail?: string;
+}
+
+export type Run =
+  | (RunBase & { outcome: 'ok'; metrics: WorkloadMetrics })
+  | (RunBase & { outcome: 'oom-killed'; message: string; metrics?: WorkloadMetrics })
+  | (RunBase & { outcome: 'failed'; message: string; metrics?: WorkloadMetrics })
+  | (RunBase & { outcome: 'timeout'; message: string; metrics?: WorkloadMetrics })
+  | (RunBase & { outcome: 'interrupted'; message: string; metrics?: WorkloadMetrics });
+
+/** Order statistics and spread of one metric over a cell's measured runs. */
+export interface Stats {
+  n: number;
+  min: number;
+  max: number;
+  mean: number;
+  median: number;
+  sd: number;
+  mad: number;
+  /** Coefficient of variation, sd / mean. */
+  cv: number;
+  /** 95 % confidence interval of the mean (Student t). */
+  ci95: [number, number];
+  outliers: number[];
+}
+
+export interface CellSummary {
+  measuredRuns: number;
+  outcomes: Partial<Record<Outcome, number>>;
+  wall?: Stats;
+  medianWallNs: number | null;
+  slowdown: number | null;
+  /** Interval of the slowdown from the 95 % intervals of both medians' means. */
+  slowdownRange?: [number, number];
+  expectedSlowdown: number | null;
+  /** CPUs actually used on average during the run (CPU time / wall time). */
+  cpuGranted: number | null;
+  /** CPUs allowed by the quota (quota / period). */
+  cpuQuota: number | null;
+  /** cpuGranted / cpuQuota. */
+  cpuEnforcement: number | null;
+  /** Δnr_throttled / Δnr_periods. */
+  throttleRatio: number | null;
+  /** Throttled time per wall second, ms/s. */
+  throttledMsPerSec: number | null;
+  peakMemoryBytes: number | null;
+  oomKills: number;
+  majorFaults: number | null;
+  /** Bytes moved per second of the workload's wall time (its own byte count), MB/s = 1e6 B/s. */
+  ioBytesPerSec: number | null;
+  ioLimitBytesPerSec: number | null;
+  ioEnforcement: number | null;
+  /** Median docker start-up or native launch overhead, ns. */
+  medianStartupNs: number | null;
+  latency?: { p50Ns: number; p99Ns: number; maxNs: number };
+}
+
+export type WarningCode =
+  | 'noisy'
+  | 'limit-no-effect'
+  | 'limit-harsher-than-model'
+  | 'buffered-io-v1'
+  | 'memory-limit-on-cpu'
+  | 'no-baseline'
+  | 'runs-failed'
+  | 'unsupported-limit'
+  | 'interrupted';
+
+export interface Warning {
+  code: WarningCode;
+  cellId?: string;
+  message: string;
+  hint?: string;
+}
+
+export interface Cell {
+  id: string;
+  workload: string;
+  kind: WorkloadKind;
+  params: WorkloadParams;
+  runtime: RuntimeName;
+  limitSet: string;
+  limits: Limits;
+  /** Id of the cell this one is compared with (same workload and runtime, no limits). */
+  baselineId: string | null;
+  runs: Run[];
+  summary: CellSummary;
+}
+
+export interface HostInfo {
+  hostname: string;
+  kernel: string;
+  distro: string;
+  arch: string;
+  cpuModel: string;
+  cpuCount: number;
+  memoryBytes: number;
+  cgroup: { mode: CgroupMode; driver: 'v1' | 'v2'; controllers: string[]; root: string };
+  disk?: { scratchDir: string; device: string; fsType: string; model?: string };
+  docker?: { version: string; storageDriver: string; cgroupDriver: string; cgroupVersion: string };
+  node: string;
+  cgbenchVersion: string;
+}
+
+export interface ResultDocument {
+  schemaVersion: 1;
+  tool: { name: 'cgbench'; version: string };
+  createdAt: string;
+  finishedAt: string | null;
+  status: 'running' | 'complete' | 'interrupted' | 'failed';
+  host: HostInfo;
+  scenario: Scenario;
+  scenarioHash: string;
+  cells: Cell[];
+  warnings: Warning[];
+}

@@ -1,0 +1,67 @@
+// Parsing and formatting of sizes, rates and durations. Sizes follow the kernel/Docker habit:
+// "64M" and "64MiB" are binary, "64MB" is decimal; rates are sizes per second ("10MB/s").
+
+const BINARY: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+const DECIMAL: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, t: 1e12 };
+
+/** Parse "512M", "1GiB", "10MB", "4096" to bytes. Returns null when the text is not a size. */
+export function parseBytes(input: string | number): number | null {
+  if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? Math.round(input) : null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$/i.exec(input);
+  if (!m) return null;
+  const value = Number(m[1]);
+  const prefix = (m[2] ?? '').toLowerCase();
+  const suffix = (m[3] ?? '').toLowerCase();
+  // "MB" (no i) is decimal; "M", "MiB" are binary; a bare "B" is bytes.
+  const factor = suffix === 'b' && prefix !== '' ? DECIMAL[prefix] : BINARY[prefix];
+  if (factor === undefined) return null;
+  return Math.round(value * factor);
+}
+
+/** Parse "10MB/s", "10M", 1048576 to bytes per second. */
+export function parseRate(input: string | number): number | null {
+  if (typeof input === 'number') return parseBytes(input);
+  return parseBytes(input.replace(/\/s$/i, ''));
+}
+
+/** Parse "100ms", "2s", "1m", "500us" or a number of ms to milliseconds. */
+export function parseDurationMs(input: string | number): number | null {
+  if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? input : null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(us|µs|ms|s|m|h)?\s*$/i.exec(input);
+  if (!m) return null;
+  const value = Number(m[1]);
+  const unit = (m[2] ?? 'ms').toLowerCase();
+  const factor: Record<string, number> = { us: 1e-3, 'µs': 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
+  return value * (factor[unit] ?? 1);
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v.toFixed(0) : v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
+}
+
+export function formatRate(bytesPerSec: number): string {
+  return `${(bytesPerSec / 1e6).toFixed(bytesPerSec >= 1e8 ? 0 : 1)} MB/s`;
+}
+
+export function formatDurationNs(ns: number): string {
+  if (ns >= 1e9) return `${(ns / 1e9).toFixed(ns >= 1e11 ? 0 : 2)} s`;
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(1)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(1)} µs`;
+  return `${ns.toFixed(0)} ns`;
+}
+
+export function formatPercent(ratio: number, digits = 0): string {
+  return `${(ratio * 100).toFixed(digits)} %`;
+}
+
+/** A CPU limit as a human label: "0.10 CPU (10000/100000 us)". */
+export function formatCpus(cpus: number): string {
+  return `${cpus.toFixed(cpus < 1 ? 2 : 1)} CPU`;
+}

@@ -1,0 +1,61 @@
+// The runtime interface: how a workload is started inside a container under limits. One
+// implementation per runtime (native, docker, fake); the scheduler sees only this.
+
+import type { CgroupGroup } from '../cgroup/group.js';
+import type { ProcessStatus, Reading, ResolvedLimits, RuntimeName, WorkloadParams } from '../model/types.js';
+
+export interface LaunchRequest {
+  /** Unique, filesystem-safe id of this run; becomes the group or container name suffix. */
+  runId: string;
+  params: WorkloadParams;
+  limits: ResolvedLimits;
+  scratchDir: string;
+}
+
+export interface ExitInfo {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderrTail: string;
+  /** Harness-side wall time from launch to exit, ns. */
+  harnessWallNs: number;
+  /** The launcher's view of the process (exit, rusage, exec-to-exit wall time). */
+  process?: ProcessStatus;
+  /** Docker: container start-up latency. */
+  startupNs?: number;
+  /** The runtime itself saw an OOM kill (e.g. Docker State.OOMKilled). */
+  oomKilled?: boolean;
+}
+
+export interface RunHandle {
+  readonly pid: number;
+  /** The group the workload runs in, for readings and the sampler. */
+  readonly group: CgroupGroup;
+  /** Reading taken after the limits were applied and before the workload started. */
+  readonly before: Reading;
+  readonly exited: Promise<ExitInfo>;
+  /** Kill the workload (and its whole group). */
+  kill(): void;
+  /** Remove the group or container. Call after the final reading; safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+export interface Runtime {
+  readonly name: RuntimeName;
+  launch(req: LaunchRequest): Promise<RunHandle>;
+  /** Release what the runtime made for the whole suite (temp dirs, images). */
+  close(): Promise<void>;
+}
+
+/** Keep the last `max` characters of a stream. */
+export class TailBuffer {
+  private text = '';
+  constructor(private readonly max: number) {}
+  push(chunk: Buffer | string): void {
+    this.text += chunk.toString();
+    if (this.text.length > this.max * 2) this.text = this.text.slice(-this.max);
+  }
+  toString(): string {
+    return this.text.slice(-this.max);
+  }
+}

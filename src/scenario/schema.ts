@@ -1,0 +1,272 @@
+// Scenario validation: raw YAML/JSON -> a resolved Scenario. Pure. Every problem is reported with
+// the file, the field path and the fix, all at once.
+
+import { z } from 'zod';
+import { CgbenchError } from '../model/errors.js';
+import type { LimitSet, Limits, RuntimeName, Scenario, WorkloadParams, WorkloadSpec } from '../model/types.js';
+import { parseBytes, parseDurationMs, parseRate } from '../model/units.js';
+
+const size = (what: string) =>
+  z.union([z.number(), z.string()]).transform((v, ctx) => {
+    const n = parseBytes(v);
+    if (n === null) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${v}" is not a ${what}; write e.g. 512M, 1GiB or 100MB` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const rate = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const n = parseRate(v);
+  if (n === null || n <= 0) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${v}" is not a positive rate; write e.g. 10MB/s (decimal) or 10MiB/s` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const duration = (minMs: number, maxMs: number) =>
+  z.union([z.number(), z.string()]).transform((v, ctx) => {
+    const n = parseDurationMs(v);
+    if (n === null || n < minMs || n > maxMs) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${v}" is not a duration between ${minMs} ms and ${maxMs / 1000} s; write e.g. 100ms or 2s` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const name = z.string().min(1).max(100).regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters');
+
+const cpuSchema = z
+  .object({
+    quota: z.union([z.number().int().min(1000, 'the kernel accepts quotas of 1000 us (1 ms) and more'), z.literal('max'), z.literal(-1)]).optional(),
+    period: z.number().int().min(1000, 'period must be 1000..1000000 us').max(1_000_000, 'period must be 1000..1000000 us').default(100_000),
+    burst: z.number().int().min(0).optional(),
+    cpus: z.number().positive().max(1024).optional(),
+  })
+  .strict();
+
+const memorySchema = z
+  .object({
+    max: size('memory size').refine((n) => n >= 1 << 20, 'a memory limit below 1 MiB cannot run any workload').optional(),
+    swap: size('swap size').optional(),
+    high: size('memory size').optional(),
+  })
+  .strict();
+
+const ioSchema = z
+  .object({
+    device: z.string().default('scratch'),
+    rbps: rate.optional(),
+    wbps: rate.optional(),
+    riops: z.number().int().positive().optional(),
+    wiops: z.number().int().positive().optional(),
+  })
+  .strict()
+  .refine((o) => o.rbps !== undefined || o.wbps !== undefined || o.riops !== undefined || o.wiops !== undefined, 'an io limit needs at least one of rbps, wbps, riops, wiops');
+
+const limitSetSchema = z
+  .object({
+    name: name.optional(),
+    cpu: cpuSchema.optional(),
+    cpus: z.number().positive().max(1024).optional(),
+    memory: z.union([memorySchema, z.union([z.number(), z.string()]).pipe(size('memory size')).transform((max) => ({ max, swap: undefined, high: undefined }))]).optional(),
+    io: z.array(ioSchema).optional(),
+    pids: z.number().int().min(1).optional(),
+    cpuset: z.string().regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'write CPUs like "0" or "0-1,3"').optional(),
+  })
+  .strict();
+
+const paramsByKind = {
+  cpu: z.object({ iterations: z.number().int().positive().default(2 ** 30), threads: z.number().int().min(1).max(1024).default(1) }).strict(),
+  memory: z
+    .object({
+      mode: z.enum(['anon', 'pagecache']).default('anon'),
+      mib: z.number().int().min(1).max(1 << 20).default(256),
+      passes: z.number().int().min(1).max(1000).default(3),
+      access: z.enum(['mmap', 'read']).default('mmap'),
+    })
+    .strict(),
+  io: z
+    .object({
+      mode: z.enum(['write', 'read']).default('write'),
+      mib: z.number().int().min(1).max(1 << 20).default(64),
+      blockKib: z.number().int().min(4).max(65536).refine((n) => n % 4 === 0, 'blockKib must be a multiple of 4 (O_DIRECT alignment)').default(1024),
+    })
+    .strict(),
+  latency: z
+    .object({
+      threads: z.number().int().min(1).max(256).default(2),
+      durationMs: z.number().int().min(10).max(3_600_000).default(2000),
+      workUs: z.number().int().min(1).default(1000),
+      intervalUs: z.number().int().min(10).default(10_000),
+    })
+    .strict(),
+  command: z.object({}).strict(),
+} as const;
+
+const workloadSchema = z
+  .object({
+    name,
+    kind: z.enum(['cpu', 'memory', 'io', 'latency', 'command']),
+    params: z.record(z.unknown()).default({}),
+    command: z.array(z.string().min(1)).min(1).optional(),
+    limits: z.array(limitSetSchema).min(1).optional(),
+  })
+  .strict();
+
+const scenarioSchema = z
+  .object({
+    name: name.default('scenario'),
+    description: z.string().optional(),
+    repetitions: z.number().int().min(1).max(1000).default(3),
+    warmup: z.number().int().min(0).max(100).default(1),
+    timeout: duration(100, 24 * 3600_000).default('120s'),
+    sampleInterval: duration(1, 10_000).default('100ms'),
+    scratchDir: z.string().optional(),
+    runtimes: z.array(z.enum(['native', 'docker', 'fake'])).min(1).default(['native']),
+    limits: z.array(limitSetSchema).min(1).optional(),
+    workloads: z.array(workloadSchema).min(1),
+  })
+  .strict();
+
+type RawLimitSet = z.infer<typeof limitSetSchema>;
+
+const HINTS: Partial<Record<z.ZodIssueCode, string>> = {
+  unrecognized_keys: 'remove it or check its spelling',
+  invalid_type: 'fix the value type',
+  invalid_enum_value: 'use one of the listed values',
+  too_small: 'raise the value',
+  too_big: 'lower the value',
+};
+
+function fieldPath(path: (string | number)[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
+  return out || '(top level)';
+}
+
+function fail(source: string, problems: string[]): never {
+  const head = problems.length === 1 ? problems[0] : `${problems.length} problems:\n  ${problems.join('\n  ')}`;
+  throw new CgbenchError('E_SCENARIO', `invalid scenario ${source}: ${head}`);
+}
+
+function zodProblems(error: z.ZodError, prefix: (string | number)[] = []): string[] {
+  return error.issues.map((i) => {
+    const hint = i.code === z.ZodIssueCode.custom ? '' : HINTS[i.code] ? ` (${HINTS[i.code]})` : '';
+    const keys = i.code === z.ZodIssueCode.unrecognized_keys ? ` ${i.keys.map((k) => `"${k}"`).join(', ')}` : '';
+    return `${fieldPath([...prefix, ...i.path])}: ${i.message}${keys}${hint}`;
+  });
+}
+
+function toLimits(raw: RawLimitSet, at: string, problems: string[]): Limits {
+  const limits: Limits = {};
+  if (raw.cpu && raw.cpus !== undefined) problems.push(`${at}: give either cpus or cpu, not both (cpus: 0.5 equals cpu: {quota: 50000, period: 100000})`);
+  const cpus = raw.cpus ?? raw.cpu?.cpus;
+  if (cpus !== undefined) {
+    const periodUs = raw.cpu?.period ?? 100_000;
+    const quotaUs = Math.round(cpus * periodUs);
+    if (quotaUs < 1000) problems.push(`${at}: cpus ${cpus} at period ${periodUs} us is a quota of ${quotaUs} us, below the kernel's 1000 us minimum (raise cpus or the period)`);
+    limits.cpu = { quotaUs, periodUs };
+  } else if (raw.cpu) {
+    const q = raw.cpu.quota;
+    limits.cpu = { quotaUs: q === undefined || q === 'max' || q === -1 ? null : q, periodUs: raw.cpu.period };
+  }
+  if (limits.cpu && raw.cpu?.burst !== undefined) limits.cpu.burstUs = raw.cpu.burst;
+  if (raw.memory) {
+    const m = raw.memory;
+    limits.memory = { maxBytes: m.max ?? null };
+    if (m.swap !== undefined) limits.memory.swapBytes = m.swap;
+    if (m.high !== undefined) limits.memory.highBytes = m.high;
+    if (m.high !== undefined && m.max !== undefined && m.high > m.max) problems.push(`${at}.memory: high (${m.high}) above max (${m.max}) never triggers (lower high)`);
+  }
+  if (raw.io) limits.io = raw.io.map((o) => ({ ...o }));
+  if (raw.pids !== undefined) limits.pids = raw.pids;
+  if (raw.cpuset !== undefined) limits.cpuset = raw.cpuset;
+  return limits;
+}
+
+export function isEmptyLimits(l: Limits): boolean {
+  return !(l.cpu?.quotaUs != null || l.memory?.maxBytes != null || l.memory?.highBytes != null || (l.io && l.io.length) || l.pids !== undefined || l.cpuset !== undefined);
+}
+
+/** A short label for a limit set without a name: "cpu 10000/100000", "mem 128M", ... */
+export function describeLimits(l: Limits): string {
+  const parts: string[] = [];
+  if (l.cpu?.quotaUs != null) parts.push(`cpu ${((l.cpu.quotaUs / l.cpu.periodUs) * 100).toFixed(0)}%`);
+  if (l.memory?.maxBytes != null) parts.push(`mem ${Math.round(l.memory.maxBytes / 1048576)}M`);
+  if (l.memory?.highBytes != null) parts.push(`high ${Math.round(l.memory.highBytes / 1048576)}M`);
+  for (const io of l.io ?? []) {
+    if (io.rbps) parts.push(`read ${io.rbps / 1e6}MB/s`);
+    if (io.wbps) parts.push(`write ${io.wbps / 1e6}MB/s`);
+    if (io.riops) parts.push(`read ${io.riops}iops`);
+    if (io.wiops) parts.push(`write ${io.wiops}iops`);
+  }
+  if (l.pids !== undefined) parts.push(`pids ${l.pids}`);
+  if (l.cpuset !== undefined) parts.push(`cpuset ${l.cpuset}`);
+  return parts.join(', ') || 'unlimited';
+}
+
+function toParams(kind: WorkloadSpec['params']['kind'], raw: Record<string, unknown>, command: string[] | undefined, at: string, problems: string[]): WorkloadParams | null {
+  if (kind === 'command') {
+    if (!command) {
+      problems.push(`${at}.command: a command workload needs command: [program, arg, ...] (an argument array, never a shell string)`);
+      return null;
+    }
+    if (Object.keys(raw).length) problems.push(`${at}.params: a command workload takes no params (put arguments in command)`);
+    return { kind: 'command', argv: command };
+  }
+  if (command) problems.push(`${at}.command: only kind "command" takes a command (use params for built-in workloads)`);
+  const parsed = paramsByKind[kind].safeParse(raw);
+  if (!parsed.success) {
+    problems.push(...zodProblems(parsed.error).map((p) => `${at}.params.${p}`));
+    return null;
+  }
+  return { kind, ...parsed.data } as WorkloadParams;
+}
+
+/** Validate raw scenario data (already parsed from YAML/JSON). `source` names the file in messages. */
+export function validateScenario(raw: unknown, source: string): Scenario {
+  const parsed = scenarioSchema.safeParse(raw);
+  if (!parsed.success) fail(source, zodProblems(parsed.error));
+  const s = parsed.data;
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const workloads: WorkloadSpec[] = [];
+  s.workloads.forEach((w, wi) => {
+    const at = `workloads[${wi}]`;
+    if (seen.has(w.name)) problems.push(`${at}.name: "${w.name}" is used twice (workload names must be unique)`);
+    seen.add(w.name);
+    const params = toParams(w.kind, w.params, w.command, at, problems);
+    const rawSets = w.limits ?? s.limits ?? [{}];
+    const from = w.limits ? `${at}.limits` : 'limits';
+    const sets: LimitSet[] = rawSets.map((ls, li) => {
+      const limits = toLimits(ls, `${from}[${li}]`, problems);
+      return { name: ls.name ?? describeLimits(limits), limits };
+    });
+    const names = new Set<string>();
+    sets.forEach((ls, li) => {
+      if (names.has(ls.name)) problems.push(`${from}[${li}].name: "${ls.name}" is used twice in ${w.name} (give each limit set its own name)`);
+      names.add(ls.name);
+    });
+    // The baseline (no limits) comes first: it is what every other cell is compared with.
+    const baseIdx = sets.findIndex((ls) => isEmptyLimits(ls.limits));
+    if (baseIdx === -1) sets.unshift({ name: names.has('unlimited') ? 'baseline' : 'unlimited', limits: {} });
+    else if (baseIdx > 0) sets.unshift(...sets.splice(baseIdx, 1));
+    if (params) workloads.push({ name: w.name, params, limitSets: sets });
+  });
+  if (problems.length) fail(source, problems);
+  const scenario: Scenario = {
+    name: s.name,
+    source,
+    workloads,
+    runtimes: [...new Set(s.runtimes)] as RuntimeName[],
+    repetitions: s.repetitions,
+    warmup: s.warmup,
+    timeoutMs: s.timeout,
+    sampleIntervalMs: s.sampleInterval,
+  };
+  if (s.description !== undefined) scenario.description = s.description;
+  if (s.scratchDir !== undefined) scenario.scratchDir = s.scratchDir;
+  return scenario;
+}

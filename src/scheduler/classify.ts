@@ -1,0 +1,58 @@
+// Decides a run's outcome from what the runtime saw (exit, launcher status, stdout) and the
+// group's readings. Pure: an OOM kill or a crash is a value here, never an exception.
+
+import type { Reading, WorkloadMetrics } from '../model/types.js';
+import type { ExitInfo } from '../runtimes/runtime.js';
+import { parseWorkloadOutput } from '../workloads/registry.js';
+
+export interface ClassifyInput {
+  exit: ExitInfo;
+  before: Reading;
+  after: Reading;
+  selfTimed: boolean;
+  timedOut: boolean;
+  interrupted: boolean;
+  timeoutMs: number;
+  memoryLimited: boolean;
+}
+
+type RunOutcomePart =
+  | { outcome: 'ok'; metrics: WorkloadMetrics }
+  | { outcome: 'oom-killed' | 'failed' | 'timeout' | 'interrupted'; message: string; metrics?: WorkloadMetrics };
+
+const SIGNALS: Record<number, string> = { 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM', 2: 'SIGINT', 7: 'SIGBUS', 8: 'SIGFPE' };
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return (lines[lines.length - 1] ?? '').slice(0, 300);
+}
+
+export function classifyRun(input: ClassifyInput): RunOutcomePart {
+  const { exit, before, after } = input;
+  if (input.interrupted) return { outcome: 'interrupted', message: 'interrupted by the user (SIGINT/SIGTERM)' };
+  if (input.timedOut) return { outcome: 'timeout', message: `killed after the ${input.timeoutMs / 1000} s time-out` };
+
+  const oomDelta = (after.memory?.oomKills ?? 0) - (before.memory?.oomKills ?? 0);
+  const status = exit.process;
+  const signal = status?.signal ?? (exit.exitCode !== null && exit.exitCode > 128 ? exit.exitCode - 128 : null);
+  const failDelta = (after.memory?.failcnt ?? 0) - (before.memory?.failcnt ?? 0);
+  if (oomDelta > 0 || exit.oomKilled || (input.memoryLimited && signal === 9 && failDelta > 0)) {
+    return { outcome: 'oom-killed', message: `killed by the OOM killer (oom_kill +${Math.max(oomDelta, 1)}, limit hit ${failDelta} times)` };
+  }
+
+  const code = status ? status.exitCode : exit.exitCode;
+  if (code === 0) {
+    if (!input.selfTimed) {
+      return { outcome: 'ok', metrics: { wallNs: status?.wallNs ?? exit.harnessWallNs } };
+    }
+    const metrics = parseWorkloadOutput(exit.stdout);
+    if (metrics) return { outcome: 'ok', metrics };
+    return { outcome: 'failed', message: 'the workload exited 0 but printed no JSON metrics line' };
+  }
+  if (signal !== null && signal > 0) {
+    return { outcome: 'failed', message: `killed by ${SIGNALS[signal] ?? `signal ${signal}`}${exit.stderrTail ? `: ${lastLine(exit.stderrTail)}` : ''}` };
+  }
+  const where = code === 125 ? 'the launcher failed' : code === 127 ? 'the program could not be executed' : `exit code ${code}`;
+  return { outcome: 'failed', message: `${where}${exit.stderrTail ? `: ${lastLine(exit.stderrTail)}` : ''}` };
+}
+

@@ -1,0 +1,274 @@
+// Runs a scenario: expands the matrix into cells, runs every repetition of every cell in order,
+// and saves the result document after each run so an interrupted suite leaves a valid file.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { summarizeCell } from '../analysis/summary.js';
+import { documentWarnings } from '../analysis/warnings.js';
+import type { CgroupGroup } from '../cgroup/group.js';
+import { monotonicNs } from '../cgroup/group.js';
+import type { DiskTarget } from '../cgroup/disk.js';
+import { resolveIoLimit } from '../cgroup/disk.js';
+import { CgbenchError } from '../model/errors.js';
+import type { Cell, CellSummary, HostInfo, ResolvedLimits, ResultDocument, Run, RuntimeName, SampleSeries, Scenario } from '../model/types.js';
+import type { RunHandle, Runtime } from '../runtimes/runtime.js';
+import { invocationFor } from '../workloads/registry.js';
+import { classifyRun } from './classify.js';
+
+export interface SamplerHandle {
+  /** Stop sampling and return the (bounded) series. */
+  stop(): SampleSeries | undefined;
+}
+export type SamplerFactory = (group: CgroupGroup, intervalMs: number) => SamplerHandle;
+
+export type SuiteEvent =
+  | { type: 'suite-start'; cells: number; runs: number }
+  | { type: 'run-start'; cell: Cell; index: number; warmup: boolean; done: number; total: number }
+  | { type: 'run-end'; cell: Cell; run: Run; done: number; total: number }
+  | { type: 'cell-end'; cell: Cell }
+  | { type: 'suite-end'; doc: ResultDocument };
+
+export interface SuiteOptions {
+  scenario: Scenario;
+  host: HostInfo;
+  runtimes: Partial<Record<RuntimeName, Runtime>>;
+  scratch: () => DiskTarget;
+  scratchDir: string;
+  save: (doc: ResultDocument) => void;
+  onEvent?: (e: SuiteEvent) => void;
+  sampler?: SamplerFactory;
+  signal?: AbortSignal;
+  /** Used in group names so parallel suites never collide. */
+  suiteId?: string;
+}
+
+const EMPTY_SUMMARY: CellSummary = {
+  measuredRuns: 0,
+  outcomes: {},
+  medianWallNs: null,
+  slowdown: null,
+  expectedSlowdown: null,
+  cpuGranted: null,
+  cpuQuota: null,
+  cpuEnforcement: null,
+  throttleRatio: null,
+  throttledMsPerSec: null,
+  peakMemoryBytes: null,
+  oomKills: 0,
+  majorFaults: null,
+  ioBytesPerSec: null,
+  ioLimitBytesPerSec: null,
+  ioEnforcement: null,
+  medianStartupNs: null,
+};
+
+export function scenarioHash(s: Scenario): string {
+  const { source: _source, ...rest } = s;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
+}
+
+export function cellId(workload: string, runtime: string, limitSet: string): string {
+  return `${workload} / ${limitSet} / ${runtime}`;
+}
+
+/** Workloads x runtimes x limit sets, baseline first within each (workload, runtime). */
+export function expandCells(scenario: Scenario): Cell[] {
+  const cells: Cell[] = [];
+  for (const w of scenario.workloads) {
+    for (const runtime of scenario.runtimes) {
+      const baseId = cellId(w.name, runtime, w.limitSets[0]?.name ?? 'unlimited');
+      for (const ls of w.limitSets) {
+        const id = cellId(w.name, runtime, ls.name);
+        cells.push({
+          id,
+          workload: w.name,
+          kind: w.params.kind,
+          params: w.params,
+          runtime,
+          limitSet: ls.name,
+          limits: ls.limits,
+          baselineId: id === baseId ? null : baseId,
+          runs: [],
+          summary: { ...EMPTY_SUMMARY, outcomes: {} },
+        });
+      }
+    }
+  }
+  return cells;
+}
+
+/** Does this workload put files in the scratch directory (so it must be a real disk)? */
+export function needsScratch(scenario: Scenario): boolean {
+  return scenario.workloads.some(
+    (w) => w.params.kind === 'io' || (w.params.kind === 'memory' && w.params.mode === 'pagecache') || w.limitSets.some((ls) => ls.limits.io?.length),
+  );
+}
+
+export function resolveLimits(cell: Cell, scratch: () => DiskTarget): ResolvedLimits {
+  const { io, ...rest } = cell.limits;
+  const out: ResolvedLimits = { ...rest };
+  if (io) out.io = io.map((l) => resolveIoLimit(l, scratch));
+  return out;
+}
+
+export function newDocument(scenario: Scenario, host: HostInfo, cells: Cell[]): ResultDocument {
+  return {
+    schemaVersion: 1,
+    tool: { name: 'cgbench', version: host.cgbenchVersion },
+    createdAt: new Date().toISOString(),
+    finishedAt: null,
+    status: 'running',
+    host,
+    scenario,
+    scenarioHash: scenarioHash(scenario),
+    cells,
+    warnings: [],
+  };
+}
+
+export function refreshSummaries(doc: ResultDocument): void {
+  const byId = new Map(doc.cells.map((c) => [c.id, c]));
+  for (const cell of doc.cells) {
+    cell.summary = summarizeCell(cell, cell.baselineId ? byId.get(cell.baselineId) : undefined, { hostCpus: doc.host.cpuCount });
+  }
+  doc.warnings = documentWarnings(doc.cells, { cgroupMode: doc.host.cgroup.mode, driver: doc.host.cgroup.driver });
+}
+
+export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
+  const { scenario, signal } = opts;
+  const cells = expandCells(scenario);
+  // Resolve every limit before the first run: a bad device or disk fails in the first second.
+  const resolved = new Map(cells.map((c) => [c.id, resolveLimits(c, opts.scratch)]));
+  for (const rt of scenario.runtimes) {
+    if (!opts.runtimes[rt]) throw new CgbenchError('E_INPUT', `runtime "${rt}" is not available`, 'see `cgbench doctor`');
+  }
+  const doc = newDocument(scenario, opts.host, cells);
+  const perCell = scenario.warmup + scenario.repetitions;
+  const total = cells.length * perCell;
+  const suiteId = opts.suiteId ?? randomBytes(3).toString('hex');
+  opts.save(doc);
+  opts.onEvent?.({ type: 'suite-start', cells: cells.length, runs: total });
+
+  let done = 0;
+  try {
+    done = await runCells();
+  } catch (e) {
+    // Keep what finished: the document stays valid, marked failed, before the error propagates.
+    doc.status = 'failed';
+    doc.finishedAt = new Date().toISOString();
+    refreshSummaries(doc);
+    opts.save(doc);
+    throw e;
+  }
+  async function runCells(): Promise<number> {
+  outer: for (const [ci, cell] of cells.entries()) {
+    const runtime = opts.runtimes[cell.runtime] as Runtime;
+    for (let i = 0; i < perCell; i++) {
+      if (signal?.aborted) break outer;
+      const warmup = i < scenario.warmup;
+      opts.onEvent?.({ type: 'run-start', cell, index: i, warmup, done, total });
+      const run = await runOnce({
+        runtime,
+        cell,
+        limits: resolved.get(cell.id) as ResolvedLimits,
+        runId: `${suiteId}-c${ci}-r${i}`,
+        index: i,
+        warmup,
+        scenario,
+        scratchDir: opts.scratchDir,
+        sampler: opts.sampler,
+        signal,
+      });
+      cell.runs.push(run);
+      done++;
+      refreshSummaries(doc);
+      opts.save(doc);
+      opts.onEvent?.({ type: 'run-end', cell, run, done, total });
+      if (run.outcome === 'interrupted') break outer;
+    }
+    opts.onEvent?.({ type: 'cell-end', cell });
+  }
+  return done;
+  }
+  doc.status = signal?.aborted ? 'interrupted' : 'complete';
+  doc.finishedAt = new Date().toISOString();
+  refreshSummaries(doc);
+  if (doc.status === 'interrupted') {
+    doc.warnings.push({ code: 'interrupted', message: `suite interrupted after ${done} of ${total} runs`, hint: 'the finished runs are kept; rerun to complete' });
+  }
+  opts.save(doc);
+  opts.onEvent?.({ type: 'suite-end', doc });
+  return doc;
+}
+
+interface RunOnceArgs {
+  runtime: Runtime;
+  cell: Cell;
+  limits: ResolvedLimits;
+  runId: string;
+  index: number;
+  warmup: boolean;
+  scenario: Scenario;
+  scratchDir: string;
+  sampler: SamplerFactory | undefined;
+  signal: AbortSignal | undefined;
+}
+
+async function runOnce(a: RunOnceArgs): Promise<Run> {
+  const startedAt = new Date().toISOString();
+  const t0 = monotonicNs();
+  let handle: RunHandle;
+  try {
+    handle = await a.runtime.launch({ runId: a.runId, params: a.cell.params, limits: a.limits, scratchDir: a.scratchDir });
+  } catch (e) {
+    // A launch failure that is the environment's fault (no root, no controller) stops the suite.
+    if (e instanceof CgbenchError) throw e;
+    return { outcome: 'failed', message: `launch failed: ${(e as Error).message}`, index: a.index, warmup: a.warmup, startedAt, harnessWallNs: monotonicNs() - t0 };
+  }
+  const sampler = a.sampler?.(handle.group, a.scenario.sampleIntervalMs);
+  let timedOut = false;
+  let interrupted = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    handle.kill();
+  }, a.scenario.timeoutMs);
+  const onAbort = (): void => {
+    interrupted = true;
+    handle.kill();
+  };
+  a.signal?.addEventListener('abort', onAbort, { once: true });
+  if (a.signal?.aborted) onAbort();
+  try {
+    const exit = await handle.exited;
+    const samples = sampler?.stop();
+    const after = handle.group.read();
+    const part = classifyRun({
+      exit,
+      before: handle.before,
+      after,
+      selfTimed: invocationFor(a.cell.params, a.scratchDir).selfTimed,
+      timedOut,
+      interrupted,
+      timeoutMs: a.scenario.timeoutMs,
+      memoryLimited: a.limits.memory?.maxBytes != null,
+    });
+    const run = {
+      ...part,
+      index: a.index,
+      warmup: a.warmup,
+      startedAt,
+      harnessWallNs: exit.harnessWallNs,
+      before: handle.before,
+      after,
+    } as Run;
+    if (part.metrics) run.launchOverheadNs = Math.max(0, exit.harnessWallNs - part.metrics.wallNs);
+    if (exit.startupNs !== undefined) run.startupNs = exit.startupNs;
+    if (exit.process) run.process = exit.process;
+    if (samples) run.samples = samples;
+    if (part.outcome !== 'ok' && exit.stderrTail) run.stderrTail = exit.stderrTail;
+    return run;
+  } finally {
+    clearTimeout(timer);
+    a.signal?.removeEventListener('abort', onAbort);
+    await handle.dispose();
+  }
+}
