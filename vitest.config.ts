@@ -7,6 +7,7 @@ export default defineConfig({
     // a throttled run is never disturbed by another test's busy loop.
     fileParallelism: false,
     testTimeout: 120_000,
+    reporters: ['default', './test/summary-reporter.ts'],
     hookTimeout: 60_000,
   },
 });

@@ -35,14 +35,26 @@ cgb_die() { cgb_log "error: $*"; exit 1; }
 # docker client talking to the private daemon only.
 cgb_docker() { "$CGB_CLI" -H "unix://$CGB_SOCK" "$@"; }
 
+# True if the process exists and is not a zombie (kill -0 succeeds on
+# zombies, e.g. a dockerd that died while docker-up.sh is its parent).
+cgb_alive() {
+  local stat
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+  stat=${stat##*) }
+  case ${stat%% *} in Z|X|x) return 1 ;; esac
+  return 0
+}
+
 # Prints the pid from the pidfile if that process is alive and is a dockerd.
 cgb_daemon_pid() {
   local pid comm
   [ -r "$CGB_PIDFILE" ] || return 1
   pid=$(tr -dc '0-9' <"$CGB_PIDFILE")
   [ -n "$pid" ] || return 1
-  comm=$(cat "/proc/$pid/comm" 2>/dev/null) || return 1
+  { read -r comm <"/proc/$pid/comm"; } 2>/dev/null || return 1
   [ "$comm" = dockerd ] || return 1
+  # a SIGKILLed daemon lingers a moment as a zombie
+  cgb_alive "$pid" || return 1
   printf '%s\n' "$pid"
 }
 

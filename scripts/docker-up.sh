@@ -114,16 +114,24 @@ if pid=$(cgb_daemon_pid); then
   # A daemon of ours is running: reuse it once it answers (it may still be
   # starting up if another docker-up.sh just launched it).
   deadline=$((SECONDS + CGB_TIMEOUT))
+  reuse=1
   until cgb_daemon_answers; do
-    if ! kill -0 "$pid" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+    if ! cgb_daemon_pid >/dev/null; then
+      cgb_log "dockerd pid $pid went away; starting a new one"
+      reuse=0
+      break
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
       cgb_log "dockerd pid $pid from $CGB_PIDFILE is not answering on $CGB_SOCK"
       cgb_die "stop it with scripts/docker-down.sh and try again"
     fi
     sleep 0.5
   done
-  cgb_log "reusing dockerd pid $pid"
-  export_line
-  exit 0
+  if [ "$reuse" = 1 ]; then
+    cgb_log "reusing dockerd pid $pid"
+    export_line
+    exit 0
+  fi
 fi
 
 # No live daemon: clear what a dead one may have left behind.
@@ -178,7 +186,7 @@ launched=$!
 
 deadline=$((SECONDS + CGB_TIMEOUT))
 until cgb_daemon_answers; do
-  if ! kill -0 "$launched" 2>/dev/null; then
+  if ! cgb_alive "$launched"; then
     cgb_log "dockerd exited during start-up; last lines of $CGB_LOG:"
     tail -n 30 "$CGB_LOG" >&2 || true
     exit 1

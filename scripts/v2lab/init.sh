@@ -29,32 +29,47 @@ ERR=/dev/console
 
 say() { if [ "$CTL" = /dev/console ]; then echo "$*" > /dev/console; else echo "$*" >&7; fi; }
 klog() { echo "v2lab-init: $*" > /dev/kmsg; }
+# qemu runs with -no-reboot: a reset ends it on every machine type (poweroff
+# needs ACPI, which microvm lacks)
+halt_vm() {
+    reboot -f
+    sleep 5
+    echo b > /proc/sysrq-trigger
+}
 fail() {
     klog "FAIL: $*"
     if [ "$ERR" = /dev/console ]; then echo "[v2lab] guest: $*" > /dev/console; else echo "[v2lab] guest: $*" >&9; fi
     say "FAIL $*"
     dmesg > /ctl/dmesg 2>/dev/null
     sync
-    poweroff -f
-    sleep 5
-    echo o > /proc/sysrq-trigger
+    halt_vm
 }
 
 # --- arguments from the kernel command line (v2lab.root=overlay|ro, ...) ---
 ROOTMODE=overlay
+V2LAB_DEBUG=
 CONTROLLERS="cpu io memory pids"
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
         v2lab.root=*) ROOTMODE=${arg#v2lab.root=} ;;
+        v2lab.debug=1) V2LAB_DEBUG=1 ;;
         v2lab.controllers=*) CONTROLLERS=$(echo "${arg#v2lab.controllers=}" | tr , ' ') ;;
     esac
 done
 
 klog stage modules
 # --- modules (dependency order, computed on the host) ---
+# insmod (unlike modprobe) does not apply "module.param=value" from the
+# kernel command line: pass them on (microvm's virtio_mmio.device=...)
+CMDLINE=$(cat /proc/cmdline)
 while read -r m; do
     [ -n "$m" ] || continue
-    insmod "/lib/modules/$m" 2>/dev/null || klog "insmod $m failed"
+    args=""
+    for arg in $CMDLINE; do
+        case "$arg" in "${m%.ko}".*=*) args="$args ${arg#${m%.ko}.}" ;; esac
+    done
+    insmod "/lib/modules/$m" $args 2>/dev/null || klog "insmod $m failed"
+    [ -n "$V2LAB_DEBUG" ] && klog "loaded $m"
 done < /etc/v2lab/modules
 
 klog stage ports
@@ -159,6 +174,4 @@ dmesg > /ctl/dmesg 2>/dev/null
 sync
 say "EXIT $rc"
 exec 7>&- 8>&- 9>&-
-poweroff -f
-sleep 5
-echo o > /proc/sysrq-trigger
+halt_vm

@@ -148,9 +148,11 @@ sq() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; }
 # --- kernel and qemu command line ---
 kernel=$KDIR/vmlinux
 if [ "$bootimg" = bzimage ] || [ ! -s "$kernel" ]; then kernel=$KDIR/vmlinuz; fi
-append="console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init mitigations=off"
+append="console=ttyS0 panic=-1 reboot=t quiet loglevel=4 rdinit=/init mitigations=off"
 append="$append i8042.noaux i8042.nokbd i8042.nopnp tsc=reliable random.trust_cpu=on"
 append="$append v2lab.root=$rootmode"
+[ "${V2LAB_DEBUG:-0}" = 1 ] && append="$append v2lab.debug=1"
+[ -n "${V2LAB_APPEND:-}" ] && append="$append $V2LAB_APPEND"
 [ -n "${V2LAB_CONTROLLERS:-}" ] && append="$append v2lab.controllers=$(echo "$V2LAB_CONTROLLERS" | tr ' ' ,)"
 # skip the delay-loop calibration (about 1 s under TCG): lpj from the TSC rate
 mhz=$(awk -F: '/^cpu MHz/ { print $2 + 0; exit }' /proc/cpuinfo 2>/dev/null)
@@ -181,7 +183,6 @@ run_attempt() {
         microvm)
             machine=microvm,accel=$acc,acpi=off,pic=on,pit=on,rtc=on,isa-serial=on
             vdev=device
-            app="$app reboot=t"
             ;;
         *)
             machine=pc,accel=$acc

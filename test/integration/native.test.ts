@@ -1,0 +1,161 @@
+// Real cgroups on this machine (root): the native runtime under CPU, memory and IO limits.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resolveDiskTarget } from '../../src/cgroup/disk.js';
+import { openCgroups, type CgroupSystem } from '../../src/cgroup/index.js';
+import { gatherHost } from '../../src/host.js';
+import type { Cell, HostInfo, ResultDocument, Scenario } from '../../src/model/types.js';
+import { NativeRuntime } from '../../src/runtimes/native.js';
+import { validateScenario } from '../../src/scenario/schema.js';
+import { runSuite } from '../../src/scheduler/suite.js';
+import { launcherPath } from '../../src/workloads/registry.js';
+import { isRoot, ROOT_DIR } from '../helpers.js';
+
+const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
+const scratchDir = process.env.CGBENCH_SCRATCH ?? process.env.TMPDIR ?? '/var/tmp';
+
+if (!isRoot) console.warn('skipping native integration tests: they need root to create cgroups');
+
+describe.skipIf(!isRoot)('native runtime on real cgroups', () => {
+  let cgroups: CgroupSystem;
+  let host: HostInfo;
+  let runtime: NativeRuntime;
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    cgroups = openCgroups();
+    host = await gatherHost(cgroups.info, resolveDiskTarget(scratchDir));
+    runtime = new NativeRuntime(cgroups);
+  });
+  afterEach(async () => {
+    // Whatever happened, leave no group behind; then assert there was nothing to clean.
+    const left = cgroups.leftovers().filter((n) => n.startsWith('it'));
+    await cgroups.clean(left);
+    expect(left).toEqual([]);
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    cgroups?.removeSubtreeIfEmpty();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  async function runOne(raw: object, suiteId: string): Promise<Cell[]> {
+    const scenario: Scenario = validateScenario({ repetitions: 1, warmup: 0, ...raw }, 'it.yaml');
+    const doc = await runSuite({
+      scenario,
+      host,
+      runtimes: { native: runtime },
+      scratch: () => resolveDiskTarget(scratchDir),
+      scratchDir,
+      save: () => {},
+      suiteId,
+    });
+    expect(doc.status).toBe('complete');
+    return doc.cells;
+  }
+
+  it('grants a busy loop 10 % of a CPU within 10 %, throttled nearly every period', async () => {
+    const cells = await runOne({ workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 2 ** 30 }, limits: [{ name: 'ten', cpu: { quota: 10000, period: 100000 } }] }] }, 'itcpu');
+    const cell = cells.find((c) => c.limitSet === 'ten') as Cell;
+    const s = cell.summary;
+    console.log(`10 % quota: granted ${s.cpuGranted?.toFixed(4)} CPU, throttle ratio ${s.throttleRatio?.toFixed(3)}, wall ${(s.medianWallNs ?? 0) / 1e9} s`);
+    expect(s.outcomes).toEqual({ ok: 1 });
+    expect(s.cpuGranted).toBeGreaterThan(0.09);
+    expect(s.cpuGranted).toBeLessThan(0.11);
+    expect(s.throttleRatio).toBeGreaterThan(0.9);
+    const run = cell.runs[0];
+    expect(run?.after?.cpu?.nrPeriods).toBeGreaterThan(20);
+  });
+
+  it('records an anon allocation above the memory limit as oom-killed', async () => {
+    const cells = await runOne({ workloads: [{ name: 'anon', kind: 'memory', params: { mode: 'anon', mib: 96 }, limits: [{ name: 'tight', memory: { max: '32M' } }] }] }, 'itmem');
+    const s = (cells.find((c) => c.limitSet === 'tight') as Cell).summary;
+    expect(s.outcomes).toEqual({ 'oom-killed': 1 });
+    expect(s.oomKills).toBeGreaterThanOrEqual(1);
+    expect(s.peakMemoryBytes).toBeLessThanOrEqual(32 << 20);
+    const base = (cells.find((c) => c.limitSet === 'unlimited') as Cell).summary;
+    expect(base.outcomes).toEqual({ ok: 1 });
+  });
+
+  it('holds an O_DIRECT write at 10 MB/s within 15 %', async () => {
+    const cells = await runOne({ workloads: [{ name: 'w', kind: 'io', params: { mode: 'write', mib: 24 }, limits: [{ name: 'ten', io: [{ wbps: '10MB/s' }] }] }] }, 'itio');
+    const s = (cells.find((c) => c.limitSet === 'ten') as Cell).summary;
+    console.log(`10 MB/s throttle: measured ${((s.ioBytesPerSec ?? 0) / 1e6).toFixed(2)} MB/s`);
+    expect(s.ioBytesPerSec).toBeGreaterThan(10e6 * 0.85);
+    expect(s.ioBytesPerSec).toBeLessThan(10e6 * 1.15);
+  });
+
+  it('runs the workload as PID 1 of its own namespaces, inside the group, with no network', async () => {
+    const g = cgroups.create('itns', { cpu: { quotaUs: 50000, periodUs: 100000 } });
+    try {
+      const script = 'echo pid=$$; hostname; cat /proc/self/cgroup; cat /proc/net/dev | tail -n +3 | cut -d: -f1';
+      const out = execFileSync(launcherPath(), [...g.procsFiles.flatMap((f) => ['--join', f]), '--', '/bin/sh', '-c', script], { encoding: 'utf8' });
+      expect(out).toContain('pid=1\n');
+      expect(out).toContain('cgbench\n');
+      expect(out).toMatch(/:cpu:\/cgbench\/itns/);
+      const ifaces = out.trim().split('\n').slice(-1)[0]?.trim();
+      expect(ifaces).toBe('lo');
+    } finally {
+      await g.destroy();
+    }
+  });
+
+  it('Ctrl-C mid-suite kills the workload, removes every group and leaves valid partial results', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'cgbench-it-'));
+    dirs.push(work);
+    const file = join(work, 'long.yaml');
+    writeFileSync(file, 'name: long\nrepetitions: 5\nwarmup: 0\nworkloads:\n  - name: loop\n    kind: cpu\n    params: { iterations: 400000000 }\n    limits: [{ name: slow, cpus: 0.1 }]\n');
+    const out = join(work, 'out');
+    const child = spawn(process.execPath, [CLI, 'run', file, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const results = join(out, 'results.json');
+    // Wait until the first finished run is on disk and the next one is running.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (existsSync(results)) {
+        const d = JSON.parse(readFileSync(results, 'utf8')) as ResultDocument;
+        if (d.cells.some((c) => c.runs.length >= 2)) break;
+      }
+      if (Date.now() > deadline) throw new Error(`no runs finished in time: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(code).toBe(130);
+    const doc = JSON.parse(readFileSync(results, 'utf8')) as ResultDocument;
+    expect(doc.status).toBe('interrupted');
+    const runs = doc.cells.flatMap((c) => c.runs);
+    expect(runs.filter((r) => r.outcome === 'ok').length).toBeGreaterThanOrEqual(2);
+    expect(runs[runs.length - 1]?.outcome).toBe('interrupted');
+    expect(cgroups.leftovers()).toEqual([]);
+  });
+});
+
+describe('CLI input errors', () => {
+  it('a malformed scenario exits non-zero naming the field', () => {
+    const work = mkdtempSync(join(tmpdir(), 'cgbench-it-'));
+    try {
+      const file = join(work, 'bad.yaml');
+      writeFileSync(file, 'workloads:\n  - name: x\n    kind: cpu\n    limits: [{ cpus: -1 }]\n');
+      const res = spawnSync(process.execPath, [CLI, 'run', file, '--out', join(work, 'out')], { encoding: 'utf8' });
+      expect(res.status).toBe(2);
+      expect(res.stderr).toContain('bad.yaml');
+      expect(res.stderr).toContain('workloads[0].limits[0].cpus');
+      expect(res.stderr.trim().split('\n')).toHaveLength(1);
+      expect(existsSync(join(work, 'out'))).toBe(false);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+  it.skipIf(!isRoot)('without root, one clear line says what is needed', () => {
+    const res = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'run', '--preset', 'seed'], { encoding: 'utf8', cwd: '/' });
+    expect(res.status).toBe(2);
+    expect(res.stderr.trim()).toMatch(/^cgbench: cgbench run needs root .*\(run it with sudo/);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
