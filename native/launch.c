@@ -1,6 +1,7 @@
-/* cgbench-launch: the native runtime's container entry. Joins the run's cgroups before anything
- * else, enters fresh namespaces, execs the workload and records its exit status and rusage. */
-#define _GNU_SOURCE /* unshare, CLONE_* */
+/* cgbench-launch: the native runtime's container entry (and PID 1 of Docker runs). Joins the run's
+ * cgroups before anything else, enters fresh namespaces, execs the workload, records its exit and rusage. */
+#define _GNU_SOURCE /* unshare, CLONE_*, pipe2 */
+#include <poll.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -31,6 +32,8 @@ struct msg {
 static volatile sig_atomic_t child_pid;
 static volatile sig_atomic_t forwarded;
 static int msg_fd = -1;
+/* --hold-stdin: SIGCHLD writes a byte here so one poll() can wait for the child and for stdin. */
+static int chld_pipe[2] = { -1, -1 };
 
 __attribute__((format(printf, 3, 4), noreturn))
 static void child_fail(int code, int err, const char *fmt, ...)
@@ -56,16 +59,33 @@ static void forward(int sig)
         kill((pid_t)child_pid, SIGKILL);
 }
 
+static void on_chld(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    if (write(chld_pipe[1], "c", 1) < 0) {
+        /* The pipe is full: a wake-up is already pending, which is all we need. */
+    }
+    errno = saved;
+}
+
 static void usage(void)
 {
     printf("usage: cgbench-launch [--join FILE]... [--ns LIST] [--hostname NAME] [--status FILE]\n"
-           "                      [--chdir DIR] -- PROGRAM ARGS...\n"
+           "                      [--chdir DIR] [--hold-stdin] [--status-stdout] -- PROGRAM ARGS...\n"
            "  --join FILE      write our pid to this cgroup.procs file first (repeatable)\n"
            "  --ns LIST        comma list of pid,mnt,uts,ipc,net, or all (default) or none\n"
            "  --hostname NAME  hostname in the uts namespace (default cgbench)\n"
            "  --status FILE    write one JSON line: exit_code, signal, wall_ns, utime_us, stime_us,\n"
            "                   maxrss_kib, majflt, minflt, nvcsw, nivcsw, forwarded_signal, error\n"
            "  --chdir DIR      working directory of PROGRAM\n"
+           "  --hold-stdin     handshake with a harness over stdin/stderr (the Docker runtime): print\n"
+           "                   'CGBENCH-READY <monotonic ns>' on stderr, start PROGRAM only after a line\n"
+           "                   'go' on stdin, print 'CGBENCH-START <monotonic ns>' at its exec, and after\n"
+           "                   it exits wait for EOF on stdin before exiting. EOF on stdin while PROGRAM\n"
+           "                   runs kills it (the harness is gone). PROGRAM's stdin is /dev/null.\n"
+           "  --status-stdout  also print the status JSON on stdout as one line 'CGBENCH-STATUS {...}'\n"
+           "                   after PROGRAM's own output (same stream, so it is ordered after it)\n"
            "  Exits with PROGRAM's exit code, 128+signal if it was killed, 125 if the launcher\n"
            "  failed, 126/127 if PROGRAM could not be executed / was not found.\n");
     exit(0);
@@ -114,7 +134,75 @@ static void join_cgroup(const char *file)
         die(EXIT_LAUNCH, "cannot join cgroup %s: %s", file, strerror(errno));
 }
 
-static void child(int ns, const char *hostname, const char *chdir_to, pid_t parent, char **cmd)
+/* One whole line per write(), so a harness parsing stderr never sees a marker split by other output. */
+static void marker(const char *name, uint64_t ns)
+{
+    char line[64];
+    int len = snprintf(line, sizeof line, "%s %" PRIu64 "\n", name, ns);
+    if (write(STDERR_FILENO, line, (size_t)len) < 0) {
+        /* The harness reads these; if it cannot, it times out and says so. */
+    }
+}
+
+/* True once the harness sent the line "go"; false on EOF, an error or anything else. */
+static int read_go(void)
+{
+    char line[16];
+    size_t len = 0;
+    for (;;) {
+        char c;
+        ssize_t n = read(STDIN_FILENO, &c, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n != 1)
+            return 0;
+        if (c == '\n')
+            break;
+        if (len + 1 >= sizeof line)
+            return 0;
+        line[len++] = c;
+    }
+    line[len] = '\0';
+    return !strcmp(line, "go");
+}
+
+/* Waits for the workload while watching stdin: EOF there means the harness is gone, so the
+ * workload is killed rather than left running unobserved. Returns 1 if stdin reached EOF. */
+static int wait_watching_stdin(pid_t pid, int *wst, struct rusage *ru)
+{
+    int eof = 0;
+    for (;;) {
+        pid_t r = wait4(pid, wst, WNOHANG, ru);
+        if (r == pid)
+            return eof;
+        if (r < 0 && errno != EINTR)
+            die(EXIT_LAUNCH, "cannot wait for the workload: %s", strerror(errno));
+        struct pollfd fds[2] = {
+            { .fd = eof ? -1 : STDIN_FILENO, .events = POLLIN },
+            { .fd = chld_pipe[0], .events = POLLIN },
+        };
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            die(EXIT_LAUNCH, "cannot poll: %s", strerror(errno));
+        }
+        if (fds[1].revents) {
+            char drain[64];
+            while (read(chld_pipe[0], drain, sizeof drain) > 0) {
+            }
+        }
+        if (!eof && fds[0].revents) {
+            char sink[256];
+            ssize_t n = read(STDIN_FILENO, sink, sizeof sink);
+            if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+                eof = 1;
+                kill(pid, SIGKILL);
+            }
+        }
+    }
+}
+
+static void child(int ns, const char *hostname, const char *chdir_to, int hold_stdin, pid_t parent, char **cmd)
 {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
         child_fail(EXIT_LAUNCH, errno, "cannot set parent-death signal");
@@ -133,6 +221,14 @@ static void child(int ns, const char *hostname, const char *chdir_to, pid_t pare
         child_fail(EXIT_LAUNCH, errno, "cannot set hostname");
     if (chdir_to && chdir(chdir_to) != 0)
         child_fail(EXIT_LAUNCH, errno, "cannot chdir to %s", chdir_to);
+    if (hold_stdin) {
+        /* stdin is the launcher's channel to the harness: the workload must not consume it. */
+        int null_fd = open("/dev/null", O_RDONLY);
+        if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0)
+            child_fail(EXIT_LAUNCH, errno, "cannot redirect stdin to /dev/null");
+        if (null_fd != STDIN_FILENO)
+            close(null_fd);
+    }
 
     /* Ignored dispositions survive exec; the workload must start with a clean slate. */
     for (int sig = 1; sig < NSIG; sig++)
@@ -154,6 +250,7 @@ int main(int argc, char **argv)
     const char *joins[64];
     int njoin = 0, ns = NS_ALL;
     const char *hostname = NULL, *status = NULL, *chdir_to = NULL;
+    int hold_stdin = 0, status_stdout = 0;
     char **cmd = NULL;
 
     /* Parsing has no side effects, so joining still comes before anything that acts. */
@@ -165,6 +262,14 @@ int main(int argc, char **argv)
         }
         if (!strcmp(a, "--help"))
             usage();
+        if (!strcmp(a, "--hold-stdin")) {
+            hold_stdin = 1;
+            continue;
+        }
+        if (!strcmp(a, "--status-stdout")) {
+            status_stdout = 1;
+            continue;
+        }
         if (!strcmp(a, "--join") || !strcmp(a, "--ns") || !strcmp(a, "--hostname") ||
             !strcmp(a, "--status") || !strcmp(a, "--chdir")) {
             if (i + 1 >= argc)
@@ -211,6 +316,16 @@ int main(int argc, char **argv)
     if (flags && unshare(flags) != 0)
         die(EXIT_LAUNCH, "cannot create namespaces (--ns): %s", strerror(errno));
 
+    if (hold_stdin) {
+        /* The harness finds our cgroups and takes its "before" reading between READY and go, so
+         * the reading precedes the workload exactly as in the native runtime. */
+        marker("CGBENCH-READY", now_ns());
+        if (!read_go())
+            die(EXIT_LAUNCH, "the harness closed stdin before starting the workload");
+        if (pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+            die(EXIT_LAUNCH, "cannot create pipe: %s", strerror(errno));
+    }
+
     int pfd[2];
     if (pipe2(pfd, O_CLOEXEC) != 0)
         die(EXIT_LAUNCH, "cannot create pipe: %s", strerror(errno));
@@ -228,6 +343,13 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    if (hold_stdin) {
+        sigaddset(&fwd, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &fwd, NULL);
+        struct sigaction sc = { .sa_handler = on_chld, .sa_flags = SA_RESTART | SA_NOCLDSTOP };
+        sigemptyset(&sc.sa_mask);
+        sigaction(SIGCHLD, &sc, NULL);
+    }
 
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -236,7 +358,7 @@ int main(int argc, char **argv)
     if (pid == 0) {
         close(pfd[0]);
         msg_fd = pfd[1];
-        child(ns, hostname, chdir_to, parent, cmd);
+        child(ns, hostname, chdir_to, hold_stdin, parent, cmd);
     }
     child_pid = pid;
     close(pfd[1]);
@@ -258,17 +380,24 @@ int main(int argc, char **argv)
             snprintf(error, sizeof error, "%.116s: %s", m.what, strerror(m.err));
     }
     close(pfd[0]);
+    if (hold_stdin && t0 && !error[0])
+        marker("CGBENCH-START", t0);
 
     int wst;
     struct rusage ru;
-    while (wait4(pid, &wst, 0, &ru) < 0) {
-        if (errno != EINTR)
-            die(EXIT_LAUNCH, "cannot wait for the workload: %s", strerror(errno));
+    int stdin_eof = 0;
+    if (hold_stdin)
+        stdin_eof = wait_watching_stdin(pid, &wst, &ru);
+    else {
+        while (wait4(pid, &wst, 0, &ru) < 0) {
+            if (errno != EINTR)
+                die(EXIT_LAUNCH, "cannot wait for the workload: %s", strerror(errno));
+        }
     }
     uint64_t t1 = now_ns();
 
     int code = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
-    if (status_fd >= 0) {
+    if (status_fd >= 0 || status_stdout) {
         struct json j;
         json_begin(&j);
         if (WIFEXITED(wst))
@@ -300,9 +429,27 @@ int main(int argc, char **argv)
             json_str(&j, "error", error);
         else
             json_null(&j, "error");
+        if (hold_stdin)
+            json_i64(&j, "stdin_eof", stdin_eof);
         json_end(&j);
-        if (json_write_fd(&j, status_fd) != 0 || close(status_fd) != 0)
+        if (status_fd >= 0 && (json_write_fd(&j, status_fd) != 0 || close(status_fd) != 0))
             die(EXIT_LAUNCH, "cannot write status file %s: %s", status, strerror(errno));
+        if (status_stdout) {
+            /* The leading newline ends a last line the workload left unterminated. */
+            struct json line = { .len = 0, .first = 1 };
+            json_raw(&line, "\nCGBENCH-STATUS %.*s", (int)j.len, j.buf);
+            if (json_write_fd(&line, STDOUT_FILENO) != 0)
+                die(EXIT_LAUNCH, "cannot write the status to stdout: %s", strerror(errno));
+        }
+    }
+    if (hold_stdin && !stdin_eof) {
+        /* Stay alive (and keep the container's cgroups) until the harness has read them. */
+        char sink[256];
+        for (;;) {
+            ssize_t n = read(STDIN_FILENO, sink, sizeof sink);
+            if (n == 0 || (n < 0 && errno != EINTR))
+                break;
+        }
     }
     return code;
 }

@@ -152,6 +152,9 @@ mkdir -p /scratch/tmp /scratch/home /scratch/npm-cache
 chmod 1777 /scratch/tmp
 
 klog stage cgroup
+hostname v2lab
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null
+
 # --- cgroup2: make the controllers available to the root's children ---
 CG=$R/sys/fs/cgroup
 for c in $CONTROLLERS; do

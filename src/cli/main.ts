@@ -42,6 +42,11 @@ program
   .option('-w, --warmup <n>', 'warm-up runs per cell (not measured)', positiveInt('--warmup', 0))
   .addOption(new Option('--runtime <list>', 'runtimes to use: native, docker, fake (simulation, no root)').argParser(runtimeList))
   .option('--scratch <dir>', 'directory on a real disk for IO and page-cache files (default: $CGBENCH_SCRATCH, $TMPDIR or /var/tmp)')
+  .option('--sample-interval <ms>', 'stat-file sampling interval in ms, 1..10000 (default: the scenario\'s, 100)', (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 1 || n > 10_000) throw new InvalidArgumentError('--sample-interval must be 1..10000 ms');
+    return n;
+  })
   .option('--json', 'print the result document on stdout instead of the tables')
   .action(async (scenario: string | undefined, opts) => {
     const res = await runCommand(scenario, opts);

@@ -9,13 +9,14 @@ import { resolveDiskTarget } from '../cgroup/disk.js';
 import { gatherHost } from '../host.js';
 import { CgbenchError } from '../model/errors.js';
 import type { ResultDocument, RuntimeName, Scenario } from '../model/types.js';
-import { formatDurationNs } from '../model/units.js';
 import { renderTable } from '../reporters/table.js';
 import { FakeRuntime } from '../runtimes/fake.js';
 import { NativeRuntime } from '../runtimes/native.js';
 import type { Runtime } from '../runtimes/runtime.js';
 import { loadPreset, loadScenarioFile } from '../scenario/load.js';
-import { needsScratch, runSuite, type SuiteEvent } from '../scheduler/suite.js';
+import { startSampler } from '../sampler/sampler.js';
+import { needsScratch, runSuite } from '../scheduler/suite.js';
+import { Progress } from './progress.js';
 import { defaultOutDir, prepareOutDir, resultsPath, saveResults } from './output.js';
 
 export interface RunOptions {
@@ -26,6 +27,7 @@ export interface RunOptions {
   runtime?: RuntimeName[];
   scratch?: string;
   json?: boolean;
+  sampleInterval?: number;
 }
 
 export function loadScenario(file: string | undefined, opts: RunOptions): Scenario {
@@ -36,21 +38,12 @@ export function loadScenario(file: string | undefined, opts: RunOptions): Scenar
   if (opts.warmup !== undefined) s.warmup = opts.warmup;
   if (opts.runtime) s.runtimes = opts.runtime;
   if (opts.scratch) s.scratchDir = opts.scratch;
+  if (opts.sampleInterval !== undefined) s.sampleIntervalMs = opts.sampleInterval;
   return s;
 }
 
 export function defaultScratchDir(): string {
   return process.env.CGBENCH_SCRATCH ?? process.env.TMPDIR ?? '/var/tmp';
-}
-
-function progressLine(e: SuiteEvent): string | null {
-  if (e.type === 'run-end') {
-    const r = e.run;
-    const what = r.outcome === 'ok' ? formatDurationNs(r.metrics.wallNs) : `${r.outcome}: ${r.message}`;
-    return `[${String(e.done).padStart(String(e.total).length)}/${e.total}] ${e.cell.id}  ${r.warmup ? 'warm-up' : `run ${r.index + 1}`}  ${what}`;
-  }
-  if (e.type === 'suite-start') return `running ${e.runs} runs in ${e.cells} cells`;
-  return null;
 }
 
 export interface RunResult {
@@ -94,10 +87,7 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const progress = (e: SuiteEvent): void => {
-    const line = progressLine(e);
-    if (line) process.stderr.write(line + '\n');
-  };
+  const progress = new Progress(process.stderr);
   let doc: ResultDocument;
   try {
     doc = await runSuite({
@@ -107,10 +97,15 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
       scratch,
       scratchDir,
       save: (d) => saveResults(dir, d),
-      onEvent: progress,
+      onEvent: (e) => {
+        if (e.type === 'suite-start') progress.setMatrix(e.doc.cells, e.perCell);
+        progress.on(e);
+      },
+      sampler: startSampler,
       signal: abort.signal,
     });
   } finally {
+    progress.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     for (const rt of Object.values(runtimes)) await rt.close();

@@ -158,6 +158,8 @@ export interface SampleSeries {
   taken: number;
   tMs: number[];
   series: Record<string, (number | null)[]>;
+  /** How regular the sampling was: mean and max interval, share of intervals >10 % off. */
+  tick?: { meanIntervalMs: number; maxIntervalMs: number; offFraction: number };
 }
 
 export type Outcome = 'ok' | 'oom-killed' | 'failed' | 'timeout' | 'interrupted';

@@ -21,7 +21,7 @@ export interface SamplerHandle {
 export type SamplerFactory = (group: CgroupGroup, intervalMs: number) => SamplerHandle;
 
 export type SuiteEvent =
-  | { type: 'suite-start'; cells: number; runs: number }
+  | { type: 'suite-start'; cells: number; runs: number; perCell: number; doc: ResultDocument }
   | { type: 'run-start'; cell: Cell; index: number; warmup: boolean; done: number; total: number }
   | { type: 'run-end'; cell: Cell; run: Run; done: number; total: number }
   | { type: 'cell-end'; cell: Cell }
@@ -146,7 +146,7 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   const total = cells.length * perCell;
   const suiteId = opts.suiteId ?? randomBytes(3).toString('hex');
   opts.save(doc);
-  opts.onEvent?.({ type: 'suite-start', cells: cells.length, runs: total });
+  opts.onEvent?.({ type: 'suite-start', cells: cells.length, runs: total, perCell, doc });
 
   let done = 0;
   try {

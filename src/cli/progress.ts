@@ -1,0 +1,108 @@
+// Progress on stderr: a live line (current cell, progress, ETA) on a TTY, plain lines otherwise
+// (CI logs). Data never goes here; stdout stays clean for tables and JSON.
+
+import type { Cell, Run } from '../model/types.js';
+import { formatDurationNs } from '../model/units.js';
+import type { SuiteEvent } from '../scheduler/suite.js';
+
+/** Expected remaining time: finished runs of a cell predict its next ones; unseen cells are scaled
+ *  from their baseline by the expected slowdown, or take the mean run time so far. */
+export function estimateRemainingMs(cells: Cell[], perCell: number, current?: { cell: Cell; index: number }): number {
+  const runMs = (r: Run): number => r.harnessWallNs / 1e6;
+  const all = cells.flatMap((c) => c.runs);
+  const meanAll = all.length ? all.reduce((s, r) => s + runMs(r), 0) / all.length : 0;
+  const byId = new Map(cells.map((c) => [c.id, c]));
+  let total = 0;
+  for (const cell of cells) {
+    const left = perCell - cell.runs.length - (current?.cell.id === cell.id ? 1 : 0);
+    if (left <= 0) continue;
+    let each = meanAll;
+    if (cell.runs.length) each = cell.runs.reduce((s, r) => s + runMs(r), 0) / cell.runs.length;
+    else {
+      const base = cell.baselineId ? byId.get(cell.baselineId) : undefined;
+      if (base?.runs.length) {
+        const baseMs = base.runs.reduce((s, r) => s + runMs(r), 0) / base.runs.length;
+        const q = cell.limits.cpu?.quotaUs != null ? cell.limits.cpu.quotaUs / cell.limits.cpu.periodUs : null;
+        each = q !== null && (cell.kind === 'cpu' || cell.kind === 'command') ? baseMs / Math.min(1, q) : baseMs;
+      }
+    }
+    total += left * each;
+  }
+  return total;
+}
+
+function fmtMs(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+export function runLine(e: Extract<SuiteEvent, { type: 'run-end' }>): string {
+  const r = e.run;
+  const what = r.outcome === 'ok' ? formatDurationNs(r.metrics.wallNs) : `${r.outcome}: ${r.message}`;
+  return `[${String(e.done).padStart(String(e.total).length)}/${e.total}] ${e.cell.id}  ${r.warmup ? 'warm-up' : `run ${r.index + 1}`}  ${what}`;
+}
+
+export class Progress {
+  private timer: NodeJS.Timeout | null = null;
+  private current: { cell: Cell; index: number; warmup: boolean; done: number; total: number; startedMs: number } | null = null;
+  private cells: Cell[] = [];
+  private perCell = 1;
+
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly live = Boolean(out.isTTY),
+  ) {}
+
+  setMatrix(cells: Cell[], perCell: number): void {
+    this.cells = cells;
+    this.perCell = perCell;
+  }
+
+  on(e: SuiteEvent): void {
+    switch (e.type) {
+      case 'suite-start':
+        this.out.write(`running ${e.runs} runs in ${e.cells} cells\n`);
+        if (this.live) this.timer = setInterval(() => this.render(), 250);
+        break;
+      case 'run-start':
+        this.current = { cell: e.cell, index: e.index, warmup: e.warmup, done: e.done, total: e.total, startedMs: Date.now() };
+        this.render();
+        break;
+      case 'run-end':
+        this.clear();
+        this.out.write(runLine(e) + '\n');
+        this.current = null;
+        break;
+      case 'suite-end':
+        this.stop();
+        break;
+      default:
+        break;
+    }
+  }
+
+  private clear(): void {
+    if (this.live) this.out.write('\r\x1b[2K');
+  }
+
+  private render(): void {
+    if (!this.live || !this.current) return;
+    const c = this.current;
+    const eta = estimateRemainingMs(this.cells, this.perCell, c) + Math.max(0, this.etaCurrent(c) - (Date.now() - c.startedMs));
+    const line = `[${c.done + 1}/${c.total}] ${c.cell.id}  ${c.warmup ? 'warm-up' : `run ${c.index + 1}`}  ${fmtMs(Date.now() - c.startedMs)}  ETA ${fmtMs(eta)}`;
+    const width = this.out.columns ?? 120;
+    this.clear();
+    this.out.write(line.length > width - 1 ? line.slice(0, width - 2) + '…' : line);
+  }
+
+  private etaCurrent(c: { cell: Cell }): number {
+    const runs = c.cell.runs;
+    return runs.length ? runs.reduce((s, r) => s + r.harnessWallNs / 1e6, 0) / runs.length : 0;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.clear();
+  }
+}
