@@ -148,7 +148,7 @@ sq() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; }
 # --- kernel and qemu command line ---
 kernel=$KDIR/vmlinux
 if [ "$bootimg" = bzimage ] || [ ! -s "$kernel" ]; then kernel=$KDIR/vmlinuz; fi
-append="console=ttyS0 panic=-1 reboot=t quiet loglevel=4 rdinit=/init mitigations=off"
+append="console=ttyS0 loglevel=6 panic=-1 reboot=t rdinit=/init mitigations=off acpi=noirq"
 append="$append i8042.noaux i8042.nokbd i8042.nopnp tsc=reliable random.trust_cpu=on"
 append="$append v2lab.root=$rootmode"
 [ "${V2LAB_DEBUG:-0}" = 1 ] && append="$append v2lab.debug=1"
@@ -216,7 +216,7 @@ run_attempt() {
     while :; do
         if [ "$started" = 0 ] && grep -q '^STARTED' "$rundir/ctl.log" 2>/dev/null; then
             started=1
-            log "booted in $(elapsed)s (since run.sh start)"
+            t_boot=$(elapsed)
         fi
         if [ "$booted" = 0 ] && grep -q '^BOOTED' "$rundir/ctl.log" 2>/dev/null; then booted=1; fi
         if ! kill -0 "$qemu_pid" 2>/dev/null; then
@@ -260,6 +260,7 @@ run_attempt() {
 }
 
 t_deadline=$(( $(date +%s) + timeout_s ))
+t_boot="?"
 fail_msg=""
 log "kernel $KVER, ${kernel##*/}, accel $accel, cwd $cwd"
 run_attempt "$accel"
@@ -277,7 +278,7 @@ fi
 
 case "$attempt_result" in
     exit)
-        log "exit code $guest_rc, total $(elapsed)s"
+        log "exit code $guest_rc; boot ${t_boot}s, total $(elapsed)s"
         cleanup
         exit "${guest_rc:-125}"
         ;;

@@ -69,8 +69,10 @@ export function describe(values: readonly number[]): Stats | undefined {
   const m = mean(s);
   const sd = stdev(s);
   const half = n > 1 ? (tQuantile975(n - 1) * sd) / Math.sqrt(n) : 0;
+  const mci = medianCi95(s);
   return {
     n,
+    ...(mci ? { medianCi95: mci } : {}),
     min: s[0] as number,
     max: s[n - 1] as number,
     mean: m,
@@ -81,6 +83,36 @@ export function describe(values: readonly number[]): Stats | undefined {
     ci95: [m - half, m + half],
     outliers: outliers(s),
   };
+}
+
+/** Distribution-free 95 % interval of the median from order statistics (binomial, p = 0.5):
+ *  [x(k), x(n-k+1)] for the largest k with P(Bin(n, 1/2) <= k-1) <= 0.025. Needs n >= 6;
+ *  below that no such interval exists and null is returned. */
+export function medianCi95(values: readonly number[]): [number, number] | null {
+  const n = values.length;
+  if (n < 6) return null;
+  const s = sorted(values);
+  // Cumulative binomial in log space keeps it exact enough for large n.
+  let k = 0;
+  let cdf = 0;
+  let logC = 0; // log C(n, 0)
+  for (let j = 0; j < n; j++) {
+    const pj = Math.exp(logC - n * Math.LN2);
+    if (cdf + pj > 0.025) break;
+    cdf += pj;
+    k = j + 1;
+    logC += Math.log((n - j) / (j + 1));
+  }
+  if (k === 0) return null;
+  return [s[k - 1] as number, s[n - k] as number];
+}
+
+/** Relative half-width of the median's 95 % interval (falls back to the mean's t interval). */
+export function relativeHalfWidth(values: readonly number[]): number | null {
+  const st = describe(values);
+  if (!st || st.n < 2 || st.median === 0) return null;
+  const ci = medianCi95(values) ?? st.ci95;
+  return (ci[1] - ci[0]) / 2 / Math.abs(st.median);
 }
 
 /** Ratio of two quantities with intervals: the widest ratio range their intervals allow. */

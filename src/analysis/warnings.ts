@@ -38,6 +38,15 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
   if (cell.params.kind === 'cpu' && cell.limits.memory?.maxBytes != null && cell.limits.cpu?.quotaUs == null) {
     out.push({ code: 'memory-limit-on-cpu', cellId: cell.id, message: `${cell.id}: a memory limit does nothing to a CPU loop`, hint: 'sweep CPU limits for cpu workloads, memory limits for memory workloads' });
   }
+  const writeLimited = (cell.limits.io ?? []).some((l) => l.wbps !== undefined || l.wiops !== undefined);
+  if (ctx.driver === 'v1' && writeLimited && cell.params.kind === 'command' && s.slowdown !== null && s.slowdown < 1.2) {
+    out.push({
+      code: 'buffered-io-v1',
+      cellId: cell.id,
+      message: `${cell.id}: a write throttle made no difference (slowdown ${s.slowdown.toFixed(2)}x); on cgroup v1 blkio throttles only direct IO, buffered writes reach the disk later through writeback outside the group`,
+      hint: 'use O_DIRECT or fsync in the workload, or run on cgroup v2 where writeback is attributed to the group',
+    });
+  }
   if (s.slowdown !== null && s.expectedSlowdown !== null && s.expectedSlowdown >= 1.5) {
     if (s.slowdown < 1 + (s.expectedSlowdown - 1) * 0.5) {
       const hint =

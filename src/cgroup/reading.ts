@@ -9,7 +9,12 @@ import {
   parseIoStat,
   parsePressure,
   parseSingle,
+  pickFlatKeys,
 } from './parse.js';
+
+// memory.stat has dozens of keys; a reading needs only these.
+const V1_MEMORY_STAT_KEYS = ['total_pgmajfault', 'pgmajfault', 'total_cache', 'cache', 'total_rss', 'rss'] as const;
+const V2_MEMORY_STAT_KEYS = ['pgmajfault', 'file', 'anon'] as const;
 
 /** USER_HZ: cpuacct.stat counts in clock ticks of 1/100 s on every Linux architecture we run on. */
 const USER_HZ = 100;
@@ -65,8 +70,8 @@ export function readingFromV1(tNs: number, files: Record<string, string | undefi
   });
   if (cpu) reading.cpu = cpu;
 
-  const stat = files['memory/memory.stat'] !== undefined ? parseFlatKeyed(files['memory/memory.stat']) : {};
-  const oom = files['memory/memory.oom_control'] !== undefined ? parseFlatKeyed(files['memory/memory.oom_control']) : {};
+  const stat = files['memory/memory.stat'] !== undefined ? pickFlatKeys(files['memory/memory.stat'], V1_MEMORY_STAT_KEYS) : {};
+  const oom = files['memory/memory.oom_control'] !== undefined ? pickFlatKeys(files['memory/memory.oom_control'], ['oom_kill'] as const) : {};
   const num = (k: string): number | undefined => {
     const t = files[k];
     if (t === undefined) return undefined;
@@ -114,7 +119,7 @@ export function readingFromV2(tNs: number, files: Record<string, string | undefi
     return parseSingle(t) ?? undefined;
   };
   const events = files['memory.events'] !== undefined ? parseFlatKeyed(files['memory.events']) : {};
-  const stat = files['memory.stat'] !== undefined ? parseFlatKeyed(files['memory.stat']) : {};
+  const stat = files['memory.stat'] !== undefined ? pickFlatKeys(files['memory.stat'], V2_MEMORY_STAT_KEYS) : {};
   const memory = definedOnly({
     currentBytes: num('memory.current'),
     peakBytes: num('memory.peak'),

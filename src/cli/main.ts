@@ -47,6 +47,12 @@ program
     if (!Number.isFinite(n) || n < 1 || n > 10_000) throw new InvalidArgumentError('--sample-interval must be 1..10000 ms');
     return n;
   })
+  .option('--target-ci <pct>', 'adaptive repetitions: repeat each cell until the median\'s 95 % interval is within ±pct (e.g. 2%)', (v: string) => {
+    const n = Number(v.replace(/%$/, '')) / 100;
+    if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError('--target-ci must be a percentage such as 2%');
+    return n;
+  })
+  .option('--max-repetitions <n>', 'adaptive repetitions: upper bound per cell (default 20)', positiveInt('--max-repetitions', 2))
   .option('--json', 'print the result document on stdout instead of the tables')
   .action(async (scenario: string | undefined, opts) => {
     const res = await runCommand(scenario, opts);

@@ -28,6 +28,8 @@ export interface RunOptions {
   scratch?: string;
   json?: boolean;
   sampleInterval?: number;
+  targetCi?: number;
+  maxRepetitions?: number;
 }
 
 export function loadScenario(file: string | undefined, opts: RunOptions): Scenario {
@@ -39,6 +41,12 @@ export function loadScenario(file: string | undefined, opts: RunOptions): Scenar
   if (opts.runtime) s.runtimes = opts.runtime;
   if (opts.scratch) s.scratchDir = opts.scratch;
   if (opts.sampleInterval !== undefined) s.sampleIntervalMs = opts.sampleInterval;
+  if (opts.targetCi !== undefined || opts.maxRepetitions !== undefined) {
+    const targetRel = opts.targetCi ?? s.adaptive?.targetRel ?? 0.02;
+    const maxRepetitions = opts.maxRepetitions ?? s.adaptive?.maxRepetitions ?? 20;
+    if (maxRepetitions < s.repetitions) throw new CgbenchError('E_INPUT', `--max-repetitions ${maxRepetitions} is below the repetitions (${s.repetitions})`, 'raise --max-repetitions or lower --repetitions');
+    s.adaptive = { targetRel, maxRepetitions };
+  }
   return s;
 }
 

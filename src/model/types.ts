@@ -81,6 +81,8 @@ export interface Scenario {
   warmup: number;
   timeoutMs: number;
   sampleIntervalMs: number;
+  /** Keep repeating a cell until the median's 95 % interval is within ±targetRel of it, or maxRepetitions. */
+  adaptive?: { targetRel: number; maxRepetitions: number };
   /** Directory for IO and page-cache files; must be on a real disk. */
   scratchDir?: string;
 }
@@ -201,6 +203,8 @@ export interface Stats {
   cv: number;
   /** 95 % confidence interval of the mean (Student t). */
   ci95: [number, number];
+  /** Distribution-free 95 % interval of the median (order statistics); n >= 6 only. */
+  medianCi95?: [number, number];
   outliers: number[];
 }
 

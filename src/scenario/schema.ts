@@ -124,6 +124,20 @@ const scenarioSchema = z
     timeout: duration(100, 24 * 3600_000).default('120s'),
     sampleInterval: duration(1, 10_000).default('100ms'),
     scratchDir: z.string().optional(),
+    adaptive: z
+      .object({
+        target: z.union([z.number(), z.string()]).transform((v, ctx) => {
+          const n = typeof v === 'number' ? v : /%\s*$/.test(v) ? Number(v.replace(/%\s*$/, '')) / 100 : Number(v);
+          if (!Number.isFinite(n) || n <= 0 || n >= 1) {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${v}" is not a relative interval half-width; write e.g. 2% or 0.02` });
+            return z.NEVER;
+          }
+          return n;
+        }),
+        maxRepetitions: z.number().int().min(2).max(1000).default(20),
+      })
+      .strict()
+      .optional(),
     runtimes: z.array(z.enum(['native', 'docker', 'fake'])).min(1).default(['native']),
     limits: z.array(limitSetSchema).min(1).optional(),
     workloads: z.array(workloadSchema).min(1),
@@ -268,5 +282,9 @@ export function validateScenario(raw: unknown, source: string): Scenario {
   };
   if (s.description !== undefined) scenario.description = s.description;
   if (s.scratchDir !== undefined) scenario.scratchDir = s.scratchDir;
+  if (s.adaptive) {
+    if (s.adaptive.maxRepetitions < s.repetitions) fail(source, [`adaptive.maxRepetitions: ${s.adaptive.maxRepetitions} is below repetitions (${s.repetitions}) (raise it)`]);
+    scenario.adaptive = { targetRel: s.adaptive.target, maxRepetitions: s.adaptive.maxRepetitions };
+  }
   return scenario;
 }

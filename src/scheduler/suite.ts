@@ -2,7 +2,8 @@
 // and saves the result document after each run so an interrupted suite leaves a valid file.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { summarizeCell } from '../analysis/summary.js';
+import { relativeHalfWidth } from '../analysis/stats.js';
+import { measuredRuns, summarizeCell } from '../analysis/summary.js';
 import { documentWarnings } from '../analysis/warnings.js';
 import type { CgroupGroup } from '../cgroup/group.js';
 import { monotonicNs } from '../cgroup/group.js';
@@ -125,6 +126,20 @@ export function newDocument(scenario: Scenario, host: HostInfo, cells: Cell[]): 
   };
 }
 
+function maxMeasured(s: Scenario): number {
+  return s.adaptive ? Math.max(s.repetitions, s.adaptive.maxRepetitions) : s.repetitions;
+}
+
+/** Adaptive repetitions: the cell's median is pinned down well enough (or failures make more runs moot). */
+export function converged(cell: Cell, s: Scenario): boolean {
+  if (!s.adaptive) return true;
+  const ok = measuredRuns(cell).map((r) => r.metrics.wallNs);
+  const failed = cell.runs.filter((r) => !r.warmup && r.outcome !== 'ok').length;
+  if (failed > 0 && ok.length === 0) return true;
+  const rel = relativeHalfWidth(ok);
+  return rel !== null && rel <= s.adaptive.targetRel;
+}
+
 export function refreshSummaries(doc: ResultDocument): void {
   const byId = new Map(doc.cells.map((c) => [c.id, c]));
   for (const cell of doc.cells) {
@@ -162,8 +177,9 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   async function runCells(): Promise<number> {
   outer: for (const [ci, cell] of cells.entries()) {
     const runtime = opts.runtimes[cell.runtime] as Runtime;
-    for (let i = 0; i < perCell; i++) {
+    for (let i = 0; i < scenario.warmup + maxMeasured(scenario); i++) {
       if (signal?.aborted) break outer;
+      if (i >= perCell && converged(cell, scenario)) break;
       const warmup = i < scenario.warmup;
       opts.onEvent?.({ type: 'run-start', cell, index: i, warmup, done, total });
       const run = await runOnce({

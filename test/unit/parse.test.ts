@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { layoutFromMountInfo } from '../../src/cgroup/detect.js';
-import { parseBlkioThrottle, parseFlatKeyed, parseIoStat, parseMountInfo, parsePressure, parseProcCgroup, parseSingle } from '../../src/cgroup/parse.js';
+import { parseBlkioThrottle, parseFlatKeyed, pickFlatKeys, parseIoStat, parseMountInfo, parsePressure, parseProcCgroup, parseSingle } from '../../src/cgroup/parse.js';
 import { readingFromV1, readingFromV2 } from '../../src/cgroup/reading.js';
 import { fixture, fixtureTree } from '../helpers.js';
 
 describe('stat file parsers', () => {
   it('parses v1 cpu.stat', () => {
     expect(parseFlatKeyed(fixture('v1/cpu_cpu.stat'))).toEqual({ nr_periods: 17, nr_throttled: 15, throttled_time: 1023371788, nr_bursts: 0, burst_time: 0 });
+  });
+  it('picks keys from anywhere in a flat-keyed file without prefix confusion', () => {
+    const text = fixture('v1/memory_memory.stat');
+    expect(pickFlatKeys(text, ['cache', 'total_pgmajfault', 'pgmajfault', 'absent'])).toEqual({ cache: 12288, total_pgmajfault: 3, pgmajfault: 3 });
+    expect(pickFlatKeys('rss 5\ntotal_rss 9\n', ['rss', 'total_rss'])).toEqual({ rss: 5, total_rss: 9 });
+    expect(parseFlatKeyed('a 1\nb max\nc -1\nbad\n')).toEqual({ a: 1, b: Infinity, c: -1 });
   });
   it('parses single values and max', () => {
     expect(parseSingle('12345\n')).toBe(12345);

@@ -35,3 +35,17 @@ describe('statistics (hand-computed values)', () => {
     expect(ratioRange([9, 11], [-1, 1])).toBeUndefined();
   });
 });
+
+describe('median interval and adaptive stopping', () => {
+  it('uses order statistics for the median CI', async () => {
+    const { medianCi95, relativeHalfWidth } = await import('../../src/analysis/stats.js');
+    expect(medianCi95([1, 2, 3, 4, 5])).toBeNull();
+    // n = 6: P(X <= 0) = 1/64 <= 0.025 < P(X <= 1): [x1, x6]
+    expect(medianCi95([6, 1, 5, 2, 4, 3])).toEqual([1, 6]);
+    // n = 10: P(X <= 1) = 11/1024, P(X <= 2) = 56/1024: [x2, x9]
+    expect(medianCi95([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])).toEqual([2, 9]);
+    // n = 20: P(X <= 5) = 0.0207, P(X <= 6) = 0.0577: [x6, x15]
+    expect(medianCi95(Array.from({ length: 20 }, (_, i) => i + 1))).toEqual([6, 15]);
+    expect(relativeHalfWidth([10, 10, 10])).toBe(0);
+  });
+});

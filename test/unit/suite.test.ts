@@ -132,3 +132,18 @@ describe('suite with the fake runtime', () => {
     expect(doc.warnings.some((w) => w.code === 'interrupted')).toBe(true);
   });
 });
+
+describe('adaptive repetitions', () => {
+  const base = { name: 'a', warmup: 0, repetitions: 3, runtimes: ['fake'], workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 1e8 }, limits: [{}] }] };
+  async function runsFor(noise: number, adaptive: object): Promise<number> {
+    const s = validateScenario({ ...base, adaptive }, 'a.yaml');
+    const doc = await runSuite({ scenario: s, host, runtimes: { fake: new FakeRuntime({ noise }) }, scratch: () => disk, scratchDir: '/var/tmp', save: () => {} });
+    return doc.cells[0]?.runs.length ?? 0;
+  }
+  it('stops at the minimum when the median is pinned down', async () => {
+    expect(await runsFor(0, { target: '1%', maxRepetitions: 10 })).toBe(3);
+  });
+  it('keeps going up to the maximum when runs stay noisy', async () => {
+    expect(await runsFor(0.3, { target: '0.1%', maxRepetitions: 9 })).toBe(9);
+  });
+});

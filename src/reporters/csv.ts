@@ -1,0 +1,82 @@
+// CSV reporter: one row per run (warm-ups included, flagged) with the cell's limits, the outcome and
+// the key metrics, for spreadsheets and pandas. RFC 4180: CRLF line ends, quotes doubled.
+
+import { cpuUsedCpus, throttleRatio, workloadBytesPerSec } from '../analysis/summary.js';
+import type { Cell, Reading, ResultDocument, Run } from '../model/types.js';
+
+type Value = string | number | boolean | null | undefined;
+
+/**
+ * One RFC 4180 field. Text that a spreadsheet would run as a formula (=, +, -, @ first) gets a
+ * leading apostrophe: names come from scenario files a reader did not write.
+ */
+export function csvField(v: Value, text = false): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  let s = String(v);
+  if (text && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function delta(run: Run, pick: (r: Reading) => number | undefined): number | undefined {
+  if (!run.before || !run.after) return undefined;
+  const a = pick(run.after);
+  return a === undefined ? undefined : a - (pick(run.before) ?? 0);
+}
+
+function sumIo(l: Cell['limits'], key: 'rbps' | 'wbps' | 'riops' | 'wiops'): number | undefined {
+  // Several throttles on one run are rare; the tightest is the one that binds.
+  const v = (l.io ?? []).map((x) => x[key]).filter((x): x is number => x !== undefined);
+  return v.length ? Math.min(...v) : undefined;
+}
+
+const COLUMNS: [string, boolean, (c: Cell, r: Run, doc: ResultDocument) => Value][] = [
+  ['scenario', true, (_c, _r, d) => d.scenario.name],
+  ['cell', true, (c) => c.id],
+  ['workload', true, (c) => c.workload],
+  ['kind', false, (c) => c.kind],
+  ['runtime', false, (c) => c.runtime],
+  ['limit_set', true, (c) => c.limitSet],
+  ['cpu_quota_us', false, (c) => c.limits.cpu?.quotaUs],
+  ['cpu_period_us', false, (c) => (c.limits.cpu ? c.limits.cpu.periodUs : undefined)],
+  ['cpu_limit_cpus', false, (c) => (c.limits.cpu && c.limits.cpu.quotaUs !== null ? c.limits.cpu.quotaUs / c.limits.cpu.periodUs : undefined)],
+  ['memory_max_bytes', false, (c) => c.limits.memory?.maxBytes],
+  ['memory_high_bytes', false, (c) => c.limits.memory?.highBytes],
+  ['memory_swap_bytes', false, (c) => c.limits.memory?.swapBytes],
+  ['io_rbps', false, (c) => sumIo(c.limits, 'rbps')],
+  ['io_wbps', false, (c) => sumIo(c.limits, 'wbps')],
+  ['io_riops', false, (c) => sumIo(c.limits, 'riops')],
+  ['io_wiops', false, (c) => sumIo(c.limits, 'wiops')],
+  ['pids_max', false, (c) => c.limits.pids],
+  ['cpuset', true, (c) => c.limits.cpuset],
+  ['run', false, (_c, r) => r.index + 1],
+  ['warmup', false, (_c, r) => r.warmup],
+  ['outcome', false, (_c, r) => r.outcome],
+  ['started_at', false, (_c, r) => r.startedAt],
+  ['wall_ns', false, (_c, r) => r.metrics?.wallNs],
+  ['harness_wall_ns', false, (_c, r) => r.harnessWallNs],
+  ['launch_overhead_ns', false, (_c, r) => r.launchOverheadNs],
+  ['startup_ns', false, (_c, r) => r.startupNs],
+  ['cpu_used_cpus', false, (_c, r) => cpuUsedCpus(r)],
+  ['throttle_ratio', false, (_c, r) => throttleRatio(r)],
+  ['nr_throttled', false, (_c, r) => delta(r, (x) => x.cpu?.nrThrottled)],
+  ['throttled_us', false, (_c, r) => delta(r, (x) => x.cpu?.throttledUs)],
+  ['peak_memory_bytes', false, (_c, r) => r.after?.memory?.peakBytes],
+  ['oom_kills', false, (_c, r) => delta(r, (x) => x.memory?.oomKills)],
+  ['major_faults', false, (_c, r) => delta(r, (x) => x.memory?.majorFaults)],
+  ['bytes', false, (_c, r) => r.metrics?.bytes],
+  ['io_bytes_per_sec', false, (_c, r) => workloadBytesPerSec(r)],
+  ['exit_code', false, (_c, r) => r.process?.exitCode],
+  ['signal', false, (_c, r) => r.process?.signal],
+  ['message', true, (_c, r) => (r.outcome === 'ok' ? undefined : r.message)],
+];
+
+export const CSV_COLUMNS = COLUMNS.map(([name]) => name);
+
+export function renderCsv(doc: ResultDocument): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const cell of doc.cells) {
+    for (const run of cell.runs) lines.push(COLUMNS.map(([, text, get]) => csvField(get(cell, run, doc), text)).join(','));
+  }
+  return lines.join('\r\n') + '\r\n';
+}

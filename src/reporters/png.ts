@@ -1,0 +1,65 @@
+// PNG reporter: the key charts of each workload drawn in Node by chart.js on @napi-rs/canvas, from the
+// same configs as the HTML report, at 1200x600 on white so they read well pasted into a review.
+
+import { createCanvas } from '@napi-rs/canvas';
+import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
+import type { ResultDocument } from '../model/types.js';
+import { buildCharts, keyCharts, slug, type ChartSpec } from './charts.js';
+
+export const PNG_WIDTH = 1200;
+export const PNG_HEIGHT = 600;
+
+Chart.register(...registerables);
+
+// Canvases start transparent; a PNG viewer would show the charts on black or a checkerboard.
+const whiteBackground: Plugin = {
+  id: 'cgbenchWhiteBackground',
+  beforeDraw(chart) {
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.globalCompositeOperation = 'destination-over';
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, chart.width, chart.height);
+    ctx.restore();
+  },
+};
+
+export interface PngFile {
+  /** Relative to the report directory: charts/NN-workload-kind.png. */
+  path: string;
+  spec: ChartSpec;
+  data: Buffer;
+}
+
+function fileName(workloadIndex: number, workload: string, spec: ChartSpec): string {
+  const cell = spec.cellId ? `-${slug(spec.cellId.split(' / ')[1] ?? spec.cellId)}` : '';
+  return `charts/${String(workloadIndex + 1).padStart(2, '0')}-${slug(workload)}-${spec.kind}${cell}.png`;
+}
+
+/** Draw one chart spec to PNG bytes. */
+export async function renderChartPng(spec: ChartSpec, width = PNG_WIDTH, height = PNG_HEIGHT): Promise<Buffer> {
+  const canvas = createCanvas(width, height);
+  // Deep copy: chart.js mutates the config it is given, and specs may be drawn twice.
+  const config = JSON.parse(JSON.stringify(spec.config)) as ChartConfiguration;
+  config.options = { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 };
+  config.plugins = [whiteBackground];
+  // Larger text than chart.js's 12 px default: these images are read scaled down in reviews.
+  Chart.defaults.font.size = 14;
+  Chart.defaults.color = '#333333';
+  // chart.js accepts any object with getContext('2d'); @napi-rs/canvas's context is API-compatible.
+  const ctx = canvas.getContext('2d') as unknown as CanvasRenderingContext2D;
+  const chart = new Chart(ctx, config);
+  try {
+    return await canvas.encode('png');
+  } finally {
+    chart.destroy();
+  }
+}
+
+export async function renderPngs(doc: ResultDocument): Promise<PngFile[]> {
+  const out: PngFile[] = [];
+  for (const wc of buildCharts(doc)) {
+    for (const spec of keyCharts(wc, doc)) out.push({ path: fileName(wc.index, wc.workload, spec), spec, data: await renderChartPng(spec) });
+  }
+  return out;
+}

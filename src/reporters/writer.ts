@@ -1,0 +1,77 @@
+// The one place that turns rendered reports into files: checks the output directory and format names
+// before a suite starts (a bad path fails in the first second, not after an hour of runs), then
+// writes every file atomically so a reader never sees half a report.
+
+import { accessSync, constants, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { CgbenchError } from '../model/errors.js';
+import type { ResultDocument } from '../model/types.js';
+import { isReportFormat, REPORT_FORMATS, REPORTERS, type ReportFormat } from './index.js';
+
+/** "html,md" or ["html", "md"] -> checked, de-duplicated format names in the order given. */
+export function parseFormats(input: string | readonly string[]): ReportFormat[] {
+  const names = (typeof input === 'string' ? input.split(',') : input.flatMap((s) => s.split(','))).map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (!names.length) throw new CgbenchError('E_INPUT', 'no report format given', `choose from ${REPORT_FORMATS.join(', ')}`);
+  const out: ReportFormat[] = [];
+  for (const n of names) {
+    const name = n === 'markdown' ? 'md' : n;
+    if (!isReportFormat(name)) throw new CgbenchError('E_INPUT', `unknown report format "${n}"`, `choose from ${REPORT_FORMATS.join(', ')} (comma-separated)`);
+    if (!out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
+function probe(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  accessSync(dir, constants.W_OK);
+  // access() can say yes on a read-only mount; a real write cannot.
+  const p = join(dir, `.cgbench-probe-${process.pid}`);
+  writeFileSync(p, '');
+  rmSync(p, { force: true });
+}
+
+/**
+ * Validate the format names and that `dir` (and charts/ for png) can be written. Call before a suite
+ * starts. Returns the parsed formats.
+ */
+export function checkOutputs(dir: string, formats: string | readonly string[]): ReportFormat[] {
+  const list = parseFormats(formats);
+  const abs = resolve(dir);
+  const dirs = [abs, ...(list.includes('png') ? [join(abs, 'charts')] : [])];
+  for (const d of dirs) {
+    try {
+      probe(d);
+    } catch (e) {
+      throw new CgbenchError('E_OUTPUT', `cannot write reports to ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'pass --out DIR pointing to a writable directory');
+    }
+  }
+  return list;
+}
+
+function writeAtomic(path: string, content: string | Buffer): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, path);
+}
+
+/** Render every format and write it under `dir`; returns the absolute paths written, in format order. */
+export async function writeReports(doc: ResultDocument, dir: string, formats: readonly ReportFormat[]): Promise<string[]> {
+  const abs = resolve(dir);
+  const written: string[] = [];
+  for (const f of formats) {
+    const files = await REPORTERS[f].render(doc);
+    for (const file of files) {
+      const path = resolve(abs, file.path);
+      // Renderers name their files; make sure none can escape the report directory.
+      if (!path.startsWith(abs + '/')) throw new Error(`reporter ${f} produced a path outside ${abs}: ${file.path}`);
+      try {
+        writeAtomic(path, file.content);
+      } catch (e) {
+        throw new CgbenchError('E_OUTPUT', `cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'check free space and permissions of the output directory');
+      }
+      written.push(path);
+    }
+  }
+  return written;
+}

@@ -1,0 +1,66 @@
+// The one place where runtime-neutral limits become `docker run` flags. Pure: the caller passes
+// how a disk's MAJ:MIN becomes a device path, since Docker wants /dev/NAME, not numbers.
+
+import type { Limits, ResolvedLimits } from '../model/types.js';
+
+export interface DockerLimitFlags {
+  /** Flags for `docker run`, in a stable order, each value its own array element. */
+  args: string[];
+  /** Limits Docker cannot express; the run goes ahead without them and the caller warns. */
+  unsupported: string[];
+}
+
+/** Maps a whole disk's numbers to the path Docker resolves on the engine's host, e.g. "/dev/vda". */
+export type DevicePathOf = (major: number, minor: number) => string;
+
+/** Docker refuses --memory below 6 MiB ("Minimum memory limit allowed is 6MB"). */
+export const DOCKER_MIN_MEMORY_BYTES = 6 * 1024 * 1024;
+
+/** Docker parses sizes with binary suffixes ("10mb" is 10 MiB), so only exact integers are passed. */
+function int(n: number): string {
+  return String(Math.round(n));
+}
+
+/** Limits `docker run` cannot express (the run goes ahead without them; the caller warns). */
+export function dockerUnsupportedLimits(limits: Limits): string[] {
+  const out: string[] = [];
+  if (limits.cpu?.burstUs !== undefined) out.push('cpu burst (docker run has no flag for cpu.cfs_burst_us / cpu.max.burst)');
+  if (limits.memory) {
+    const { maxBytes, swapBytes, highBytes } = limits.memory;
+    if (maxBytes === null && swapBytes != null) out.push('memory swap without a memory max (docker limits swap only together with --memory)');
+    if (highBytes != null) out.push('memory.high (docker run has no flag for it; --memory-reservation is a soft limit, not reclaim throttling)');
+  }
+  return out;
+}
+
+export function toDockerFlags(limits: ResolvedLimits, devicePathOf: DevicePathOf): DockerLimitFlags {
+  const args: string[] = [];
+  if (limits.cpu) {
+    // --cpus would fix the period at 100 ms; quota and period say exactly what the native runtime writes.
+    args.push('--cpu-period', int(limits.cpu.periodUs));
+    if (limits.cpu.quotaUs !== null) args.push('--cpu-quota', int(limits.cpu.quotaUs));
+  }
+  if (limits.memory && limits.memory.maxBytes !== null) {
+    const { maxBytes, swapBytes } = limits.memory;
+    args.push('--memory', int(maxBytes));
+    // --memory-swap is memory plus swap: equal to --memory means no swap, as in the native runtime;
+    // a null swap means "swap not limited", which Docker spells -1.
+    args.push('--memory-swap', swapBytes === null ? '-1' : int(maxBytes + (swapBytes ?? 0)));
+  }
+  for (const io of limits.io ?? []) {
+    const dev = devicePathOf(io.major, io.minor);
+    if (io.rbps !== undefined) args.push('--device-read-bps', `${dev}:${int(io.rbps)}`);
+    if (io.wbps !== undefined) args.push('--device-write-bps', `${dev}:${int(io.wbps)}`);
+    if (io.riops !== undefined) args.push('--device-read-iops', `${dev}:${int(io.riops)}`);
+    if (io.wiops !== undefined) args.push('--device-write-iops', `${dev}:${int(io.wiops)}`);
+  }
+  if (limits.cpuset !== undefined) args.push('--cpuset-cpus', limits.cpuset);
+  if (limits.pids !== undefined) args.push('--pids-limit', int(limits.pids));
+  return { args, unsupported: dockerUnsupportedLimits(limits) };
+}
+
+/** `--mount` takes CSV (unlike -v, which splits on ":"): a field with a comma or quote is quoted. */
+export function bindMountFlag(source: string, target: string): string[] {
+  const field = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  return ['--mount', ['type=bind', field(`source=${source}`), field(`target=${target}`)].join(',')];
+}

@@ -1,0 +1,231 @@
+// Real Docker on this machine (root, an engine at DOCKER_HOST, e.g. from scripts/docker-up.sh):
+// the docker runtime under CPU, memory and IO limits, interruption, and an unreachable engine.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resolveDiskTarget } from '../../src/cgroup/disk.js';
+import { openCgroups, type CgroupSystem } from '../../src/cgroup/index.js';
+import { gatherHost } from '../../src/host.js';
+import { CgbenchError } from '../../src/model/errors.js';
+import type { Cell, HostInfo, Scenario } from '../../src/model/types.js';
+import { createDockerRuntime, type DockerRuntime } from '../../src/runtimes/docker.js';
+import { NativeRuntime } from '../../src/runtimes/native.js';
+import { renderTable } from '../../src/reporters/table.js';
+import { validateScenario } from '../../src/scenario/schema.js';
+import { runSuite } from '../../src/scheduler/suite.js';
+import { isRoot } from '../helpers.js';
+
+const scratchDir = process.env.CGBENCH_SCRATCH ?? process.env.TMPDIR ?? '/var/tmp';
+
+function docker(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('docker', args, { encoding: 'utf8', timeout: 30_000 });
+  return { status: r.error ? null : r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error?.message ?? '') };
+}
+
+function engineProblem(): string | null {
+  if (!isRoot) return 'they need root (cgroups of the containers, the Docker socket)';
+  const r = docker('version', '--format', '{{.Server.Version}}');
+  if (r.status !== 0) return `no Docker engine answers at ${process.env.DOCKER_HOST ?? 'the default socket'} (${r.stderr.trim().split('\n').pop() ?? ''}); start one with eval "$(scripts/docker-up.sh)"`;
+  return null;
+}
+
+const skipReason = engineProblem();
+if (skipReason) console.warn(`skipping Docker integration tests: ${skipReason}`);
+
+function cgbenchContainers(): string[] {
+  const byLabel = docker('ps', '-a', '-q', '--filter', 'label=cgbench=1').stdout.split('\n').filter(Boolean);
+  const byName = docker('ps', '-a', '--format', '{{.Names}}').stdout.split('\n').filter((n) => n.startsWith('cgbench-'));
+  return [...byLabel, ...byName];
+}
+
+describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
+  let cgroups: CgroupSystem;
+  let host: HostInfo;
+  let runtime: DockerRuntime;
+
+  beforeAll(async () => {
+    cgroups = openCgroups();
+    runtime = await createDockerRuntime({ cgroups });
+    host = await gatherHost(cgroups.info, resolveDiskTarget(scratchDir));
+    host.docker = runtime.hostDockerInfo();
+    console.log(`engine ${host.docker.version}, ${host.docker.storageDriver}, cgroup driver ${host.docker.cgroupDriver}, cgroup v${host.docker.cgroupVersion}; image ${runtime.image}`);
+  });
+  afterEach(() => {
+    // Whatever happened, leave no container behind; then assert there was nothing to clean.
+    const left = cgbenchContainers();
+    if (left.length) docker('rm', '-f', ...left);
+    expect(left).toEqual([]);
+  });
+  afterAll(async () => {
+    await runtime?.close();
+  });
+
+  async function runOne(raw: object, suiteId: string, signal?: AbortSignal): Promise<Cell[]> {
+    const scenario: Scenario = validateScenario({ repetitions: 1, warmup: 0, runtimes: ['docker'], ...raw }, 'it-docker.yaml');
+    const doc = await runSuite({
+      scenario,
+      host,
+      runtimes: { docker: runtime },
+      scratch: () => resolveDiskTarget(scratchDir),
+      scratchDir,
+      save: () => {},
+      suiteId,
+      signal,
+    });
+    if (!signal) expect(doc.status).toBe('complete');
+    return doc.cells;
+  }
+
+  function startups(cells: Cell[]): string {
+    return cells
+      .flatMap((c) => c.runs)
+      .map((r) => `${((r.startupNs ?? 0) / 1e6).toFixed(0)} ms`)
+      .join(', ');
+  }
+
+  it('grants a busy loop 10 % of a CPU within 10 %, and the container group shows the throttling', async () => {
+    const cells = await runOne({ workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 2 ** 30 }, limits: [{ name: 'ten', cpu: { quota: 10000, period: 100000 } }] }] }, 'dcpu');
+    const cell = cells.find((c) => c.limitSet === 'ten') as Cell;
+    const s = cell.summary;
+    console.log(`docker 10 % quota: granted ${s.cpuGranted?.toFixed(4)} CPU, throttle ratio ${s.throttleRatio?.toFixed(3)}, wall ${(s.medianWallNs ?? 0) / 1e9} s, slowdown ${s.slowdown?.toFixed(2)}; start-up ${startups(cells)}`);
+    expect(s.outcomes).toEqual({ ok: 1 });
+    expect(s.cpuGranted).toBeGreaterThan(0.09);
+    expect(s.cpuGranted).toBeLessThan(0.11);
+    expect(s.throttleRatio).toBeGreaterThan(0.9);
+    const run = cell.runs[0];
+    expect((run?.after?.cpu?.nrThrottled ?? 0) - (run?.before?.cpu?.nrThrottled ?? 0)).toBeGreaterThan(20);
+    expect(run?.startupNs).toBeGreaterThan(10e6);
+    expect(run?.startupNs).toBeLessThan(30e9);
+    expect(run?.process?.exitCode).toBe(0);
+  });
+
+  it('reads the readings from the container\'s own groups, where docker wrote the limits', async () => {
+    const handle = await runtime.launch({ runId: 'dgroup', params: { kind: 'cpu', iterations: 2 ** 26, threads: 1 }, limits: { cpu: { quotaUs: 20000, periodUs: 50000 }, pids: 16 }, scratchDir });
+    try {
+      const id = docker('inspect', '--format', '{{.Id}}', 'cgbench-dgroup').stdout.trim();
+      expect(id).toMatch(/^[0-9a-f]{64}$/);
+      expect(handle.group.relPath).toContain(id);
+      const cpuDir = handle.group.dirs.find((d) => existsIn(d, 'cpu.cfs_quota_us')) ?? handle.group.dirs.find((d) => existsIn(d, 'cpu.max'));
+      expect(cpuDir).toBeDefined();
+      const quota = existsIn(cpuDir as string, 'cpu.cfs_quota_us') ? readFileSync(`${cpuDir}/cpu.cfs_quota_us`, 'utf8').trim() : readFileSync(`${cpuDir}/cpu.max`, 'utf8').trim().split(' ')[0];
+      expect(quota).toBe('20000');
+      expect(handle.before.cpu?.usageUs).toBeDefined();
+      const exit = await handle.exited;
+      // The container is still alive after the workload: the final reading is the container's.
+      const after = handle.group.read();
+      expect(after.cpu?.usageUs).toBeGreaterThan(handle.before.cpu?.usageUs ?? 0);
+      expect(exit.process?.exitCode).toBe(0);
+      expect(exit.stdout).toMatch(/^\{"workload":"cpu"/);
+      expect(exit.stdout).not.toContain('CGBENCH');
+    } finally {
+      await handle.dispose();
+      await handle.dispose();
+    }
+    expect(docker('inspect', 'cgbench-dgroup').status).not.toBe(0);
+  });
+
+  it('records an anon allocation above --memory as oom-killed', async () => {
+    const cells = await runOne({ workloads: [{ name: 'anon', kind: 'memory', params: { mode: 'anon', mib: 96 }, limits: [{ name: 'tight', memory: { max: '32M' } }] }] }, 'dmem');
+    const s = (cells.find((c) => c.limitSet === 'tight') as Cell).summary;
+    expect(s.outcomes).toEqual({ 'oom-killed': 1 });
+    expect(s.oomKills).toBeGreaterThanOrEqual(1);
+    expect(s.peakMemoryBytes).toBeLessThanOrEqual(32 << 20);
+    const base = (cells.find((c) => c.limitSet === 'unlimited') as Cell).summary;
+    expect(base.outcomes).toEqual({ ok: 1 });
+  });
+
+  it('holds an O_DIRECT write on the bind-mounted scratch disk at 10 MB/s within 15 %', async () => {
+    const cells = await runOne({ workloads: [{ name: 'w', kind: 'io', params: { mode: 'write', mib: 24 }, limits: [{ name: 'ten', io: [{ wbps: 10_000_000 }] }] }] }, 'dio');
+    const s = (cells.find((c) => c.limitSet === 'ten') as Cell).summary;
+    const base = (cells.find((c) => c.limitSet === 'unlimited') as Cell).summary;
+    console.log(`docker 10 MB/s throttle: measured ${((s.ioBytesPerSec ?? 0) / 1e6).toFixed(2)} MB/s (unthrottled ${((base.ioBytesPerSec ?? 0) / 1e6).toFixed(0)} MB/s); start-up ${startups(cells)}`);
+    expect(s.outcomes).toEqual({ ok: 1 });
+    expect(s.ioBytesPerSec).toBeGreaterThan(10e6 * 0.85);
+    expect(s.ioBytesPerSec).toBeLessThan(10e6 * 1.15);
+  });
+
+  it('puts native and docker side by side for the same workload and limit', async () => {
+    const native = new NativeRuntime(cgroups);
+    try {
+      const scenario = validateScenario(
+        { repetitions: 1, warmup: 0, runtimes: ['native', 'docker'], workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 2 ** 28 }, limits: [{ name: 'half', cpus: 0.5 }] }] },
+        'it-both.yaml',
+      );
+      const doc = await runSuite({ scenario, host, runtimes: { native, docker: runtime }, scratch: () => resolveDiskTarget(scratchDir), scratchDir, save: () => {}, suiteId: 'dboth' });
+      expect(doc.cells.map((c) => `${c.runtime}:${c.limitSet}`)).toEqual(['native:unlimited', 'native:half', 'docker:unlimited', 'docker:half']);
+      for (const c of doc.cells) expect(c.summary.outcomes).toEqual({ ok: 1 });
+      const docker = doc.cells.filter((c) => c.runtime === 'docker');
+      expect(docker.every((c) => (c.summary.medianStartupNs ?? 0) > 10e6)).toBe(true);
+      const table = renderTable(doc);
+      console.log(table);
+      expect(table).toContain('docker');
+      expect(table).toContain('native');
+    } finally {
+      await native.close();
+      cgroups.removeSubtreeIfEmpty();
+    }
+  });
+
+  it('an interrupted suite removes its container and keeps valid partial results', async () => {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 4_000);
+    try {
+      const scenario = validateScenario(
+        { repetitions: 3, warmup: 0, runtimes: ['docker'], workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 2 ** 32 }, limits: [{ name: 'slow', cpus: 0.1 }] }] },
+        'it-abort.yaml',
+      );
+      const t0 = Date.now();
+      const doc = await runSuite({ scenario, host, runtimes: { docker: runtime }, scratch: () => resolveDiskTarget(scratchDir), scratchDir, save: () => {}, suiteId: 'dabort', signal: abort.signal });
+      expect(Date.now() - t0).toBeLessThan(30_000);
+      expect(doc.status).toBe('interrupted');
+      const runs = doc.cells.flatMap((c) => c.runs);
+      expect(runs[runs.length - 1]?.outcome).toBe('interrupted');
+      expect(cgbenchContainers()).toEqual([]);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+});
+
+function existsIn(dir: string, file: string): boolean {
+  try {
+    readFileSync(`${dir}/${file}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('an unreachable Docker engine', () => {
+  const cgroups = { adoptFromProcCgroup: () => { throw new Error('unused'); } } as unknown as CgroupSystem;
+
+  it('is a clear E_DOCKER error naming the address and the fix (--docker-host)', async () => {
+    const err = await createDockerRuntime({ cgroups, dockerHost: 'unix:///nonexistent.sock' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(CgbenchError);
+    const e = err as CgbenchError;
+    expect(e.code).toBe('E_DOCKER');
+    expect(e.message).toMatch(/^(no Docker engine at unix:\/\/\/nonexistent\.sock|the docker client)/);
+    expect(e.hint).toMatch(/docker-up\.sh/);
+    expect(e.format().split('\n')).toHaveLength(1);
+  });
+
+  it('is the same clear error for DOCKER_HOST', async () => {
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = 'unix:///nonexistent.sock';
+    try {
+      const err = await createDockerRuntime({ cgroups }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(CgbenchError);
+      expect((err as CgbenchError).code).toBe('E_DOCKER');
+      expect((err as CgbenchError).message).toMatch(/nonexistent\.sock|docker client/);
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+    }
+  });
+});
