@@ -17,6 +17,7 @@ export const SUMMARY_COLUMNS = [
   'peak memory',
   'OOM kills',
   'IO MB/s (limit)',
+  'latency p50 / p99',
   'start-up',
 ] as const;
 
@@ -53,6 +54,7 @@ export function summaryRow(cell: Cell): string[] {
     s.peakMemoryBytes === null ? dash : formatBytes(s.peakMemoryBytes),
     String(s.oomKills),
     io,
+    s.latency ? `${formatDurationNs(s.latency.p50Ns)} / ${formatDurationNs(s.latency.p99Ns)}` : dash,
     s.medianStartupNs === null ? dash : formatDurationNs(s.medianStartupNs),
   ];
 }

@@ -168,8 +168,7 @@ function fail(source: string, problems: string[]): never {
 function zodProblems(error: z.ZodError, prefix: (string | number)[] = []): string[] {
   return error.issues.map((i) => {
     const hint = i.code === z.ZodIssueCode.custom ? '' : HINTS[i.code] ? ` (${HINTS[i.code]})` : '';
-    const keys = i.code === z.ZodIssueCode.unrecognized_keys ? ` ${i.keys.map((k) => `"${k}"`).join(', ')}` : '';
-    return `${fieldPath([...prefix, ...i.path])}: ${i.message}${keys}${hint}`;
+    return `${fieldPath([...prefix, ...i.path])}: ${i.message}${hint}`;
   });
 }
 

@@ -276,7 +276,10 @@ async function runOnce(a: RunOnceArgs): Promise<Run> {
       before: handle.before,
       after,
     } as Run;
-    if (part.metrics) run.launchOverheadNs = Math.max(0, exit.harnessWallNs - part.metrics.wallNs);
+    // Launch overhead: harness wall minus the launcher's exec-to-exit wall, so a workload's own
+    // untimed preparation (writing the file an IO read test reads) does not count as overhead.
+    const innerNs = exit.process?.wallNs || part.metrics?.wallNs;
+    if (innerNs) run.launchOverheadNs = Math.max(0, exit.harnessWallNs - innerNs);
     if (exit.startupNs !== undefined) run.startupNs = exit.startupNs;
     if (exit.process) run.process = exit.process;
     if (samples) run.samples = samples;

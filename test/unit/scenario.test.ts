@@ -61,7 +61,7 @@ describe('scenario validation', () => {
     const msg = errorOf(() =>
       validateScenario({ repetitons: 3, workloads: [{ name: 'a', kind: 'gpu' }, { name: 'b', kind: 'memory', limits: [{ memory: { max: 'lots' } }] }] }, 's.yaml'),
     );
-    expect(msg).toContain('"repetitons"');
+    expect(msg).toContain("'repetitons'");
     expect(msg).toContain('workloads[0].kind');
     expect(msg).toContain('workloads[1].limits[0].memory.max');
     expect(msg).toContain('"lots" is not a memory size');
