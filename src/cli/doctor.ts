@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { detectCgroups } from '../cgroup/detect.js';
 import { resolveDiskTarget } from '../cgroup/disk.js';
 import { isCgbenchError } from '../model/errors.js';
+import { engineAddress, parseDockerInfo } from '../runtimes/docker.js';
 import { nativeBinary, NATIVE_DIR } from '../workloads/registry.js';
 import { defaultScratchDir } from './run.js';
 
@@ -52,19 +53,29 @@ export function doctorChecks(scratchDir = defaultScratchDir()): Check[] {
   } catch (e) {
     checks.push({ name: 'IO scratch disk', ok: false, detail: isCgbenchError(e) ? e.message : String(e), fix: isCgbenchError(e) ? e.hint : undefined });
   }
-  const client = tryExec('docker', ['--version']);
-  if (!client) {
-    checks.push({ name: 'docker', ok: false, detail: 'docker client not installed (only needed for --runtime docker)', fix: 'scripts/docker-up.sh installs Debian\'s docker.io and starts a private engine' });
-  } else {
-    const server = tryExec('docker', ['version', '--format', '{{.Server.Version}}'], 5000);
-    checks.push({
-      name: 'docker',
-      ok: server !== null,
-      detail: server ? `${client}; engine ${server} at ${process.env.DOCKER_HOST ?? 'the default socket'}` : `${client}; no engine reachable at ${process.env.DOCKER_HOST ?? 'the default socket'}`,
-      fix: server ? undefined : 'start one: eval "$(scripts/docker-up.sh)"',
-    });
-  }
+  checks.push(dockerCheck());
   return checks;
+}
+
+/** Docker is optional (only --runtime docker needs it): client, engine, and what the engine is made of. */
+export function dockerCheck(dockerHost?: string): Check {
+  const bin = process.env.CGBENCH_DOCKER_CLI ?? 'docker';
+  const hostArgs = dockerHost ? ['-H', dockerHost] : [];
+  const where = engineAddress(dockerHost);
+  const client = tryExec(bin, ['--version']);
+  if (!client) {
+    return { name: 'docker', ok: false, detail: 'docker client not installed (only needed for --runtime docker)', fix: 'scripts/docker-up.sh installs Debian\'s docker.io and starts a private engine' };
+  }
+  // `docker info` prints a client-only JSON and exits 1 when no engine answers.
+  const info = parseDockerInfo(tryExec(bin, [...hostArgs, 'info', '--format', '{{json .}}'], 15_000) ?? '');
+  if (!info) {
+    return { name: 'docker', ok: false, detail: `${client}; no engine reachable at ${where}`, fix: 'start one: eval "$(scripts/docker-up.sh)"' };
+  }
+  return {
+    name: 'docker',
+    ok: true,
+    detail: `${client}; engine ${info.version} at ${where}: storage driver ${info.storageDriver}, cgroup driver ${info.cgroupDriver}, cgroup v${info.cgroupVersion}`,
+  };
 }
 
 export function renderChecks(checks: Check[]): string {

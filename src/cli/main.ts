@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // The cgbench command line: argument wiring only; the work lives in the modules it calls.
 
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isCgbenchError } from '../model/errors.js';
 import type { RuntimeName } from '../model/types.js';
 import { toolVersion } from '../host.js';
 import { listPresets } from '../scenario/load.js';
 import { WORKLOADS } from '../workloads/registry.js';
 import { cleanCommand } from './clean.js';
+import { compareCommand } from './compare.js';
+import { reportCommand } from './report.js';
 import { doctorChecks, renderChecks } from './doctor.js';
 import { runCommand } from './run.js';
 
@@ -30,7 +32,8 @@ program
   .name('cgbench')
   .description('Measure what cgroup limits (CPU quota, memory, IO throttles) do to workloads')
   .version(toolVersion())
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .exitOverride();
 
 program
   .command('run')
@@ -53,9 +56,34 @@ program
     return n;
   })
   .option('--max-repetitions <n>', 'adaptive repetitions: upper bound per cell (default 20)', positiveInt('--max-repetitions', 2))
+  .option('--report <formats>', 'reports to write next to results.json: html, png, md, csv, json, or none (default: html,md)')
   .option('--json', 'print the result document on stdout instead of the tables')
   .action(async (scenario: string | undefined, opts) => {
     const res = await runCommand(scenario, opts);
+    process.exitCode = res.exitCode;
+  });
+
+program
+  .command('report')
+  .description('re-render reports from a saved results.json')
+  .argument('<results>', 'a results.json written by cgbench run')
+  .option('-f, --format <list>', 'html, png, md, csv, json (default: html,md)')
+  .option('-o, --out <dir>', 'output directory (default: the folder of results.json)')
+  .action(async (file: string, opts: { format?: string; out?: string }) => {
+    const res = await reportCommand(file, opts);
+    for (const p of res.paths) process.stdout.write(p + '\n');
+  });
+
+program
+  .command('compare')
+  .description('compare two results.json (base, current); exit 1 on a significant regression beyond the threshold')
+  .argument('<base>', 'baseline results.json (e.g. yesterday\'s)')
+  .argument('<current>', 'current results.json')
+  .option('-t, --threshold <pct>', 'regressions smaller than this are tolerated', '5%')
+  .option('-f, --format <fmt>', 'table, md or json', 'table')
+  .action((base: string, current: string, opts: { threshold?: string; format?: string }) => {
+    const res = compareCommand(base, current, opts);
+    process.stdout.write(res.output.endsWith('\n') ? res.output : res.output + '\n');
     process.exitCode = res.exitCode;
   });
 
@@ -93,7 +121,10 @@ program
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  if (isCgbenchError(e)) {
+  if (e instanceof CommanderError) {
+    // Help and version are not errors; usage errors are bad input (exit 2), like a bad scenario.
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else if (isCgbenchError(e)) {
     process.stderr.write(`cgbench: ${e.format()}\n`);
     process.exitCode = 2;
   } else {

@@ -20,7 +20,7 @@ let validator: ValidateFunction | undefined;
 
 function compiled(): ValidateFunction {
   if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false });
+    const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
     validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as object);
   }
   return validator;

@@ -9,7 +9,9 @@ import { resolveDiskTarget } from '../cgroup/disk.js';
 import { gatherHost } from '../host.js';
 import { CgbenchError } from '../model/errors.js';
 import type { ResultDocument, RuntimeName, Scenario } from '../model/types.js';
+import { DEFAULT_REPORT_FORMATS } from '../reporters/index.js';
 import { renderTable } from '../reporters/table.js';
+import { checkOutputs, writeReports } from '../reporters/writer.js';
 import { FakeRuntime } from '../runtimes/fake.js';
 import { NativeRuntime } from '../runtimes/native.js';
 import type { Runtime } from '../runtimes/runtime.js';
@@ -30,6 +32,8 @@ export interface RunOptions {
   sampleInterval?: number;
   targetCi?: number;
   maxRepetitions?: number;
+  /** Comma-separated report formats, or "none". */
+  report?: string;
 }
 
 export function loadScenario(file: string | undefined, opts: RunOptions): Scenario {
@@ -76,6 +80,8 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   if (needsScratch(scenario)) scratch();
 
   const dir = prepareOutDir(opts.out ?? defaultOutDir(scenario.name));
+  // Report formats and paths are checked now, not after a long suite.
+  const formats = opts.report === 'none' ? [] : checkOutputs(dir, opts.report ?? [...DEFAULT_REPORT_FORMATS]);
   const host = await gatherHost(cgroupInfo, disk);
   const cgroups = openCgroups(cgroupInfo);
   const runtimes: Partial<Record<RuntimeName, Runtime>> = {};
@@ -119,8 +125,14 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
     for (const rt of Object.values(runtimes)) await rt.close();
     cgroups.removeSubtreeIfEmpty();
   }
-  if (opts.json) process.stdout.write(JSON.stringify(doc, null, 1) + '\n');
-  else process.stdout.write(`${renderTable(doc)}\n\nresults: ${resultsPath(dir)}\n`);
+  const reports = formats.length ? await writeReports(doc, dir, formats) : [];
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(doc, null, 1) + '\n');
+    for (const p of reports) process.stderr.write(`report: ${p}\n`);
+  } else {
+    const lines = reports.map((p) => `report: ${p}`);
+    process.stdout.write(`${renderTable(doc)}\n\n${lines.length ? lines.join('\n') + '\n' : ''}results: ${resultsPath(dir)}\n`);
+  }
   const exitCode = signalName === 'SIGINT' ? 130 : signalName === 'SIGTERM' ? 143 : 0;
   return { doc, dir, exitCode };
 }

@@ -23,6 +23,11 @@ export interface ChartSpec {
   /** One sentence on how to read the chart (shown under it in the HTML). */
   caption: string;
   config: ChartConfig;
+  /**
+   * Datasets left out of the legend (raw samples under their moving mean). A legend filter is a
+   * callback, which JSON cannot carry, so both renderers install it from this list.
+   */
+  legendHidden?: number[];
 }
 
 export interface WorkloadCharts {
@@ -87,9 +92,25 @@ export function limitsLabel(l: Limits): string {
   return parts.join(', ') || 'no limits';
 }
 
-function categoryLabel(limitSet: string, limits: Limits): string | string[] {
+/** Limit set name, what it limits and, when no run finished, why: an empty column must explain itself. */
+function categoryLabel(limitSet: string, limits: Limits, cells: Cell[]): string | string[] {
+  const lines = [limitSet];
   const what = limitsLabel(limits);
-  return what === limitSet ? limitSet : [limitSet, what];
+  if (what !== limitSet) lines.push(what);
+  const mine = cells.filter((c) => c.limitSet === limitSet);
+  if (mine.length && mine.every((c) => c.summary.measuredRuns === 0)) {
+    const outcomes = new Map<string, number>();
+    for (const c of mine) for (const [k, v] of Object.entries(c.summary.outcomes)) outcomes.set(k, (outcomes.get(k) ?? 0) + (v ?? 0));
+    lines.push(outcomes.size ? `no result: ${[...outcomes].map(([k, v]) => `${v} ${k}`).join(', ')}` : 'no runs');
+  }
+  return lines.length === 1 ? limitSet : lines;
+}
+
+/** A baseline has no summary slowdown (nothing to divide by); it is 1 by definition once it has runs. */
+function slowdownOf(c: Cell | undefined): number | null {
+  if (!c) return null;
+  if (c.baselineId === null) return c.summary.medianWallNs !== null ? 1 : null;
+  return c.summary.slowdown;
 }
 
 interface Axis {
@@ -111,6 +132,10 @@ function axis(a: Axis, type: 'linear' | 'category'): Record<string, unknown> {
 }
 
 function baseConfig(title: string, labels: (string | string[])[] | undefined, scales: Record<string, Record<string, unknown>>): ChartConfig {
+  // Time charts are all lines: a zero-height legend box is stroked as a line with the dataset's own
+  // dash pattern (point-style markers would drop the dash). Category charts mix dots, diamonds and
+  // bars, so they keep point-style markers.
+  const lines = labels === undefined;
   const config: ChartConfig = {
     type: 'line',
     data: { datasets: [] },
@@ -121,7 +146,7 @@ function baseConfig(title: string, labels: (string | string[])[] | undefined, sc
       interaction: { mode: 'nearest', intersect: false, axis: 'x' },
       plugins: {
         title: { display: true, text: title, font: { size: 16, weight: 'bold' }, padding: { top: 4, bottom: 8 } },
-        legend: { position: 'bottom', labels: { usePointStyle: true, boxWidth: 10, padding: 14 } },
+        legend: { position: 'bottom', labels: lines ? { boxWidth: 32, boxHeight: 0, padding: 16 } : { usePointStyle: true, boxHeight: 8, padding: 16 } },
       },
       scales: scales as NonNullable<ChartConfig['options']>['scales'],
     },
@@ -153,7 +178,7 @@ function slowdownChart(workload: string, wi: number, cells: Cell[]): ChartSpec |
   const multi = groups.length > 1;
   const config = baseConfig(
     `${workload}: slowdown vs limit`,
-    sets.map((s) => categoryLabel(s.name, s.limits)),
+    sets.map((s) => categoryLabel(s.name, s.limits, cells)),
     { x: axis({ title: 'limit set' }, 'category'), y: axis({ title: 'slowdown (× wall time with no limits)' }, 'linear') },
   );
   groups.forEach((g, gi) => {
@@ -163,13 +188,14 @@ function slowdownChart(workload: string, wi: number, cells: Cell[]): ChartSpec |
     const observed: Dataset = {
       type: 'line',
       label: `observed median${suffix}`,
-      data: sets.map((s) => at(s.name)?.summary.slowdown ?? null),
+      data: sets.map((s) => slowdownOf(at(s.name))),
       borderColor: c,
       backgroundColor: c,
       borderWidth: 2.5,
-      pointRadius: 5,
-      pointHoverRadius: 7,
-      order: 1,
+      pointRadius: 4.5,
+      pointHoverRadius: 6,
+      // Drawn over the model line: where they agree the dot sits inside the model's hollow diamond.
+      order: 0,
     };
     // chart.js has no error bars: a thin floating bar [low, high] per limit set shows the interval.
     const spread: Dataset = {
@@ -196,9 +222,10 @@ function slowdownChart(workload: string, wi: number, cells: Cell[]): ChartSpec |
       borderDash: [7, 5],
       borderWidth: 2,
       pointStyle: 'rectRot',
-      pointRadius: 5,
+      pointRadius: 8,
+      pointHoverRadius: 9,
       spanGaps: true,
-      order: 0,
+      order: 1,
     };
     config.data.datasets.push(observed, expected, spread);
   });
@@ -217,7 +244,7 @@ function cpuGrantedChart(workload: string, wi: number, cells: Cell[]): ChartSpec
   const sets = limitSetOrder(cells);
   const groups = cellsByRuntime(cells);
   const multi = groups.length > 1;
-  const config = baseConfig(`${workload}: CPU granted vs quota`, sets.map((s) => categoryLabel(s.name, s.limits)), {
+  const config = baseConfig(`${workload}: CPU granted vs quota`, sets.map((s) => categoryLabel(s.name, s.limits, cells)), {
     x: axis({ title: 'limit set' }, 'category'),
     y: axis({ title: 'CPUs (CPU time / wall time)' }, 'linear'),
   });
@@ -262,7 +289,8 @@ function cpuGrantedChart(workload: string, wi: number, cells: Cell[]): ChartSpec
 /** The values of one series as points, seconds on x; null when the series is absent or empty. */
 function points(s: SampleSeries, key: string, scale = 1): { x: number; y: number | null }[] | null {
   const ys = s.series[key];
-  if (!ys || !ys.some((v) => v !== null && Number.isFinite(v))) return null;
+  // One value draws no line: a run shorter than two sample intervals has no time series to show.
+  if (!ys || ys.filter((v) => v !== null && Number.isFinite(v)).length < 2) return null;
   return s.tMs.map((t, i) => {
     const v = ys[i];
     return { x: +(t / 1000).toFixed(4), y: v === null || v === undefined || !Number.isFinite(v) ? null : v * scale };
@@ -300,26 +328,90 @@ function limitLine(label: string, y: number, x1: number, colour: string, yAxisID
   };
 }
 
-function seriesLine(label: string, data: { x: number; y: number | null }[], colour: string, yAxisID: string, dash?: number[]): Dataset {
+interface LineStyle {
+  dash?: number[] | undefined;
+  width?: number;
+  pointRadius?: number;
+}
+
+function seriesLine(label: string, data: { x: number; y: number | null }[], colour: string, yAxisID: string, style: LineStyle = {}): Dataset {
   const d: Dataset = {
     type: 'line',
     label,
     data,
     borderColor: colour,
     backgroundColor: colour,
-    borderWidth: 2,
-    pointRadius: 0,
+    borderWidth: style.width ?? 2,
+    // Few samples (a short run): show them as dots, or a two-point line hides what was measured.
+    pointRadius: style.pointRadius ?? (data.filter((p) => p.y !== null).length <= 8 ? 3 : 0),
     pointHoverRadius: 4,
     pointStyle: 'line',
     tension: 0,
+    // A ratio has no value in an interval with no CFS period boundary (sampling faster than the
+    // period): join across such gaps rather than drawing nothing.
+    spanGaps: true,
     yAxisID,
     order: 1,
   };
-  if (dash) d.borderDash = dash;
+  if (style.dash) d.borderDash = style.dash;
   return d;
 }
 
-type SampledRun = Run & { samples: SampleSeries };
+/** Raw-sample datasets drawn under a moving mean: shown, but not in the legend. */
+const RAW = new WeakSet<object>();
+
+/** Window of the moving mean drawn over a spiky rate, ms. */
+const SMOOTH_MS = 500;
+
+/** Centred moving mean over exactly `k` samples; nulls are skipped, a window of nulls stays null. */
+export function movingMean(pts: { x: number; y: number | null }[], k: number): { x: number; y: number | null }[] {
+  const before = Math.floor(k / 2);
+  const after = k - before - 1;
+  return pts.map((p, i) => {
+    let sum = 0;
+    let n = 0;
+    for (let j = Math.max(0, i - before); j <= Math.min(pts.length - 1, i + after); j++) {
+      const y = pts[j]?.y;
+      if (y !== null && y !== undefined) {
+        sum += y;
+        n++;
+      }
+    }
+    return { x: p.x, y: n ? sum / n : null };
+  });
+}
+
+/** Successive samples jump by more than a quarter of the level: the eye needs a mean to read it. */
+function spiky(pts: { y: number | null }[]): boolean {
+  const ys = pts.map((p) => p.y).filter((y): y is number => y !== null);
+  if (ys.length < 3) return false;
+  let jumps = 0;
+  let level = 0;
+  for (let i = 0; i < ys.length; i++) {
+    level += Math.abs(ys[i] as number);
+    if (i) jumps += Math.abs((ys[i] as number) - (ys[i - 1] as number));
+  }
+  return level > 0 && jumps / (ys.length - 1) / (level / ys.length) > 0.25;
+}
+
+/**
+ * A rate over time. Sampling at or near the CFS period (100 ms) or an IO throttle's slice aliases:
+ * a throttled group alternates between full speed and nothing from one sample to the next. Such a
+ * series is drawn thin and pale, with a bold moving mean over ~0.5 s on top, which is the rate the
+ * limit actually allows.
+ */
+function rateLines(label: string, pts: { x: number; y: number | null }[], s: SampleSeries, colour: string, yAxisID: string, dash?: number[]): Dataset[] {
+  // Short runs get a shorter window rather than no mean: every run of a chart should read alike.
+  // An even window cancels the typical on/off alternation exactly (one sample in, one out).
+  const k = 2 * Math.max(1, Math.min(Math.round(SMOOTH_MS / s.intervalMs / 2), Math.floor(pts.length / 4)));
+  if (pts.length < 8 || !spiky(pts)) return [seriesLine(label, pts, colour, yAxisID, { dash })];
+  const raw = seriesLine(`${label} (every ${+s.intervalMs.toFixed(0)} ms)`, pts, alpha(colour, 0.35), yAxisID, { dash, width: 1, pointRadius: 0 });
+  RAW.add(raw);
+  return [seriesLine(`${label} (${+((k * s.intervalMs) / 1000).toFixed(2)} s mean)`, movingMean(pts, k), colour, yAxisID, { dash, width: 2.5, pointRadius: 0 }), raw];
+}
+
+/** A measured run with samples; `no` counts measured runs from 1, as the tables do (warm-ups excluded). */
+type SampledRun = Run & { samples: SampleSeries; no: number };
 
 function timeScales(left: Axis, right?: Axis): Record<string, Record<string, unknown>> {
   const scales: Record<string, Record<string, unknown>> = {
@@ -330,8 +422,10 @@ function timeScales(left: Axis, right?: Axis): Record<string, Record<string, unk
   return scales;
 }
 
-function runLabel(r: Run, many: boolean): string {
-  return many ? `run ${r.index + 1} ` : '';
+function runLabel(r: SampledRun, many: boolean): string {
+  // A killed run's line ends early for a reason the legend must give.
+  const how = r.outcome === 'ok' ? '' : `(${r.outcome}) `;
+  return many ? `run ${r.no} ${how}` : how;
 }
 
 function cpuTimeChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec | null {
@@ -341,16 +435,16 @@ function cpuTimeChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec | n
   runs.forEach((r, i) => {
     const used = points(r.samples, 'cpuUsedCpus');
     const ratio = points(r.samples, 'throttleRatio');
-    if (used) datasets.push(seriesLine(`${runLabel(r, many)}CPUs used`, used, color(i), 'y'));
+    if (used) datasets.push(...rateLines(`${runLabel(r, many)}CPUs used`, used, r.samples, color(i), 'y'));
     if (ratio) {
       throttle = true;
-      datasets.push(seriesLine(`${runLabel(r, many)}throttle ratio`, ratio, color(i), 'y1', [3, 3]));
+      datasets.push(seriesLine(`${runLabel(r, many)}throttle ratio`, ratio, color(i), 'y1', { dash: [3, 3] }));
     }
   });
   if (!datasets.length) return null;
   const cpu = cell.limits.cpu;
   if (cpu && cpu.quotaUs !== null) datasets.push(limitLine(`quota ${(cpu.quotaUs / cpu.periodUs).toFixed(2)} CPU`, cpu.quotaUs / cpu.periodUs, endSec(runs), LIMIT_RED));
-  const config = baseConfig(`${cell.workload} / ${cell.limitSet}: CPU use and throttling`, undefined, timeScales({ title: 'CPUs used' }, throttle ? { title: 'throttle ratio (throttled / periods, dotted)', min: 0, max: 1 } : undefined));
+  const config = baseConfig(`${cell.workload} / ${cell.limitSet}: CPU use and throttling`, undefined, timeScales({ title: 'CPUs used (solid)' }, throttle ? { title: 'throttle ratio (dotted)', min: 0, max: 1 } : undefined));
   config.data.datasets = datasets;
   return {
     id,
@@ -373,7 +467,7 @@ function memoryTimeChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec 
     if (cur) datasets.push(seriesLine(`${runLabel(r, many)}memory in use`, cur, color(i), 'y'));
     if (maj && !allZero(maj)) {
       faults = true;
-      datasets.push(seriesLine(`${runLabel(r, many)}major faults/s`, maj, color(i), 'y1', [3, 3]));
+      datasets.push(seriesLine(`${runLabel(r, many)}major faults/s`, maj, color(i), 'y1', { dash: [3, 3] }));
     }
   });
   if (!datasets.length) return null;
@@ -381,7 +475,7 @@ function memoryTimeChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec 
   const m = cell.limits.memory;
   if (m?.maxBytes != null) datasets.push(limitLine(`limit ${+(m.maxBytes / MIB).toFixed(1)} MiB`, m.maxBytes / MIB, end, LIMIT_RED));
   if (m?.highBytes != null) datasets.push(limitLine(`memory.high ${+(m.highBytes / MIB).toFixed(1)} MiB`, m.highBytes / MIB, end, HIGH_ORANGE));
-  const config = baseConfig(`${cell.workload} / ${cell.limitSet}: memory in use`, undefined, timeScales({ title: 'memory in use (MiB)' }, faults ? { title: 'major page faults per second (dotted)' } : undefined));
+  const config = baseConfig(`${cell.workload} / ${cell.limitSet}: memory in use`, undefined, timeScales({ title: 'memory in use (MiB)' }, faults ? { title: 'major faults/s (dotted)' } : undefined));
   config.data.datasets = datasets;
   return {
     id,
@@ -400,8 +494,8 @@ function ioTimeChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec | nu
   runs.forEach((r, i) => {
     const read = points(r.samples, 'ioReadBps', 1e-6);
     const write = points(r.samples, 'ioWriteBps', 1e-6);
-    if (read && !allZero(read)) datasets.push(seriesLine(`${runLabel(r, many)}read`, read, color(i), 'y', [3, 3]));
-    if (write && !allZero(write)) datasets.push(seriesLine(`${runLabel(r, many)}write`, write, color(i), 'y'));
+    if (read && !allZero(read)) datasets.push(...rateLines(`${runLabel(r, many)}read`, read, r.samples, color(i), 'y', [3, 3]));
+    if (write && !allZero(write)) datasets.push(...rateLines(`${runLabel(r, many)}write`, write, r.samples, color(i), 'y'));
   });
   if (!datasets.length) return null;
   const end = endSec(runs);
@@ -409,7 +503,7 @@ function ioTimeChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec | nu
     if (l.rbps !== undefined) datasets.push(limitLine(`read limit ${+(l.rbps / 1e6).toFixed(1)} MB/s`, l.rbps / 1e6, end, HIGH_ORANGE));
     if (l.wbps !== undefined) datasets.push(limitLine(`write limit ${+(l.wbps / 1e6).toFixed(1)} MB/s`, l.wbps / 1e6, end, LIMIT_RED));
   }
-  const config = baseConfig(`${cell.workload} / ${cell.limitSet}: IO throughput`, undefined, timeScales({ title: 'throughput (MB/s, 1 MB = 10^6 B)' }));
+  const config = baseConfig(`${cell.workload} / ${cell.limitSet}: IO throughput`, undefined, timeScales({ title: 'throughput (MB/s)' }));
   config.data.datasets = datasets;
   return {
     id,
@@ -417,7 +511,7 @@ function ioTimeChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec | nu
     workload: cell.workload,
     cellId: cell.id,
     title: `${cell.limitSet} (${cell.runtime}): IO throughput vs the throttle`,
-    caption: 'Bytes the group read (dotted) and wrote (solid) per second, from io.stat / blkio counters, against the throttle (dashed).',
+    caption: 'Bytes the group read (dotted) and wrote (solid) per second (1 MB = 10^6 bytes), from io.stat / blkio counters, against the throttle (dashed).',
     config,
   };
 }
@@ -435,7 +529,7 @@ function pressureChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec | 
   runs.forEach((r, i) => {
     PSI.forEach(([key, label], k) => {
       const pts = points(r.samples, key);
-      if (pts && !allZero(pts)) datasets.push(seriesLine(`${runLabel(r, many)}${label}`, pts, color(i), 'y', dashes[k]));
+      if (pts && !allZero(pts)) datasets.push(seriesLine(`${runLabel(r, many)}${label}`, pts, color(i), 'y', { dash: dashes[k] }));
     });
   });
   if (!datasets.length) return null;
@@ -453,7 +547,10 @@ function pressureChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec | 
 }
 
 function sampledRuns(cell: Cell, max: number): { runs: SampledRun[]; total: number } {
-  const all = cell.runs.filter((r): r is SampledRun => !r.warmup && r.samples !== undefined && r.samples.tMs.length > 1);
+  const all = cell.runs
+    .filter((r) => !r.warmup)
+    .map((r, i) => ({ ...r, no: i + 1 }))
+    .filter((r): r is SampledRun => r.samples !== undefined && r.samples.tMs.length > 1);
   return { runs: all.slice(0, max), total: all.length };
 }
 
@@ -478,6 +575,11 @@ function timeSeriesCharts(cells: Cell[], wi: number, opts: Required<ChartOptions
     const specs = [f.cpu ? cpuTimeChart(cell, runs, id('cpu')) : null, f.memory ? memoryTimeChart(cell, runs, id('memory')) : null, f.io ? ioTimeChart(cell, runs, id('io')) : null, pressureChart(cell, runs, id('pressure'))];
     for (const s of specs) {
       if (!s) continue;
+      const hidden = s.config.data.datasets.flatMap((d, i) => (RAW.has(d) ? [i] : []));
+      if (hidden.length) {
+        s.legendHidden = hidden;
+        s.caption += ' Where samples alternate between full speed and stalls (sampling near the CFS period or the throttle slice), pale lines are the raw samples and bold lines their moving mean.';
+      }
       if (total > runs.length) s.caption += ` The first ${runs.length} of ${total} measured runs are shown.`;
       out.push(s);
     }
@@ -494,7 +596,7 @@ export function buildCharts(doc: ResultDocument, options: ChartOptions = {}): Wo
     if (!timeSeries.length) {
       const anySamples = g.cells.some((c) => c.runs.some((r) => r.samples !== undefined));
       wc.timeSeriesNote = anySamples
-        ? 'The recorded samples hold no series these charts use, so the time-series charts are omitted.'
+        ? 'Too few samples to draw (runs shorter than two sample intervals, or no series these charts use), so the time-series charts are omitted.'
         : 'No samples were recorded for this workload (sampling off, or runs shorter than one sample interval), so the time-series charts are omitted.';
     }
     return wc;
@@ -503,12 +605,18 @@ export function buildCharts(doc: ResultDocument, options: ChartOptions = {}): Wo
 
 /**
  * The charts worth a PNG for one workload: slowdown, CPU granted, and one time series from the
- * cell where the limit bit hardest (largest slowdown), since that is the one a reviewer asks about.
+ * cell where the limit bit hardest (runs killed or failed, else the largest slowdown), since that is
+ * the one a reviewer asks about.
  */
 export function keyCharts(wc: WorkloadCharts, doc: ResultDocument): ChartSpec[] {
   const out = [...wc.summary];
   if (wc.timeSeries.length) {
-    const slowdownOf = (id: string | undefined): number => doc.cells.find((c) => c.id === id)?.summary.slowdown ?? 0;
+    const slowdownOf = (id: string | undefined): number => {
+      const cell = doc.cells.find((c) => c.id === id);
+      if (!cell) return 0;
+      const failed = Object.entries(cell.summary.outcomes).some(([k, v]) => k !== 'ok' && (v ?? 0) > 0);
+      return (failed ? 1e6 : 0) + (cell.summary.slowdown ?? 0);
+    };
     const preferred: Record<string, ChartKind> = {};
     for (const c of doc.cells) preferred[c.id] = c.kind === 'memory' ? 'memory-time' : c.kind === 'io' ? 'io-time' : 'cpu-time';
     const ranked = [...wc.timeSeries].sort((a, b) => {

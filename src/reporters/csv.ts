@@ -32,6 +32,13 @@ function sumIo(l: Cell['limits'], key: 'rbps' | 'wbps' | 'riops' | 'wiops'): num
 
 const COLUMNS: [string, boolean, (c: Cell, r: Run, doc: ResultDocument) => Value][] = [
   ['scenario', true, (_c, _r, d) => d.scenario.name],
+  // Host context on every row: CSVs from several machines are often concatenated.
+  ['host', true, (_c, _r, d) => d.host.hostname],
+  ['cpu_model', true, (_c, _r, d) => d.host.cpuModel],
+  ['kernel', true, (_c, _r, d) => d.host.kernel],
+  ['cgroup_mode', false, (_c, _r, d) => d.host.cgroup.mode],
+  ['docker_version', true, (_c, _r, d) => d.host.docker?.version],
+  ['cgbench_version', true, (_c, _r, d) => d.tool.version],
   ['cell', true, (c) => c.id],
   ['workload', true, (c) => c.workload],
   ['kind', false, (c) => c.kind],

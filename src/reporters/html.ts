@@ -66,12 +66,13 @@ section.card > h2 { margin: 0 0 2px; font-size: 20px; }
 h3 { font-size: 16px; margin: 22px 0 8px; }
 .params { color: var(--muted); margin: 0 0 12px; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
 .banner { background: var(--warn-bg); border: 1px solid #d4a72c; border-radius: 8px; padding: 10px 14px; margin-bottom: 18px; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 8px 0 0; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 8px 0 0; align-content: start; }
 dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
 .two-col { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px 36px; }
 .table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; }
-table { border-collapse: collapse; width: 100%; font-size: 14px; font-variant-numeric: tabular-nums; }
-th, td { padding: 6px 12px; text-align: left; white-space: nowrap; border-bottom: 1px solid var(--line); }
+table { border-collapse: collapse; width: 100%; font-size: 13.5px; font-variant-numeric: tabular-nums; }
+th, td { padding: 6px 10px; text-align: left; white-space: nowrap; border-bottom: 1px solid var(--line); }
+th { white-space: normal; vertical-align: bottom; min-width: 4em; }
 th { background: var(--soft); font-weight: 600; color: #24292f; position: sticky; top: 0; }
 tbody tr:last-child td { border-bottom: 0; }
 tbody tr:hover td { background: #f3f7ff; }
@@ -84,10 +85,11 @@ ul.warnings { list-style: none; margin: 0; padding: 0; }
 ul.warnings li { border-left: 4px solid #d4a72c; background: var(--warn-bg); padding: 8px 12px; border-radius: 0 6px 6px 0; margin: 8px 0; }
 ul.warnings .code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; color: var(--warn); font-weight: 600; margin-right: 8px; }
 ul.warnings .hint { display: block; color: var(--muted); font-size: 14px; }
+ul.warnings a { color: inherit; text-decoration: underline dotted; text-underline-offset: 3px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 18px; margin-top: 16px; }
 figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px 8px; background: #fff; break-inside: avoid; }
 .chart-box { position: relative; height: 360px; }
-.charts.time .chart-box { height: 320px; }
+.charts.time .chart-box { height: 380px; }
 figcaption { color: var(--muted); font-size: 13px; margin-top: 6px; }
 .note { color: var(--muted); font-style: italic; }
 details { margin-top: 14px; } summary { cursor: pointer; color: var(--accent); font-weight: 600; }
@@ -114,6 +116,9 @@ const BOOT = `
     s.config.options.responsive = true;
     s.config.options.maintainAspectRatio = false;
     s.config.options.plugins.title.display = false;
+    if (s.legendHidden && s.legendHidden.length) {
+      s.config.options.plugins.legend.labels.filter = function (item) { return s.legendHidden.indexOf(item.datasetIndex) < 0; };
+    }
     new Chart(canvas, s.config);
   });
 })();
@@ -165,7 +170,7 @@ function scenarioSection(doc: ResultDocument): string {
     ['source', s.source],
     ['hash', doc.scenarioHash],
     ['runtimes', s.runtimes.join(', ')],
-    ['repetitions', `${s.repetitions} measured + ${s.warmup} warm-up per cell`],
+    ['repetitions', `${s.repetitions} measured + ${s.warmup} warm-up per cell${s.adaptive ? `; adaptive: more runs (up to ${s.adaptive.maxRepetitions}) until the 95 % interval is within ±${(s.adaptive.targetRel * 100).toFixed(1)} % of the mean` : ''}`],
     ['sample interval', `${s.sampleIntervalMs} ms`],
     ['time-out', formatDurationNs(s.timeoutMs * 1e6)],
     ['scratch directory', s.scratchDir],
@@ -232,7 +237,7 @@ function findings(cells: Cell[]): string {
     const s = c.summary;
     const parts: string[] = [];
     if (s.outcomes['oom-killed']) parts.push(`${s.outcomes['oom-killed']} run(s) OOM-killed`);
-    if (s.slowdown !== null) parts.push(`${s.slowdown.toFixed(2)}× slower${s.expectedSlowdown !== null ? ` (model: ${s.expectedSlowdown.toFixed(2)}×)` : ''}`);
+    if (s.slowdown !== null) parts.push(`slowdown ${s.slowdown.toFixed(2)}×${s.expectedSlowdown !== null ? ` (model: ${s.expectedSlowdown.toFixed(2)}×)` : ''}`);
     if (s.cpuGranted !== null && s.cpuQuota !== null) parts.push(`granted ${s.cpuGranted.toFixed(2)} of ${s.cpuQuota.toFixed(2)} CPU`);
     if (s.throttleRatio !== null && s.throttleRatio > 0) parts.push(`throttled in ${(s.throttleRatio * 100).toFixed(0)} % of periods`);
     if (s.ioBytesPerSec !== null && s.ioLimitBytesPerSec !== null) parts.push(`${(s.ioBytesPerSec / 1e6).toFixed(1)} MB/s against a ${(s.ioLimitBytesPerSec / 1e6).toFixed(1)} MB/s throttle`);
@@ -251,17 +256,19 @@ function runsTable(cells: Cell[]): string {
   const rows: string[] = [];
   let extra = '';
   for (const c of cells) {
+    let measured = 0;
     for (const r of c.runs as Run[]) {
+      const no = r.warmup ? 'warm-up' : String(++measured);
       const wall = r.metrics?.wallNs;
       const msg = r.outcome === 'ok' ? '' : r.message;
       rows.push(
-        `<tr${r.warmup ? ' class="baseline"' : ''}><td>${h(c.limitSet)}</td><td>${h(c.runtime)}</td><td class="num">${r.warmup ? 'warm-up' : r.index + 1}</td><td${r.outcome === 'ok' ? '' : ' class="bad"'}>${h(r.outcome)}</td>` +
+        `<tr${r.warmup ? ' class="baseline"' : ''}><td>${h(c.limitSet)}</td><td>${h(c.runtime)}</td><td class="num">${no}</td><td${r.outcome === 'ok' ? '' : ' class="bad"'}>${h(r.outcome)}</td>` +
           `<td class="num">${num(wall, formatDurationNs)}</td><td class="num">${num(r.harnessWallNs, formatDurationNs)}</td>` +
           `<td class="num">${num(cpuUsedCpus(r), (x) => x.toFixed(3))}</td><td class="num">${num(throttleRatio(r), (x) => x.toFixed(2))}</td>` +
           `<td class="num">${num(r.after?.memory?.peakBytes, formatBytes)}</td><td class="num">${num(workloadBytesPerSec(r), (x) => (x / 1e6).toFixed(1))}</td>` +
           `<td class="num">${r.samples ? r.samples.taken : 0}</td><td>${h(msg)}</td></tr>`,
       );
-      if (r.stderrTail) extra += `<p><strong>${h(c.id)}</strong> run ${r.index + 1} stderr:</p><pre>${h(r.stderrTail)}</pre>`;
+      if (r.stderrTail) extra += `<p><strong>${h(c.id)}</strong> run ${no} stderr:</p><pre>${h(r.stderrTail)}</pre>`;
     }
   }
   const count = cells.reduce((n, c) => n + c.runs.length, 0);

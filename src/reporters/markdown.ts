@@ -27,21 +27,25 @@ export function summaryGrid(doc: ResultDocument, cells: Cell[]): SummaryGrid {
 /**
  * Text from a scenario or a command, made inert: HTML is rendered by GitHub's Markdown, so `<`, `>`
  * and `&` become entities; Markdown punctuation is backslash-escaped so a name can neither break a
- * table (`|`) nor turn into emphasis, a heading or a link.
+ * table (`|`) nor turn into emphasis, code or a link. Characters that only mean something at the
+ * start of a line (`#`, `-`, `+`, `1.`) are escaped only there, so the raw text stays readable.
  */
-export function escapeMarkdown(text: string): string {
-  return text
+export function escapeMarkdown(text: string, opts: { lineStart?: boolean } = {}): string {
+  let out = text
     .replace(/\r?\n/g, ' ')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/([\\`*_{}[\]()#+!|~-])/g, '\\$1')
-    .replace(/:\/\//g, ':&#47;&#47;'); // no autolinks: a summary must stay link-free
+    .replace(/([\\`*_[\]|~])/g, '\\$1')
+    .replace(/:\/\//g, ':&#47;&#47;') // no autolinks: a summary must stay link-free
+    .replace(/\bwww\./gi, 'www&#46;');
+  if (opts.lineStart) out = out.replace(/^(\s*)([#+-])/, '$1\\$2').replace(/^(\s*\d+)([.)])/, '$1\\$2');
+  return out;
 }
 
 function table(head: string[], rows: string[][], numeric: (h: string) => boolean): string[] {
-  const out = [`| ${head.map(escapeMarkdown).join(' | ')} |`, `|${head.map((h) => (numeric(h) ? ' ---: ' : ' --- ')).join('|')}|`];
-  for (const r of rows) out.push(`| ${r.map(escapeMarkdown).join(' | ')} |`);
+  const out = [`| ${head.map((h) => escapeMarkdown(h)).join(' | ')} |`, `|${head.map((h) => (numeric(h) ? ' ---: ' : ' --- ')).join('|')}|`];
+  for (const r of rows) out.push(`| ${r.map((c) => escapeMarkdown(c)).join(' | ')} |`);
   return out;
 }
 
@@ -65,7 +69,7 @@ export function renderMarkdown(doc: ResultDocument): string {
   const s = doc.scenario;
   const out: string[] = [];
   out.push(`## cgbench: ${escapeMarkdown(s.name)} (${doc.status})`, '');
-  if (s.description) out.push(escapeMarkdown(s.description), '');
+  if (s.description) out.push(escapeMarkdown(s.description, { lineStart: true }), '');
   out.push(`**Host** ${escapeMarkdown(doc.host.hostname)}: ${escapeMarkdown(hostLine(doc))}`, '');
   out.push(
     `**Scenario** ${escapeMarkdown(s.source)} (hash ${doc.scenarioHash}): ${s.repetitions} measured run(s) + ${s.warmup} warm-up per cell, runtimes ${s.runtimes.join(', ')}, samples every ${s.sampleIntervalMs} ms, started ${doc.createdAt}${doc.finishedAt ? `, finished ${doc.finishedAt}` : ''}`,
@@ -75,7 +79,7 @@ export function renderMarkdown(doc: ResultDocument): string {
   for (const g of byWorkload(doc)) {
     const first = g.cells[0];
     out.push(`### ${escapeMarkdown(g.workload)}`, '');
-    if (first) out.push(escapeMarkdown(describeParams(first)), '');
+    if (first) out.push(escapeMarkdown(describeParams(first), { lineStart: true }), '');
     const grid = summaryGrid(doc, g.cells);
     out.push(...table(grid.head, grid.rows, (h) => !TEXT_COLUMNS.has(h)), '');
   }

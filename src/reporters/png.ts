@@ -36,13 +36,29 @@ function fileName(workloadIndex: number, workload: string, spec: ChartSpec): str
   return `charts/${String(workloadIndex + 1).padStart(2, '0')}-${slug(workload)}-${spec.kind}${cell}.png`;
 }
 
+/** The context line under every PNG: an image pasted into a review travels without its report. */
+export function pngFooter(doc: ResultDocument): string {
+  const h = doc.host;
+  const parts = [`cgbench ${doc.tool.version}`, `${doc.scenario.name} (${doc.createdAt.slice(0, 10)})`, h.hostname, `${h.cpuModel}, ${h.cpuCount} CPUs`, `kernel ${h.kernel}`, `cgroup ${h.cgroup.mode}`];
+  if (h.docker) parts.push(`Docker ${h.docker.version}`);
+  return parts.join(' · ');
+}
+
 /** Draw one chart spec to PNG bytes. */
-export async function renderChartPng(spec: ChartSpec, width = PNG_WIDTH, height = PNG_HEIGHT): Promise<Buffer> {
+export async function renderChartPng(spec: ChartSpec, footer?: string, width = PNG_WIDTH, height = PNG_HEIGHT): Promise<Buffer> {
   const canvas = createCanvas(width, height);
   // Deep copy: chart.js mutates the config it is given, and specs may be drawn twice.
   const config = JSON.parse(JSON.stringify(spec.config)) as ChartConfiguration;
   config.options = { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 };
+  if (footer) {
+    config.options.plugins = { ...config.options.plugins, subtitle: { display: true, text: footer, position: 'bottom', align: 'end', color: '#777777', font: { size: 11 }, padding: { top: 6 } } };
+  }
   config.plugins = [whiteBackground];
+  const hidden = spec.legendHidden;
+  if (hidden?.length) {
+    const labels = config.options.plugins?.legend?.labels;
+    if (labels) labels.filter = (item) => !hidden.includes(item.datasetIndex ?? -1);
+  }
   // Larger text than chart.js's 12 px default: these images are read scaled down in reviews.
   Chart.defaults.font.size = 14;
   Chart.defaults.color = '#333333';
@@ -59,7 +75,7 @@ export async function renderChartPng(spec: ChartSpec, width = PNG_WIDTH, height 
 export async function renderPngs(doc: ResultDocument): Promise<PngFile[]> {
   const out: PngFile[] = [];
   for (const wc of buildCharts(doc)) {
-    for (const spec of keyCharts(wc, doc)) out.push({ path: fileName(wc.index, wc.workload, spec), spec, data: await renderChartPng(spec) });
+    for (const spec of keyCharts(wc, doc)) out.push({ path: fileName(wc.index, wc.workload, spec), spec, data: await renderChartPng(spec, pngFooter(doc)) });
   }
   return out;
 }

@@ -2,8 +2,8 @@
 // before a suite starts (a bad path fails in the first second, not after an hour of runs), then
 // writes every file atomically so a reader never sees half a report.
 
-import { accessSync, constants, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { accessSync, constants, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CgbenchError } from '../model/errors.js';
 import type { ResultDocument } from '../model/types.js';
 import { isReportFormat, REPORT_FORMATS, REPORTERS, type ReportFormat } from './index.js';
@@ -72,6 +72,24 @@ export async function writeReports(doc: ResultDocument, dir: string, formats: re
       }
       written.push(path);
     }
+    if (f === 'png') removeStaleCharts(join(abs, 'charts'), new Set(files.map((x) => basename(x.path))));
   }
   return written;
+}
+
+/** Our own chart names ("01-workload-kind.png"): nothing else in charts/ is ever touched. */
+const CHART_FILE = /^\d{2}-[a-z0-9-]+\.png$/;
+
+/**
+ * Re-rendering into the same directory must not leave the previous document's charts beside the
+ * new ones, where a reader would take them for current.
+ */
+function removeStaleCharts(dir: string, keep: Set<string>): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) if (CHART_FILE.test(n) && !keep.has(n)) rmSync(join(dir, n), { force: true });
 }

@@ -16,7 +16,7 @@ const host: HostInfo = {
   arch: 'x64',
   cpuModel: 'Test CPU',
   cpuCount: 2,
-  memoryBytes: 8 << 30,
+  memoryBytes: 8 * 2 ** 30,
   cgroup: { mode: 'v2', driver: 'v2', controllers: ['cpu', 'memory', 'io', 'pids'], root: '/sys/fs/cgroup/cgbench' },
   node: 'v20',
   cgbenchVersion: '0.0.0-test',
