@@ -78,6 +78,7 @@ static void usage(void)
            "  --hostname NAME  hostname in the uts namespace (default cgbench)\n"
            "  --status FILE    write one JSON line: exit_code, signal, wall_ns, utime_us, stime_us,\n"
            "                   maxrss_kib, majflt, minflt, nvcsw, nivcsw, forwarded_signal, error\n"
+           "                   (and stdin_eof with --hold-stdin)\n"
            "  --chdir DIR      working directory of PROGRAM\n"
            "  --hold-stdin     handshake with a harness over stdin/stderr (the Docker runtime): print\n"
            "                   'CGBENCH-READY <monotonic ns>' on stderr, start PROGRAM only after a line\n"

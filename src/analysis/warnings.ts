@@ -35,6 +35,16 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
       hint: 'rerun with more repetitions (--repetitions) or on a quieter machine',
     });
   }
+  if (cell.runtime === 'docker') {
+    const l = cell.limits;
+    const missing: string[] = [];
+    if (l.memory?.highBytes != null) missing.push('memory.high');
+    if (l.cpu?.burstUs !== undefined) missing.push('cpu burst');
+    if (l.memory && l.memory.maxBytes === null && l.memory.swapBytes != null) missing.push('swap without a memory max');
+    if (missing.length) {
+      out.push({ code: 'unsupported-limit', cellId: cell.id, message: `${cell.id}: docker run cannot set ${missing.join(', ')}; the runs went ahead without it`, hint: 'compare with the native runtime, which sets it' });
+    }
+  }
   if (cell.params.kind === 'cpu' && cell.limits.memory?.maxBytes != null && cell.limits.cpu?.quotaUs == null) {
     out.push({ code: 'memory-limit-on-cpu', cellId: cell.id, message: `${cell.id}: a memory limit does nothing to a CPU loop`, hint: 'sweep CPU limits for cpu workloads, memory limits for memory workloads' });
   }

@@ -25,7 +25,7 @@ function tryExec(cmd: string, args: string[], timeoutMs = 5000): string | null {
   }
 }
 
-export function doctorChecks(scratchDir = defaultScratchDir()): Check[] {
+export function doctorChecks(scratchDir = defaultScratchDir(), dockerHost?: string): Check[] {
   const checks: Check[] = [];
   const root = process.getuid?.() === 0;
   checks.push({ name: 'root', ok: root, detail: root ? 'running as root' : `running as uid ${process.getuid?.()}`, fix: root ? undefined : 'run cgbench with sudo: creating cgroups and namespaces needs root' });
@@ -53,7 +53,7 @@ export function doctorChecks(scratchDir = defaultScratchDir()): Check[] {
   } catch (e) {
     checks.push({ name: 'IO scratch disk', ok: false, detail: isCgbenchError(e) ? e.message : String(e), fix: isCgbenchError(e) ? e.hint : undefined });
   }
-  checks.push(dockerCheck());
+  checks.push(dockerCheck(dockerHost));
   return checks;
 }
 

@@ -56,6 +56,7 @@ program
     return n;
   })
   .option('--max-repetitions <n>', 'adaptive repetitions: upper bound per cell (default 20)', positiveInt('--max-repetitions', 2))
+  .option('--docker-host <url>', 'Docker engine for --runtime docker (default: $DOCKER_HOST), e.g. unix:///var/tmp/cgbench-docker/docker.sock')
   .option('--report <formats>', 'reports to write next to results.json: html, png, md, csv, json, or none (default: html,md)')
   .option('--json', 'print the result document on stdout instead of the tables')
   .action(async (scenario: string | undefined, opts) => {
@@ -91,9 +92,10 @@ program
   .command('doctor')
   .description('check root, cgroup mode and controllers, compiler, IO disk and Docker')
   .option('--scratch <dir>', 'scratch directory to check for IO throttling')
+  .option('--docker-host <url>', 'Docker engine to check (default: $DOCKER_HOST)')
   .option('--json', 'print the checks as JSON')
-  .action((opts: { scratch?: string; json?: boolean }) => {
-    const checks = doctorChecks(opts.scratch);
+  .action((opts: { scratch?: string; dockerHost?: string; json?: boolean }) => {
+    const checks = doctorChecks(opts.scratch, opts.dockerHost);
     process.stdout.write(opts.json ? JSON.stringify(checks, null, 2) + '\n' : renderChecks(checks) + '\n');
     // Docker is optional: only the checks the native runtime needs decide the exit code.
     process.exitCode = checks.some((c) => !c.ok && c.name !== 'docker') ? 1 : 0;
@@ -112,12 +114,19 @@ program
 
 program
   .command('clean')
-  .description('remove cgroups left behind by an interrupted or crashed cgbench')
+  .description('remove cgroups and Docker containers left behind by an interrupted or crashed cgbench')
   .option('-n, --dry-run', 'only list what would be removed')
-  .action(async (opts: { dryRun?: boolean }) => {
-    const found = await cleanCommand(Boolean(opts.dryRun));
-    if (!found.length) process.stdout.write('nothing to clean\n');
-    else process.stdout.write(`${opts.dryRun ? 'would remove' : 'removed'} ${found.length} group(s): ${found.join(', ')}\n`);
+  .option('--docker-host <url>', 'Docker engine to clean (default: $DOCKER_HOST)')
+  .option('--images', 'also remove the cgbench-workloads image (rebuilt on the next docker run)')
+  .action(async (opts: { dryRun?: boolean; dockerHost?: string; images?: boolean }) => {
+    const found = await cleanCommand(Boolean(opts.dryRun), { dockerHost: opts.dockerHost, images: Boolean(opts.images) });
+    const total = found.groups.length + found.containers.length;
+    if (!total) process.stdout.write('nothing to clean\n');
+    else {
+      const verb = opts.dryRun ? 'would remove' : 'removed';
+      if (found.groups.length) process.stdout.write(`${verb} ${found.groups.length} group(s): ${found.groups.join(', ')}\n`);
+      if (found.containers.length) process.stdout.write(`${verb} ${found.containers.length} container(s): ${found.containers.join(', ')}\n`);
+    }
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -13,6 +13,7 @@ import { DEFAULT_REPORT_FORMATS } from '../reporters/index.js';
 import { renderTable } from '../reporters/table.js';
 import { checkOutputs, writeReports } from '../reporters/writer.js';
 import { FakeRuntime } from '../runtimes/fake.js';
+import { createDockerRuntime } from '../runtimes/docker.js';
 import { NativeRuntime } from '../runtimes/native.js';
 import type { Runtime } from '../runtimes/runtime.js';
 import { loadPreset, loadScenarioFile } from '../scenario/load.js';
@@ -34,6 +35,8 @@ export interface RunOptions {
   maxRepetitions?: number;
   /** Comma-separated report formats, or "none". */
   report?: string;
+  /** Docker engine address (`docker -H`); default DOCKER_HOST. */
+  dockerHost?: string;
 }
 
 export function loadScenario(file: string | undefined, opts: RunOptions): Scenario {
@@ -85,11 +88,15 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   const host = await gatherHost(cgroupInfo, disk);
   const cgroups = openCgroups(cgroupInfo);
   const runtimes: Partial<Record<RuntimeName, Runtime>> = {};
+  // Docker first: an unreachable engine fails before anything else is made.
+  if (scenario.runtimes.includes('docker')) {
+    const docker = await createDockerRuntime({ cgroups, dockerHost: opts.dockerHost });
+    runtimes.docker = docker;
+    const info = docker.hostDockerInfo();
+    if (info) host.docker = info;
+  }
   if (wantsNative) runtimes.native = new NativeRuntime(cgroups);
   if (scenario.runtimes.includes('fake')) runtimes.fake = new FakeRuntime();
-  if (scenario.runtimes.includes('docker')) {
-    throw new CgbenchError('E_DOCKER', 'the docker runtime is not available in this build', 'use --runtime native');
-  }
 
   const abort = new AbortController();
   let signalName: NodeJS.Signals | null = null;

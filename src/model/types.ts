@@ -170,7 +170,8 @@ interface RunBase {
   index: number;
   warmup: boolean;
   startedAt: string;
-  /** Harness-side time from launch to exit, ns; includes container start-up. */
+  /** Harness-side time the workload's group lived, ns: native from spawn to exit (launch included),
+   *  docker from the "go" handshake to the status line (container start-up excluded: see startupNs). */
   harnessWallNs: number;
   /** Harness wall minus the workload's own wall: launch and teardown overhead, ns. */
   launchOverheadNs?: number;

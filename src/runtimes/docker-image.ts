@@ -96,9 +96,16 @@ export function imageContent(binDir: string): ImageContent {
   return { tag: `${IMAGE_REPO}:${hash}`, hash, tar };
 }
 
-function lastLine(text: string): string {
-  return text.trim().split('\n').pop() ?? '';
+/** The line of docker's stderr that says what went wrong (not its "Run 'docker run --help'" footer). */
+export function dockerError(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(Run|See) 'docker .*--help'/.test(l));
+  const line = [...lines].reverse().find((l) => /error/i.test(l)) ?? lines[lines.length - 1] ?? '';
+  return line.replace(/^docker: /, '').slice(0, 300);
 }
+
 
 /** Makes sure the image for these binaries exists (building it offline if not); returns its tag. */
 export async function ensureImage(docker: DockerExec, binDir: string): Promise<string> {
@@ -111,7 +118,7 @@ export async function ensureImage(docker: DockerExec, binDir: string): Promise<s
     { input: content.tar(), timeoutMs: 120_000 },
   );
   if (res.code !== 0) {
-    throw new CgbenchError('E_DOCKER', `could not build the workload image ${content.tag}: ${lastLine(res.stderr)}`, 'check the engine with `docker info` and its free disk space');
+    throw new CgbenchError('E_DOCKER', `could not build the workload image ${content.tag}: ${dockerError(res.stderr)}`, 'check the engine with `docker info` and its free disk space');
   }
   await removeStaleImages(docker, content.tag);
   return content.tag;

@@ -9,7 +9,7 @@ import { CgbenchError } from '../model/errors.js';
 import type { HostInfo, ProcessStatus, Reading, WorkloadParams } from '../model/types.js';
 import { assertNativeBuilt, invocationFor, NATIVE_DIR } from '../workloads/registry.js';
 import { bindMountFlag, toDockerFlags } from './docker-flags.js';
-import { CGBENCH_LABEL, type DockerExec, type DockerResult, ensureImage, IMAGE_BIN_DIR } from './docker-image.js';
+import { CGBENCH_LABEL, type DockerExec, dockerError, type DockerResult, ensureImage, IMAGE_BIN_DIR } from './docker-image.js';
 import { parseLauncherStatus } from './native.js';
 import { type ExitInfo, type LaunchRequest, type RunHandle, type Runtime, TailBuffer } from './runtime.js';
 
@@ -79,16 +79,6 @@ function within(p: Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
-function lastLine(text: string): string {
-  return (
-    text
-      .trim()
-      .split('\n')
-      .filter((l) => l.trim())
-      .pop() ?? ''
-  ).slice(0, 300);
-}
-
 /** `docker info --format '{{json .}}'` -> what the result document records about the engine. */
 export function parseDockerInfo(json: string): DockerHostInfo | null {
   let o: Record<string, unknown>;
@@ -99,7 +89,7 @@ export function parseDockerInfo(json: string): DockerHostInfo | null {
   }
   const str = (k: string): string => (typeof o[k] === 'string' ? (o[k] as string) : '');
   if (!str('ServerVersion')) return null;
-  return { version: str('ServerVersion'), storageDriver: str('Driver'), cgroupDriver: str('CgroupDriver'), cgroupVersion: str('CgroupVersion') || '1' };
+  return { version: str('ServerVersion'), storageDriver: str('Driver'), cgroupDriver: str('CgroupDriver'), cgroupVersion: str('CgroupVersion') || 'unknown' };
 }
 
 /** Asks the engine for its info; a clear E_DOCKER error when there is no engine. */
@@ -107,7 +97,7 @@ export async function dockerEngineInfo(docker: DockerExec, dockerHost?: string):
   const res = await docker(['info', '--format', '{{json .}}'], { timeoutMs: 15_000 });
   const info = parseDockerInfo(res.stdout.trim());
   if (res.code === 0 && info) return info;
-  const why = lastLine(res.stderr) || `docker info exited ${res.code}`;
+  const why = dockerError(res.stderr) || `docker info exited ${res.code}`;
   throw new CgbenchError('E_DOCKER', `no Docker engine at ${engineAddress(dockerHost)}: ${why}`, NO_ENGINE_HINT);
 }
 
@@ -156,11 +146,11 @@ export class DockerRuntime implements Runtime {
 
   /** Checks the engine answers, then builds the workload image if these binaries have none yet. */
   static async create(opts: DockerRuntimeOptions): Promise<DockerRuntime> {
-    const binDir = opts.binDir ?? NATIVE_DIR;
-    if (!opts.binDir) assertNativeBuilt();
     const bin = opts.dockerBin ?? process.env.CGBENCH_DOCKER_CLI ?? 'docker';
     const docker = dockerCli(opts.dockerHost, bin);
     const info = await dockerEngineInfo(docker, opts.dockerHost);
+    const binDir = opts.binDir ?? NATIVE_DIR;
+    if (!opts.binDir) assertNativeBuilt();
     const image = await ensureImage(docker, binDir);
     return new DockerRuntime(opts.cgroups, docker, { bin, hostArgs: opts.dockerHost ? ['-H', opts.dockerHost] : [] }, image, info, opts.startTimeoutMs ?? 60_000);
   }
@@ -170,7 +160,7 @@ export class DockerRuntime implements Runtime {
     return { ...this.info };
   }
 
-  /** The `docker run` arguments of one run (exported for tests and --dry-run style inspection). */
+  /** The `docker run` arguments of one run: limits as flags, the scratch mount, the launcher's handshake. */
   runArgs(req: LaunchRequest): string[] {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$/.test(req.runId)) {
       throw new CgbenchError('E_INPUT', `run id "${req.runId}" is not a valid container name suffix`);
@@ -244,8 +234,9 @@ export class DockerRuntime implements Runtime {
         exited,
         kill: () => {
           run.killed = true;
+          // SIGKILL from the host ends PID 1 and with it the container at once; rm -f makes sure.
           group.killAll();
-          void remove();
+          remove().catch(() => undefined); // dispose() awaits the same removal and reports a failure
         },
         dispose: () =>
           (disposed ??= (async () => {
@@ -258,7 +249,7 @@ export class DockerRuntime implements Runtime {
     } catch (e) {
       run.killed = true;
       run.release();
-      await this.remove(name);
+      await this.remove(name).catch(() => undefined); // the launch error is the one to report
       if (e instanceof CgbenchError) throw e;
       throw new CgbenchError('E_DOCKER', `could not start container ${name}: ${(e as Error).message}`);
     }
@@ -268,7 +259,7 @@ export class DockerRuntime implements Runtime {
     const res = await this.docker(['inspect', '--format', '{{.State.Pid}}', name]);
     const pid = Number(res.stdout.trim());
     if (res.code !== 0 || !Number.isInteger(pid) || pid <= 0) {
-      throw new CgbenchError('E_DOCKER', `cannot find the pid of container ${name}: ${lastLine(res.stderr) || res.stdout.trim()}`);
+      throw new CgbenchError('E_DOCKER', `cannot find the pid of container ${name}: ${dockerError(res.stderr) || res.stdout.trim()}`);
     }
     return pid;
   }
@@ -305,7 +296,7 @@ export class DockerRuntime implements Runtime {
       this.live.delete(name);
       return;
     }
-    throw new CgbenchError('E_DOCKER', `could not remove container ${name}: ${lastLine(res.stderr)}`, 'run `cgbench clean` (or docker rm -f it)');
+    throw new CgbenchError('E_DOCKER', `could not remove container ${name}: ${dockerError(res.stderr)}`, 'run `cgbench clean` (or docker rm -f it)');
   }
 
   async close(): Promise<void> {
@@ -357,8 +348,11 @@ class ContainerRun {
     child.stdin.on('error', () => {
       // EPIPE once the container is gone: nothing left to tell it.
     });
-    child.stdout.on('data', (d: Buffer) => this.onStdout(d.toString()));
-    child.stderr.on('data', (d: Buffer) => this.onStderr(d.toString()));
+    // Decoded as streams, so a multi-byte character split across chunks stays whole.
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => this.onStdout(d));
+    child.stderr.on('data', (d: string) => this.onStderr(d));
     this.closed = new Promise<void>((resolve) => {
       child.on('error', (err) => {
         this.onEarlyEnd?.(err);
@@ -367,7 +361,7 @@ class ContainerRun {
       });
       child.on('close', (code, signal) => {
         this.flushLines();
-        this.onEarlyEnd?.(new Error(lastLine(this.stderr.toString()) || `docker run exited ${code ?? signal} before the container started`));
+        this.onEarlyEnd?.(new Error(dockerError(this.stderr.toString()) || `docker run exited ${code ?? signal} before the container started`));
         this.finish(code, signal, undefined);
         resolve();
       });
@@ -384,7 +378,7 @@ class ContainerRun {
       };
       this.onEarlyEnd = (e) => {
         clearTimeout(timer);
-        reject(new CgbenchError('E_DOCKER', `docker run failed for ${this.name}: ${e.message}`, 'see `cgbench doctor`'));
+        reject(new CgbenchError('E_DOCKER', `docker run failed for ${this.name}: ${e.message}`, 'check the limits of this cell against the engine (`cgbench doctor`)'));
       };
     });
   }
@@ -475,7 +469,7 @@ export async function cleanDockerLeftovers(dockerHost?: string, opts: { images?:
   if (found.size && !opts.dryRun) {
     const res = await docker(['rm', '--force', '--volumes', ...found.keys()], { timeoutMs: 120_000 });
     if (res.code !== 0 && !/no such container/i.test(res.stderr)) {
-      throw new CgbenchError('E_DOCKER', `could not remove cgbench containers: ${lastLine(res.stderr)}`, 'remove them with docker rm -f');
+      throw new CgbenchError('E_DOCKER', `could not remove cgbench containers: ${dockerError(res.stderr)}`, 'remove them with docker rm -f');
     }
   }
   if (opts.images && !opts.dryRun) {

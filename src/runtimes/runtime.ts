@@ -17,7 +17,8 @@ export interface ExitInfo {
   signal: string | null;
   stdout: string;
   stderrTail: string;
-  /** Harness-side wall time from launch to exit, ns. */
+  /** Harness-side wall time of the workload's group, ns (native: spawn to exit; docker: from the
+   *  start handshake to the status line, so container start-up is reported only in startupNs). */
   harnessWallNs: number;
   /** The launcher's view of the process (exit, rusage, exec-to-exit wall time). */
   process?: ProcessStatus;

@@ -1,18 +1,22 @@
 // Real Docker on this machine (root, an engine at DOCKER_HOST, e.g. from scripts/docker-up.sh):
 // the docker runtime under CPU, memory and IO limits, interruption, and an unreachable engine.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolveDiskTarget } from '../../src/cgroup/disk.js';
 import { openCgroups, type CgroupSystem } from '../../src/cgroup/index.js';
 import { gatherHost } from '../../src/host.js';
 import { CgbenchError } from '../../src/model/errors.js';
 import type { Cell, HostInfo, Scenario } from '../../src/model/types.js';
-import { createDockerRuntime, type DockerRuntime } from '../../src/runtimes/docker.js';
+import { cleanDockerLeftovers, createDockerRuntime, type DockerRuntime } from '../../src/runtimes/docker.js';
+import { makeTar } from '../../src/runtimes/docker-image.js';
 import { NativeRuntime } from '../../src/runtimes/native.js';
 import { renderTable } from '../../src/reporters/table.js';
 import { validateScenario } from '../../src/scenario/schema.js';
 import { runSuite } from '../../src/scheduler/suite.js';
+import { NATIVE_DIR } from '../../src/workloads/registry.js';
 import { isRoot } from '../helpers.js';
 
 const scratchDir = process.env.CGBENCH_SCRATCH ?? process.env.TMPDIR ?? '/var/tmp';
@@ -33,9 +37,9 @@ const skipReason = engineProblem();
 if (skipReason) console.warn(`skipping Docker integration tests: ${skipReason}`);
 
 function cgbenchContainers(): string[] {
-  const byLabel = docker('ps', '-a', '-q', '--filter', 'label=cgbench=1').stdout.split('\n').filter(Boolean);
+  const byLabel = docker('ps', '-a', '--format', '{{.Names}}', '--filter', 'label=cgbench=1').stdout.split('\n').filter(Boolean);
   const byName = docker('ps', '-a', '--format', '{{.Names}}').stdout.split('\n').filter((n) => n.startsWith('cgbench-'));
-  return [...byLabel, ...byName];
+  return [...new Set([...byLabel, ...byName])];
 }
 
 describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
@@ -124,6 +128,17 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
     expect(docker('inspect', 'cgbench-dgroup').status).not.toBe(0);
   });
 
+  it('runs IO workloads on the bind-mounted scratch disk, with no network and the cgbench name and label', () => {
+    const args = runtime.runArgs({ runId: 'dargs', params: { kind: 'io', mode: 'write', mib: 8, blockKib: 1024 }, limits: { io: [{ device: 'scratch', major: 254, minor: 0, wbps: 1e6 }] }, scratchDir });
+    const image = args.indexOf(runtime.image);
+    const flags = args.slice(0, image);
+    expect(flags).toEqual(expect.arrayContaining(['--name', 'cgbench-dargs', '--label', 'cgbench=1', '--network', 'none', '--mount', `type=bind,source=${scratchDir},target=/scratch`]));
+    expect(flags.join(' ')).toMatch(/--device-write-bps \/dev\/\S+:1000000/);
+    expect(args.slice(image + 1)).toEqual(['/cgbench/bin/cgbench-launch', '--ns', 'none', '--hold-stdin', '--status-stdout', '--', '/cgbench/bin/cgbench-io', '--mode', 'write', '--mib', '8', '--block-kib', '1024', '--dir', '/scratch']);
+    const cpu = runtime.runArgs({ runId: 'dargs2', params: { kind: 'cpu', iterations: 1, threads: 1 }, limits: {}, scratchDir });
+    expect(cpu).not.toContain('--mount');
+  });
+
   it('records an anon allocation above --memory as oom-killed', async () => {
     const cells = await runOne({ workloads: [{ name: 'anon', kind: 'memory', params: { mode: 'anon', mib: 96 }, limits: [{ name: 'tight', memory: { max: '32M' } }] }] }, 'dmem');
     const s = (cells.find((c) => c.limitSet === 'tight') as Cell).summary;
@@ -164,6 +179,74 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
       await native.close();
       cgroups.removeSubtreeIfEmpty();
     }
+  });
+
+  it('a timed-out run is killed and its container removed', async () => {
+    const cells = await runOne({ timeout: '2s', workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 2 ** 34 }, limits: [{ name: 'slow', cpus: 0.1 }] }] }, 'dtime');
+    for (const c of cells) expect(c.summary.outcomes).toEqual({ timeout: 1 });
+  });
+
+  it('a container killed behind cgbench\'s back is a failed run with the exit code, not a hang', async () => {
+    const handle = await runtime.launch({ runId: 'dext', params: { kind: 'cpu', iterations: 2 ** 36, threads: 1 }, limits: {}, scratchDir });
+    try {
+      expect(docker('kill', 'cgbench-dext').status).toBe(0);
+      const exit = await handle.exited;
+      expect(exit.exitCode).toBe(137);
+      expect(exit.oomKilled).toBeUndefined();
+    } finally {
+      await handle.dispose();
+    }
+  });
+
+  it('builds the workload image once and reuses it while the binaries stay the same', async () => {
+    const t0 = Date.now();
+    const again = await createDockerRuntime({ cgroups });
+    await again.close();
+    expect(again.image).toBe(runtime.image);
+    expect(again.image).toMatch(/^cgbench-workloads:[0-9a-f]{12}$/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const images = docker('image', 'ls', '--filter', 'reference=cgbench-workloads', '--format', '{{.Repository}}:{{.Tag}}').stdout.trim().split('\n');
+    expect(images).toEqual([runtime.image]);
+  });
+
+  it('rebuilds the image when a binary changes, and drops the stale tag', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'cgbench-bin-'));
+    try {
+      for (const f of readdirSync(NATIVE_DIR)) copyFileSync(join(NATIVE_DIR, f), join(bin, f));
+      appendFileSync(join(bin, 'cgbench-cpu'), Buffer.from([0]));
+      const changed = await createDockerRuntime({ cgroups, binDir: bin });
+      await changed.close();
+      expect(changed.image).not.toBe(runtime.image);
+      const tags = (): string[] => docker('image', 'ls', '--filter', 'reference=cgbench-workloads', '--format', '{{.Repository}}:{{.Tag}}').stdout.trim().split('\n');
+      expect(tags()).toEqual([changed.image]);
+      // And back: the runtime the other tests use gets its image again.
+      const back = await createDockerRuntime({ cgroups });
+      await back.close();
+      expect(tags()).toEqual([runtime.image]);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('cleanDockerLeftovers removes containers by label or by name prefix, and nothing else', async () => {
+    // Containers of the workload image inherit its cgbench label; a foreign one needs a foreign image.
+    const foreign = 'cgbench-it-foreign:1';
+    const tar = makeTar([{ name: 'x', mode: 0o755, data: readFileSync(join(NATIVE_DIR, 'cgbench-cpu')) }]);
+    expect(spawnSync('docker', ['import', '-', foreign], { input: tar }).status).toBe(0);
+    expect(docker('create', '--name', 'cgbench-stray1', runtime.image, '/cgbench/bin/cgbench-cpu').status).toBe(0);
+    expect(docker('create', '--name', 'cgbench-stray2', foreign, '/x').status).toBe(0);
+    expect(docker('create', '--label', 'cgbench=1', '--name', 'stray3', foreign, '/x').status).toBe(0);
+    expect(docker('create', '--name', 'other-stray4', foreign, '/x').status).toBe(0);
+    try {
+      expect(await cleanDockerLeftovers(undefined, { dryRun: true })).toEqual(['cgbench-stray1', 'cgbench-stray2', 'stray3']);
+      expect(cgbenchContainers()).toHaveLength(3);
+      expect(await cleanDockerLeftovers()).toEqual(['cgbench-stray1', 'cgbench-stray2', 'stray3']);
+      expect(docker('inspect', 'other-stray4').status).toBe(0);
+    } finally {
+      docker('rm', '-f', 'other-stray4');
+      docker('image', 'rm', foreign);
+    }
+    expect(await cleanDockerLeftovers('unix:///nonexistent.sock')).toEqual([]);
   });
 
   it('an interrupted suite removes its container and keeps valid partial results', async () => {

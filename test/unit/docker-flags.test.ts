@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResolvedIoLimit, ResolvedLimits } from '../../src/model/types.js';
 import { bindMountFlag, dockerUnsupportedLimits, toDockerFlags } from '../../src/runtimes/docker-flags.js';
-import { makeTar } from '../../src/runtimes/docker-image.js';
+import { dockerError, makeTar } from '../../src/runtimes/docker-image.js';
 import { devicePathOf, parseDockerInfo } from '../../src/runtimes/docker.js';
 
 const dev = (major: number, minor: number): string => (major === 254 && minor === 0 ? '/dev/vda' : `/dev/x${major}_${minor}`);
@@ -103,6 +103,14 @@ describe('docker info', () => {
   it('sees no engine in the client-only answer of an unreachable daemon', () => {
     expect(parseDockerInfo(JSON.stringify({ ServerVersion: '', Driver: '', ClientInfo: { Version: '28.2.2' } }))).toBeNull();
     expect(parseDockerInfo('not json')).toBeNull();
+  });
+});
+
+describe('docker error messages', () => {
+  it('keep the line that says what went wrong, not the --help footer', () => {
+    expect(dockerError("docker: Error response from daemon: Minimum memory limit allowed is 6MB\n\nRun 'docker run --help' for more information\n")).toBe('Error response from daemon: Minimum memory limit allowed is 6MB');
+    expect(dockerError('Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?\n')).toBe('Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?');
+    expect(dockerError('')).toBe('');
   });
 });
 
