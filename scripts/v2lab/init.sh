@@ -10,7 +10,7 @@
 #      with fresh /proc /sys /dev /tmp /run and cgroup2 at /sys/fs/cgroup,
 #   4. runs /run/v2lab/cmd.sh (written by run.sh) chrooted into /newroot,
 #      stdout/stderr wired to two virtio-serial ports streamed by the host,
-#   5. reports the exit code and powers off.
+#   5. reports the exit code and resets the VM (qemu -no-reboot then exits).
 # Protocol on the "ctl" port (one line each): "BOOTED", "STARTED", "EXIT <rc>",
 # "FAIL <reason>". Nothing here writes to the host except into the shares.
 
@@ -29,8 +29,7 @@ ERR=/dev/console
 
 say() { if [ "$CTL" = /dev/console ]; then echo "$*" > /dev/console; else echo "$*" >&7; fi; }
 klog() { echo "v2lab-init: $*" > /dev/kmsg; }
-# qemu runs with -no-reboot: a reset ends it on every machine type (poweroff
-# needs ACPI, which microvm lacks)
+# qemu runs with -no-reboot (and the kernel with reboot=t): a reset ends qemu
 halt_vm() {
     reboot -f
     sleep 5
@@ -48,11 +47,13 @@ fail() {
 # --- arguments from the kernel command line (v2lab.root=overlay|ro, ...) ---
 ROOTMODE=overlay
 V2LAB_DEBUG=
+QUIET=
 CONTROLLERS="cpu io memory pids"
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
         v2lab.root=*) ROOTMODE=${arg#v2lab.root=} ;;
         v2lab.debug=1) V2LAB_DEBUG=1 ;;
+        v2lab.quiet=1) QUIET=1 ;;
         v2lab.controllers=*) CONTROLLERS=$(echo "${arg#v2lab.controllers=}" | tr , ' ') ;;
     esac
 done
@@ -60,7 +61,7 @@ done
 klog stage modules
 # --- modules (dependency order, computed on the host) ---
 # insmod (unlike modprobe) does not apply "module.param=value" from the
-# kernel command line: pass them on (microvm's virtio_mmio.device=...)
+# kernel command line: pass them on (e.g. V2LAB_APPEND="ext4.foo=1")
 CMDLINE=$(cat /proc/cmdline)
 while read -r m; do
     [ -n "$m" ] || continue
@@ -161,8 +162,10 @@ for c in $CONTROLLERS; do
     echo "+$c" > $CG/cgroup.subtree_control 2>/dev/null || klog "cannot enable controller $c"
 done
 
-echo "[v2lab] guest kernel: $(uname -r) ($ROOTMODE root)" >&9
-echo "[v2lab] cgroup2 controllers: $(cat $CG/cgroup.controllers) (subtree_control: $(cat $CG/cgroup.subtree_control))" >&9
+if [ -z "$QUIET" ]; then
+    echo "[v2lab] guest kernel: $(uname -r) ($ROOTMODE root)" >&9
+    echo "[v2lab] cgroup2 controllers: $(cat $CG/cgroup.controllers) (subtree_control: $(cat $CG/cgroup.subtree_control))" >&9
+fi
 
 [ -r /ctl/cmd.sh ] || fail "no /run/v2lab/cmd.sh in the control share"
 klog stage started

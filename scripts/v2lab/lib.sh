@@ -13,7 +13,7 @@ if [ -z "${V2LAB_CACHE:-}" ]; then
     fi
 fi
 # modules the guest needs (their dependencies are added from the .ko files)
-V2LAB_MODULES="virtio virtio_ring virtio_pci virtio_mmio virtio_console virtio_blk 9pnet 9pnet_virtio 9p ext4 overlay"
+V2LAB_MODULES="virtio virtio_ring virtio_pci virtio_console virtio_blk 9pnet 9pnet_virtio 9p ext4 overlay"
 
 v2lab_quiet=${V2LAB_QUIET:-0}
 log() { [ "$v2lab_quiet" = 1 ] || echo "[v2lab] $*" >&2; }
@@ -118,7 +118,8 @@ prepare_kernel() {
     pkg=$(resolve_kernel_pkg) || die "cannot tell which kernel to use: apt does not know linux-image-amd64 (run 'apt-get update' as root, or set V2LAB_KERNEL_PKG)"
     KVER=${pkg#linux-image-}
     KDIR=$V2LAB_CACHE/kernel/$KVER
-    [ -s "$KDIR/vmlinuz" ] && [ -s "$KDIR/modules.list" ] && return 0
+    [ -s "$KDIR/vmlinuz" ] && [ -s "$KDIR/modules.list" ] &&
+        [ "$(cat "$KDIR/modules.want" 2>/dev/null)" = "$V2LAB_MODULES" ] && return 0
 
     log "downloading kernel $pkg (once; cached in $KDIR)"
     mkdir -p "$V2LAB_CACHE/kernel"
@@ -156,6 +157,7 @@ prepare_kernel() {
     # crc32c for ext4's metadata checksums (loaded through the crypto API)
     for m in crc32c_intel crc32c_generic; do add_mod "$m"; done
     printf '%s\n' "${order[@]}" > "$tmp/k/modules.list"
+    echo "$V2LAB_MODULES" > "$tmp/k/modules.want"
     if extract_vmlinux "$tmp/k/vmlinuz" "$tmp/k/vmlinux"; then :; else rm -f "$tmp/k/vmlinux"; fi
     rm -rf "$KDIR"
     mv "$tmp/k" "$KDIR"
