@@ -157,6 +157,13 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Summa
     medianStartupNs: medianOf(startups),
   };
   if (wall) summary.wall = wall;
+  const cost = (runs: OkRun[]): number | null =>
+    medianOf(runs.map((r) => (typeof r.metrics.cpuNs === 'number' && typeof r.metrics.ops === 'number' && r.metrics.ops > 0 ? r.metrics.cpuNs / r.metrics.ops : undefined)));
+  if (baseline && cell.params.kind === 'cpu') {
+    const mine = cost(ok);
+    const base = cost(measuredRuns(baseline));
+    if (mine !== null && base !== null && base > 0) summary.cpuCostRatio = mine / base;
+  }
   if (slowdownRange) summary.slowdownRange = slowdownRange;
   if (cell.params.kind === 'latency') {
     const p50 = medianOf(ok.map((r) => r.metrics.p50Ns as number | undefined));

@@ -64,12 +64,17 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
           ? 'cgroup v1 throttles only direct IO; buffered writes escape blkio throttling'
           : 'check that the limit applies to the device/resource the workload uses';
       out.push({ code: 'limit-no-effect', cellId: cell.id, message: `${cell.id}: slowdown ${s.slowdown.toFixed(2)}x where the limit should cause ${s.expectedSlowdown.toFixed(2)}x`, hint });
-    } else if (s.slowdown > s.expectedSlowdown * 1.5) {
+    } else if (s.slowdown > s.expectedSlowdown * 1.2) {
+      const costly = s.cpuCostRatio !== undefined && s.cpuCostRatio > 1.1;
       out.push({
         code: 'limit-harsher-than-model',
         cellId: cell.id,
-        message: `${cell.id}: slowdown ${s.slowdown.toFixed(2)}x, well beyond the ${s.expectedSlowdown.toFixed(2)}x the limit explains`,
-        hint: 'look for contention or a second limit (throttle ratio, major faults, PSI)',
+        message: costly
+          ? `${cell.id}: slowdown ${s.slowdown.toFixed(2)}x beyond the ${s.expectedSlowdown.toFixed(2)}x of the quota: the same work took ${s.cpuCostRatio?.toFixed(2)}x the CPU time under the limit${s.cpuEnforcement !== null ? ` (the quota itself was enforced: ${(s.cpuEnforcement * 100).toFixed(0)} % of it granted)` : ''}`
+          : `${cell.id}: slowdown ${s.slowdown.toFixed(2)}x, well beyond the ${s.expectedSlowdown.toFixed(2)}x the limit explains`,
+        hint: costly
+          ? 'each throttled period evicts caches and TLBs (and costs more under emulation or CPU contention); longer periods (cpu.cfs_period_us) cut that cost'
+          : 'look for contention or a second limit (throttle ratio, major faults, PSI)',
       });
     }
   }

@@ -226,6 +226,9 @@ export interface CellSummary {
   cpuEnforcement: number | null;
   /** Δnr_throttled / Δnr_periods. */
   throttleRatio: number | null;
+  /** CPU time per unit of work relative to the baseline (cpu workloads): above 1 means the same
+   *  work cost more CPU under the limit, which stretches the slowdown beyond the quota's p/q. */
+  cpuCostRatio?: number;
   /** Throttled time per wall second, ms/s. */
   throttledMsPerSec: number | null;
   peakMemoryBytes: number | null;

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine (as root): installs what the tests need (Debian packages,
+# npm ci, the native and TypeScript builds), starts a private dockerd, runs `npm test` (unit, real
+# cgroups, Docker, Chromium) and `npm run test:v2` (cgroup v2 in the QEMU lab), and stops everything
+# it started, whatever happens. CI runs exactly this (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+# C toolchain for the static workloads, Chromium for the HTML report test, QEMU + busybox for the v2 lab.
+need_pkgs=()
+for p in gcc libc6-dev make chromium qemu-system-x86 busybox-static; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+done
+if ((${#need_pkgs[@]})); then
+  echo "test-all: installing ${need_pkgs[*]}" >&2
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+
+docker_started=
+cleanup() {
+  local rc=$?
+  # Nothing cgbench made may survive: containers and groups first (needs the engine), then the engine.
+  if [[ -f dist/cli/main.js ]]; then node dist/cli/main.js clean >&2 || true; fi
+  if [[ -n "$docker_started" ]]; then scripts/docker-down.sh || true; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+
+eval "$(scripts/docker-up.sh)"
+docker_started=1
+
+npm ci --no-audit --no-fund
+npm test
+npm run test:v2
