@@ -303,6 +303,14 @@ int main(int argc, char **argv)
     for (int k = 0; k < njoin; k++)
         join_cgroup(joins[k]);
 
+    /* If cgbench itself is killed (SIGKILL, OOM), take the workload down too rather than leave it
+     * running unattended in its group; the workload gets the same from us below. */
+    if (!hold_stdin) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() == 1)
+            die(EXIT_LAUNCH, "the harness exited before the workload started");
+    }
+
     /* Opened before the workload runs so a bad path fails the launch, not the result. */
     int status_fd = -1;
     if (status) {

@@ -47,6 +47,16 @@ export function workloadBytesPerSec(run: Run): number | undefined {
   return m.bytes / (m.wallNs / 1e9);
 }
 
+/** Number of CPUs in a cpuset list such as "0-1,3". */
+export function cpusetSize(list: string): number {
+  let n = 0;
+  for (const part of list.split(',')) {
+    const [a, b] = part.split('-').map(Number) as [number, number | undefined];
+    n += b === undefined ? 1 : b - a + 1;
+  }
+  return n;
+}
+
 export function cpuQuotaCpus(cell: Pick<Cell, 'limits'>): number | null {
   const cpu = cell.limits.cpu;
   if (!cpu || cpu.quotaUs === null) return null;
@@ -86,6 +96,14 @@ export function expectedSlowdown(cell: Cell, baseline: Cell | undefined, ctx: Su
     const used = medianOf(baseRuns.map(cpuUsedCpus)) ?? (p.kind === 'cpu' ? Math.min(p.threads, ctx.hostCpus) : null);
     if (used === null) return null;
     expected = Math.max(expected, used / quota);
+    modelled = true;
+  }
+  const pinned = cell.limits.cpuset ? cpusetSize(cell.limits.cpuset) : null;
+  if (pinned !== null && (p.kind === 'cpu' || p.kind === 'command')) {
+    // Pinned to N CPUs, a program that used U CPUs unthrottled runs U/N times longer (if U > N).
+    const used = medianOf(baseRuns.map(cpuUsedCpus)) ?? (p.kind === 'cpu' ? Math.min(p.threads, ctx.hostCpus) : null);
+    if (used === null) return null;
+    expected = Math.max(expected, used / pinned);
     modelled = true;
   }
   if (p.kind === 'io') {

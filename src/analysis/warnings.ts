@@ -35,6 +35,14 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
       hint: 'rerun with more repetitions (--repetitions) or on a quieter machine',
     });
   }
+  if (cell.runtime === 'native' && ctx.driver === 'v1' && cell.limits.memory?.highBytes != null) {
+    out.push({
+      code: 'unsupported-limit',
+      cellId: cell.id,
+      message: `${cell.id}: memory.high exists only on cgroup v2; on this v1 host the runs went ahead without it`,
+      hint: 'run on a cgroup v2 host (or the v2 lab: npm run test:v2 / scripts/v2lab/run.sh) to see reclaim throttling',
+    });
+  }
   if (cell.runtime === 'docker') {
     const l = cell.limits;
     const missing: string[] = [];

@@ -48,14 +48,24 @@ export function readSmall(path: string): string | undefined {
   }
 }
 
+/** The current text of every stat file (undefined where a file is absent). */
+export function readStatTexts(statFiles: Record<string, string>): Record<string, string | undefined> {
+  const texts: Record<string, string | undefined> = {};
+  for (const [key, path] of Object.entries(statFiles)) texts[key] = readSmall(path);
+  return texts;
+}
+
 export function writeControl(path: string, value: string, what: string): void {
   try {
     writeFileSync(path, value);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
+    const root = process.getuid?.() === 0;
     const hint =
-      err.code === 'EACCES' || err.code === 'EPERM'
+      (err.code === 'EACCES' || err.code === 'EPERM') && !root
         ? 'run cgbench as root (sudo)'
+        : err.code === 'EACCES' || err.code === 'EPERM'
+          ? 'the kernel refused it even for root: the parent group must allow it (cpuset: the parent\'s cpus and mems must include the value)'
         : err.code === 'EINVAL'
           ? 'the kernel rejected the value; check the limit is in range'
           : err.code === 'ENOENT'

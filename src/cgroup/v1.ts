@@ -7,7 +7,7 @@ import type { Reading, ResolvedLimits } from '../model/types.js';
 import { CgbenchError } from '../model/errors.js';
 import type { CgroupInfo } from './detect.js';
 import { SUBTREE } from './detect.js';
-import { assertSafeName, type CgroupGroup, killPids, monotonicNs, readPids, readSmall, sleep, writeControl } from './group.js';
+import { assertSafeName, type CgroupGroup, killPids, monotonicNs, readPids, readSmall, readStatTexts, sleep, writeControl } from './group.js';
 import { readingFromV1, V1_STAT_FILES } from './reading.js';
 import { toV1Writes, v1ControllersFor } from './translate.js';
 
@@ -39,10 +39,14 @@ export class V1Group implements CgroupGroup {
     for (const dir of this.dirs) mkdirSync(dir, { recursive: true });
     const cpuset = this.dirByController.cpuset;
     if (cpuset) {
-      // A v1 cpuset group accepts no process until cpus and mems are set: inherit the parent's.
-      for (const f of ['cpuset.mems', 'cpuset.cpus']) {
-        const parent = readSmall(join(cpuset, '..', f))?.trim();
-        if (parent) writeControl(join(cpuset, f), parent, f);
+      // A v1 cpuset group accepts no process until cpus and mems are set, and a new group starts
+      // empty: fill the cgbench parent from the root, then this group from the parent.
+      for (const dir of [join(cpuset, '..'), cpuset]) {
+        for (const f of ['cpuset.mems', 'cpuset.cpus']) {
+          if ((readSmall(join(dir, f)) ?? '').trim()) continue;
+          const parent = readSmall(join(dir, '..', f))?.trim();
+          if (parent) writeControl(join(dir, f), parent, f);
+        }
       }
     }
   }
@@ -57,9 +61,7 @@ export class V1Group implements CgroupGroup {
   }
 
   read(): Reading {
-    const texts: Record<string, string | undefined> = {};
-    for (const [key, path] of Object.entries(this.statFiles)) texts[key] = readSmall(path);
-    return readingFromV1(monotonicNs(), texts);
+    return readingFromV1(monotonicNs(), readStatTexts(this.statFiles));
   }
 
   pids(): number[] {
@@ -67,7 +69,8 @@ export class V1Group implements CgroupGroup {
   }
 
   killAll(): void {
-    killPids(this.pids());
+    // Only groups cgbench made: an adopted group's members are somebody else's to stop.
+    if (this.owned) killPids(this.pids());
   }
 
   async destroy(): Promise<void> {
@@ -113,8 +116,8 @@ export class V1System {
       dirs[c] = join(mount, rel);
     }
     const group = new V1Group(this.info, rel, dirs, true);
-    group.create();
     try {
+      group.create();
       group.apply(limits);
     } catch (e) {
       void group.destroy();
@@ -142,6 +145,12 @@ export class V1System {
       for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) out.add(e.name);
     }
     return [...out].sort();
+  }
+
+  pidsIn(name: string): number[] {
+    assertSafeName(name);
+    const dirs = [...new Set(Object.values(this.info.v1Mounts))].map((m) => join(m, SUBTREE, name)).filter(existsSync);
+    return [...new Set(dirs.flatMap((d) => readPids(join(d, 'cgroup.procs'))))];
   }
 
   /** Remove the given leftover groups (or all), then the subtree roots if empty. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Reading, ResolvedLimits } from '../model/types.js';
 import { CgbenchError } from '../model/errors.js';
 import type { CgroupInfo } from './detect.js';
-import { assertSafeName, type CgroupGroup, killPids, monotonicNs, readPids, readSmall, sleep, writeControl } from './group.js';
+import { assertSafeName, type CgroupGroup, killPids, monotonicNs, readPids, readSmall, readStatTexts, sleep, writeControl } from './group.js';
 import { readingFromV2, V2_STAT_FILES } from './reading.js';
 import { toV2Writes, v2ControllersFor } from './translate.js';
 
@@ -36,9 +36,7 @@ export class V2Group implements CgroupGroup {
   }
 
   read(): Reading {
-    const texts: Record<string, string | undefined> = {};
-    for (const [key, path] of Object.entries(this.statFiles)) texts[key] = readSmall(path);
-    return readingFromV2(monotonicNs(), texts);
+    return readingFromV2(monotonicNs(), readStatTexts(this.statFiles));
   }
 
   pids(): number[] {
@@ -46,7 +44,8 @@ export class V2Group implements CgroupGroup {
   }
 
   killAll(): void {
-    killV2(this.dir);
+    // Only groups cgbench made: an adopted group's members are somebody else's to stop.
+    if (this.owned) killV2(this.dir);
   }
 
   async destroy(): Promise<void> {
@@ -87,7 +86,8 @@ async function removeV2Dir(dir: string): Promise<void> {
 }
 
 export class V2System {
-  private prepared = false;
+  /** Controllers already enabled down to the cgbench subtree. */
+  private readonly enabled = new Set<string>();
 
   constructor(readonly info: CgroupInfo) {}
 
@@ -105,17 +105,17 @@ export class V2System {
         'enable them in the parent cgroup (systemd: Delegate=yes) or run `cgbench doctor`',
       );
     }
-    if (this.prepared) return;
-    const enable = controllers.map((c) => `+${c}`).join(' ');
+    const todo = controllers.filter((c) => !this.enabled.has(c));
+    if (!todo.length) return;
     const enableIn = (dir: string): void => {
       const current = (readSmall(join(dir, 'cgroup.subtree_control')) ?? '').trim().split(/\s+/);
-      if (controllers.every((c) => current.includes(c))) return;
-      writeControl(join(dir, 'cgroup.subtree_control'), enable, `controllers in ${dir}`);
+      const missingHere = todo.filter((c) => !current.includes(c));
+      if (missingHere.length) writeControl(join(dir, 'cgroup.subtree_control'), missingHere.map((c) => `+${c}`).join(' '), `controllers in ${dir}`);
     };
     enableIn(this.mount);
     mkdirSync(this.info.root, { recursive: true });
     enableIn(this.info.root);
-    this.prepared = true;
+    for (const c of todo) this.enabled.add(c);
   }
 
   create(name: string, limits: ResolvedLimits): V2Group {

@@ -27,6 +27,8 @@ function runtimeList(v: string): RuntimeName[] {
   return list as RuntimeName[];
 }
 
+const ENVIRONMENT_ERRORS = new Set(['E_NOT_ROOT', 'E_CGROUP', 'E_CONTROLLER', 'E_DOCKER', 'E_NATIVE_BUILD']);
+
 const program = new Command();
 program
   .name('cgbench')
@@ -118,15 +120,16 @@ program
   .option('-n, --dry-run', 'only list what would be removed')
   .option('--docker-host <url>', 'Docker engine to clean (default: $DOCKER_HOST)')
   .option('--images', 'also remove the cgbench-workloads image (rebuilt on the next docker run)')
-  .action(async (opts: { dryRun?: boolean; dockerHost?: string; images?: boolean }) => {
-    const found = await cleanCommand(Boolean(opts.dryRun), { dockerHost: opts.dockerHost, images: Boolean(opts.images) });
-    const total = found.groups.length + found.containers.length;
-    if (!total) process.stdout.write('nothing to clean\n');
-    else {
-      const verb = opts.dryRun ? 'would remove' : 'removed';
-      if (found.groups.length) process.stdout.write(`${verb} ${found.groups.length} group(s): ${found.groups.join(', ')}\n`);
-      if (found.containers.length) process.stdout.write(`${verb} ${found.containers.length} container(s): ${found.containers.join(', ')}\n`);
-    }
+  .option('--force', 'also remove groups that still have processes (kills them)')
+  .action(async (opts: { dryRun?: boolean; dockerHost?: string; images?: boolean; force?: boolean }) => {
+    const found = await cleanCommand(Boolean(opts.dryRun), { dockerHost: opts.dockerHost, images: Boolean(opts.images), force: Boolean(opts.force) });
+    const verb = opts.dryRun ? 'would remove' : 'removed';
+    const lines: string[] = [];
+    if (found.groups.length) lines.push(`${verb} ${found.groups.length} group(s): ${found.groups.join(', ')}`);
+    if (found.containers.length) lines.push(`${verb} ${found.containers.length} container(s): ${found.containers.join(', ')}`);
+    if (found.tempDirs.length) lines.push(`${verb} ${found.tempDirs.length} temp dir(s): ${found.tempDirs.join(', ')}`);
+    if (found.busy.length) lines.push(`kept ${found.busy.length} group(s) with running processes (a suite still running?): ${found.busy.join(', ')}; --force removes them`);
+    process.stdout.write((lines.length ? lines.join('\n') : 'nothing to clean') + '\n');
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {
@@ -135,7 +138,8 @@ program.parseAsync(process.argv).catch((e: unknown) => {
     process.exitCode = e.exitCode === 0 ? 0 : 2;
   } else if (isCgbenchError(e)) {
     process.stderr.write(`cgbench: ${e.format()}\n`);
-    process.exitCode = 2;
+    // 2: the input is wrong (scenario, options, paths); 3: the machine cannot do it (root, cgroups, Docker).
+    process.exitCode = ENVIRONMENT_ERRORS.has(e.code) ? 3 : 2;
   } else {
     process.stderr.write(`cgbench: unexpected error (a bug; please report it):\n${(e as Error).stack ?? String(e)}\n`);
     process.exitCode = 70;

@@ -82,6 +82,24 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   const scratch = (): DiskTarget => (disk ??= resolveDiskTarget(scratchDir));
   if (needsScratch(scenario)) scratch();
 
+  // From here on a signal ends the suite cleanly, also while set-up (an image build) is under way.
+  const abort = new AbortController();
+  let signalName: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signalName) return;
+    signalName = sig;
+    process.stderr.write(`\n${sig}: stopping the running workload and writing partial results...\n`);
+    abort.abort();
+  };
+  const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of SIGNALS) process.on(sig, onSignal);
+  try {
+    return await runWithSignals();
+  } finally {
+    for (const sig of SIGNALS) process.off(sig, onSignal);
+  }
+
+  async function runWithSignals(): Promise<RunResult> {
   const dir = prepareOutDir(opts.out ?? defaultOutDir(scenario.name));
   // Report formats and paths are checked now, not after a long suite.
   const formats = opts.report === 'none' ? [] : checkOutputs(dir, opts.report ?? [...DEFAULT_REPORT_FORMATS]);
@@ -98,16 +116,6 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   if (wantsNative) runtimes.native = new NativeRuntime(cgroups);
   if (scenario.runtimes.includes('fake')) runtimes.fake = new FakeRuntime();
 
-  const abort = new AbortController();
-  let signalName: NodeJS.Signals | null = null;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    if (signalName) return;
-    signalName = sig;
-    process.stderr.write(`\n${sig}: stopping the running workload and writing partial results...\n`);
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   const progress = new Progress(process.stderr);
   let doc: ResultDocument;
   try {
@@ -127,8 +135,6 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
     });
   } finally {
     progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     for (const rt of Object.values(runtimes)) await rt.close();
     cgroups.removeSubtreeIfEmpty();
   }
@@ -140,6 +146,7 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
     const lines = reports.map((p) => `report: ${p}`);
     process.stdout.write(`${renderTable(doc)}\n\n${lines.length ? lines.join('\n') + '\n' : ''}results: ${resultsPath(dir)}\n`);
   }
-  const exitCode = signalName === 'SIGINT' ? 130 : signalName === 'SIGTERM' ? 143 : 0;
+  const exitCode = signalName === 'SIGINT' ? 130 : signalName === 'SIGTERM' ? 143 : signalName === 'SIGHUP' ? 129 : 0;
   return { doc, dir, exitCode };
+  }
 }

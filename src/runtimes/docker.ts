@@ -234,8 +234,13 @@ export class DockerRuntime implements Runtime {
         exited,
         kill: () => {
           run.killed = true;
-          // SIGKILL from the host ends PID 1 and with it the container at once; rm -f makes sure.
-          group.killAll();
+          // SIGKILL to the container's PID 1 (our launcher) ends the container at once; rm -f makes
+          // sure. Never signal the adopted group's members: that group is Docker's, not ours.
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
           remove().catch(() => undefined); // dispose() awaits the same removal and reports a failure
         },
         dispose: () =>
@@ -249,6 +254,9 @@ export class DockerRuntime implements Runtime {
     } catch (e) {
       run.killed = true;
       run.release();
+      // Stop the client first: otherwise it may still create the container after our rm -f.
+      child.kill('SIGKILL');
+      await within(run.closed, 5_000);
       await this.remove(name).catch(() => undefined); // the launch error is the one to report
       if (e instanceof CgbenchError) throw e;
       throw new CgbenchError('E_DOCKER', `could not start container ${name}: ${(e as Error).message}`);

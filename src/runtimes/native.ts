@@ -36,7 +36,8 @@ export class NativeRuntime implements Runtime {
 
   constructor(private readonly cgroups: CgroupSystem) {
     assertNativeBuilt();
-    this.statusDir = mkdtempSync(join(tmpdir(), 'cgbench-status-'));
+    // The pid in the name lets `cgbench clean` tell a dead run's directory from a live one's.
+    this.statusDir = mkdtempSync(join(tmpdir(), `cgbench-status-${process.pid}-`));
   }
 
   async launch(req: LaunchRequest): Promise<RunHandle> {

@@ -34,7 +34,8 @@ export function classifyRun(input: ClassifyInput): RunOutcomePart {
 
   const oomDelta = (after.memory?.oomKills ?? 0) - (before.memory?.oomKills ?? 0);
   const status = exit.process;
-  const signal = status?.signal ?? (exit.exitCode !== null && exit.exitCode > 128 ? exit.exitCode - 128 : null);
+  // Trust the launcher's status over the exit code: a workload may exit(137) on its own.
+  const signal = status ? status.signal : exit.exitCode !== null && exit.exitCode > 128 ? exit.exitCode - 128 : null;
   const failDelta = (after.memory?.failcnt ?? 0) - (before.memory?.failcnt ?? 0);
   if (oomDelta > 0 || exit.oomKilled || (input.memoryLimited && signal === 9 && failDelta > 0)) {
     return { outcome: 'oom-killed', message: `killed by the OOM killer (oom_kill +${Math.max(oomDelta, 1)}, limit hit ${failDelta} times)` };

@@ -182,7 +182,7 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
       if (i >= perCell && converged(cell, scenario)) break;
       const warmup = i < scenario.warmup;
       opts.onEvent?.({ type: 'run-start', cell, index: i, warmup, done, total });
-      const run = await runOnce({
+      const { run, disposeError } = await runOnce({
         runtime,
         cell,
         limits: resolved.get(cell.id) as ResolvedLimits,
@@ -199,6 +199,8 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
       refreshSummaries(doc);
       opts.save(doc);
       opts.onEvent?.({ type: 'run-end', cell, run, done, total });
+      // A group or container that cannot be removed is an environment failure: stop, run saved.
+      if (disposeError) throw disposeError;
       if (run.outcome === 'interrupted') break outer;
     }
     opts.onEvent?.({ type: 'cell-end', cell });
@@ -229,7 +231,7 @@ interface RunOnceArgs {
   signal: AbortSignal | undefined;
 }
 
-async function runOnce(a: RunOnceArgs): Promise<Run> {
+async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: unknown }> {
   const startedAt = new Date().toISOString();
   const t0 = monotonicNs();
   let handle: RunHandle;
@@ -238,9 +240,16 @@ async function runOnce(a: RunOnceArgs): Promise<Run> {
   } catch (e) {
     // A launch failure that is the environment's fault (no root, no controller) stops the suite.
     if (e instanceof CgbenchError) throw e;
-    return { outcome: 'failed', message: `launch failed: ${(e as Error).message}`, index: a.index, warmup: a.warmup, startedAt, harnessWallNs: monotonicNs() - t0 };
+    return { run: { outcome: 'failed', message: `launch failed: ${(e as Error).message}`, index: a.index, warmup: a.warmup, startedAt, harnessWallNs: monotonicNs() - t0 } };
   }
   const sampler = a.sampler?.(handle.group, a.scenario.sampleIntervalMs);
+  let samples: SampleSeries | undefined;
+  let samplerStopped = false;
+  const stopSampler = (): void => {
+    if (samplerStopped) return;
+    samplerStopped = true;
+    samples = sampler?.stop();
+  };
   let timedOut = false;
   let interrupted = false;
   const timer = setTimeout(() => {
@@ -253,9 +262,10 @@ async function runOnce(a: RunOnceArgs): Promise<Run> {
   };
   a.signal?.addEventListener('abort', onAbort, { once: true });
   if (a.signal?.aborted) onAbort();
+  let run: Run;
   try {
     const exit = await handle.exited;
-    const samples = sampler?.stop();
+    stopSampler();
     const after = handle.group.read();
     const part = classifyRun({
       exit,
@@ -267,7 +277,7 @@ async function runOnce(a: RunOnceArgs): Promise<Run> {
       timeoutMs: a.scenario.timeoutMs,
       memoryLimited: a.limits.memory?.maxBytes != null,
     });
-    const run = {
+    run = {
       ...part,
       index: a.index,
       warmup: a.warmup,
@@ -284,10 +294,18 @@ async function runOnce(a: RunOnceArgs): Promise<Run> {
     if (exit.process) run.process = exit.process;
     if (samples) run.samples = samples;
     if (part.outcome !== 'ok' && exit.stderrTail) run.stderrTail = exit.stderrTail;
-    return run;
   } finally {
+    // Whatever happened, the sampler's timer must not outlive the run (it would keep cgbench alive).
+    stopSampler();
     clearTimeout(timer);
     a.signal?.removeEventListener('abort', onAbort);
-    await handle.dispose();
   }
+  // The run is complete before its group goes: a failed removal must not lose it.
+  let disposeError: unknown;
+  try {
+    await handle.dispose();
+  } catch (e) {
+    disposeError = e;
+  }
+  return { run, disposeError };
 }

@@ -154,7 +154,7 @@ describe('CLI input errors', () => {
   });
   it.skipIf(!isRoot)('without root, one clear line says what is needed', () => {
     const res = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'run', '--preset', 'seed'], { encoding: 'utf8', cwd: '/' });
-    expect(res.status).toBe(2);
+    expect(res.status).toBe(3);
     expect(res.stderr.trim()).toMatch(/^cgbench: cgbench run needs root .*\(run it with sudo/);
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
   });
