@@ -68,6 +68,7 @@ export class Sampler {
   private stride = 1;
   private tick = 0;
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private readonly t0Ns: number;
   private nextNs: number;
   private lastTickNs = 0;
@@ -97,11 +98,15 @@ export class Sampler {
     const r = this.reader.read();
     this.record(r);
     const intervalNs = this.intervalMs * 1e6;
-    // Schedule against absolute deadlines so timer lateness does not accumulate; skip missed ticks.
+    // Schedule against absolute deadlines so timer lateness does not accumulate. Node's timers have
+    // 1 ms granularity: a tick that is due (or a little late) runs at once, so 1000 Hz is sustained;
+    // only when a whole interval was missed are ticks skipped.
     this.nextNs += intervalNs;
     const now = monotonicNs();
-    if (this.nextNs < now) this.nextNs += Math.ceil((now - this.nextNs) / intervalNs) * intervalNs;
-    this.timer = setTimeout(() => this.sample(), Math.max(0, (this.nextNs - now) / 1e6));
+    if (now - this.nextNs > intervalNs) this.nextNs += Math.floor((now - this.nextNs) / intervalNs) * intervalNs;
+    const delayMs = (this.nextNs - now) / 1e6;
+    if (delayMs <= 0) this.immediate = setImmediate(() => this.sample());
+    else this.timer = setTimeout(() => this.sample(), delayMs);
   }
 
   private record(r: Reading): void {
@@ -141,6 +146,7 @@ export class Sampler {
   stop(): SampleSeries {
     if (!this.stopped) {
       if (this.timer) clearTimeout(this.timer);
+      if (this.immediate) clearImmediate(this.immediate);
       const last = this.reader.read();
       this.record(last);
       if (this.kept[this.kept.length - 1] !== last) this.kept.push(last);
