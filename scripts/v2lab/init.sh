@@ -143,8 +143,18 @@ mount -t devtmpfs devtmpfs $R/dev || fail "cannot mount /dev"
 mkdir -p $R/dev/pts $R/dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666 devpts $R/dev/pts
 mount -t tmpfs -o mode=1777 shm $R/dev/shm
+# A checkout under /tmp or /run (CI clones anywhere) would vanish under the fresh tmpfs mounts:
+# hold it aside, mount the tmpfs, then move it back in place (writable in overlay mode).
+CWD=$(cat /ctl/cwd 2>/dev/null)
+case "$CWD" in
+    /tmp/*|/run/*) mkdir -p /keep && mount --bind "$R$CWD" /keep || fail "cannot hold $CWD" ;;
+    *) CWD= ;;
+esac
 mount -t tmpfs -o mode=1777 tmp $R/tmp
 mount -t tmpfs -o mode=755 run $R/run
+if [ -n "$CWD" ]; then
+    mkdir -p "$R$CWD" && mount --move /keep "$R$CWD" || fail "cannot put $CWD back under the fresh tmpfs"
+fi
 mount -t cgroup2 -o nsdelegate cgroup2 $R/sys/fs/cgroup || fail "cannot mount cgroup2"
 mount --bind /scratch $R/scratch || fail "cannot bind /scratch"
 mount --bind /out $R/v2lab-out || fail "cannot bind /v2lab-out"

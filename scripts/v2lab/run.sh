@@ -160,6 +160,8 @@ sq() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; }
         printf '\n'
     fi
 } > "$rundir/ctl/cmd.sh"
+# The guest mounts fresh tmpfs on /tmp and /run; init.sh keeps this directory visible if it is there.
+printf '%s\n' "$cwd" > "$rundir/ctl/cwd"
 
 # --- kernel command line ---
 # vmlinux (ELF, PVH entry) boots several seconds faster under TCG than the
