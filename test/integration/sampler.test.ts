@@ -47,8 +47,18 @@ describe.skipIf(!isRoot)('sampler on a real group', () => {
     expect(n).toBeGreaterThan(60);
     // The middle half of the run; per-interval values alternate (10 ms of CPU lands in one 20 ms
     // interval of each 100 ms period), so judge the mean over whole periods.
-    const mid = (k: string) => (series.series[k] ?? []).slice(Math.floor(n / 4), Math.floor((3 * n) / 4));
-    const cpu = mean(mid('cpuUsedCpus'));
+    const lo = Math.floor(n / 4);
+    const hi = Math.floor((3 * n) / 4);
+    const mid = (k: string) => (series.series[k] ?? []).slice(lo, hi);
+    // Time-weighted: CPU-seconds over the window / window length (intervals are not all equal).
+    let cpuSec = 0;
+    let sec = 0;
+    for (let i = Math.max(lo, 1); i < hi; i++) {
+      const dt = ((series.tMs[i] as number) - (series.tMs[i - 1] as number)) / 1000;
+      cpuSec += (series.series.cpuUsedCpus?.[i] ?? 0) * dt;
+      sec += dt;
+    }
+    const cpu = cpuSec / sec;
     const ratio = mean(mid('throttleRatio'));
     console.log(`mid-run at 20 ms: CPU used ${cpu.toFixed(4)}, throttle ratio ${ratio.toFixed(3)}, tick mean ${series.tick?.meanIntervalMs.toFixed(2)} ms`);
     expect(cpu).toBeGreaterThan(0.09);
