@@ -413,6 +413,13 @@ function rateLines(label: string, pts: { x: number; y: number | null }[], s: Sam
 /** A measured run with samples; `no` counts measured runs from 1, as the tables do (warm-ups excluded). */
 type SampledRun = Run & { samples: SampleSeries; no: number };
 
+/** The spec of a per-cell chart over time: the same heading, title and id conventions for all. */
+function timeSeriesSpec(cell: Cell, id: string, kind: ChartKind, heading: string, title: string, caption: string, scales: Record<string, Record<string, unknown>>, datasets: Dataset[]): ChartSpec {
+  const config = baseConfig(`${cell.workload} / ${cell.limitSet}: ${heading}`, undefined, scales);
+  config.data.datasets = datasets;
+  return { id, kind, workload: cell.workload, cellId: cell.id, title: `${cell.limitSet} (${cell.runtime}): ${title}`, caption, config };
+}
+
 function timeScales(left: Axis, right?: Axis): Record<string, Record<string, unknown>> {
   const scales: Record<string, Record<string, unknown>> = {
     x: axis({ title: 'time since run start (s)', min: 0 }, 'linear'),
@@ -444,17 +451,7 @@ function cpuTimeChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec | n
   if (!datasets.length) return null;
   const cpu = cell.limits.cpu;
   if (cpu && cpu.quotaUs !== null) datasets.push(limitLine(`quota ${(cpu.quotaUs / cpu.periodUs).toFixed(2)} CPU`, cpu.quotaUs / cpu.periodUs, endSec(runs), LIMIT_RED));
-  const config = baseConfig(`${cell.workload} / ${cell.limitSet}: CPU use and throttling`, undefined, timeScales({ title: 'CPUs used (solid)' }, throttle ? { title: 'throttle ratio (dotted)', min: 0, max: 1 } : undefined));
-  config.data.datasets = datasets;
-  return {
-    id,
-    kind: 'cpu-time',
-    workload: cell.workload,
-    cellId: cell.id,
-    title: `${cell.limitSet} (${cell.runtime}): CPU use and throttle ratio`,
-    caption: 'CPUs used per sample interval (solid, left axis) and the share of CFS periods in which the group was throttled (dotted, right axis); the red dashed line is the quota.',
-    config,
-  };
+  return timeSeriesSpec(cell, id, 'cpu-time', 'CPU use and throttling', 'CPU use and throttle ratio', 'CPUs used per sample interval (solid, left axis) and the share of CFS periods in which the group was throttled (dotted, right axis); the red dashed line is the quota.', timeScales({ title: 'CPUs used (solid)' }, throttle ? { title: 'throttle ratio (dotted)', min: 0, max: 1 } : undefined), datasets);
 }
 
 function memoryTimeChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec | null {
@@ -475,17 +472,7 @@ function memoryTimeChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec 
   const m = cell.limits.memory;
   if (m?.maxBytes != null) datasets.push(limitLine(`limit ${+(m.maxBytes / MIB).toFixed(1)} MiB`, m.maxBytes / MIB, end, LIMIT_RED));
   if (m?.highBytes != null) datasets.push(limitLine(`memory.high ${+(m.highBytes / MIB).toFixed(1)} MiB`, m.highBytes / MIB, end, HIGH_ORANGE));
-  const config = baseConfig(`${cell.workload} / ${cell.limitSet}: memory in use`, undefined, timeScales({ title: 'memory in use (MiB)' }, faults ? { title: 'major faults/s (dotted)' } : undefined));
-  config.data.datasets = datasets;
-  return {
-    id,
-    kind: 'memory-time',
-    workload: cell.workload,
-    cellId: cell.id,
-    title: `${cell.limitSet} (${cell.runtime}): memory in use vs the limit`,
-    caption: "The group's memory.current (usage_in_bytes on v1) over the run against the limit (red dashed); major faults (dotted) are re-reads that went to disk.",
-    config,
-  };
+  return timeSeriesSpec(cell, id, 'memory-time', 'memory in use', 'memory in use vs the limit', "The group's memory.current (usage_in_bytes on v1) over the run against the limit (red dashed); major faults (dotted) are re-reads that went to disk.", timeScales({ title: 'memory in use (MiB)' }, faults ? { title: 'major faults/s (dotted)' } : undefined), datasets);
 }
 
 function ioTimeChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec | null {
@@ -503,17 +490,7 @@ function ioTimeChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec | nu
     if (l.rbps !== undefined) datasets.push(limitLine(`read limit ${+(l.rbps / 1e6).toFixed(1)} MB/s`, l.rbps / 1e6, end, HIGH_ORANGE));
     if (l.wbps !== undefined) datasets.push(limitLine(`write limit ${+(l.wbps / 1e6).toFixed(1)} MB/s`, l.wbps / 1e6, end, LIMIT_RED));
   }
-  const config = baseConfig(`${cell.workload} / ${cell.limitSet}: IO throughput`, undefined, timeScales({ title: 'throughput (MB/s)' }));
-  config.data.datasets = datasets;
-  return {
-    id,
-    kind: 'io-time',
-    workload: cell.workload,
-    cellId: cell.id,
-    title: `${cell.limitSet} (${cell.runtime}): IO throughput vs the throttle`,
-    caption: 'Bytes the group read (dotted) and wrote (solid) per second (1 MB = 10^6 bytes), from io.stat / blkio counters, against the throttle (dashed).',
-    config,
-  };
+  return timeSeriesSpec(cell, id, 'io-time', 'IO throughput', 'IO throughput vs the throttle', 'Bytes the group read (dotted) and wrote (solid) per second (1 MB = 10^6 bytes), from io.stat / blkio counters, against the throttle (dashed).', timeScales({ title: 'throughput (MB/s)' }), datasets);
 }
 
 const PSI = [
@@ -533,17 +510,7 @@ function pressureChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec | 
     });
   });
   if (!datasets.length) return null;
-  const config = baseConfig(`${cell.workload} / ${cell.limitSet}: pressure stall`, undefined, timeScales({ title: 'time some task stalled (%)', min: 0 }));
-  config.data.datasets = datasets;
-  return {
-    id,
-    kind: 'pressure-time',
-    workload: cell.workload,
-    cellId: cell.id,
-    title: `${cell.limitSet} (${cell.runtime}): pressure stall information`,
-    caption: 'Share of wall time in which at least one task of the group waited for CPU (solid), memory (dashed) or IO (dotted), from the cgroup v2 *.pressure files.',
-    config,
-  };
+  return timeSeriesSpec(cell, id, 'pressure-time', 'pressure stall', 'pressure stall information', 'Share of wall time in which at least one task of the group waited for CPU (solid), memory (dashed) or IO (dotted), from the cgroup v2 *.pressure files.', timeScales({ title: 'time some task stalled (%)', min: 0 }), datasets);
 }
 
 function sampledRuns(cell: Cell, max: number): { runs: SampledRun[]; total: number } {
