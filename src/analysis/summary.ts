@@ -3,6 +3,7 @@
 
 import type { Cell, CellSummary, Outcome, Reading, Run, WorkloadMetrics } from '../model/types.js';
 import { describe, median, ratioRange } from './stats.js';
+import { isEmptyLimits } from '../model/limits.js';
 
 export interface SummaryContext {
   hostCpus: number;
@@ -77,23 +78,19 @@ function ioLimitFor(cell: Pick<Cell, 'limits' | 'params'>): { bps: number | null
   return { bps, iops };
 }
 
-function hasLimits(cell: Pick<Cell, 'limits'>): boolean {
-  const l = cell.limits;
-  return Boolean(l.cpu?.quotaUs != null || l.memory?.maxBytes != null || l.memory?.highBytes != null || (l.io && l.io.length) || l.pids !== undefined || l.cpuset);
-}
-
 /** The slowdown a simple model predicts for this workload under this limit (null: no model). */
 export function expectedSlowdown(cell: Cell, baseline: Cell | undefined, ctx: SummaryContext): number | null {
-  if (!hasLimits(cell)) return 1;
+  if (isEmptyLimits(cell.limits)) return 1;
   const p = cell.params;
   const quota = cpuQuotaCpus(cell);
   const baseRuns = baseline ? measuredRuns(baseline) : [];
   const baseWallNs = medianOf(baseRuns.map((r) => r.metrics.wallNs));
+  // CPUs the workload used unthrottled: measured on the baseline, else what its threads could use.
+  const used = medianOf(baseRuns.map(cpuUsedCpus)) ?? (p.kind === 'cpu' ? Math.min(p.threads, ctx.hostCpus) : null);
   let expected = 1;
   let modelled = false;
   if (quota !== null && (p.kind === 'cpu' || p.kind === 'command')) {
     // A CPU-bound program that used U CPUs unthrottled gets quota/period CPUs: it runs U/q times longer.
-    const used = medianOf(baseRuns.map(cpuUsedCpus)) ?? (p.kind === 'cpu' ? Math.min(p.threads, ctx.hostCpus) : null);
     if (used === null) return null;
     expected = Math.max(expected, used / quota);
     modelled = true;
@@ -101,7 +98,6 @@ export function expectedSlowdown(cell: Cell, baseline: Cell | undefined, ctx: Su
   const pinned = cell.limits.cpuset ? cpusetSize(cell.limits.cpuset) : null;
   if (pinned !== null && (p.kind === 'cpu' || p.kind === 'command')) {
     // Pinned to N CPUs, a program that used U CPUs unthrottled runs U/N times longer (if U > N).
-    const used = medianOf(baseRuns.map(cpuUsedCpus)) ?? (p.kind === 'cpu' ? Math.min(p.threads, ctx.hostCpus) : null);
     if (used === null) return null;
     expected = Math.max(expected, used / pinned);
     modelled = true;

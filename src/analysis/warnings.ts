@@ -2,6 +2,7 @@
 // bit harder than the model, failed runs. Pure; rendered by the reporters.
 
 import type { Cell, CgroupMode, Warning } from '../model/types.js';
+import { dockerUnsupportedLimits } from '../model/limits.js';
 
 export const NOISY_CV = 0.05;
 
@@ -44,13 +45,9 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
     });
   }
   if (cell.runtime === 'docker') {
-    const l = cell.limits;
-    const missing: string[] = [];
-    if (l.memory?.highBytes != null) missing.push('memory.high');
-    if (l.cpu?.burstUs !== undefined) missing.push('cpu burst');
-    if (l.memory && l.memory.maxBytes === null && l.memory.swapBytes != null) missing.push('swap without a memory max');
+    const missing = dockerUnsupportedLimits(cell.limits);
     if (missing.length) {
-      out.push({ code: 'unsupported-limit', cellId: cell.id, message: `${cell.id}: docker run cannot set ${missing.join(', ')}; the runs went ahead without it`, hint: 'compare with the native runtime, which sets it' });
+      out.push({ code: 'unsupported-limit', cellId: cell.id, message: `${cell.id}: docker run cannot set ${missing.join('; ')}; the runs went ahead without it`, hint: 'compare with the native runtime, which sets it' });
     }
   }
   if (cell.params.kind === 'cpu' && cell.limits.memory?.maxBytes != null && cell.limits.cpu?.quotaUs == null) {

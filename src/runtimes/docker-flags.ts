@@ -1,7 +1,8 @@
 // The one place where runtime-neutral limits become `docker run` flags. Pure: the caller passes
 // how a disk's MAJ:MIN becomes a device path, since Docker wants /dev/NAME, not numbers.
 
-import type { Limits, ResolvedLimits } from '../model/types.js';
+import type { ResolvedLimits } from '../model/types.js';
+import { dockerUnsupportedLimits } from '../model/limits.js';
 
 export interface DockerLimitFlags {
   /** Flags for `docker run`, in a stable order, each value its own array element. */
@@ -21,17 +22,8 @@ function int(n: number): string {
   return String(Math.round(n));
 }
 
-/** Limits `docker run` cannot express (the run goes ahead without them; the caller warns). */
-export function dockerUnsupportedLimits(limits: Limits): string[] {
-  const out: string[] = [];
-  if (limits.cpu?.burstUs !== undefined) out.push('cpu burst (docker run has no flag for cpu.cfs_burst_us / cpu.max.burst)');
-  if (limits.memory) {
-    const { maxBytes, swapBytes, highBytes } = limits.memory;
-    if (maxBytes === null && swapBytes != null) out.push('memory swap without a memory max (docker limits swap only together with --memory)');
-    if (highBytes != null) out.push('memory.high (docker run has no flag for it; --memory-reservation is a soft limit, not reclaim throttling)');
-  }
-  return out;
-}
+/** Limits `docker run` cannot express; lives in model/ because the warnings need it too. */
+export { dockerUnsupportedLimits };
 
 export function toDockerFlags(limits: ResolvedLimits, devicePathOf: DevicePathOf): DockerLimitFlags {
   const args: string[] = [];

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { CgbenchError } from '../model/errors.js';
+import { isEmptyLimits } from '../model/limits.js';
 import type { LimitSet, Limits, RuntimeName, Scenario, WorkloadParams, WorkloadSpec } from '../model/types.js';
 import { parseBytes, parseDurationMs, parseRate } from '../model/units.js';
 
@@ -197,10 +198,6 @@ function toLimits(raw: RawLimitSet, at: string, problems: string[]): Limits {
   if (raw.pids !== undefined) limits.pids = raw.pids;
   if (raw.cpuset !== undefined) limits.cpuset = raw.cpuset;
   return limits;
-}
-
-export function isEmptyLimits(l: Limits): boolean {
-  return !(l.cpu?.quotaUs != null || l.memory?.maxBytes != null || l.memory?.highBytes != null || (l.io && l.io.length) || l.pids !== undefined || l.cpuset !== undefined);
 }
 
 /** A short label for a limit set without a name: "cpu 10000/100000", "mem 128M", ... */
