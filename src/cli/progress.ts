@@ -5,23 +5,26 @@ import type { Cell, Run } from '../model/types.js';
 import { formatDurationNs } from '../model/units.js';
 import type { SuiteEvent } from '../scheduler/suite.js';
 
+/** Mean harness wall time of runs, ms (0 for none). */
+function meanRunMs(runs: readonly Run[]): number {
+  return runs.length ? runs.reduce((s, r) => s + r.harnessWallNs / 1e6, 0) / runs.length : 0;
+}
+
 /** Expected remaining time: finished runs of a cell predict its next ones; unseen cells are scaled
  *  from their baseline by the expected slowdown, or take the mean run time so far. */
 export function estimateRemainingMs(cells: Cell[], perCell: number, current?: { cell: Cell; index: number }): number {
-  const runMs = (r: Run): number => r.harnessWallNs / 1e6;
-  const all = cells.flatMap((c) => c.runs);
-  const meanAll = all.length ? all.reduce((s, r) => s + runMs(r), 0) / all.length : 0;
+  const meanAll = meanRunMs(cells.flatMap((c) => c.runs));
   const byId = new Map(cells.map((c) => [c.id, c]));
   let total = 0;
   for (const cell of cells) {
     const left = perCell - cell.runs.length - (current?.cell.id === cell.id ? 1 : 0);
     if (left <= 0) continue;
     let each = meanAll;
-    if (cell.runs.length) each = cell.runs.reduce((s, r) => s + runMs(r), 0) / cell.runs.length;
+    if (cell.runs.length) each = meanRunMs(cell.runs);
     else {
       const base = cell.baselineId ? byId.get(cell.baselineId) : undefined;
       if (base?.runs.length) {
-        const baseMs = base.runs.reduce((s, r) => s + runMs(r), 0) / base.runs.length;
+        const baseMs = meanRunMs(base.runs);
         const q = cell.limits.cpu?.quotaUs != null ? cell.limits.cpu.quotaUs / cell.limits.cpu.periodUs : null;
         each = q !== null && (cell.kind === 'cpu' || cell.kind === 'command') ? baseMs / Math.min(1, q) : baseMs;
       }
@@ -96,8 +99,7 @@ export class Progress {
   }
 
   private etaCurrent(c: { cell: Cell }): number {
-    const runs = c.cell.runs;
-    return runs.length ? runs.reduce((s, r) => s + r.harnessWallNs / 1e6, 0) / runs.length : 0;
+    return meanRunMs(c.cell.runs);
   }
 
   stop(): void {
