@@ -1,184 +1,33 @@
 // Compares two result documents cell by cell (the nightly CI gate): each metric's change, its 95 %
 // intervals and whether the change is significant (intervals apart, or an exact Mann-Whitney U rank
-// test on the per-run values). Pure: no I/O, no clock; rendering lives with the `compare` command.
+// test on the per-run values). Pure: no I/O, no clock; reporters/compare.ts renders the result.
 
-import type { Cell, Limits, Outcome, ResultDocument, Run } from '../model/types.js';
-import { describe, median } from './stats.js';
-import { cpuUsedCpus, measuredRuns, throttleRatio, workloadBytesPerSec } from './summary.js';
-
-export type CompareMetric = 'wall' | 'slowdown' | 'cpuGranted' | 'throttleRatio' | 'ioBytesPerSec' | 'peakMemory';
-export type MetricUnit = 'ns' | 'x' | 'cpus' | 'ratio' | 'bytes/s' | 'bytes';
-
-/**
- * Which way is worse. `neutral` metrics are shown but never gate: the CPU a group is granted is a
- * cause, and its effect is already judged by wall time and slowdown.
- */
-export type Direction = 'lower-is-better' | 'higher-is-better' | 'neutral';
-
-export type MetricVerdict = 'regression' | 'improvement' | 'within-threshold' | 'changed' | 'unchanged' | 'not-comparable';
-
-export interface MetricComparison {
-  metric: CompareMetric;
-  label: string;
-  unit: MetricUnit;
-  direction: Direction;
-  /** Median over the measured runs (slowdown: the summary's ratio of medians). */
-  base: number | null;
-  current: number | null;
-  /** 95 % interval (of the mean; slowdown: the summary's slowdownRange). */
-  baseInterval: [number, number] | null;
-  currentInterval: [number, number] | null;
-  baseRuns: number;
-  currentRuns: number;
-  /** (current - base) / base, in percent; null when base is 0 or missing. */
-  changePct: number | null;
-  /** Both intervals known (>= 2 runs each) and apart. */
-  intervalsApart: boolean | null;
-  /** Two-sided Mann-Whitney U p-value on the per-run values; null with no runs on one side. */
-  pValue: number | null;
-  significant: boolean;
-  verdict: MetricVerdict;
-}
-
-export interface OutcomeComparison {
-  base: Partial<Record<Outcome, number>>;
-  current: Partial<Record<Outcome, number>>;
-  baseOkPct: number | null;
-  currentOkPct: number | null;
-  /** More runs failed, were OOM-killed or timed out than before, by more than the threshold. */
-  regression: boolean;
-}
-
-export interface CellComparison {
-  key: string;
-  workload: string;
-  runtime: string;
-  limitSet: string;
-  baseCellId: string;
-  currentCellId: string;
-  /** The workload's parameters changed between the documents (compared anyway, flagged). */
-  paramsDiffer: boolean;
-  outcomes: OutcomeComparison;
-  metrics: MetricComparison[];
-  verdict: 'regression' | 'improvement' | 'unchanged';
-}
-
-export interface UnmatchedCell {
-  cellId: string;
-  side: 'base' | 'current';
-  reason: string;
-}
-
-export interface DocumentRef {
-  scenario: string;
-  scenarioHash: string;
-  createdAt: string;
-  status: ResultDocument['status'];
-  hostname: string;
-  cgbenchVersion: string;
-}
-
-export interface CompareResult {
-  thresholdPct: number;
-  /** The significance level of the rank test. */
-  alpha: number;
-  base: DocumentRef;
-  current: DocumentRef;
-  cells: CellComparison[];
-  unmatched: UnmatchedCell[];
-  /** Different hosts, scenarios or partial documents: allowed, but the reader must know. */
-  warnings: string[];
-  regressions: number;
-  improvements: number;
-}
+import { cpuQuotaCpus } from '../model/limits.js';
+import { cpuUsedCpus, throttleRatio, workloadBytesPerSec } from '../model/metrics.js';
+import type {
+  Cell,
+  CellComparison,
+  CompareMetric,
+  CompareResult,
+  Direction,
+  DocumentRef,
+  Limits,
+  MetricComparison,
+  MetricUnit,
+  MetricVerdict,
+  OutcomeComparison,
+  ResultDocument,
+  Run,
+  UnmatchedCell,
+} from '../model/types.js';
+import { measuredRuns } from './runs.js';
+import { describe, mannWhitneyU, median } from './stats.js';
 
 export interface CompareOptions {
   /** A significant change smaller than this (percent) does not count. */
   thresholdPct: number;
   /** Rank-test significance level. Default 0.05. */
   alpha?: number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Mann-Whitney U
-
-function normalCdf(z: number): number {
-  // Abramowitz-Stegun 7.1.26 via erf; |error| < 1.5e-7, far below what a p-value needs.
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * x);
-  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
-  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
-}
-
-export interface RankTest {
-  /** U of the first sample: pairs (a, b) with a > b, ties counting one half. */
-  u: number;
-  /** Two-sided p-value. */
-  p: number;
-  exact: boolean;
-}
-
-/** Samples up to this total size get the exact distribution; beyond it the normal approximation. */
-const EXACT_LIMIT = 60;
-
-/**
- * Two-sided Mann-Whitney U test. Exact for small samples, ties included: the permutation
- * distribution of the first sample's (mid)rank sum is counted by dynamic programming over doubled
- * midranks, which are integers. That is what benchmark repetitions need: n is 3 to 10, far too
- * small for the normal approximation.
- */
-export function mannWhitneyU(a: readonly number[], b: readonly number[]): RankTest {
-  const n1 = a.length;
-  const n2 = b.length;
-  const n = n1 + n2;
-  if (n1 === 0 || n2 === 0) return { u: Number.NaN, p: 1, exact: true };
-  const all = [...a.map((v) => ({ v, first: true })), ...b.map((v) => ({ v, first: false }))].sort((x, y) => x.v - y.v);
-  const rank2: number[] = new Array<number>(n).fill(0);
-  const tieSizes: number[] = [];
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && (all[j + 1] as { v: number }).v === (all[i] as { v: number }).v) j++;
-    for (let k = i; k <= j; k++) rank2[k] = i + 1 + (j + 1); // twice the midrank of ranks i+1..j+1
-    tieSizes.push(j - i + 1);
-    i = j + 1;
-  }
-  let r1x2 = 0;
-  all.forEach((x, i) => {
-    if (x.first) r1x2 += rank2[i] as number;
-  });
-  const u = r1x2 / 2 - (n1 * (n1 + 1)) / 2;
-  const meanX2 = n1 * (n + 1);
-  const observed = Math.abs(r1x2 - meanX2);
-
-  if (n <= EXACT_LIMIT) {
-    const maxSum = n * (n + 1);
-    // ways[k][s]: subsets of k items whose doubled ranks sum to s.
-    const ways: Float64Array[] = Array.from({ length: n1 + 1 }, () => new Float64Array(maxSum + 1));
-    (ways[0] as Float64Array)[0] = 1;
-    rank2.forEach((r, i) => {
-      for (let k = Math.min(i + 1, n1); k >= 1; k--) {
-        const to = ways[k] as Float64Array;
-        const from = ways[k - 1] as Float64Array;
-        for (let s = maxSum; s >= r; s--) to[s] = (to[s] as number) + (from[s - r] as number);
-      }
-    });
-    const dist = ways[n1] as Float64Array;
-    let total = 0;
-    let tail = 0;
-    for (let s = 0; s <= maxSum; s++) {
-      const w = dist[s] as number;
-      if (!w) continue;
-      total += w;
-      if (Math.abs(s - meanX2) >= observed - 1e-9) tail += w;
-    }
-    return { u, p: Math.min(1, tail / total), exact: true };
-  }
-
-  const tieTerm = tieSizes.reduce((acc, t) => acc + (t ** 3 - t), 0) / (n * (n - 1));
-  const sigma = Math.sqrt(((n1 * n2) / 12) * (n + 1 - tieTerm));
-  if (sigma === 0) return { u, p: 1, exact: false };
-  const z = Math.max(0, Math.abs(u - (n1 * n2) / 2) - 0.5) / sigma;
-  return { u, p: Math.min(1, 2 * (1 - normalCdf(z))), exact: false };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,7 +93,7 @@ const METRICS: MetricDef[] = [
     applies: (c) => c.baselineId !== null && c.baselineId !== c.id,
   },
   { metric: 'cpuGranted', label: 'CPU granted', unit: 'cpus', direction: 'neutral', values: (c) => finite(measuredRuns(c).map(cpuUsedCpus)), applies: () => true },
-  { metric: 'throttleRatio', label: 'throttle ratio', unit: 'ratio', direction: 'lower-is-better', values: (c) => finite(measuredRuns(c).map(throttleRatio)), applies: (c) => c.limits.cpu?.quotaUs != null },
+  { metric: 'throttleRatio', label: 'throttle ratio', unit: 'ratio', direction: 'lower-is-better', values: (c) => finite(measuredRuns(c).map(throttleRatio)), applies: (c) => cpuQuotaCpus(c.limits) !== null },
   {
     metric: 'ioBytesPerSec',
     label: 'IO throughput',
@@ -407,6 +256,7 @@ export function compareDocuments(base: ResultDocument, current: ResultDocument, 
     if (!used.has(matchKey(b))) unmatched.push({ cellId: b.id, side: 'base', reason: 'missing from the current document' });
   }
   if (!cells.length) warnings.push('no cell matched: nothing was compared');
+  const regressions = cells.filter((c) => c.verdict === 'regression').length;
   return {
     thresholdPct: opts.thresholdPct,
     alpha: opts.alpha,
@@ -415,12 +265,13 @@ export function compareDocuments(base: ResultDocument, current: ResultDocument, 
     cells,
     unmatched,
     warnings,
-    regressions: cells.filter((c) => c.verdict === 'regression').length,
+    regressions,
     improvements: cells.filter((c) => c.verdict === 'improvement').length,
+    failed: regressions > 0,
   };
 }
 
 /** The CI gate: 1 when any matched cell has a significant regression beyond the threshold. */
 export function compareExitCode(result: CompareResult): 0 | 1 {
-  return result.regressions > 0 ? 1 : 0;
+  return result.failed ? 1 : 0;
 }

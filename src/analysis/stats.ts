@@ -1,4 +1,5 @@
-// Descriptive statistics over a handful of repetitions: pure functions, no I/O, no clock.
+// Statistics over a handful of repetitions: descriptive figures, intervals and the rank test the compare
+// gate uses. Pure functions, no I/O, no clock.
 
 import type { Stats } from '../model/types.js';
 
@@ -119,4 +120,83 @@ export function relativeHalfWidth(values: readonly number[]): number | null {
 export function ratioRange(num: [number, number], den: [number, number]): [number, number] | undefined {
   if (den[0] <= 0 || den[1] <= 0) return undefined;
   return [Math.max(0, num[0]) / den[1], num[1] / den[0]];
+}
+
+function normalCdf(z: number): number {
+  // Abramowitz-Stegun 7.1.26 via erf; |error| < 1.5e-7, far below what a p-value needs.
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
+export interface RankTest {
+  /** U of the first sample: pairs (a, b) with a > b, ties counting one half. */
+  u: number;
+  /** Two-sided p-value. */
+  p: number;
+  exact: boolean;
+}
+
+/** Samples up to this total size get the exact distribution; beyond it the normal approximation. */
+const EXACT_LIMIT = 60;
+
+/**
+ * Two-sided Mann-Whitney U test. Exact for small samples, ties included: the permutation
+ * distribution of the first sample's (mid)rank sum is counted by dynamic programming over doubled
+ * midranks, which are integers. That is what benchmark repetitions need: n is 3 to 10, far too
+ * small for the normal approximation.
+ */
+export function mannWhitneyU(a: readonly number[], b: readonly number[]): RankTest {
+  const n1 = a.length;
+  const n2 = b.length;
+  const n = n1 + n2;
+  if (n1 === 0 || n2 === 0) return { u: Number.NaN, p: 1, exact: true };
+  const all = [...a.map((v) => ({ v, first: true })), ...b.map((v) => ({ v, first: false }))].sort((x, y) => x.v - y.v);
+  const rank2: number[] = new Array<number>(n).fill(0);
+  const tieSizes: number[] = [];
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && (all[j + 1] as { v: number }).v === (all[i] as { v: number }).v) j++;
+    for (let k = i; k <= j; k++) rank2[k] = i + 1 + (j + 1); // twice the midrank of ranks i+1..j+1
+    tieSizes.push(j - i + 1);
+    i = j + 1;
+  }
+  let r1x2 = 0;
+  all.forEach((x, i) => {
+    if (x.first) r1x2 += rank2[i] as number;
+  });
+  const u = r1x2 / 2 - (n1 * (n1 + 1)) / 2;
+  const meanX2 = n1 * (n + 1);
+  const observed = Math.abs(r1x2 - meanX2);
+
+  if (n <= EXACT_LIMIT) {
+    const maxSum = n * (n + 1);
+    // ways[k][s]: subsets of k items whose doubled ranks sum to s.
+    const ways: Float64Array[] = Array.from({ length: n1 + 1 }, () => new Float64Array(maxSum + 1));
+    (ways[0] as Float64Array)[0] = 1;
+    rank2.forEach((r, i) => {
+      for (let k = Math.min(i + 1, n1); k >= 1; k--) {
+        const to = ways[k] as Float64Array;
+        const from = ways[k - 1] as Float64Array;
+        for (let s = maxSum; s >= r; s--) to[s] = (to[s] as number) + (from[s - r] as number);
+      }
+    });
+    const dist = ways[n1] as Float64Array;
+    let total = 0;
+    let tail = 0;
+    for (let s = 0; s <= maxSum; s++) {
+      const w = dist[s] as number;
+      if (!w) continue;
+      total += w;
+      if (Math.abs(s - meanX2) >= observed - 1e-9) tail += w;
+    }
+    return { u, p: Math.min(1, tail / total), exact: true };
+  }
+
+  const tieTerm = tieSizes.reduce((acc, t) => acc + (t ** 3 - t), 0) / (n * (n - 1));
+  const sigma = Math.sqrt(((n1 * n2) / 12) * (n + 1 - tieTerm));
+  if (sigma === 0) return { u, p: 1, exact: false };
+  const z = Math.max(0, Math.abs(u - (n1 * n2) / 2) - 0.5) / sigma;
+  return { u, p: Math.min(1, 2 * (1 - normalCdf(z))), exact: false };
 }

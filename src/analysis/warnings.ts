@@ -1,10 +1,21 @@
 // Typed warnings about a result document's cells: noisy measurements, limits that did not bite or
 // bit harder than the model, failed runs. Pure; rendered by the reporters.
 
+import { cpuQuotaCpus, dockerUnsupportedLimits } from '../model/limits.js';
 import type { Cell, CgroupMode, Warning } from '../model/types.js';
-import { dockerUnsupportedLimits } from '../model/limits.js';
 
+/** A cell whose wall times vary more than this (coefficient of variation) is flagged as noisy. */
 export const NOISY_CV = 0.05;
+/** A write throttle that slows a buffered (command) workload by less than this had no effect on v1. */
+const BUFFERED_NO_EFFECT_SLOWDOWN = 1.2;
+/** Only models that predict at least this slowdown are checked against the observed one. */
+const CHECKED_MODEL_SLOWDOWN = 1.5;
+/** "Did not bite": less than this share of the predicted extra time was observed. */
+const NO_EFFECT_SHARE = 0.5;
+/** "Harsher than the model": the observed slowdown exceeds the predicted one by more than this factor. */
+const HARSHER_FACTOR = 1.2;
+/** The same work costing this much more CPU time under the limit explains a harsher slowdown. */
+const COSTLY_CPU_RATIO = 1.1;
 
 export interface WarningContext {
   cgroupMode: CgroupMode;
@@ -50,11 +61,11 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
       out.push({ code: 'unsupported-limit', cellId: cell.id, message: `${cell.id}: docker run cannot set ${missing.join('; ')}; the runs went ahead without it`, hint: 'compare with the native runtime, which sets it' });
     }
   }
-  if (cell.params.kind === 'cpu' && cell.limits.memory?.maxBytes != null && cell.limits.cpu?.quotaUs == null) {
+  if (cell.params.kind === 'cpu' && cell.limits.memory?.maxBytes != null && cpuQuotaCpus(cell.limits) === null) {
     out.push({ code: 'memory-limit-on-cpu', cellId: cell.id, message: `${cell.id}: a memory limit does nothing to a CPU loop`, hint: 'sweep CPU limits for cpu workloads, memory limits for memory workloads' });
   }
   const writeLimited = (cell.limits.io ?? []).some((l) => l.wbps !== undefined || l.wiops !== undefined);
-  if (ctx.driver === 'v1' && writeLimited && cell.params.kind === 'command' && s.slowdown !== null && s.slowdown < 1.2) {
+  if (ctx.driver === 'v1' && writeLimited && cell.params.kind === 'command' && s.slowdown !== null && s.slowdown < BUFFERED_NO_EFFECT_SLOWDOWN) {
     out.push({
       code: 'buffered-io-v1',
       cellId: cell.id,
@@ -62,15 +73,15 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
       hint: 'use O_DIRECT or fsync in the workload, or run on cgroup v2 where writeback is attributed to the group',
     });
   }
-  if (s.slowdown !== null && s.expectedSlowdown !== null && s.expectedSlowdown >= 1.5) {
-    if (s.slowdown < 1 + (s.expectedSlowdown - 1) * 0.5) {
+  if (s.slowdown !== null && s.expectedSlowdown !== null && s.expectedSlowdown >= CHECKED_MODEL_SLOWDOWN) {
+    if (s.slowdown < 1 + (s.expectedSlowdown - 1) * NO_EFFECT_SHARE) {
       const hint =
         cell.params.kind === 'io' && ctx.driver === 'v1' && cell.params.mode === 'write'
           ? 'cgroup v1 throttles only direct IO; buffered writes escape blkio throttling'
           : 'check that the limit applies to the device/resource the workload uses';
       out.push({ code: 'limit-no-effect', cellId: cell.id, message: `${cell.id}: slowdown ${s.slowdown.toFixed(2)}x where the limit should cause ${s.expectedSlowdown.toFixed(2)}x`, hint });
-    } else if (s.slowdown > s.expectedSlowdown * 1.2) {
-      const costly = s.cpuCostRatio !== undefined && s.cpuCostRatio > 1.1;
+    } else if (s.slowdown > s.expectedSlowdown * HARSHER_FACTOR) {
+      const costly = s.cpuCostRatio !== undefined && s.cpuCostRatio > COSTLY_CPU_RATIO;
       out.push({
         code: 'limit-harsher-than-model',
         cellId: cell.id,

@@ -119,3 +119,15 @@ export function resolveIoLimit(limit: IoLimit, scratch: () => DiskTarget): Resol
   if (!disk) throw new CgbenchError('E_IO_TARGET', `IO limit device ${d} (${major}:${minor}) is not a block device`, 'check `lsblk`');
   return { ...limit, major: disk.major, minor: disk.minor };
 }
+
+/** A disk's device node by the kernel's name for it (its uevent DEVNAME): Docker names IO throttle devices by path. */
+export function devicePathOf(major: number, minor: number, sysRoot = '/sys'): string {
+  try {
+    const uevent = readFileSync(`${sysRoot}/dev/block/${major}:${minor}/uevent`, 'utf8');
+    const name = /^DEVNAME=(.+)$/m.exec(uevent)?.[1];
+    if (name) return `/dev/${name.trim()}`;
+  } catch {
+    // fall through to the error
+  }
+  throw new CgbenchError('E_IO_TARGET', `no device node known for block device ${major}:${minor}`, 'docker needs a /dev path for --device-*-bps; check `lsblk`');
+}

@@ -1,5 +1,5 @@
 // The one place where runtime-neutral Limits become cgroup file writes (v1 and v2).
-// Pure: returns ordered writes; the drivers perform them. Docker flags live in runtimes/docker-flags.ts.
+// Pure: returns ordered writes; the drivers perform them. Docker flags live in runtimes/docker/flags.ts.
 
 import type { ResolvedLimits } from '../model/types.js';
 
@@ -48,13 +48,6 @@ export function toV1Writes(limits: ResolvedLimits, memswAvailable: boolean): Fil
   if (limits.pids !== undefined) w.push({ controller: 'pids', file: 'pids.max', value: String(limits.pids) });
   if (limits.cpuset !== undefined) w.push({ controller: 'cpuset', file: 'cpuset.cpus', value: limits.cpuset });
   return w;
-}
-
-/** Limits v1 cannot express, for a warning. */
-export function v1Unsupported(limits: ResolvedLimits): string[] {
-  const out: string[] = [];
-  if (limits.memory?.highBytes != null) out.push('memory.high (cgroup v2 only)');
-  return out;
 }
 
 /** Controllers a v2 group needs enabled in its parent's cgroup.subtree_control. */

@@ -3,36 +3,56 @@
 
 import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Reading, ResolvedLimits } from '../model/types.js';
+import { sleep } from '../model/clock.js';
 import { CgbenchError } from '../model/errors.js';
+import type { Reading, ResolvedLimits } from '../model/types.js';
 import type { CgroupInfo } from './detect.js';
 import { SUBTREE } from './detect.js';
-import { assertSafeName, type CgroupGroup, killPids, monotonicNs, readPids, readSmall, readStatTexts, sleep, writeControl } from './group.js';
-import { readingFromV1, V1_STAT_FILES } from './reading.js';
+import { assertOwnGroup, assertSafeName, killPids, readPids, readSmall, writeControl } from './files.js';
+import type { CgroupSystem, GroupView, OwnedGroup } from './group.js';
+import { parseProcCgroup } from './parse.js';
+import { V1_STAT_FILES } from './reading.js';
+import { readStatFiles } from './stat-reader.js';
 import { toV1Writes, v1ControllersFor } from './translate.js';
 
-export class V1Group implements CgroupGroup {
+/** The v1 hierarchies whose stat files cgbench reads of a foreign group; others (devices, freezer...) are not its business. */
+const ADOPTED_V1 = ['cpu', 'cpuacct', 'memory', 'blkio', 'pids'];
+
+/** A v1 group seen through its stat files. `dirByController`: controller -> its directory in that hierarchy. */
+class V1View implements GroupView {
   readonly driver = 'v1' as const;
-  readonly procsFiles: string[];
   readonly statFiles: Record<string, string>;
   readonly dirs: string[];
-  private destroyed = false;
 
-  /** `dirByController`: controller -> this group's directory in that controller's hierarchy. */
   constructor(
-    private readonly info: CgroupInfo,
     readonly relPath: string,
-    private readonly dirByController: Record<string, string>,
-    private readonly owned: boolean,
+    protected readonly dirByController: Record<string, string>,
   ) {
     this.dirs = [...new Set(Object.values(dirByController))];
-    this.procsFiles = this.dirs.map((d) => join(d, 'cgroup.procs'));
     this.statFiles = {};
     for (const key of V1_STAT_FILES) {
       const [controller, file] = key.split('/') as [string, string];
       const dir = dirByController[controller];
       if (dir) this.statFiles[key] = join(dir, file);
     }
+  }
+
+  read(): Reading {
+    return readStatFiles(this.statFiles, 'v1');
+  }
+}
+
+class V1Group extends V1View implements OwnedGroup {
+  readonly procsFiles: string[];
+  private destroyed = false;
+
+  constructor(
+    private readonly info: CgroupInfo,
+    relPath: string,
+    dirByController: Record<string, string>,
+  ) {
+    super(relPath, dirByController);
+    this.procsFiles = this.dirs.map((d) => join(d, 'cgroup.procs'));
   }
 
   create(): void {
@@ -52,7 +72,6 @@ export class V1Group implements CgroupGroup {
   }
 
   apply(limits: ResolvedLimits): void {
-    if (!this.owned) throw new CgbenchError('E_CGROUP', 'limits of an adopted group are set by its owner');
     for (const w of toV1Writes(limits, this.info.swapAccounting)) {
       const dir = this.dirByController[w.controller];
       if (!dir) throw new CgbenchError('E_CONTROLLER', `limit needs the v1 "${w.controller}" controller, which this group lacks`);
@@ -60,21 +79,16 @@ export class V1Group implements CgroupGroup {
     }
   }
 
-  read(): Reading {
-    return readingFromV1(monotonicNs(), readStatTexts(this.statFiles));
-  }
-
   pids(): number[] {
     return [...new Set(this.procsFiles.flatMap(readPids))];
   }
 
   killAll(): void {
-    // Only groups cgbench made: an adopted group's members are somebody else's to stop.
-    if (this.owned) killPids(this.pids());
+    killPids(this.pids());
   }
 
   async destroy(): Promise<void> {
-    if (this.destroyed || !this.owned) return;
+    if (this.destroyed) return;
     await removeV1Dirs(this.dirs, () => this.pids());
     this.destroyed = true;
   }
@@ -101,10 +115,20 @@ async function removeV1Dirs(dirs: string[], pids: () => number[]): Promise<void>
   }
 }
 
-export class V1System {
+export class V1System implements CgroupSystem {
   constructor(readonly info: CgroupInfo) {}
 
-  create(name: string, limits: ResolvedLimits): V1Group {
+  private get mounts(): string[] {
+    return [...new Set(Object.values(this.info.v1Mounts))];
+  }
+
+  /** A leftover group's directories, in every hierarchy that has it. */
+  private dirsOf(name: string): string[] {
+    assertSafeName(name);
+    return this.mounts.map((m) => join(m, SUBTREE, name)).filter(existsSync);
+  }
+
+  create(name: string, limits: ResolvedLimits): OwnedGroup {
     assertSafeName(name);
     const rel = `${SUBTREE}/${name}`;
     const dirs: Record<string, string> = {};
@@ -115,7 +139,7 @@ export class V1System {
       }
       dirs[c] = join(mount, rel);
     }
-    const group = new V1Group(this.info, rel, dirs, true);
+    const group = new V1Group(this.info, rel, dirs);
     try {
       group.create();
       group.apply(limits);
@@ -126,20 +150,22 @@ export class V1System {
     return group;
   }
 
-  /** Groups another runtime made (Docker), found from /proc/PID/cgroup; never removed by us. */
-  adopt(pathsByController: Record<string, string>): CgroupGroup {
+  adoptFromProcCgroup(procCgroupText: string): GroupView {
+    const paths: Record<string, string> = {};
+    for (const entry of parseProcCgroup(procCgroupText)) {
+      for (const c of entry.controllers) if (ADOPTED_V1.includes(c)) paths[c] = assertOwnGroup(entry.path);
+    }
     const dirs: Record<string, string> = {};
-    for (const [c, path] of Object.entries(pathsByController)) {
+    for (const [c, path] of Object.entries(paths)) {
       const mount = this.info.v1Mounts[c];
       if (mount) dirs[c] = join(mount, path);
     }
-    return new V1Group(this.info, pathsByController.cpu ?? pathsByController.memory ?? '/', dirs, false);
+    return new V1View(paths.cpu ?? paths.memory ?? '/', dirs);
   }
 
-  /** Leftover groups under every hierarchy's cgbench subtree. */
   leftovers(): string[] {
     const out = new Set<string>();
-    for (const mount of new Set(Object.values(this.info.v1Mounts))) {
+    for (const mount of this.mounts) {
       const dir = join(mount, SUBTREE);
       if (!existsSync(dir)) continue;
       for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) out.add(e.name);
@@ -148,24 +174,17 @@ export class V1System {
   }
 
   pidsIn(name: string): number[] {
-    assertSafeName(name);
-    const dirs = [...new Set(Object.values(this.info.v1Mounts))].map((m) => join(m, SUBTREE, name)).filter(existsSync);
-    return [...new Set(dirs.flatMap((d) => readPids(join(d, 'cgroup.procs'))))];
+    return [...new Set(this.dirsOf(name).flatMap((d) => readPids(join(d, 'cgroup.procs'))))];
   }
 
-  /** Remove the given leftover groups (or all), then the subtree roots if empty. */
   async clean(names?: string[]): Promise<string[]> {
     const targets = names ?? this.leftovers();
-    for (const name of targets) {
-      assertSafeName(name);
-      const dirs = [...new Set(Object.values(this.info.v1Mounts))].map((m) => join(m, SUBTREE, name)).filter(existsSync);
-      await removeV1Dirs(dirs, () => [...new Set(dirs.flatMap((d) => readPids(join(d, 'cgroup.procs'))))]);
-    }
+    for (const name of targets) await removeV1Dirs(this.dirsOf(name), () => this.pidsIn(name));
     return targets;
   }
 
   removeSubtreeIfEmpty(): void {
-    for (const mount of new Set(Object.values(this.info.v1Mounts))) {
+    for (const mount of this.mounts) {
       try {
         rmdirSync(join(mount, SUBTREE));
       } catch {
@@ -174,4 +193,3 @@ export class V1System {
     }
   }
 }
-

@@ -3,40 +3,50 @@
 
 import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Reading, ResolvedLimits } from '../model/types.js';
+import { sleep } from '../model/clock.js';
 import { CgbenchError } from '../model/errors.js';
+import type { Reading, ResolvedLimits } from '../model/types.js';
 import type { CgroupInfo } from './detect.js';
-import { assertSafeName, type CgroupGroup, killPids, monotonicNs, readPids, readSmall, readStatTexts, sleep, writeControl } from './group.js';
-import { readingFromV2, V2_STAT_FILES } from './reading.js';
+import { assertOwnGroup, assertSafeName, killPids, readPids, readSmall, writeControl } from './files.js';
+import type { CgroupSystem, GroupView, OwnedGroup } from './group.js';
+import { parseProcCgroup } from './parse.js';
+import { V2_STAT_FILES } from './reading.js';
+import { readStatFiles } from './stat-reader.js';
 import { toV2Writes, v2ControllersFor } from './translate.js';
 
-export class V2Group implements CgroupGroup {
+/** A v2 group seen through its stat files (all in its one directory). */
+class V2View implements GroupView {
   readonly driver = 'v2' as const;
-  readonly procsFiles: string[];
   readonly statFiles: Record<string, string>;
   readonly dirs: string[];
-  private destroyed = false;
 
   constructor(
     readonly relPath: string,
-    private readonly dir: string,
-    private readonly owned: boolean,
+    protected readonly dir: string,
   ) {
     this.dirs = [dir];
-    this.procsFiles = [join(dir, 'cgroup.procs')];
     this.statFiles = {};
     for (const f of V2_STAT_FILES) this.statFiles[f] = join(dir, f);
   }
 
+  read(): Reading {
+    return readStatFiles(this.statFiles, 'v2');
+  }
+}
+
+class V2Group extends V2View implements OwnedGroup {
+  readonly procsFiles: string[];
+  private destroyed = false;
+
+  constructor(relPath: string, dir: string) {
+    super(relPath, dir);
+    this.procsFiles = [join(dir, 'cgroup.procs')];
+  }
+
   apply(limits: ResolvedLimits): void {
-    if (!this.owned) throw new CgbenchError('E_CGROUP', 'limits of an adopted group are set by its owner');
     // memory.swap.max only exists with swap accounting (CONFIG_MEMCG_SWAP); skip it where absent.
     const swap = existsSync(join(this.dir, 'memory.swap.max'));
     for (const w of toV2Writes(limits, swap)) writeControl(join(this.dir, w.file), w.value, `limit ${w.file}`);
-  }
-
-  read(): Reading {
-    return readingFromV2(monotonicNs(), readStatTexts(this.statFiles));
   }
 
   pids(): number[] {
@@ -44,12 +54,11 @@ export class V2Group implements CgroupGroup {
   }
 
   killAll(): void {
-    // Only groups cgbench made: an adopted group's members are somebody else's to stop.
-    if (this.owned) killV2(this.dir);
+    killV2(this.dir);
   }
 
   async destroy(): Promise<void> {
-    if (this.destroyed || !this.owned) return;
+    if (this.destroyed) return;
     await removeV2Dir(this.dir);
     this.destroyed = true;
   }
@@ -85,7 +94,7 @@ async function removeV2Dir(dir: string): Promise<void> {
   }
 }
 
-export class V2System {
+export class V2System implements CgroupSystem {
   /** Controllers already enabled down to the cgbench subtree. */
   private readonly enabled = new Set<string>();
 
@@ -110,7 +119,9 @@ export class V2System {
     const enableIn = (dir: string): void => {
       const current = (readSmall(join(dir, 'cgroup.subtree_control')) ?? '').trim().split(/\s+/);
       const missingHere = todo.filter((c) => !current.includes(c));
-      if (missingHere.length) writeControl(join(dir, 'cgroup.subtree_control'), missingHere.map((c) => `+${c}`).join(' '), `controllers in ${dir}`);
+      if (missingHere.length) {
+        writeControl(join(dir, 'cgroup.subtree_control'), missingHere.map((c) => `+${c}`).join(' '), `controllers in ${dir}`);
+      }
     };
     enableIn(this.mount);
     mkdirSync(this.info.root, { recursive: true });
@@ -118,12 +129,12 @@ export class V2System {
     for (const c of todo) this.enabled.add(c);
   }
 
-  create(name: string, limits: ResolvedLimits): V2Group {
+  create(name: string, limits: ResolvedLimits): OwnedGroup {
     assertSafeName(name);
     this.prepare(v2ControllersFor(limits));
     const dir = join(this.info.root, name);
     mkdirSync(dir, { recursive: true });
-    const group = new V2Group(`cgbench/${name}`, dir, true);
+    const group = new V2Group(`cgbench/${name}`, dir);
     try {
       group.apply(limits);
     } catch (e) {
@@ -133,8 +144,10 @@ export class V2System {
     return group;
   }
 
-  adopt(path: string): CgroupGroup {
-    return new V2Group(path.replace(/^\//, ''), join(this.mount, path), false);
+  adoptFromProcCgroup(procCgroupText: string): GroupView {
+    const unified = parseProcCgroup(procCgroupText).find((e) => e.id === 0);
+    const path = assertOwnGroup(unified?.path ?? '/');
+    return new V2View(path.replace(/^\//, ''), join(this.mount, path));
   }
 
   leftovers(): string[] {
@@ -143,6 +156,11 @@ export class V2System {
       .filter((e) => e.isDirectory())
       .map((e) => e.name)
       .sort();
+  }
+
+  pidsIn(name: string): number[] {
+    assertSafeName(name);
+    return readPids(join(this.info.root, name, 'cgroup.procs'));
   }
 
   async clean(names?: string[]): Promise<string[]> {
@@ -161,10 +179,4 @@ export class V2System {
       // not empty or not there
     }
   }
-
-  /** For tests and doctor: the pids in a leftover group. */
-  pidsOf(name: string): number[] {
-    return readPids(join(this.info.root, name, 'cgroup.procs'));
-  }
 }
-

@@ -1,11 +1,70 @@
-// Pure facts about a Limits value that several layers need: whether it limits anything, and which
-// of its limits `docker run` cannot express (used by the Docker flags and by the warnings).
+// Pure facts about a Limits value that several layers need: whether it limits anything, the CPUs a
+// quota allows, its one human label, and which of its limits `docker run` cannot express.
 
+import { DEFAULT_CPU_PERIOD_US } from './defaults.js';
 import type { Limits } from './types.js';
+
+const MIB = 1024 * 1024;
 
 /** True when the set limits nothing (the baseline). */
 export function isEmptyLimits(l: Limits): boolean {
-  return !(l.cpu?.quotaUs != null || l.memory?.maxBytes != null || l.memory?.highBytes != null || (l.io && l.io.length) || l.pids !== undefined || l.cpuset !== undefined);
+  const memory = l.memory?.maxBytes != null || l.memory?.highBytes != null;
+  return !(l.cpu?.quotaUs != null || memory || (l.io && l.io.length) || l.pids !== undefined || l.cpuset !== undefined);
+}
+
+/** CPUs the quota allows (quota / period); null without a quota. */
+export function cpuQuotaCpus(l: Limits): number | null {
+  const cpu = l.cpu;
+  if (!cpu || cpu.quotaUs === null) return null;
+  return cpu.quotaUs / cpu.periodUs;
+}
+
+/** Number of CPUs in a cpuset list such as "0-1,3". */
+export function cpusetSize(list: string): number {
+  let n = 0;
+  for (const part of list.split(',')) {
+    const [a, b] = part.split('-').map(Number) as [number, number | undefined];
+    n += b === undefined ? 1 : b - a + 1;
+  }
+  return n;
+}
+
+/** The tightest byte and operation rates a throttle puts on reads or writes (null: not throttled). */
+export function ioRateLimit(l: Limits, mode: 'read' | 'write'): { bps: number | null; iops: number | null } {
+  let bps: number | null = null;
+  let iops: number | null = null;
+  for (const io of l.io ?? []) {
+    const b = mode === 'write' ? io.wbps : io.rbps;
+    const o = mode === 'write' ? io.wiops : io.riops;
+    if (b !== undefined) bps = bps === null ? b : Math.min(bps, b);
+    if (o !== undefined) iops = iops === null ? o : Math.min(iops, o);
+  }
+  return { bps, iops };
+}
+
+const mib = (bytes: number): string => `${+(bytes / MIB).toFixed(1)} MiB`;
+const mbps = (bps: number): string => `${+(bps / 1e6).toFixed(1)} MB/s`;
+
+/** What a limit set limits, as one short label: "0.10 CPU, mem 64 MiB". Names unnamed limit sets
+ *  and labels chart axes, so a scenario's default names and the charts always agree. */
+export function limitsLabel(l: Limits): string {
+  const parts: string[] = [];
+  const cpus = cpuQuotaCpus(l);
+  if (cpus !== null && l.cpu) {
+    const period = l.cpu.periodUs === DEFAULT_CPU_PERIOD_US ? '' : ` / ${+(l.cpu.periodUs / 1000).toFixed(1)} ms period`;
+    parts.push(`${cpus.toFixed(2)} CPU${period}`);
+  }
+  if (l.memory?.maxBytes != null) parts.push(`mem ${mib(l.memory.maxBytes)}`);
+  if (l.memory?.highBytes != null) parts.push(`high ${mib(l.memory.highBytes)}`);
+  for (const io of l.io ?? []) {
+    if (io.rbps !== undefined) parts.push(`read ${mbps(io.rbps)}`);
+    if (io.wbps !== undefined) parts.push(`write ${mbps(io.wbps)}`);
+    if (io.riops !== undefined) parts.push(`read ${io.riops} IOPS`);
+    if (io.wiops !== undefined) parts.push(`write ${io.wiops} IOPS`);
+  }
+  if (l.pids !== undefined) parts.push(`pids ${l.pids}`);
+  if (l.cpuset !== undefined) parts.push(`cpuset ${l.cpuset}`);
+  return parts.join(', ') || 'unlimited';
 }
 
 /** Limits `docker run` has no flag for, each with the reason. */
@@ -15,7 +74,9 @@ export function dockerUnsupportedLimits(limits: Limits): string[] {
   if (limits.memory) {
     const { maxBytes, swapBytes, highBytes } = limits.memory;
     if (maxBytes === null && swapBytes != null) out.push('memory swap without a memory max (docker limits swap only together with --memory)');
-    if (highBytes != null) out.push('memory.high (docker run has no flag for it; --memory-reservation is a soft limit, not reclaim throttling)');
+    if (highBytes != null) {
+      out.push('memory.high (docker run has no flag for it; --memory-reservation is a soft limit, not reclaim throttling)');
+    }
   }
   return out;
 }

@@ -1,8 +1,10 @@
 // Every public type of cgbench: limits, workloads, scenarios, cgroup readings, runs, cells and the
 // result document. The result document is the stable contract every reporter reads.
 
+import type { RUNTIME_NAMES } from './defaults.js';
+
 export type CgroupMode = 'v1' | 'v2' | 'hybrid';
-export type RuntimeName = 'native' | 'docker' | 'fake';
+export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 
 /** CPU bandwidth limit. `quotaUs: null` means no quota ("max" / -1). */
 export interface CpuLimit {
@@ -301,4 +303,96 @@ export interface ResultDocument {
   scenarioHash: string;
   cells: Cell[];
   warnings: Warning[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparing two result documents (`cgbench compare`): computed by analysis/compare.ts, rendered by
+// reporters/compare.ts.
+
+export type CompareMetric = 'wall' | 'slowdown' | 'cpuGranted' | 'throttleRatio' | 'ioBytesPerSec' | 'peakMemory';
+export type MetricUnit = 'ns' | 'x' | 'cpus' | 'ratio' | 'bytes/s' | 'bytes';
+
+/**
+ * Which way is worse. `neutral` metrics are shown but never gate: the CPU a group is granted is a
+ * cause, and its effect is already judged by wall time and slowdown.
+ */
+export type Direction = 'lower-is-better' | 'higher-is-better' | 'neutral';
+
+export type MetricVerdict = 'regression' | 'improvement' | 'within-threshold' | 'changed' | 'unchanged' | 'not-comparable';
+
+export interface MetricComparison {
+  metric: CompareMetric;
+  label: string;
+  unit: MetricUnit;
+  direction: Direction;
+  /** Median over the measured runs (slowdown: the summary's ratio of medians). */
+  base: number | null;
+  current: number | null;
+  /** 95 % interval (of the mean; slowdown: the summary's slowdownRange). */
+  baseInterval: [number, number] | null;
+  currentInterval: [number, number] | null;
+  baseRuns: number;
+  currentRuns: number;
+  /** (current - base) / base, in percent; null when base is 0 or missing. */
+  changePct: number | null;
+  /** Both intervals known (>= 2 runs each) and apart. */
+  intervalsApart: boolean | null;
+  /** Two-sided Mann-Whitney U p-value on the per-run values; null with no runs on one side. */
+  pValue: number | null;
+  significant: boolean;
+  verdict: MetricVerdict;
+}
+
+export interface OutcomeComparison {
+  base: Partial<Record<Outcome, number>>;
+  current: Partial<Record<Outcome, number>>;
+  baseOkPct: number | null;
+  currentOkPct: number | null;
+  /** More runs failed, were OOM-killed or timed out than before, by more than the threshold. */
+  regression: boolean;
+}
+
+export interface CellComparison {
+  key: string;
+  workload: string;
+  runtime: string;
+  limitSet: string;
+  baseCellId: string;
+  currentCellId: string;
+  /** The workload's parameters changed between the documents (compared anyway, flagged). */
+  paramsDiffer: boolean;
+  outcomes: OutcomeComparison;
+  metrics: MetricComparison[];
+  verdict: 'regression' | 'improvement' | 'unchanged';
+}
+
+export interface UnmatchedCell {
+  cellId: string;
+  side: 'base' | 'current';
+  reason: string;
+}
+
+export interface DocumentRef {
+  scenario: string;
+  scenarioHash: string;
+  createdAt: string;
+  status: ResultDocument['status'];
+  hostname: string;
+  cgbenchVersion: string;
+}
+
+export interface CompareResult {
+  thresholdPct: number;
+  /** The significance level of the rank test. */
+  alpha: number;
+  base: DocumentRef;
+  current: DocumentRef;
+  cells: CellComparison[];
+  unmatched: UnmatchedCell[];
+  /** Different hosts, scenarios or partial documents: allowed, but the reader must know. */
+  warnings: string[];
+  regressions: number;
+  improvements: number;
+  /** The gate's verdict: a significant regression beyond the threshold in some cell. */
+  failed: boolean;
 }

@@ -24,6 +24,16 @@ export function parseRate(input: string | number): number | null {
   return parseBytes(input.replace(/\/s$/i, ''));
 }
 
+/** Parse a percentage ("5%", "2.5 %", "5") to percent points (5, 2.5, 5). With `bareIsRatio` a number
+ *  without "%" is a ratio ("0.02" -> 2), as scenario files write it. Null when it is not a percentage. */
+export function parsePercent(input: string | number, bareIsRatio = false): number | null {
+  if (typeof input === 'number') return Number.isFinite(input) ? (bareIsRatio ? input * 100 : input) : null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(input);
+  if (!m) return null;
+  const v = Number(m[1]);
+  return m[2] === '%' || !bareIsRatio ? v : v * 100;
+}
+
 /** Parse "100ms", "2s", "1m", "500us" or a number of ms to milliseconds. */
 export function parseDurationMs(input: string | number): number | null {
   if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? input : null;
@@ -46,22 +56,9 @@ export function formatBytes(bytes: number): string {
   return `${i === 0 ? v.toFixed(0) : v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
 }
 
-export function formatRate(bytesPerSec: number): string {
-  return `${(bytesPerSec / 1e6).toFixed(bytesPerSec >= 1e8 ? 0 : 1)} MB/s`;
-}
-
 export function formatDurationNs(ns: number): string {
   if (ns >= 1e9) return `${(ns / 1e9).toFixed(ns >= 1e11 ? 0 : 2)} s`;
   if (ns >= 1e6) return `${(ns / 1e6).toFixed(1)} ms`;
   if (ns >= 1e3) return `${(ns / 1e3).toFixed(1)} µs`;
   return `${ns.toFixed(0)} ns`;
-}
-
-export function formatPercent(ratio: number, digits = 0): string {
-  return `${(ratio * 100).toFixed(digits)} %`;
-}
-
-/** A CPU limit as a human label: "0.10 CPU (10000/100000 us)". */
-export function formatCpus(cpus: number): string {
-  return `${cpus.toFixed(cpus < 1 ? 2 : 1)} CPU`;
 }

@@ -1,8 +1,9 @@
 // CSV reporter: one row per run (warm-ups included, flagged) with the cell's limits, the outcome and
 // the key metrics, for spreadsheets and pandas. RFC 4180: CRLF line ends, quotes doubled.
 
-import { cpuUsedCpus, throttleRatio, workloadBytesPerSec } from '../analysis/summary.js';
-import type { Cell, Reading, ResultDocument, Run } from '../model/types.js';
+import { cpuQuotaCpus, ioRateLimit } from '../model/limits.js';
+import { cpuUsedCpus, runDelta, throttleRatio, workloadBytesPerSec } from '../model/metrics.js';
+import type { Cell, ResultDocument, Run } from '../model/types.js';
 
 type Value = string | number | boolean | null | undefined;
 
@@ -16,18 +17,6 @@ export function csvField(v: Value, text = false): string {
   let s = String(v);
   if (text && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function delta(run: Run, pick: (r: Reading) => number | undefined): number | undefined {
-  if (!run.before || !run.after) return undefined;
-  const a = pick(run.after);
-  return a === undefined ? undefined : a - (pick(run.before) ?? 0);
-}
-
-function sumIo(l: Cell['limits'], key: 'rbps' | 'wbps' | 'riops' | 'wiops'): number | undefined {
-  // Several throttles on one run are rare; the tightest is the one that binds.
-  const v = (l.io ?? []).map((x) => x[key]).filter((x): x is number => x !== undefined);
-  return v.length ? Math.min(...v) : undefined;
 }
 
 const COLUMNS: [string, boolean, (c: Cell, r: Run, doc: ResultDocument) => Value][] = [
@@ -46,14 +35,15 @@ const COLUMNS: [string, boolean, (c: Cell, r: Run, doc: ResultDocument) => Value
   ['limit_set', true, (c) => c.limitSet],
   ['cpu_quota_us', false, (c) => c.limits.cpu?.quotaUs],
   ['cpu_period_us', false, (c) => (c.limits.cpu ? c.limits.cpu.periodUs : undefined)],
-  ['cpu_limit_cpus', false, (c) => (c.limits.cpu && c.limits.cpu.quotaUs !== null ? c.limits.cpu.quotaUs / c.limits.cpu.periodUs : undefined)],
+  ['cpu_limit_cpus', false, (c) => cpuQuotaCpus(c.limits)],
   ['memory_max_bytes', false, (c) => c.limits.memory?.maxBytes],
   ['memory_high_bytes', false, (c) => c.limits.memory?.highBytes],
   ['memory_swap_bytes', false, (c) => c.limits.memory?.swapBytes],
-  ['io_rbps', false, (c) => sumIo(c.limits, 'rbps')],
-  ['io_wbps', false, (c) => sumIo(c.limits, 'wbps')],
-  ['io_riops', false, (c) => sumIo(c.limits, 'riops')],
-  ['io_wiops', false, (c) => sumIo(c.limits, 'wiops')],
+  // Several throttles on one run are rare; the tightest is the one that binds.
+  ['io_rbps', false, (c) => ioRateLimit(c.limits, 'read').bps],
+  ['io_wbps', false, (c) => ioRateLimit(c.limits, 'write').bps],
+  ['io_riops', false, (c) => ioRateLimit(c.limits, 'read').iops],
+  ['io_wiops', false, (c) => ioRateLimit(c.limits, 'write').iops],
   ['pids_max', false, (c) => c.limits.pids],
   ['cpuset', true, (c) => c.limits.cpuset],
   ['run', false, (_c, r) => r.index + 1],
@@ -66,11 +56,11 @@ const COLUMNS: [string, boolean, (c: Cell, r: Run, doc: ResultDocument) => Value
   ['startup_ns', false, (_c, r) => r.startupNs],
   ['cpu_used_cpus', false, (_c, r) => cpuUsedCpus(r)],
   ['throttle_ratio', false, (_c, r) => throttleRatio(r)],
-  ['nr_throttled', false, (_c, r) => delta(r, (x) => x.cpu?.nrThrottled)],
-  ['throttled_us', false, (_c, r) => delta(r, (x) => x.cpu?.throttledUs)],
+  ['nr_throttled', false, (_c, r) => runDelta(r, (x) => x.cpu?.nrThrottled)],
+  ['throttled_us', false, (_c, r) => runDelta(r, (x) => x.cpu?.throttledUs)],
   ['peak_memory_bytes', false, (_c, r) => r.after?.memory?.peakBytes],
-  ['oom_kills', false, (_c, r) => delta(r, (x) => x.memory?.oomKills)],
-  ['major_faults', false, (_c, r) => delta(r, (x) => x.memory?.majorFaults)],
+  ['oom_kills', false, (_c, r) => runDelta(r, (x) => x.memory?.oomKills)],
+  ['major_faults', false, (_c, r) => runDelta(r, (x) => x.memory?.majorFaults)],
   ['bytes', false, (_c, r) => r.metrics?.bytes],
   ['io_bytes_per_sec', false, (_c, r) => workloadBytesPerSec(r)],
   ['exit_code', false, (_c, r) => r.process?.exitCode],

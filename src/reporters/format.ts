@@ -1,65 +1,8 @@
-// Shared cell formatting for the table-like reporters (terminal, Markdown, HTML): one place decides
-// how a summary number reads, so every format shows the same thing.
+// What every reporter says the same way: cells grouped by workload, a workload's parameters in
+// words, and the host in one line.
 
 import type { Cell, ResultDocument } from '../model/types.js';
-import { formatBytes, formatDurationNs } from '../model/units.js';
-
-export const SUMMARY_COLUMNS = [
-  'limit',
-  'runtime',
-  'runs',
-  'median wall',
-  'spread (MAD)',
-  'slowdown',
-  'expected',
-  'CPU granted / quota',
-  'throttle ratio',
-  'CPU per op vs base',
-  'peak memory',
-  'OOM kills',
-  'IO MB/s (limit)',
-  'latency p50 / p99',
-  'start-up',
-] as const;
-
-const dash = '–';
-
-export function fmtSlowdown(x: number | null, range?: [number, number]): string {
-  if (x === null) return dash;
-  const r = range && Number.isFinite(range[1]) ? ` (${range[0].toFixed(2)}–${range[1].toFixed(2)})` : '';
-  return `${x.toFixed(2)}x${r}`;
-}
-
-export function summaryRow(cell: Cell): string[] {
-  const s = cell.summary;
-  const counted = cell.runs.filter((r) => !r.warmup).length;
-  const outcomes = Object.entries(s.outcomes)
-    .filter(([k]) => k !== 'ok')
-    .map(([k, v]) => `${v} ${k}`)
-    .join(', ');
-  const runs = `${s.outcomes.ok ?? 0}/${counted} ok${outcomes ? ` (${outcomes})` : ''}`;
-  const cpu =
-    s.cpuGranted === null ? dash : s.cpuQuota !== null ? `${s.cpuGranted.toFixed(3)} / ${s.cpuQuota.toFixed(3)} (${((s.cpuEnforcement ?? 0) * 100).toFixed(0)} %)` : `${s.cpuGranted.toFixed(3)} / –`;
-  const io =
-    s.ioBytesPerSec === null ? dash : `${(s.ioBytesPerSec / 1e6).toFixed(1)}${s.ioLimitBytesPerSec !== null ? ` (${(s.ioLimitBytesPerSec / 1e6).toFixed(0)})` : ''}`;
-  return [
-    cell.limitSet,
-    cell.runtime,
-    runs,
-    s.medianWallNs === null ? dash : formatDurationNs(s.medianWallNs),
-    s.wall ? `± ${formatDurationNs(s.wall.mad)} (CV ${(s.wall.cv * 100).toFixed(1)} %)` : dash,
-    fmtSlowdown(s.slowdown, s.slowdownRange),
-    s.expectedSlowdown === null ? dash : `${s.expectedSlowdown.toFixed(2)}x`,
-    cpu,
-    s.throttleRatio === null ? dash : s.throttleRatio.toFixed(2),
-    s.cpuCostRatio === undefined ? dash : `${s.cpuCostRatio.toFixed(2)}x`,
-    s.peakMemoryBytes === null ? dash : formatBytes(s.peakMemoryBytes),
-    String(s.oomKills),
-    io,
-    s.latency ? `${formatDurationNs(s.latency.p50Ns)} / ${formatDurationNs(s.latency.p99Ns)}` : dash,
-    s.medianStartupNs === null ? dash : formatDurationNs(s.medianStartupNs),
-  ];
-}
+import { formatBytes } from '../model/units.js';
 
 /** Cells grouped by workload, in scenario order. */
 export function byWorkload(doc: ResultDocument): { workload: string; cells: Cell[] }[] {
@@ -91,4 +34,25 @@ export function describeParams(cell: Cell): string {
     case 'command':
       return `command: ${JSON.stringify(p.argv)}`;
   }
+}
+
+/** The cgroup mode as readers need it: a hybrid host's limits are v1's. */
+export function cgroupText(doc: ResultDocument): string {
+  const mode = doc.host.cgroup.mode;
+  return mode === 'hybrid' ? 'hybrid (v1 controllers)' : mode;
+}
+
+/** The host in one line: CPU, memory, distribution and kernel, cgroup mode, disk, Docker, cgbench. */
+export function hostLine(doc: ResultDocument): string {
+  const h = doc.host;
+  const parts = [
+    `${h.cpuModel} (${h.cpuCount} cores, ${h.arch})`,
+    `${formatBytes(h.memoryBytes)} RAM`,
+    `${h.distro}, kernel ${h.kernel}`,
+    `cgroup ${cgroupText(doc)}`,
+  ];
+  if (h.disk) parts.push(`disk ${h.disk.device} ${h.disk.fsType}${h.disk.model ? ` ${h.disk.model}` : ''}`);
+  if (h.docker) parts.push(`Docker ${h.docker.version} (${h.docker.storageDriver}, cgroup ${h.docker.cgroupDriver} ${h.docker.cgroupVersion})`);
+  parts.push(`cgbench ${h.cgbenchVersion}`);
+  return parts.join(' · ');
 }

@@ -5,12 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { cpuUsedCpus, throttleRatio, workloadBytesPerSec } from '../analysis/summary.js';
+import { limitsLabel } from '../model/limits.js';
+import { cpuUsedCpus, throttleRatio, workloadBytesPerSec } from '../model/metrics.js';
 import type { Cell, ResultDocument, Run, Warning } from '../model/types.js';
 import { formatBytes, formatDurationNs } from '../model/units.js';
-import { buildCharts, limitsLabel, type ChartSpec, type WorkloadCharts } from './charts.js';
-import { byWorkload, describeParams } from './format.js';
-import { summaryGrid } from './markdown.js';
+import { buildCharts, type ChartSpec, type WorkloadCharts } from './charts/index.js';
+import { summaryGrid, TEXT_COLUMNS } from './columns.js';
+import { byWorkload, cgroupText, describeParams } from './format.js';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -149,7 +150,7 @@ function hostSection(doc: ResultDocument): string {
     ['memory', formatBytes(x.memoryBytes)],
     ['distribution', x.distro],
     ['kernel', x.kernel],
-    ['cgroup', `${x.cgroup.mode}${x.cgroup.mode === 'hybrid' ? ' (v1 controllers used)' : ''}, driver ${x.cgroup.driver}`],
+    ['cgroup', `${cgroupText(doc)}, driver ${x.cgroup.driver}`],
     ['controllers', x.cgroup.controllers.join(', ')],
   ]);
   const right = facts([
@@ -205,8 +206,6 @@ function warningsSection(doc: ResultDocument, anchorOf: (cellId: string | undefi
     .join('');
   return `<section class="card" id="warnings"><h2>Warnings (${doc.warnings.length})</h2><ul class="warnings">${items}</ul></section>`;
 }
-
-const TEXT_COLUMNS = new Set(['limit', 'runtime', 'runs']);
 
 function summaryTable(doc: ResultDocument, cells: Cell[], flagged: Set<string>): string {
   const grid = summaryGrid(doc, cells);

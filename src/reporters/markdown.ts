@@ -1,28 +1,9 @@
 // Markdown reporter: a link-free summary for a CI job summary or a review comment (host line,
-// one table per workload, warnings). Pure: returns text. Also home of the shared summary grid.
+// one table per workload, warnings). Pure: returns text. Also home of Markdown escaping.
 
-import type { Cell, ResultDocument } from '../model/types.js';
-import { formatBytes } from '../model/units.js';
-import { byWorkload, describeParams, SUMMARY_COLUMNS, summaryRow } from './format.js';
-
-const ALWAYS = new Set<string>(['limit', 'runs', 'median wall', 'slowdown', 'expected']);
-
-export interface SummaryGrid {
-  head: string[];
-  rows: string[][];
-  cells: Cell[];
-}
-
-/**
- * The terminal table's columns for one workload, keeping only the columns that say something
- * (a CPU loop has no IO rate) so HTML, Markdown and the terminal show the same table.
- */
-export function summaryGrid(doc: ResultDocument, cells: Cell[]): SummaryGrid {
-  const showRuntime = new Set(doc.cells.map((c) => c.runtime)).size > 1;
-  const rows = cells.map(summaryRow);
-  const keep = SUMMARY_COLUMNS.map((c, i) => (c === 'runtime' ? showRuntime : ALWAYS.has(c) || rows.some((r) => r[i] !== '–')));
-  return { head: SUMMARY_COLUMNS.filter((_, i) => keep[i]), rows: rows.map((r) => r.filter((_, i) => keep[i])), cells };
-}
+import type { ResultDocument } from '../model/types.js';
+import { summaryGrid, TEXT_COLUMNS } from './columns.js';
+import { byWorkload, describeParams, hostLine } from './format.js';
 
 /**
  * Text from a scenario or a command, made inert: HTML is rendered by GitHub's Markdown, so `<`, `>`
@@ -47,22 +28,6 @@ function table(head: string[], rows: string[][], numeric: (h: string) => boolean
   const out = [`| ${head.map((h) => escapeMarkdown(h)).join(' | ')} |`, `|${head.map((h) => (numeric(h) ? ' ---: ' : ' --- ')).join('|')}|`];
   for (const r of rows) out.push(`| ${r.map((c) => escapeMarkdown(c)).join(' | ')} |`);
   return out;
-}
-
-const TEXT_COLUMNS = new Set(['limit', 'runtime', 'runs']);
-
-export function hostLine(doc: ResultDocument): string {
-  const h = doc.host;
-  const parts = [
-    `${h.cpuModel} (${h.cpuCount} cores, ${h.arch})`,
-    `${formatBytes(h.memoryBytes)} RAM`,
-    `${h.distro}, kernel ${h.kernel}`,
-    `cgroup ${h.cgroup.mode}${h.cgroup.mode === 'hybrid' ? ' (v1 controllers)' : ''}`,
-  ];
-  if (h.disk) parts.push(`disk ${h.disk.device} ${h.disk.fsType}${h.disk.model ? ` ${h.disk.model}` : ''}`);
-  if (h.docker) parts.push(`Docker ${h.docker.version} (${h.docker.storageDriver}, cgroup ${h.docker.cgroupDriver} ${h.docker.cgroupVersion})`);
-  parts.push(`cgbench ${h.cgbenchVersion}`);
-  return parts.join(' · ');
 }
 
 export function renderMarkdown(doc: ResultDocument): string {

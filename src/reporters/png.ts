@@ -4,7 +4,7 @@
 import { createCanvas } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
 import type { ResultDocument } from '../model/types.js';
-import { buildCharts, keyCharts, slug, type ChartSpec } from './charts.js';
+import { buildCharts, keyCharts, slug, type ChartSpec } from './charts/index.js';
 
 export const PNG_WIDTH = 1200;
 export const PNG_HEIGHT = 600;

@@ -1,6 +1,6 @@
-// The one place that turns rendered reports into files: checks the output directory and format names
-// before a suite starts (a bad path fails in the first second, not after an hour of runs), then
-// writes every file atomically so a reader never sees half a report.
+// The one place that turns rendered reports (and results.json) into files: checks the output directory
+// and format names before a suite starts (a bad path fails in the first second, not after an hour of
+// runs), then writes every file atomically so a reader never sees half a report.
 
 import { accessSync, constants, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -21,10 +21,10 @@ export function parseFormats(input: string | readonly string[]): ReportFormat[] 
   return out;
 }
 
-function probe(dir: string): void {
+/** Create `dir` and prove it writable with a real write (access() says yes on a read-only mount). */
+export function probeWritable(dir: string): void {
   mkdirSync(dir, { recursive: true });
   accessSync(dir, constants.W_OK);
-  // access() can say yes on a read-only mount; a real write cannot.
   const p = join(dir, `.cgbench-probe-${process.pid}`);
   writeFileSync(p, '');
   rmSync(p, { force: true });
@@ -40,7 +40,7 @@ export function checkOutputs(dir: string, formats: string | readonly string[]): 
   const dirs = [abs, ...(list.includes('png') ? [join(abs, 'charts')] : [])];
   for (const d of dirs) {
     try {
-      probe(d);
+      probeWritable(d);
     } catch (e) {
       throw new CgbenchError('E_OUTPUT', `cannot write reports to ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'pass --out DIR pointing to a writable directory');
     }
@@ -48,7 +48,8 @@ export function checkOutputs(dir: string, formats: string | readonly string[]): 
   return list;
 }
 
-function writeAtomic(path: string, content: string | Buffer): void {
+/** Write a file so a reader sees the old or the new content, never half of it. */
+export function writeAtomic(path: string, content: string | Buffer): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, content);

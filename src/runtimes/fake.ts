@@ -1,13 +1,47 @@
 // A fake runtime that simulates workloads under limits with a simple model and no processes,
 // so the scheduler, analysis, reporters and CLI can be tested without root, cgroups or Docker.
 
-import type { CgroupGroup } from '../cgroup/group.js';
-import { monotonicNs } from '../cgroup/group.js';
+import type { GroupView } from '../cgroup/group.js';
+import { monotonicNs } from '../model/clock.js';
+import { DEFAULT_CPU_PERIOD_US } from '../model/defaults.js';
+import { cpuQuotaCpus, ioRateLimit } from '../model/limits.js';
 import type { Reading, ResolvedLimits, WorkloadParams } from '../model/types.js';
 import type { ExitInfo, LaunchRequest, RunHandle, Runtime } from './runtime.js';
 
+/** The simulated machine, roughly this development VM's figures. */
+const SIM = {
+  /** ns per busy-loop iteration on one CPU. */
+  nsPerIteration: 0.29,
+  /** CPUs a simulated program can use at most. */
+  hostCpus: 2,
+  /** Unthrottled disk bandwidth, bytes/s. */
+  diskBps: 400e6,
+  /** First-touch speed of anonymous memory, bytes/s. */
+  anonTouchBps: 4e9,
+  /** Re-reading a cached file, bytes/s. */
+  cachedReadBps: 8e9,
+  /** Memory a group uses besides its working set (the program itself). */
+  baseMemoryBytes: 4 << 20,
+  /** CPU a memory workload spends per wall second (it waits for pages the rest of the time). */
+  memoryCpuShare: 1 / 2,
+  /** CPU an O_DIRECT workload spends per wall second. */
+  ioCpuShare: 1 / 20,
+  /** CPU work of a command workload, ns (unknown program: a tenth of a second). */
+  commandWorkNs: 1e8,
+  /** Harness-side overhead added to each run's wall time: spawn to exit, and exec to exit. */
+  harnessOverheadNs: 2_000_000,
+  launcherOverheadNs: 1_000_000,
+  /** v1 memory.failcnt of an OOM-killed run. */
+  oomFailcnt: 5,
+  pageBytes: 4096,
+  /** The device the fake IO counters are booked on. */
+  device: '254:0',
+  /** Exit code of a SIGKILLed workload (128 + 9). */
+  killedExitCode: 137,
+} as const;
+
 export interface FakeOptions {
-  /** ns per busy-loop iteration on one CPU (default ~0.29 ns, this machine's). */
+  /** ns per busy-loop iteration on one CPU (default SIM.nsPerIteration, this machine's). */
   nsPerIteration?: number;
   /** Disk bandwidth in bytes/s when unthrottled. */
   diskBps?: number;
@@ -38,20 +72,37 @@ function hashNoise(id: string, amp: number): number {
 }
 
 export function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: FakeOptions, id: string): Simulated {
-  const nsPerIt = opts.nsPerIteration ?? 0.29;
-  const diskBps = opts.diskBps ?? 400e6;
+  const nsPerIt = opts.nsPerIteration ?? SIM.nsPerIteration;
+  const diskBps = opts.diskBps ?? SIM.diskBps;
   const noise = hashNoise(id, opts.noise ?? 0);
-  const quota = limits.cpu && limits.cpu.quotaUs !== null ? limits.cpu.quotaUs / limits.cpu.periodUs : null;
-  const periodUs = limits.cpu?.periodUs ?? 100_000;
+  const quota = cpuQuotaCpus(limits);
+  const periodUs = limits.cpu?.periodUs ?? DEFAULT_CPU_PERIOD_US;
   const memMax = limits.memory?.maxBytes ?? null;
-  const sim: Simulated = { wallNs: 0, usageUs: 0, periods: 0, throttled: 0, throttledUs: 0, peakBytes: 4 << 20, oom: false, bytes: 0, rbytes: 0, wbytes: 0, majorFaults: 0 };
+  const sim: Simulated = {
+    wallNs: 0,
+    usageUs: 0,
+    periods: 0,
+    throttled: 0,
+    throttledUs: 0,
+    peakBytes: SIM.baseMemoryBytes,
+    oom: false,
+    bytes: 0,
+    rbytes: 0,
+    wbytes: 0,
+    majorFaults: 0,
+  };
   switch (params.kind) {
     case 'cpu':
     case 'latency':
     case 'command': {
       const threads = params.kind === 'command' ? 1 : params.threads;
-      const work = params.kind === 'cpu' ? params.iterations * nsPerIt * threads : params.kind === 'latency' ? params.durationMs * 1e6 * (params.workUs / params.intervalUs) * threads : 1e8;
-      const used = Math.min(threads, 2);
+      const work =
+        params.kind === 'cpu'
+          ? params.iterations * nsPerIt * threads
+          : params.kind === 'latency'
+            ? params.durationMs * 1e6 * (params.workUs / params.intervalUs) * threads
+            : SIM.commandWorkNs;
+      const used = Math.min(threads, SIM.hostCpus);
       const rate = quota !== null ? Math.min(used, quota) : used;
       sim.wallNs = params.kind === 'latency' ? params.durationMs * 1e6 : (work / rate) * noise;
       sim.usageUs = (sim.wallNs / 1000) * rate;
@@ -65,44 +116,39 @@ export function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: F
     case 'memory': {
       const bytes = params.mib * 1048576;
       if (params.mode === 'anon') {
-        sim.wallNs = (bytes / 4e9) * 1e9 * noise;
+        sim.wallNs = (bytes / SIM.anonTouchBps) * 1e9 * noise;
         if (memMax !== null && bytes > memMax) {
           sim.oom = true;
           sim.peakBytes = memMax;
         } else sim.peakBytes = bytes;
       } else {
         const fits = memMax === null || bytes <= memMax;
-        const perPass = fits ? bytes / 8e9 : bytes / diskBps;
+        const perPass = fits ? bytes / SIM.cachedReadBps : bytes / diskBps;
         sim.wallNs = (bytes / diskBps + perPass * (params.passes - 1)) * 1e9 * noise;
         sim.peakBytes = fits ? bytes : (memMax as number);
         sim.bytes = bytes * params.passes;
-        sim.majorFaults = fits ? bytes / 4096 : (bytes / 4096) * params.passes;
+        sim.majorFaults = fits ? bytes / SIM.pageBytes : (bytes / SIM.pageBytes) * params.passes;
         sim.rbytes = fits ? bytes : bytes * params.passes;
       }
-      sim.usageUs = sim.wallNs / 1000 / 2;
+      sim.usageUs = (sim.wallNs / 1000) * SIM.memoryCpuShare;
       break;
     }
     case 'io': {
       const bytes = params.mib * 1048576;
-      let bps = diskBps;
-      for (const l of limits.io ?? []) {
-        const b = params.mode === 'write' ? l.wbps : l.rbps;
-        if (b !== undefined) bps = Math.min(bps, b);
-      }
+      const bps = Math.min(diskBps, ioRateLimit(limits, params.mode).bps ?? Infinity);
       sim.wallNs = (bytes / bps) * 1e9 * noise;
       sim.bytes = bytes;
       if (params.mode === 'write') sim.wbytes = bytes;
       else sim.rbytes = bytes;
-      sim.usageUs = sim.wallNs / 1000 / 20;
+      sim.usageUs = (sim.wallNs / 1000) * SIM.ioCpuShare;
       break;
     }
   }
   return sim;
 }
 
-class FakeGroup implements CgroupGroup {
+class FakeGroup implements GroupView {
   readonly driver = 'v2' as const;
-  readonly procsFiles: string[] = [];
   readonly statFiles: Record<string, string> = {};
   readonly dirs: string[] = [];
   progress = 0;
@@ -110,21 +156,21 @@ class FakeGroup implements CgroupGroup {
     readonly relPath: string,
     private readonly sim: Simulated,
   ) {}
-  apply(): void {}
   read(): Reading {
     const f = this.progress;
     return {
       tNs: monotonicNs(),
       cpu: { usageUs: this.sim.usageUs * f, nrPeriods: Math.round(this.sim.periods * f), nrThrottled: Math.round(this.sim.throttled * f), throttledUs: this.sim.throttledUs * f },
-      memory: { currentBytes: this.sim.peakBytes * f, peakBytes: this.sim.peakBytes * f, oomKills: this.sim.oom && f >= 1 ? 1 : 0, failcnt: this.sim.oom && f >= 1 ? 5 : 0, majorFaults: this.sim.majorFaults * f },
-      io: { '254:0': { rbytes: this.sim.rbytes * f, wbytes: this.sim.wbytes * f, rios: 0, wios: 0 } },
+      memory: {
+        currentBytes: this.sim.peakBytes * f,
+        peakBytes: this.sim.peakBytes * f,
+        oomKills: this.sim.oom && f >= 1 ? 1 : 0,
+        failcnt: this.sim.oom && f >= 1 ? SIM.oomFailcnt : 0,
+        majorFaults: this.sim.majorFaults * f,
+      },
+      io: { [SIM.device]: { rbytes: this.sim.rbytes * f, wbytes: this.sim.wbytes * f, rios: 0, wios: 0 } },
     };
   }
-  pids(): number[] {
-    return [];
-  }
-  killAll(): void {}
-  async destroy(): Promise<void> {}
 }
 
 export class FakeRuntime implements Runtime {
@@ -146,12 +192,12 @@ export class FakeRuntime implements Runtime {
         const metrics: Record<string, number | string> = { workload: req.params.kind, wall_ns: Math.round(sim.wallNs) };
         if (sim.bytes) metrics.bytes = sim.bytes;
         resolve({
-          exitCode: killed ? 137 : sim.oom ? 137 : 0,
+          exitCode: killed || sim.oom ? SIM.killedExitCode : 0,
           signal: null,
           stdout: killed || sim.oom ? '' : JSON.stringify(metrics) + '\n',
           stderrTail: '',
-          harnessWallNs: Math.round(sim.wallNs) + 2_000_000,
-          process: { exitCode: killed || sim.oom ? null : 0, signal: killed || sim.oom ? 9 : null, wallNs: Math.round(sim.wallNs) + 1_000_000 },
+          harnessWallNs: Math.round(sim.wallNs) + SIM.harnessOverheadNs,
+          process: { exitCode: killed || sim.oom ? null : 0, signal: killed || sim.oom ? 9 : null, wallNs: Math.round(sim.wallNs) + SIM.launcherOverheadNs },
         });
       };
       const delay = ((this.opts.realMsPerSec ?? 0) * sim.wallNs) / 1e9;

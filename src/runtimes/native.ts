@@ -6,29 +6,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CgroupSystem } from '../cgroup/index.js';
-import { monotonicNs } from '../cgroup/group.js';
+import { monotonicNs } from '../model/clock.js';
+import { launcherPath } from '../model/paths.js';
 import type { ProcessStatus } from '../model/types.js';
-import { assertNativeBuilt, invocationFor, launcherPath } from '../workloads/registry.js';
-import { type ExitInfo, type LaunchRequest, type RunHandle, type Runtime, TailBuffer } from './runtime.js';
+import { assertNativeBuilt, invocationFor } from '../programs/registry.js';
+import { launcherArgv, parseLauncherStatus } from './launcher.js';
+import { type ExitInfo, type LaunchRequest, type RunHandle, type Runtime, STDOUT_MAX, TailBuffer } from './runtime.js';
 
-const STDOUT_MAX = 1 << 20;
-
-export function parseLauncherStatus(text: string): ProcessStatus | undefined {
-  try {
-    const o = JSON.parse(text.trim()) as Record<string, number | null>;
-    const num = (k: string): number | undefined => (typeof o[k] === 'number' ? (o[k] as number) : undefined);
-    const status: ProcessStatus = {
-      exitCode: typeof o.exit_code === 'number' ? o.exit_code : null,
-      signal: typeof o.signal === 'number' ? o.signal : null,
-      wallNs: num('wall_ns') ?? 0,
-    };
-    const extra = { utimeUs: num('utime_us'), stimeUs: num('stime_us'), maxrssKib: num('maxrss_kib'), majflt: num('majflt'), minflt: num('minflt') };
-    for (const [k, v] of Object.entries(extra)) if (v !== undefined) (status as unknown as Record<string, number>)[k] = v;
-    return status;
-  } catch {
-    return undefined;
-  }
-}
+/** Status directories are named after the cgbench process, so `cgbench clean` can tell a dead run's from a live one's. */
+export const STATUS_DIR_PREFIX = 'cgbench-status-';
 
 export class NativeRuntime implements Runtime {
   readonly name = 'native' as const;
@@ -36,8 +22,7 @@ export class NativeRuntime implements Runtime {
 
   constructor(private readonly cgroups: CgroupSystem) {
     assertNativeBuilt();
-    // The pid in the name lets `cgbench clean` tell a dead run's directory from a live one's.
-    this.statusDir = mkdtempSync(join(tmpdir(), `cgbench-status-${process.pid}-`));
+    this.statusDir = mkdtempSync(join(tmpdir(), `${STATUS_DIR_PREFIX}${process.pid}-`));
   }
 
   async launch(req: LaunchRequest): Promise<RunHandle> {
@@ -46,14 +31,7 @@ export class NativeRuntime implements Runtime {
       const before = group.read();
       const inv = invocationFor(req.params, req.scratchDir);
       const statusFile = join(this.statusDir, `${req.runId}.json`);
-      const args = [
-        ...group.procsFiles.flatMap((f) => ['--join', f]),
-        '--status', statusFile,
-        '--hostname', 'cgbench',
-        '--',
-        inv.program,
-        ...inv.args,
-      ];
+      const args = launcherArgv({ join: group.procsFiles, statusFile, hostname: 'cgbench', program: inv.program, args: inv.args });
       const start = monotonicNs();
       const child = spawn(launcherPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';

@@ -1,7 +1,7 @@
 // The runtime interface: how a workload is started inside a container under limits. One
 // implementation per runtime (native, docker, fake); the scheduler sees only this.
 
-import type { CgroupGroup } from '../cgroup/group.js';
+import type { GroupView } from '../cgroup/group.js';
 import type { ProcessStatus, Reading, ResolvedLimits, RuntimeName, WorkloadParams } from '../model/types.js';
 
 export interface LaunchRequest {
@@ -30,8 +30,8 @@ export interface ExitInfo {
 
 export interface RunHandle {
   readonly pid: number;
-  /** The group the workload runs in, for readings and the sampler. */
-  readonly group: CgroupGroup;
+  /** The group the workload runs in, read-only: for readings and the sampler. */
+  readonly group: GroupView;
   /** Reading taken after the limits were applied and before the workload started. */
   readonly before: Reading;
   readonly exited: Promise<ExitInfo>;
@@ -47,6 +47,9 @@ export interface Runtime {
   /** Release what the runtime made for the whole suite (temp dirs, images). */
   close(): Promise<void>;
 }
+
+/** A workload's stdout is kept up to this many characters (its JSON metrics line comes last). */
+export const STDOUT_MAX = 1 << 20;
 
 /** Keep the last `max` characters of a stream. */
 export class TailBuffer {

@@ -1,7 +1,8 @@
 // Turns a sequence of cumulative cgroup readings into per-interval series (CPU used, throttle ratio,
 // memory, faults, IO rates, PSI). Pure: deriving from counters makes decimation exact.
 
-import type { Reading, SampleSeries } from '../model/types.js';
+import { counterDelta, cpusUsed, msPerSecond, perSecond, throttledShare } from '../model/metrics.js';
+import type { IoCounters, Reading, SampleSeries } from '../model/types.js';
 
 export const SERIES_KEYS = [
   'cpuUsedCpus',
@@ -23,17 +24,11 @@ export const SERIES_KEYS = [
 ] as const;
 export type SeriesKey = (typeof SERIES_KEYS)[number];
 
-function diff(a: number | undefined, b: number | undefined): number | null {
-  return a === undefined || b === undefined ? null : b - a;
-}
+const orNull = (v: number | undefined): number | null => (v === undefined ? null : v);
 
-function perSec(d: number | null, dtNs: number): number | null {
-  return d === null || dtNs <= 0 ? null : (d * 1e9) / dtNs;
-}
-
-function ioTotals(r: Reading): { rbytes: number; wbytes: number; rios: number; wios: number } | undefined {
+function ioTotals(r: Reading): IoCounters | undefined {
   if (!r.io) return undefined;
-  const t = { rbytes: 0, wbytes: 0, rios: 0, wios: 0 };
+  const t: IoCounters = { rbytes: 0, wbytes: 0, rios: 0, wios: 0 };
   for (const c of Object.values(r.io)) {
     t.rbytes += c.rbytes;
     t.wbytes += c.wbytes;
@@ -43,33 +38,39 @@ function ioTotals(r: Reading): { rbytes: number; wbytes: number; rios: number; w
   return t;
 }
 
-/** One derived point from two consecutive readings. */
+/** One derived point from two consecutive readings (the same formulas as the per-run figures). */
 export function derivePoint(prev: Reading, cur: Reading): Record<SeriesKey, number | null> {
   const dtNs = cur.tNs - prev.tNs;
-  const dPeriods = diff(prev.cpu?.nrPeriods, cur.cpu?.nrPeriods);
-  const dThrottled = diff(prev.cpu?.nrThrottled, cur.cpu?.nrThrottled);
-  const dUsageUs = diff(prev.cpu?.usageUs, cur.cpu?.usageUs);
-  const dThrottledUs = diff(prev.cpu?.throttledUs, cur.cpu?.throttledUs);
+  const d = (pick: (r: Reading) => number | undefined): number | undefined => counterDelta(prev, cur, pick);
+  const rate = (pick: (r: Reading) => number | undefined): number | null => {
+    const v = d(pick);
+    return v === undefined ? null : orNull(perSecond(v, dtNs));
+  };
+  const dPeriods = d((r) => r.cpu?.nrPeriods);
+  const dThrottled = d((r) => r.cpu?.nrThrottled);
+  const dUsageUs = d((r) => r.cpu?.usageUs);
+  const dThrottledUs = d((r) => r.cpu?.throttledUs);
   const a = ioTotals(prev);
   const b = ioTotals(cur);
-  // PSI totals are microseconds of stall: Δstall / Δwall is the share of time stalled, in percent.
+  const io = (k: keyof IoCounters): number | null => (a && b ? orNull(perSecond(b[k] - a[k], dtNs)) : null);
+  // PSI totals are microseconds of stall: Δstall / Δwall is the share of time stalled, in percent
+  // (ms of stall per second / 10).
   const psi = (res: 'cpu' | 'memory' | 'io', kind: 'some' | 'full'): number | null => {
-    const p = prev.psi?.[res];
-    const c = cur.psi?.[res];
-    const d = kind === 'some' ? diff(p?.someTotalUs, c?.someTotalUs) : diff(p?.fullTotalUs, c?.fullTotalUs);
-    return d === null || dtNs <= 0 ? null : (d * 1e5) / dtNs;
+    const stallUs = d((r) => (kind === 'some' ? r.psi?.[res]?.someTotalUs : r.psi?.[res]?.fullTotalUs));
+    const msPerSec = stallUs === undefined ? undefined : msPerSecond(stallUs, dtNs);
+    return msPerSec === undefined ? null : msPerSec / 10;
   };
   return {
-    cpuUsedCpus: dUsageUs === null || dtNs <= 0 ? null : (dUsageUs * 1e3) / dtNs,
-    throttleRatio: dPeriods === null || dThrottled === null || dPeriods <= 0 ? null : dThrottled / dPeriods,
-    throttledMsPerSec: dThrottledUs === null || dtNs <= 0 ? null : (dThrottledUs * 1e6) / dtNs,
+    cpuUsedCpus: dUsageUs === undefined ? null : orNull(cpusUsed(dUsageUs, dtNs)),
+    throttleRatio: dPeriods === undefined || dThrottled === undefined ? null : orNull(throttledShare(dThrottled, dPeriods)),
+    throttledMsPerSec: dThrottledUs === undefined ? null : orNull(msPerSecond(dThrottledUs, dtNs)),
     memoryCurrentBytes: cur.memory?.currentBytes ?? null,
     memoryPeakBytes: cur.memory?.peakBytes ?? null,
-    majorFaultsPerSec: perSec(diff(prev.memory?.majorFaults, cur.memory?.majorFaults), dtNs),
-    ioReadBps: a && b ? perSec(b.rbytes - a.rbytes, dtNs) : null,
-    ioWriteBps: a && b ? perSec(b.wbytes - a.wbytes, dtNs) : null,
-    ioReadIops: a && b ? perSec(b.rios - a.rios, dtNs) : null,
-    ioWriteIops: a && b ? perSec(b.wios - a.wios, dtNs) : null,
+    majorFaultsPerSec: rate((r) => r.memory?.majorFaults),
+    ioReadBps: io('rbytes'),
+    ioWriteBps: io('wbytes'),
+    ioReadIops: io('rios'),
+    ioWriteIops: io('wios'),
     psiCpuSome: psi('cpu', 'some'),
     psiCpuFull: psi('cpu', 'full'),
     psiMemorySome: psi('memory', 'some'),

@@ -1,58 +1,14 @@
 // Reads a running group's stat files at a fixed interval. Files stay open and are re-read from
 // offset 0 each tick; the kept readings are decimated so memory stays bounded on long runs.
 
-import { closeSync, openSync, readSync } from 'node:fs';
-import type { CgroupGroup } from '../cgroup/group.js';
-import { monotonicNs } from '../cgroup/group.js';
-import { readingFromV1, readingFromV2 } from '../cgroup/reading.js';
+import type { GroupView } from '../cgroup/group.js';
+import { StatReader } from '../cgroup/stat-reader.js';
+import { monotonicNs } from '../model/clock.js';
 import type { Reading, SampleSeries } from '../model/types.js';
 import { deriveSeries } from './derive.js';
 
 /** Kept readings before decimation halves them: bounds memory whatever the run's length. */
 export const MAX_KEPT = 1024;
-
-/** Open stat files, re-read in place each tick (pread at offset 0: no open/close per tick). */
-export class StatReader {
-  private readonly fds: [string, number][] = [];
-  private readonly buf = Buffer.alloc(64 * 1024);
-  private readonly toReading: (tNs: number, files: Record<string, string | undefined>) => Reading;
-
-  constructor(statFiles: Record<string, string>, driver: 'v1' | 'v2') {
-    for (const [key, path] of Object.entries(statFiles)) {
-      try {
-        this.fds.push([key, openSync(path, 'r')]);
-      } catch {
-        // Absent on this kernel (e.g. memory.peak before 5.19, PSI off): simply not sampled.
-      }
-    }
-    this.toReading = driver === 'v1' ? readingFromV1 : readingFromV2;
-  }
-
-  read(): Reading {
-    const texts: Record<string, string | undefined> = {};
-    const tNs = monotonicNs();
-    for (const [key, fd] of this.fds) {
-      try {
-        const n = readSync(fd, this.buf, 0, this.buf.length, 0);
-        texts[key] = this.buf.toString('latin1', 0, n);
-      } catch {
-        // The group vanished (container exited): keep what the other files say.
-      }
-    }
-    return this.toReading(tNs, texts);
-  }
-
-  close(): void {
-    for (const [, fd] of this.fds) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already closed
-      }
-    }
-    this.fds.length = 0;
-  }
-}
 
 export interface TickStats {
   ticks: number;
@@ -79,7 +35,7 @@ export class Sampler {
   private stopped = false;
 
   constructor(
-    group: Pick<CgroupGroup, 'statFiles' | 'driver'>,
+    group: Pick<GroupView, 'statFiles' | 'driver'>,
     private readonly intervalMs: number,
     private readonly maxKept = MAX_KEPT,
   ) {
@@ -160,6 +116,6 @@ export class Sampler {
   }
 }
 
-export function startSampler(group: CgroupGroup, intervalMs: number): { stop(): SampleSeries } {
+export function startSampler(group: GroupView, intervalMs: number): { stop(): SampleSeries } {
   return new Sampler(group, intervalMs).start();
 }

@@ -4,11 +4,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CgbenchError } from '../model/errors.js';
+import { PRESET_DIR } from '../model/paths.js';
 import type { Scenario } from '../model/types.js';
-import { PACKAGE_ROOT } from '../workloads/registry.js';
 import { validateScenario } from './schema.js';
-
-export const PRESET_DIR = join(PACKAGE_ROOT, 'workloads');
 
 export function parseScenarioText(text: string, source: string): Scenario {
   let raw: unknown;

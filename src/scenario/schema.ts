@@ -2,10 +2,11 @@
 // the file, the field path and the fix, all at once.
 
 import { z } from 'zod';
+import { BOUNDS, DEFAULT_CPU_PERIOD_US, RUNTIME_NAMES, SCENARIO_DEFAULTS, WORKLOAD_DEFAULTS } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
-import { isEmptyLimits } from '../model/limits.js';
+import { isEmptyLimits, limitsLabel } from '../model/limits.js';
 import type { LimitSet, Limits, RuntimeName, Scenario, WorkloadParams, WorkloadSpec } from '../model/types.js';
-import { parseBytes, parseDurationMs, parseRate } from '../model/units.js';
+import { parseBytes, parseDurationMs, parsePercent, parseRate } from '../model/units.js';
 
 const size = (what: string) =>
   z.union([z.number(), z.string()]).transform((v, ctx) => {
@@ -38,10 +39,15 @@ const duration = (minMs: number, maxMs: number) =>
 
 const name = z.string().min(1).max(100).regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters');
 
+const { cpuPeriodUs: PERIOD, cpuQuotaMinUs: QUOTA_MIN } = BOUNDS;
+const periodRange = `period must be ${PERIOD.min}..${PERIOD.max} us`;
+
 const cpuSchema = z
   .object({
-    quota: z.union([z.number().int().min(1000, 'the kernel accepts quotas of 1000 us (1 ms) and more'), z.literal('max'), z.literal(-1)]).optional(),
-    period: z.number().int().min(1000, 'period must be 1000..1000000 us').max(1_000_000, 'period must be 1000..1000000 us').default(100_000),
+    quota: z
+      .union([z.number().int().min(QUOTA_MIN, `the kernel accepts quotas of ${QUOTA_MIN} us (1 ms) and more`), z.literal('max'), z.literal(-1)])
+      .optional(),
+    period: z.number().int().min(PERIOD.min, periodRange).max(PERIOD.max, periodRange).default(DEFAULT_CPU_PERIOD_US),
     burst: z.number().int().min(0).optional(),
     cpus: z.number().positive().max(1024).optional(),
   })
@@ -78,29 +84,48 @@ const limitSetSchema = z
   })
   .strict();
 
+const W = WORKLOAD_DEFAULTS;
 const paramsByKind = {
-  cpu: z.object({ iterations: z.number().int().positive().default(2 ** 30), threads: z.number().int().min(1).max(1024).default(1) }).strict(),
+  cpu: z
+    .object({ iterations: z.number().int().positive().default(W.cpu.iterations), threads: z.number().int().min(1).max(1024).default(W.cpu.threads) })
+    .strict(),
   memory: z
     .object({
-      mode: z.enum(['anon', 'pagecache']).default('anon'),
-      mib: z.number().int().min(1).max(1 << 20).default(256),
-      passes: z.number().int().min(1).max(1000).default(3),
-      access: z.enum(['mmap', 'read']).default('mmap'),
+      mode: z.enum(['anon', 'pagecache']).default(W.memory.mode),
+      mib: z
+        .number()
+        .int()
+        .min(1)
+        .max(1 << 20)
+        .default(W.memory.mib),
+      passes: z.number().int().min(1).max(1000).default(W.memory.passes),
+      access: z.enum(['mmap', 'read']).default(W.memory.access),
     })
     .strict(),
   io: z
     .object({
-      mode: z.enum(['write', 'read']).default('write'),
-      mib: z.number().int().min(1).max(1 << 20).default(64),
-      blockKib: z.number().int().min(4).max(65536).refine((n) => n % 4 === 0, 'blockKib must be a multiple of 4 (O_DIRECT alignment)').default(1024),
+      mode: z.enum(['write', 'read']).default(W.io.mode),
+      mib: z
+        .number()
+        .int()
+        .min(1)
+        .max(1 << 20)
+        .default(W.io.mib),
+      blockKib: z
+        .number()
+        .int()
+        .min(4)
+        .max(65536)
+        .refine((n) => n % 4 === 0, 'blockKib must be a multiple of 4 (O_DIRECT alignment)')
+        .default(W.io.blockKib),
     })
     .strict(),
   latency: z
     .object({
-      threads: z.number().int().min(1).max(256).default(2),
-      durationMs: z.number().int().min(10).max(3_600_000).default(2000),
-      workUs: z.number().int().min(1).default(1000),
-      intervalUs: z.number().int().min(10).default(10_000),
+      threads: z.number().int().min(1).max(256).default(W.latency.threads),
+      durationMs: z.number().int().min(10).max(3_600_000).default(W.latency.durationMs),
+      workUs: z.number().int().min(1).default(W.latency.workUs),
+      intervalUs: z.number().int().min(10).default(W.latency.intervalUs),
     })
     .strict(),
   command: z.object({}).strict(),
@@ -116,30 +141,36 @@ const workloadSchema = z
   })
   .strict();
 
+/** "2%" or 0.02 (a bare number is a ratio) -> 0.02. */
+const relativeTarget = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const pct = parsePercent(v, true);
+  const n = pct === null ? Number.NaN : typeof v === 'number' ? v : pct / 100;
+  if (!Number.isFinite(n) || n <= 0 || n >= 1) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${v}" is not a relative interval half-width; write e.g. 2% or 0.02` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const D = SCENARIO_DEFAULTS;
+const B = BOUNDS;
 const scenarioSchema = z
   .object({
-    name: name.default('scenario'),
+    name: name.default(D.name),
     description: z.string().optional(),
-    repetitions: z.number().int().min(1).max(1000).default(3),
-    warmup: z.number().int().min(0).max(100).default(1),
-    timeout: duration(100, 24 * 3600_000).default('120s'),
-    sampleInterval: duration(1, 10_000).default('100ms'),
+    repetitions: z.number().int().min(B.repetitions.min).max(B.repetitions.max).default(D.repetitions),
+    warmup: z.number().int().min(B.warmup.min).max(B.warmup.max).default(D.warmup),
+    timeout: duration(B.timeoutMs.min, B.timeoutMs.max).default(D.timeout),
+    sampleInterval: duration(B.sampleIntervalMs.min, B.sampleIntervalMs.max).default(D.sampleInterval),
     scratchDir: z.string().optional(),
     adaptive: z
       .object({
-        target: z.union([z.number(), z.string()]).transform((v, ctx) => {
-          const n = typeof v === 'number' ? v : /%\s*$/.test(v) ? Number(v.replace(/%\s*$/, '')) / 100 : Number(v);
-          if (!Number.isFinite(n) || n <= 0 || n >= 1) {
-            ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${v}" is not a relative interval half-width; write e.g. 2% or 0.02` });
-            return z.NEVER;
-          }
-          return n;
-        }),
-        maxRepetitions: z.number().int().min(2).max(1000).default(20),
+        target: relativeTarget,
+        maxRepetitions: z.number().int().min(B.maxRepetitions.min).max(B.maxRepetitions.max).default(D.adaptiveMaxRepetitions),
       })
       .strict()
       .optional(),
-    runtimes: z.array(z.enum(['native', 'docker', 'fake'])).min(1).default(['native']),
+    runtimes: z.array(z.enum(RUNTIME_NAMES)).min(1).default([...D.runtimes]),
     limits: z.array(limitSetSchema).min(1).optional(),
     workloads: z.array(workloadSchema).min(1),
   })
@@ -178,9 +209,11 @@ function toLimits(raw: RawLimitSet, at: string, problems: string[]): Limits {
   if (raw.cpu && raw.cpus !== undefined) problems.push(`${at}: give either cpus or cpu, not both (cpus: 0.5 equals cpu: {quota: 50000, period: 100000})`);
   const cpus = raw.cpus ?? raw.cpu?.cpus;
   if (cpus !== undefined) {
-    const periodUs = raw.cpu?.period ?? 100_000;
+    const periodUs = raw.cpu?.period ?? DEFAULT_CPU_PERIOD_US;
     const quotaUs = Math.round(cpus * periodUs);
-    if (quotaUs < 1000) problems.push(`${at}: cpus ${cpus} at period ${periodUs} us is a quota of ${quotaUs} us, below the kernel's 1000 us minimum (raise cpus or the period)`);
+    if (quotaUs < QUOTA_MIN) {
+      problems.push(`${at}: cpus ${cpus} at period ${periodUs} us is a quota of ${quotaUs} us, below the kernel's ${QUOTA_MIN} us minimum (raise cpus or the period)`);
+    }
     limits.cpu = { quotaUs, periodUs };
   } else if (raw.cpu) {
     const q = raw.cpu.quota;
@@ -198,23 +231,6 @@ function toLimits(raw: RawLimitSet, at: string, problems: string[]): Limits {
   if (raw.pids !== undefined) limits.pids = raw.pids;
   if (raw.cpuset !== undefined) limits.cpuset = raw.cpuset;
   return limits;
-}
-
-/** A short label for a limit set without a name: "cpu 10000/100000", "mem 128M", ... */
-export function describeLimits(l: Limits): string {
-  const parts: string[] = [];
-  if (l.cpu?.quotaUs != null) parts.push(`cpu ${((l.cpu.quotaUs / l.cpu.periodUs) * 100).toFixed(0)}%`);
-  if (l.memory?.maxBytes != null) parts.push(`mem ${Math.round(l.memory.maxBytes / 1048576)}M`);
-  if (l.memory?.highBytes != null) parts.push(`high ${Math.round(l.memory.highBytes / 1048576)}M`);
-  for (const io of l.io ?? []) {
-    if (io.rbps) parts.push(`read ${io.rbps / 1e6}MB/s`);
-    if (io.wbps) parts.push(`write ${io.wbps / 1e6}MB/s`);
-    if (io.riops) parts.push(`read ${io.riops}iops`);
-    if (io.wiops) parts.push(`write ${io.wiops}iops`);
-  }
-  if (l.pids !== undefined) parts.push(`pids ${l.pids}`);
-  if (l.cpuset !== undefined) parts.push(`cpuset ${l.cpuset}`);
-  return parts.join(', ') || 'unlimited';
 }
 
 function toParams(kind: WorkloadSpec['params']['kind'], raw: Record<string, unknown>, command: string[] | undefined, at: string, problems: string[]): WorkloadParams | null {
@@ -252,7 +268,7 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     const from = w.limits ? `${at}.limits` : 'limits';
     const sets: LimitSet[] = rawSets.map((ls, li) => {
       const limits = toLimits(ls, `${from}[${li}]`, problems);
-      return { name: ls.name ?? describeLimits(limits), limits };
+      return { name: ls.name ?? limitsLabel(limits), limits };
     });
     const names = new Set<string>();
     sets.forEach((ls, li) => {
@@ -270,7 +286,7 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     name: s.name,
     source,
     workloads,
-    runtimes: [...new Set(s.runtimes)] as RuntimeName[],
+    runtimes: [...new Set<RuntimeName>(s.runtimes)],
     repetitions: s.repetitions,
     warmup: s.warmup,
     timeoutMs: s.timeout,

@@ -2,8 +2,9 @@
 // group's readings. Pure: an OOM kill or a crash is a value here, never an exception.
 
 import type { Reading, WorkloadMetrics } from '../model/types.js';
+import { parseWorkloadOutput } from '../programs/registry.js';
+import { LAUNCHER_EXIT } from '../runtimes/launcher.js';
 import type { ExitInfo } from '../runtimes/runtime.js';
-import { parseWorkloadOutput } from '../workloads/registry.js';
 
 export interface ClassifyInput {
   exit: ExitInfo;
@@ -53,7 +54,12 @@ export function classifyRun(input: ClassifyInput): RunOutcomePart {
   if (signal !== null && signal > 0) {
     return { outcome: 'failed', message: `killed by ${SIGNALS[signal] ?? `signal ${signal}`}${exit.stderrTail ? `: ${lastLine(exit.stderrTail)}` : ''}` };
   }
-  const where = code === 125 ? 'the launcher failed' : code === 127 ? 'the program could not be executed' : `exit code ${code}`;
+  const where =
+    code === LAUNCHER_EXIT.launcherFailed
+      ? 'the launcher failed'
+      : code === LAUNCHER_EXIT.notFound || code === LAUNCHER_EXIT.notExecutable
+        ? 'the program could not be executed'
+        : `exit code ${code}`;
   return { outcome: 'failed', message: `${where}${exit.stderrTail ? `: ${lastLine(exit.stderrTail)}` : ''}` };
 }
 

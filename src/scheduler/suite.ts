@@ -1,25 +1,27 @@
 // Runs a scenario: expands the matrix into cells, runs every repetition of every cell in order,
 // and saves the result document after each run so an interrupted suite leaves a valid file.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { relativeHalfWidth } from '../analysis/stats.js';
-import { measuredRuns, summarizeCell } from '../analysis/summary.js';
+import { measuredRuns } from '../analysis/runs.js';
+import { summarizeCell } from '../analysis/summary.js';
 import { documentWarnings } from '../analysis/warnings.js';
-import type { CgroupGroup } from '../cgroup/group.js';
-import { monotonicNs } from '../cgroup/group.js';
 import type { DiskTarget } from '../cgroup/disk.js';
-import { resolveIoLimit } from '../cgroup/disk.js';
+import type { GroupView } from '../cgroup/group.js';
+import { monotonicNs } from '../model/clock.js';
 import { CgbenchError } from '../model/errors.js';
-import type { Cell, CellSummary, HostInfo, ResolvedLimits, ResultDocument, Run, RuntimeName, SampleSeries, Scenario } from '../model/types.js';
+import type { Cell, HostInfo, ResolvedLimits, ResultDocument, Run, RuntimeName, SampleSeries, Scenario } from '../model/types.js';
+import { invocationFor } from '../programs/registry.js';
 import type { RunHandle, Runtime } from '../runtimes/runtime.js';
-import { invocationFor } from '../workloads/registry.js';
+import { expandCells, newDocument, resolveLimits } from './cells.js';
 import { classifyRun } from './classify.js';
+
 
 export interface SamplerHandle {
   /** Stop sampling and return the (bounded) series. */
   stop(): SampleSeries | undefined;
 }
-export type SamplerFactory = (group: CgroupGroup, intervalMs: number) => SamplerHandle;
+export type SamplerFactory = (group: GroupView, intervalMs: number) => SamplerHandle;
 
 export type SuiteEvent =
   | { type: 'suite-start'; cells: number; runs: number; perCell: number; doc: ResultDocument }
@@ -40,90 +42,6 @@ export interface SuiteOptions {
   signal?: AbortSignal;
   /** Used in group names so parallel suites never collide. */
   suiteId?: string;
-}
-
-const EMPTY_SUMMARY: CellSummary = {
-  measuredRuns: 0,
-  outcomes: {},
-  medianWallNs: null,
-  slowdown: null,
-  expectedSlowdown: null,
-  cpuGranted: null,
-  cpuQuota: null,
-  cpuEnforcement: null,
-  throttleRatio: null,
-  throttledMsPerSec: null,
-  peakMemoryBytes: null,
-  oomKills: 0,
-  majorFaults: null,
-  ioBytesPerSec: null,
-  ioLimitBytesPerSec: null,
-  ioEnforcement: null,
-  medianStartupNs: null,
-};
-
-export function scenarioHash(s: Scenario): string {
-  const { source: _source, ...rest } = s;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
-}
-
-export function cellId(workload: string, runtime: string, limitSet: string): string {
-  return `${workload} / ${limitSet} / ${runtime}`;
-}
-
-/** Workloads x runtimes x limit sets, baseline first within each (workload, runtime). */
-export function expandCells(scenario: Scenario): Cell[] {
-  const cells: Cell[] = [];
-  for (const w of scenario.workloads) {
-    for (const runtime of scenario.runtimes) {
-      const baseId = cellId(w.name, runtime, w.limitSets[0]?.name ?? 'unlimited');
-      for (const ls of w.limitSets) {
-        const id = cellId(w.name, runtime, ls.name);
-        cells.push({
-          id,
-          workload: w.name,
-          kind: w.params.kind,
-          params: w.params,
-          runtime,
-          limitSet: ls.name,
-          limits: ls.limits,
-          baselineId: id === baseId ? null : baseId,
-          runs: [],
-          summary: { ...EMPTY_SUMMARY, outcomes: {} },
-        });
-      }
-    }
-  }
-  return cells;
-}
-
-/** Does this workload put files in the scratch directory (so it must be a real disk)? */
-export function needsScratch(scenario: Scenario): boolean {
-  return scenario.workloads.some(
-    (w) => w.params.kind === 'io' || (w.params.kind === 'memory' && w.params.mode === 'pagecache') || w.limitSets.some((ls) => ls.limits.io?.length),
-  );
-}
-
-export function resolveLimits(cell: Cell, scratch: () => DiskTarget): ResolvedLimits {
-  const { io, ...rest } = cell.limits;
-  const out: ResolvedLimits = { ...rest };
-  if (io) out.io = io.map((l) => resolveIoLimit(l, scratch));
-  return out;
-}
-
-export function newDocument(scenario: Scenario, host: HostInfo, cells: Cell[]): ResultDocument {
-  return {
-    schemaVersion: 1,
-    tool: { name: 'cgbench', version: host.cgbenchVersion },
-    createdAt: new Date().toISOString(),
-    finishedAt: null,
-    status: 'running',
-    host,
-    scenario,
-    scenarioHash: scenarioHash(scenario),
-    cells,
-    warnings: [],
-  };
 }
 
 function maxMeasured(s: Scenario): number {

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolveDiskTarget } from '../../src/cgroup/disk.js';
 import { openCgroups, type CgroupSystem } from '../../src/cgroup/index.js';
-import { gatherHost } from '../../src/host.js';
+import { gatherHost } from '../../src/app/host.js';
 import type { Cell, HostInfo, ResultDocument, Scenario } from '../../src/model/types.js';
 import { NativeRuntime } from '../../src/runtimes/native.js';
 import { validateScenario } from '../../src/scenario/schema.js';
 import { runSuite } from '../../src/scheduler/suite.js';
-import { launcherPath } from '../../src/workloads/registry.js';
+import { launcherPath } from '../../src/model/paths.js';
 import { isRoot, ROOT_DIR } from '../helpers.js';
 
 const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCgroups, type CgroupSystem } from '../../src/cgroup/index.js';
 import { MAX_KEPT, Sampler } from '../../src/sampler/sampler.js';
-import { launcherPath, nativeBinary } from '../../src/workloads/registry.js';
+import { launcherPath, nativeBinary } from '../../src/model/paths.js';
 import { isRoot } from '../helpers.js';
 
 if (!isRoot) console.warn('skipping sampler integration tests: they need root to create cgroups');

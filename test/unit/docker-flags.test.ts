@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResolvedIoLimit, ResolvedLimits } from '../../src/model/types.js';
-import { bindMountFlag, dockerUnsupportedLimits, toDockerFlags } from '../../src/runtimes/docker-flags.js';
-import { dockerError, makeTar } from '../../src/runtimes/docker-image.js';
-import { devicePathOf, parseDockerInfo } from '../../src/runtimes/docker.js';
+import { dockerUnsupportedLimits } from '../../src/model/limits.js';
+import { bindMountFlag, toDockerFlags } from '../../src/runtimes/docker/flags.js';
+import { dockerError } from '../../src/runtimes/docker/cli.js';
+import { makeTar } from '../../src/runtimes/docker/image.js';
+import { devicePathOf } from '../../src/cgroup/disk.js';
+import { parseDockerInfo } from '../../src/runtimes/docker/engine.js';
 
 const dev = (major: number, minor: number): string => (major === 254 && minor === 0 ? '/dev/vda' : `/dev/x${major}_${minor}`);
 const io = (o: Partial<ResolvedIoLimit>): ResolvedLimits => ({ io: [{ device: 'scratch', major: 254, minor: 0, ...o }] });
@@ -56,11 +59,11 @@ describe('docker run flags from limits', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const out = toDockerFlags(c.limits, dev);
-      expect(out.args).toEqual(c.args);
-      expect(out.unsupported).toEqual(c.unsupported ?? []);
+      const args = toDockerFlags(c.limits, dev);
+      expect(args).toEqual(c.args);
+      expect(dockerUnsupportedLimits(c.limits)).toEqual(c.unsupported ?? []);
       // Every flag value is its own array element: nothing for a shell to split.
-      for (const a of out.args) expect(a).not.toMatch(/\s/);
+      for (const a of args) expect(a).not.toMatch(/\s/);
     });
   }
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Reading } from '../../src/model/types.js';
 import { derivePoint, deriveSeries } from '../../src/sampler/derive.js';
-import { Sampler, StatReader } from '../../src/sampler/sampler.js';
+import { StatReader } from '../../src/cgroup/stat-reader.js';
+import { Sampler } from '../../src/sampler/sampler.js';
 import { fixtureTree } from '../helpers.js';
 
 const r = (tMs: number, cpu: Reading['cpu'], extra: Partial<Reading> = {}): Reading => ({ tNs: tMs * 1e6, cpu, ...extra });

@@ -43,12 +43,12 @@ describe('scenario validation', () => {
     expect(s.runtimes).toEqual(['native']);
     const w = s.workloads[0];
     expect(w?.params).toEqual({ kind: 'cpu', iterations: 2 ** 30, threads: 1 });
-    expect(w?.limitSets.map((l) => l.name)).toEqual(['free', 'cpu 50%']);
+    expect(w?.limitSets.map((l) => l.name)).toEqual(['free', '0.50 CPU']);
     expect(w?.limitSets[1]?.limits.cpu).toEqual({ quotaUs: 50000, periodUs: 100000 });
   });
   it('adds an unlimited baseline when none is given', () => {
     const s = validateScenario({ workloads: [{ name: 'w', kind: 'io', params: { mode: 'read' }, limits: [{ io: [{ rbps: '10MB/s' }] }] }] }, 'x');
-    expect(s.workloads[0]?.limitSets.map((l) => l.name)).toEqual(['unlimited', 'read 10MB/s']);
+    expect(s.workloads[0]?.limitSets.map((l) => l.name)).toEqual(['unlimited', 'read 10 MB/s']);
     expect(s.workloads[0]?.limitSets[1]?.limits.io).toEqual([{ device: 'scratch', rbps: 10e6 }]);
   });
   it('names the file, the field and the fix for a bad field', () => {

@@ -6,8 +6,9 @@ import type { HostInfo, ResultDocument } from '../../src/model/types.js';
 import { renderTable } from '../../src/reporters/table.js';
 import { FakeRuntime } from '../../src/runtimes/fake.js';
 import { validateScenario } from '../../src/scenario/schema.js';
-import { expandCells, runSuite } from '../../src/scheduler/suite.js';
-import { saveResults } from '../../src/cli/output.js';
+import { expandCells } from '../../src/scheduler/cells.js';
+import { runSuite } from '../../src/scheduler/suite.js';
+import { saveResults } from '../../src/app/results.js';
 
 const host: HostInfo = {
   hostname: 'test',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toV1Writes, toV2Writes, v1Unsupported } from '../../src/cgroup/translate.js';
+import { toV1Writes, toV2Writes } from '../../src/cgroup/translate.js';
 import type { ResolvedLimits } from '../../src/model/types.js';
 
 const all: ResolvedLimits = {
@@ -25,7 +25,6 @@ describe('limit translation', () => {
       { controller: 'pids', file: 'pids.max', value: '64' },
       { controller: 'cpuset', file: 'cpuset.cpus', value: '0' },
     ]);
-    expect(v1Unsupported(all)).toEqual(['memory.high (cgroup v2 only)']);
   });
   it('maps every limit to v2 files', () => {
     expect(toV2Writes(all, true).map((w) => [w.file, w.value])).toEqual([

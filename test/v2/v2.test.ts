@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { detectCgroups } from '../../src/cgroup/detect.js';
 import { resolveDiskTarget } from '../../src/cgroup/disk.js';
 import { openCgroups } from '../../src/cgroup/index.js';
-import { gatherHost } from '../../src/host.js';
+import { gatherHost } from '../../src/app/host.js';
 import type { ResultDocument } from '../../src/model/types.js';
 import { NativeRuntime } from '../../src/runtimes/native.js';
 import { startSampler } from '../../src/sampler/sampler.js';

@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import si from 'systeminformation';
-import type { CgroupInfo } from './cgroup/detect.js';
-import type { DiskTarget } from './cgroup/disk.js';
-import type { HostInfo } from './model/types.js';
-import { PACKAGE_ROOT } from './workloads/registry.js';
+import type { CgroupInfo } from '../cgroup/detect.js';
+import type { DiskTarget } from '../cgroup/disk.js';
+import { PACKAGE_ROOT } from '../model/paths.js';
+import type { HostInfo } from '../model/types.js';
 
 export function toolVersion(): string {
   try {

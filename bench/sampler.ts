@@ -1,4 +1,4 @@
-// `npm run bench`: what sampling costs. tinybench microbenchmarks of one sampler tick (read + parse)
+// `npm run bench` (run from the checkout, not shipped in dist): what sampling costs. tinybench microbenchmarks of one sampler tick (read + parse)
 // for a real v1/v2 group and the fixture v2 tree, then the sampler's own CPU use while sampling a busy
 // group at 10, 100 and 1000 Hz, side by side with a naive reader that re-opens every file each tick.
 
@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { Bench } from 'tinybench';
-import { openCgroups } from '../cgroup/index.js';
-import type { CgroupGroup } from '../cgroup/group.js';
-import { monotonicNs } from '../cgroup/group.js';
-import { readingFromV1, readingFromV2 } from '../cgroup/reading.js';
-import type { Reading } from '../model/types.js';
-import { Sampler, StatReader } from '../sampler/sampler.js';
-import { launcherPath, nativeBinary, PACKAGE_ROOT } from '../workloads/registry.js';
+import { openCgroups, type OwnedGroup } from '../src/cgroup/index.js';
+import { readingFromV1, readingFromV2 } from '../src/cgroup/reading.js';
+import { StatReader } from '../src/cgroup/stat-reader.js';
+import { monotonicNs, sleep } from '../src/model/clock.js';
+import { launcherPath, nativeBinary, PACKAGE_ROOT } from '../src/model/paths.js';
+import type { Reading } from '../src/model/types.js';
+import { Sampler } from '../src/sampler/sampler.js';
 
 /** The reader a harness would write first: readFileSync of every file on every tick. */
 function naiveRead(statFiles: Record<string, string>, driver: 'v1' | 'v2'): Reading {
@@ -65,8 +65,6 @@ function fixtureV2Files(): { files: Record<string, string>; cleanup: () => void 
   return { files, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Median of `REPEATS` measurements: a VM's timer wake-ups make single readings swing by 2-3x. */
 const REPEATS = 3;
 async function cpuPercent(ms: number, start: () => { stop(): void }): Promise<number> {
@@ -104,7 +102,7 @@ async function main(): Promise<void> {
   const fixtureReader = new StatReader(fixture.files, 'v2');
   bench.add('tick v2 fixture: open files (sampler)', () => void fixtureReader.read());
   bench.add('tick v2 fixture: readFileSync (naive)', () => void naiveRead(fixture.files, 'v2'));
-  let group: CgroupGroup | null = null;
+  let group: OwnedGroup | null = null;
   let child: ReturnType<typeof spawn> | null = null;
   const cgroups = root ? openCgroups() : null;
   try {
@@ -127,13 +125,14 @@ async function main(): Promise<void> {
     result.tick = tickRows;
     const t1 = new Table({ head: ['one tick (read + parse)', 'mean µs', 'p99 µs', 'samples'], style: { head: [], border: [] } });
     for (const r of tickRows) t1.push([r.what, r.meanUs.toFixed(1), r.p99Us.toFixed(1), r.samples]);
-    const ratio = (a: string, b: string): number => {
-      const x = tickRows.find((r) => r.what.startsWith(a) && r.what.includes('naive'));
-      const y = tickRows.find((r) => r.what.startsWith(a) && r.what.includes('sampler'));
+    /** How many times slower the naive reader's tick is than the sampler's, for one target. */
+    const naiveOverSampler = (target: string): number => {
+      const x = tickRows.find((r) => r.what.startsWith(target) && r.what.includes('naive'));
+      const y = tickRows.find((r) => r.what.startsWith(target) && r.what.includes('sampler'));
       return x && y ? x.meanUs / y.meanUs : NaN;
     };
-    const speedups: Record<string, number> = { fixtureV2: ratio('tick v2 fixture', '') };
-    if (group) speedups[`${group.driver}Group`] = ratio(`tick ${group.driver} group`, '');
+    const speedups: Record<string, number> = { fixtureV2: naiveOverSampler('tick v2 fixture') };
+    if (group) speedups[`${group.driver}Group`] = naiveOverSampler(`tick ${group.driver} group`);
     result.speedupPerTick = speedups;
     process.stdout.write(t1.toString() + '\n');
     process.stdout.write(`naive / sampler per tick: ${Object.entries(speedups).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', ')}\n\n`);

@@ -1,31 +1,19 @@
 // The one place where runtime-neutral limits become `docker run` flags. Pure: the caller passes
 // how a disk's MAJ:MIN becomes a device path, since Docker wants /dev/NAME, not numbers.
 
-import type { ResolvedLimits } from '../model/types.js';
-import { dockerUnsupportedLimits } from '../model/limits.js';
-
-export interface DockerLimitFlags {
-  /** Flags for `docker run`, in a stable order, each value its own array element. */
-  args: string[];
-  /** Limits Docker cannot express; the run goes ahead without them and the caller warns. */
-  unsupported: string[];
-}
+import type { ResolvedLimits } from '../../model/types.js';
 
 /** Maps a whole disk's numbers to the path Docker resolves on the engine's host, e.g. "/dev/vda". */
 export type DevicePathOf = (major: number, minor: number) => string;
-
-/** Docker refuses --memory below 6 MiB ("Minimum memory limit allowed is 6MB"). */
-export const DOCKER_MIN_MEMORY_BYTES = 6 * 1024 * 1024;
 
 /** Docker parses sizes with binary suffixes ("10mb" is 10 MiB), so only exact integers are passed. */
 function int(n: number): string {
   return String(Math.round(n));
 }
 
-/** Limits `docker run` cannot express; lives in model/ because the warnings need it too. */
-export { dockerUnsupportedLimits };
-
-export function toDockerFlags(limits: ResolvedLimits, devicePathOf: DevicePathOf): DockerLimitFlags {
+/** Flags for `docker run`, in a stable order, each value its own array element. Limits Docker cannot
+ *  express (model/limits.ts dockerUnsupportedLimits) are left out; the warnings name them. */
+export function toDockerFlags(limits: ResolvedLimits, devicePathOf: DevicePathOf): string[] {
   const args: string[] = [];
   if (limits.cpu) {
     // --cpus would fix the period at 100 ms; quota and period say exactly what the native runtime writes.
@@ -48,7 +36,7 @@ export function toDockerFlags(limits: ResolvedLimits, devicePathOf: DevicePathOf
   }
   if (limits.cpuset !== undefined) args.push('--cpuset-cpus', limits.cpuset);
   if (limits.pids !== undefined) args.push('--pids-limit', int(limits.pids));
-  return { args, unsupported: dockerUnsupportedLimits(limits) };
+  return args;
 }
 
 /** `--mount` takes CSV (unlike -v, which splits on ":"): a field with a comma or quote is quoted. */

@@ -1,45 +1,57 @@
-// Workload registry: turns a workload's parameters into the program and argument array to run,
+// The program registry: turns a workload's parameters into the program and argument array to run,
 // and the workload's one JSON line back into metrics. Built-in programs live in native/build.
 
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CgbenchError } from '../model/errors.js';
+import { WORKLOAD_DEFAULTS } from '../model/defaults.js';
+import { NATIVE_BINARIES, NATIVE_DIR, type NativeBinary, nativeBinary } from '../model/paths.js';
 import type { WorkloadKind, WorkloadMetrics, WorkloadParams } from '../model/types.js';
-
-/** Package root: src/workloads or dist/workloads are two levels below it. */
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const NATIVE_DIR = process.env.CGBENCH_NATIVE_DIR ?? join(PACKAGE_ROOT, 'native', 'build');
 
 export interface WorkloadInfo {
   kind: WorkloadKind;
-  binary: string | null;
+  binary: NativeBinary | null;
   summary: string;
+  /** Parameters with their defaults, for `cgbench list`. */
   params: string;
 }
 
+/** Allowed values of the parameters that are choices. */
+const CHOICES: Record<string, string> = { 'memory.mode': 'anon|pagecache', 'memory.access': 'mmap|read', 'io.mode': 'write|read' };
+
+function paramsHelp(kind: keyof typeof WORKLOAD_DEFAULTS): string {
+  return Object.entries(WORKLOAD_DEFAULTS[kind])
+    .map(([key, value]) => {
+      const choices = CHOICES[`${kind}.${key}`];
+      return `${key} (${choices ? `${choices}, ` : ''}default ${value})`;
+    })
+    .join(', ');
+}
+
 export const WORKLOADS: WorkloadInfo[] = [
-  { kind: 'cpu', binary: 'cgbench-cpu', summary: 'busy loop of N iterations on T threads (CPU quota)', params: 'iterations (2^30), threads (1)' },
-  { kind: 'memory', binary: 'cgbench-memory', summary: 'anon: allocate and touch N MiB; pagecache: re-read an N MiB file K times', params: 'mode (anon|pagecache), mib, passes (3), access (mmap|read)' },
-  { kind: 'io', binary: 'cgbench-io', summary: 'sequential O_DIRECT write or read of N MiB in the scratch directory', params: 'mode (write|read), mib (64), blockKib (1024)' },
-  { kind: 'latency', binary: 'cgbench-latency', summary: 'periodic requests of W us CPU on T threads; tail latency under quota', params: 'threads (2), durationMs (2000), workUs (1000), intervalUs (10000)' },
-  { kind: 'command', binary: null, summary: 'any program (argument array), timed from exec to exit', params: 'argv' },
+  { kind: 'cpu', binary: 'cgbench-cpu', summary: 'busy loop of N iterations on T threads (CPU quota)', params: paramsHelp('cpu') },
+  {
+    kind: 'memory',
+    binary: 'cgbench-memory',
+    summary: 'anon: allocate and touch N MiB; pagecache: re-read an N MiB file K times',
+    params: paramsHelp('memory'),
+  },
+  { kind: 'io', binary: 'cgbench-io', summary: 'sequential O_DIRECT write or read of N MiB in the scratch directory', params: paramsHelp('io') },
+  {
+    kind: 'latency',
+    binary: 'cgbench-latency',
+    summary: 'periodic requests of W us CPU on T threads; tail latency under quota',
+    params: paramsHelp('latency'),
+  },
+  { kind: 'command', binary: null, summary: 'any program (argument array), timed from exec to exit', params: 'command: [program, args...]' },
 ];
 
-export function nativeBinary(name: string): string {
-  return join(NATIVE_DIR, name);
+/** The error for a native program that is not where the build puts it. */
+export function notBuilt(name: string, binDir = NATIVE_DIR): CgbenchError {
+  return new CgbenchError('E_NATIVE_BUILD', `native workload ${name} is not built (looked in ${binDir})`, 'run `npm run build` (needs a C compiler and static libc)');
 }
 
-export function launcherPath(): string {
-  return nativeBinary('cgbench-launch');
-}
-
-export function assertNativeBuilt(): void {
-  for (const name of ['cgbench-launch', 'cgbench-cpu', 'cgbench-memory', 'cgbench-io', 'cgbench-latency']) {
-    if (!existsSync(nativeBinary(name))) {
-      throw new CgbenchError('E_NATIVE_BUILD', `native workload ${name} is not built (looked in ${NATIVE_DIR})`, 'run `npm run build` (needs a C compiler and static libc)');
-    }
-  }
+export function assertNativeBuilt(binDir = NATIVE_DIR): void {
+  for (const name of NATIVE_BINARIES) if (!existsSync(nativeBinary(name, binDir))) throw notBuilt(name, binDir);
 }
 
 export interface Invocation {
@@ -51,7 +63,7 @@ export interface Invocation {
 
 /** `binDir` lets the Docker runtime point at the image's copy of the binaries. */
 export function invocationFor(params: WorkloadParams, scratchDir: string, binDir = NATIVE_DIR): Invocation {
-  const bin = (name: string): string => join(binDir, name);
+  const bin = (name: NativeBinary): string => nativeBinary(name, binDir);
   switch (params.kind) {
     case 'cpu':
       return { program: bin('cgbench-cpu'), args: ['--iterations', String(params.iterations), '--threads', String(params.threads)], selfTimed: true };

@@ -1,32 +1,13 @@
-// `cgbench compare BASE.json CURRENT.json`: the nightly CI gate. Loads both documents, compares them
-// (analysis/compare.ts) and renders the result as a terminal table, Markdown or JSON. Exit codes:
-// 0 pass, 1 a significant regression beyond the threshold, 2 bad input (a CgbenchError, mapped by main).
+// Renders a comparison of two result documents (the nightly CI gate) as a terminal table, Markdown
+// for a CI job summary, or JSON. Pure: the comparison comes from analysis/compare.ts.
 
 import Table from 'cli-table3';
-import { compareDocuments, compareExitCode, type CellComparison, type CompareResult, type MetricComparison, type MetricUnit } from '../analysis/compare.js';
-import { CgbenchError } from '../model/errors.js';
-import type { Outcome } from '../model/types.js';
+import type { CellComparison, CompareResult, MetricComparison, MetricUnit, Outcome } from '../model/types.js';
 import { formatBytes, formatDurationNs } from '../model/units.js';
-import { escapeMarkdown } from '../reporters/markdown.js';
-import { loadResultDocument } from './report.js';
+import { escapeMarkdown } from './markdown.js';
 
 export const COMPARE_FORMATS = ['table', 'md', 'json'] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];
-export const DEFAULT_THRESHOLD_PCT = 5;
-
-/** "5%", "5" or "2.5 %" -> percent. */
-export function parseThreshold(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
-  const v = m ? Number(m[1]) : Number.NaN;
-  if (!Number.isFinite(v) || v < 0 || v >= 1000) throw new CgbenchError('E_INPUT', `--threshold "${text}" is not a percentage`, 'write e.g. --threshold 5%');
-  return v;
-}
-
-export function parseCompareFormat(text: string): CompareFormat {
-  const f = text.trim().toLowerCase() === 'markdown' ? 'md' : text.trim().toLowerCase();
-  if (!(COMPARE_FORMATS as readonly string[]).includes(f)) throw new CgbenchError('E_INPUT', `unknown compare format "${text}"`, `choose one of ${COMPARE_FORMATS.join(', ')}`);
-  return f as CompareFormat;
-}
 
 function value(unit: MetricUnit, v: number | null): string {
   if (v === null || !Number.isFinite(v)) return '–';
@@ -114,8 +95,7 @@ function rowsOf(c: CellComparison): Row[] {
 }
 
 function headline(r: CompareResult): string {
-  const code = compareExitCode(r);
-  if (code === 1) {
+  if (r.failed) {
     const cells = r.cells.filter((c) => c.verdict === 'regression').map((c) => c.currentCellId);
     return `FAIL: ${r.regressions} cell(s) with a significant regression beyond ${r.thresholdPct} %: ${cells.join('; ')}`;
   }
@@ -149,7 +129,7 @@ function renderTable(r: CompareResult): string {
 
 function renderMd(r: CompareResult): string {
   const e = (t: string): string => escapeMarkdown(t);
-  const out = [`## cgbench compare: ${compareExitCode(r) ? 'FAIL' : 'PASS'}`, '', `- ${e(docLine('base', r.base))}`, `- ${e(docLine('current', r.current))}`, `- significant = 95 % intervals apart or Mann-Whitney p < ${r.alpha}; threshold ${r.thresholdPct} %`, ''];
+  const out = [`## cgbench compare: ${r.failed ? 'FAIL' : 'PASS'}`, '', `- ${e(docLine('base', r.base))}`, `- ${e(docLine('current', r.current))}`, `- significant = 95 % intervals apart or Mann-Whitney p < ${r.alpha}; threshold ${r.thresholdPct} %`, ''];
   if (r.cells.length) {
     out.push(`| ${HEAD.map(e).join(' | ')} |`, '| --- | --- | ---: | ---: | ---: | --- | --- | --- |');
     for (const c of r.cells) {
@@ -177,36 +157,10 @@ function renderMd(r: CompareResult): string {
 export function renderCompare(result: CompareResult, format: CompareFormat): string {
   switch (format) {
     case 'json':
-      return JSON.stringify({ ...result, exitCode: compareExitCode(result) }, null, 2);
+      return JSON.stringify({ ...result, exitCode: result.failed ? 1 : 0 }, null, 2);
     case 'md':
       return renderMd(result);
     case 'table':
       return renderTable(result);
   }
-}
-
-export interface CompareCliOptions {
-  /** "5%" (default). */
-  threshold?: string;
-  /** table (default), md or json. */
-  format?: string;
-}
-
-export interface CompareCommandResult {
-  result: CompareResult;
-  output: string;
-  exitCode: 0 | 1;
-}
-
-/**
- * `cgbench compare BASE.json CURRENT.json [--threshold 5%] [--format table|md|json]`.
- * Bad input throws a CgbenchError (E_INPUT), which main turns into exit code 2.
- */
-export function compareCommand(baseFile: string, currentFile: string, opts: CompareCliOptions = {}): CompareCommandResult {
-  const thresholdPct = opts.threshold === undefined ? DEFAULT_THRESHOLD_PCT : parseThreshold(opts.threshold);
-  const format = parseCompareFormat(opts.format ?? 'table');
-  const base = loadResultDocument(baseFile);
-  const current = loadResultDocument(currentFile);
-  const result = compareDocuments(base, current, { thresholdPct });
-  return { result, output: renderCompare(result, format), exitCode: compareExitCode(result) };
 }

@@ -5,8 +5,9 @@ import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCgroups } from '../cgroup/index.js';
-import { CgbenchError } from '../model/errors.js';
-import { cleanDockerLeftovers } from '../runtimes/docker.js';
+import { cleanDockerLeftovers } from '../runtimes/docker/clean.js';
+import { STATUS_DIR_PREFIX } from '../runtimes/native.js';
+import { requireRoot } from './environment.js';
 
 export interface CleanResult {
   groups: string[];
@@ -36,16 +37,15 @@ function staleTempDirs(): string[] {
   }
   return names
     .filter((n) => {
-      const m = /^cgbench-status-(\d+)-/.exec(n);
+      if (!n.startsWith(STATUS_DIR_PREFIX)) return false;
+      const m = /^(\d+)-/.exec(n.slice(STATUS_DIR_PREFIX.length));
       return m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]));
     })
     .map((n) => join(dir, n));
 }
 
 export async function cleanCommand(dryRun: boolean, opts: { dockerHost?: string; images?: boolean; force?: boolean } = {}): Promise<CleanResult> {
-  if (process.getuid?.() !== 0 && !dryRun) {
-    throw new CgbenchError('E_NOT_ROOT', 'cgbench clean needs root to remove cgroups', 'run it with sudo');
-  }
+  if (!dryRun) requireRoot('cgbench clean', 'to remove cgroups');
   // Containers first: removing them empties their groups. No engine answering means nothing to clean there.
   const containers = await cleanDockerLeftovers(opts.dockerHost, { dryRun, images: opts.images });
   const cgroups = openCgroups();
@@ -58,4 +58,17 @@ export async function cleanCommand(dryRun: boolean, opts: { dockerHost?: string;
   cgroups.removeSubtreeIfEmpty();
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
   return { groups, busy, containers, tempDirs };
+}
+
+/** What clean did (or with --dry-run would do), one line per kind. */
+export function renderClean(found: CleanResult, dryRun: boolean): string {
+  const verb = dryRun ? 'would remove' : 'removed';
+  const lines: string[] = [];
+  if (found.groups.length) lines.push(`${verb} ${found.groups.length} group(s): ${found.groups.join(', ')}`);
+  if (found.containers.length) lines.push(`${verb} ${found.containers.length} container(s): ${found.containers.join(', ')}`);
+  if (found.tempDirs.length) lines.push(`${verb} ${found.tempDirs.length} temp dir(s): ${found.tempDirs.join(', ')}`);
+  if (found.busy.length) {
+    lines.push(`kept ${found.busy.length} group(s) with running processes (a suite still running?): ${found.busy.join(', ')}; --force removes them`);
+  }
+  return lines.length ? lines.join('\n') : 'nothing to clean';
 }

@@ -4,23 +4,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CgbenchError } from '../model/errors.js';
-
-export const IMAGE_REPO = 'cgbench-workloads';
-/** Where the binaries live inside the image. */
-export const IMAGE_BIN_DIR = '/cgbench/bin';
-/** Everything cgbench makes in Docker carries this label (and a cgbench- name prefix). */
-export const CGBENCH_LABEL = 'cgbench';
-export const IMAGE_BINARIES = ['cgbench-launch', 'cgbench-cpu', 'cgbench-memory', 'cgbench-io', 'cgbench-latency'];
-
-export interface DockerResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the docker CLI with an argument array (never a shell); `input` becomes its stdin. */
-export type DockerExec = (args: string[], opts?: { input?: Buffer; timeoutMs?: number }) => Promise<DockerResult>;
+import { CgbenchError } from '../../model/errors.js';
+import { NATIVE_BINARIES } from '../../model/paths.js';
+import { notBuilt } from '../../programs/registry.js';
+import { type DockerExec, dockerError } from './cli.js';
+import { CGBENCH_LABEL, CONTAINER_SCRATCH, IMAGE_BIN_DIR, IMAGE_REPO } from './names.js';
 
 interface TarEntry {
   name: string;
@@ -74,38 +62,29 @@ export interface ImageContent {
 
 /** The image's tag from the binaries' bytes; the tar is only made when the image must be built. */
 export function imageContent(binDir: string): ImageContent {
-  const files = IMAGE_BINARIES.map((name) => {
+  const files = NATIVE_BINARIES.map((name) => {
     try {
       return { name, data: readFileSync(join(binDir, name)) };
     } catch {
-      throw new CgbenchError('E_NATIVE_BUILD', `native workload ${name} is not built (looked in ${binDir})`, 'run `npm run build` (needs a C compiler and static libc)');
+      throw notBuilt(name, binDir);
     }
   });
   const h = createHash('sha256');
   for (const f of files) h.update(`${f.name}\0${f.data.length}\0`).update(f.data);
   const hash = h.digest('hex').slice(0, 12);
+  // Tar paths are relative to the image root: "/cgbench/bin" is stored as "cgbench/bin".
+  const bin = IMAGE_BIN_DIR.slice(1);
+  const parents = bin.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'));
   const tar = (): Buffer =>
     makeTar([
-      { name: 'cgbench', mode: 0o755 },
-      { name: 'cgbench/bin', mode: 0o755 },
-      ...files.map((f) => ({ name: `cgbench/bin/${f.name}`, mode: 0o755, data: f.data })),
+      ...parents.map((name) => ({ name, mode: 0o755 })),
+      ...files.map((f) => ({ name: `${bin}/${f.name}`, mode: 0o755, data: f.data })),
       { name: 'tmp', mode: 0o1777 },
       // Mount point of the scratch directory for IO and page-cache workloads.
-      { name: 'scratch', mode: 0o755 },
+      { name: CONTAINER_SCRATCH.slice(1), mode: 0o755 },
     ]);
   return { tag: `${IMAGE_REPO}:${hash}`, hash, tar };
 }
-
-/** The line of docker's stderr that says what went wrong (not its "Run 'docker run --help'" footer). */
-export function dockerError(text: string): string {
-  const lines = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !/^(Run|See) 'docker .*--help'/.test(l));
-  const line = [...lines].reverse().find((l) => /error/i.test(l)) ?? lines[lines.length - 1] ?? '';
-  return line.replace(/^docker: /, '').slice(0, 300);
-}
-
 
 /** Makes sure the image for these binaries exists (building it offline if not); returns its tag. */
 export async function ensureImage(docker: DockerExec, binDir: string): Promise<string> {

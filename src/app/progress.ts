@@ -1,6 +1,7 @@
 // Progress on stderr: a live line (current cell, progress, ETA) on a TTY, plain lines otherwise
 // (CI logs). Data never goes here; stdout stays clean for tables and JSON.
 
+import { expectedSlowdown, type ModelContext } from '../analysis/expected.js';
 import type { Cell, Run } from '../model/types.js';
 import { formatDurationNs } from '../model/units.js';
 import type { SuiteEvent } from '../scheduler/suite.js';
@@ -11,8 +12,8 @@ function meanRunMs(runs: readonly Run[]): number {
 }
 
 /** Expected remaining time: finished runs of a cell predict its next ones; unseen cells are scaled
- *  from their baseline by the expected slowdown, or take the mean run time so far. */
-export function estimateRemainingMs(cells: Cell[], perCell: number, current?: { cell: Cell; index: number }): number {
+ *  from their baseline by the model's expected slowdown, or take the mean run time so far. */
+export function estimateRemainingMs(cells: Cell[], perCell: number, current?: { cell: Cell; index: number }, ctx: ModelContext = { hostCpus: 1 }): number {
   const meanAll = meanRunMs(cells.flatMap((c) => c.runs));
   const byId = new Map(cells.map((c) => [c.id, c]));
   let total = 0;
@@ -23,11 +24,7 @@ export function estimateRemainingMs(cells: Cell[], perCell: number, current?: { 
     if (cell.runs.length) each = meanRunMs(cell.runs);
     else {
       const base = cell.baselineId ? byId.get(cell.baselineId) : undefined;
-      if (base?.runs.length) {
-        const baseMs = meanRunMs(base.runs);
-        const q = cell.limits.cpu?.quotaUs != null ? cell.limits.cpu.quotaUs / cell.limits.cpu.periodUs : null;
-        each = q !== null && (cell.kind === 'cpu' || cell.kind === 'command') ? baseMs / Math.min(1, q) : baseMs;
-      }
+      if (base?.runs.length) each = meanRunMs(base.runs) * (expectedSlowdown(cell, base, ctx) ?? 1);
     }
     total += left * each;
   }
@@ -50,15 +47,17 @@ export class Progress {
   private current: { cell: Cell; index: number; warmup: boolean; done: number; total: number; startedMs: number } | null = null;
   private cells: Cell[] = [];
   private perCell = 1;
+  private ctx: ModelContext = { hostCpus: 1 };
 
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly live = Boolean(out.isTTY),
   ) {}
 
-  setMatrix(cells: Cell[], perCell: number): void {
+  setMatrix(cells: Cell[], perCell: number, ctx: ModelContext): void {
     this.cells = cells;
     this.perCell = perCell;
+    this.ctx = ctx;
   }
 
   on(e: SuiteEvent): void {
@@ -91,7 +90,7 @@ export class Progress {
   private render(): void {
     if (!this.live || !this.current) return;
     const c = this.current;
-    const eta = estimateRemainingMs(this.cells, this.perCell, c) + Math.max(0, this.etaCurrent(c) - (Date.now() - c.startedMs));
+    const eta = estimateRemainingMs(this.cells, this.perCell, c, this.ctx) + Math.max(0, this.etaCurrent(c) - (Date.now() - c.startedMs));
     const line = `[${c.done + 1}/${c.total}] ${c.cell.id}  ${c.warmup ? 'warm-up' : `run ${c.index + 1}`}  ${fmtMs(Date.now() - c.startedMs)}  ETA ${fmtMs(eta)}`;
     const width = this.out.columns ?? 120;
     this.clear();

@@ -1,0 +1,107 @@
+// `cgbench doctor`: what this host can do for cgbench, and exactly what is missing.
+
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { detectCgroups } from '../cgroup/detect.js';
+import { resolveDiskTarget } from '../cgroup/disk.js';
+import { isCgbenchError } from '../model/errors.js';
+import { launcherPath, NATIVE_DIR } from '../model/paths.js';
+import { dockerBin, dockerCli, engineAddress, INSTALL_HINT } from '../runtimes/docker/cli.js';
+import { dockerEngineInfo } from '../runtimes/docker/engine.js';
+import { defaultScratchDir, isRoot } from './environment.js';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+/** Checks whose failure does not stop the native runtime: only --runtime docker needs Docker. */
+const OPTIONAL_CHECKS = new Set(['docker']);
+
+/** First line a program prints for `args`; null when it is missing or fails. */
+async function firstLine(cmd: string, args: string[], timeoutMs = 5000): Promise<string | null> {
+  try {
+    const { stdout } = await promisify(execFile)(cmd, args, { encoding: 'utf8', timeout: timeoutMs });
+    return stdout.trim().split('\n')[0] ?? '';
+  } catch {
+    return null;
+  }
+}
+
+function cgroupChecks(): Check[] {
+  const cg = detectCgroups();
+  const modeText = cg.mode === 'hybrid' ? `hybrid (v1 controllers, empty cgroup2 at ${cg.v2Mount})` : cg.mode;
+  const missingFix = cg.driver === 'v2' ? 'enable them in the parent cgroup.subtree_control (systemd: Delegate=yes)' : 'mount the missing v1 hierarchies';
+  const checks: Check[] = [
+    { name: 'cgroup mode', ok: true, detail: `${modeText}; cgbench uses the ${cg.driver} driver` },
+    {
+      name: 'controllers',
+      ok: cg.missing.length === 0,
+      detail: `usable: ${cg.controllers.join(', ') || 'none'}${cg.missing.length ? `; missing: ${cg.missing.join('; ')}` : ''}`,
+      ...(cg.missing.length ? { fix: missingFix } : {}),
+    },
+    { name: 'swap accounting', ok: true, detail: cg.swapAccounting ? 'available (memory+swap limits apply)' : 'not available: swap limits are ignored' },
+  ];
+  if (cg.driver === 'v2' && cg.v2Mount) {
+    const psi = existsSync(join(cg.v2Mount, 'cpu.pressure'));
+    checks.push({ name: 'PSI', ok: true, detail: psi ? 'pressure files present' : 'no pressure files (boot with psi=1 for PSI)' });
+  }
+  return checks;
+}
+
+function scratchCheck(scratchDir: string): Check {
+  try {
+    const d = resolveDiskTarget(scratchDir);
+    return { name: 'IO scratch disk', ok: true, detail: `${scratchDir} on ${d.fsType}, disk ${d.diskName} (${d.major}:${d.minor}): IO throttles apply` };
+  } catch (e) {
+    const check: Check = { name: 'IO scratch disk', ok: false, detail: isCgbenchError(e) ? e.message : String(e) };
+    if (isCgbenchError(e) && e.hint) check.fix = e.hint;
+    return check;
+  }
+}
+
+export async function doctorChecks(scratchDir = defaultScratchDir(), dockerHost?: string): Promise<Check[]> {
+  const root = isRoot();
+  const checks: Check[] = [
+    root
+      ? { name: 'root', ok: true, detail: 'running as root' }
+      : { name: 'root', ok: false, detail: `running as uid ${process.getuid?.()}`, fix: 'run cgbench with sudo: creating cgroups and namespaces needs root' },
+    ...cgroupChecks(),
+  ];
+  const cc = await firstLine('cc', ['--version']);
+  checks.push(cc !== null ? { name: 'C compiler', ok: true, detail: cc } : { name: 'C compiler', ok: false, detail: 'cc not found', fix: 'install gcc (Debian: apt-get install -y gcc libc6-dev)' });
+  const built = existsSync(launcherPath());
+  checks.push(built ? { name: 'native workloads', ok: true, detail: `built in ${NATIVE_DIR}` } : { name: 'native workloads', ok: false, detail: `not built (${NATIVE_DIR})`, fix: 'run `npm run build`' });
+  checks.push(scratchCheck(scratchDir));
+  checks.push(await dockerCheck(dockerHost));
+  return checks;
+}
+
+/** Docker is optional (only --runtime docker needs it): client, engine, and what the engine is made of. */
+export async function dockerCheck(dockerHost?: string): Promise<Check> {
+  const where = engineAddress(dockerHost);
+  const client = await firstLine(dockerBin(), ['--version']);
+  if (!client) return { name: 'docker', ok: false, detail: 'docker client not installed (only needed for --runtime docker)', fix: INSTALL_HINT };
+  try {
+    const info = await dockerEngineInfo(dockerCli(dockerHost), dockerHost);
+    const drivers = `storage driver ${info.storageDriver}, cgroup driver ${info.cgroupDriver}, cgroup v${info.cgroupVersion}`;
+    return { name: 'docker', ok: true, detail: `${client}; engine ${info.version} at ${where}: ${drivers}` };
+  } catch {
+    return { name: 'docker', ok: false, detail: `${client}; no engine reachable at ${where}`, fix: 'start one: eval "$(scripts/docker-up.sh)"' };
+  }
+}
+
+/** doctor's exit code: 1 when a check the native runtime needs failed. */
+export function doctorExitCode(checks: Check[]): number {
+  return checks.some((c) => !c.ok && !OPTIONAL_CHECKS.has(c.name)) ? 1 : 0;
+}
+
+export function renderChecks(checks: Check[]): string {
+  return checks
+    .map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(17)} ${c.detail}${!c.ok && c.fix ? `\n     ${''.padEnd(17)} fix: ${c.fix}` : ''}`)
+    .join('\n');
+}

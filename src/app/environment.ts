@@ -1,0 +1,23 @@
+// What a command needs of this machine, checked the same way by run and doctor: root, the cgroup
+// controllers, and the scratch directory's default.
+
+import type { CgroupInfo } from '../cgroup/detect.js';
+import { CgbenchError } from '../model/errors.js';
+
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** E.g. requireRoot('cgbench clean', 'to remove cgroups'). */
+export function requireRoot(command: string, why: string): void {
+  if (!isRoot()) throw new CgbenchError('E_NOT_ROOT', `${command} needs root ${why}`, 'run it with sudo (or as root)');
+}
+
+/** Refuse a host on which a controller cgbench needs is missing. */
+export function requireControllers(info: CgroupInfo): void {
+  if (info.missing.length) throw new CgbenchError('E_CONTROLLER', `missing cgroup controllers: ${info.missing.join('; ')}`, 'see `cgbench doctor`');
+}
+
+export function defaultScratchDir(): string {
+  return process.env.CGBENCH_SCRATCH ?? process.env.TMPDIR ?? '/var/tmp';
+}

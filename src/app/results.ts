@@ -1,0 +1,115 @@
+// Result documents on disk: where a run's results land, saving results.json after every run, and
+// loading a saved document checked against the published JSON Schema (for report and compare).
+
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { CgbenchError } from '../model/errors.js';
+import { SCHEMA_PATH } from '../model/paths.js';
+import type { ResultDocument } from '../model/types.js';
+import { renderJson } from '../reporters/json.js';
+import { probeWritable, writeAtomic } from '../reporters/writer.js';
+
+// ajv is CommonJS; under NodeNext its default export arrives as the module namespace.
+const Ajv = AjvModule.default;
+
+export const SCHEMA_VERSION = 1;
+
+export function defaultOutDir(scenarioName: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[:]/g, '').replace(/\..*$/, '');
+  const safe = scenarioName.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40) || 'scenario';
+  return resolve('reports', `${stamp}-${safe}`);
+}
+
+/** Create and probe the directory now: a bad path fails before the first run, not after it. */
+export function prepareOutDir(dir: string): string {
+  const abs = resolve(dir);
+  try {
+    probeWritable(abs);
+  } catch (e) {
+    throw new CgbenchError('E_OUTPUT', `cannot write to output directory ${abs} (${(e as NodeJS.ErrnoException).code})`, 'pass --out DIR pointing to a writable directory');
+  }
+  return abs;
+}
+
+export function resultsPath(dir: string): string {
+  return join(dir, 'results.json');
+}
+
+export function saveResults(dir: string, doc: ResultDocument): void {
+  writeAtomic(resultsPath(dir), renderJson(doc));
+}
+
+let validator: ValidateFunction | undefined;
+
+function compiled(): ValidateFunction {
+  if (!validator) {
+    const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
+    validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as object);
+  }
+  return validator;
+}
+
+function describeError(e: ErrorObject): string {
+  const at = e.instancePath || '(top level)';
+  if (e.keyword === 'additionalProperties') return `${at}: unknown property "${String((e.params as { additionalProperty?: string }).additionalProperty)}"`;
+  return `${at}: ${e.message ?? e.keyword}`;
+}
+
+/**
+ * Problems of a parsed document against schema/results.schema.json, as "path: problem" lines.
+ * `allowUnknownProperties` tolerates fields a newer cgbench added within the same schemaVersion,
+ * which is what a reader wants; the tests use the strict form to keep schema and types in step.
+ */
+export function validateResultDocument(data: unknown, opts: { allowUnknownProperties?: boolean } = {}): string[] {
+  const validate = compiled();
+  if (validate(data)) return [];
+  let errors = validate.errors ?? [];
+  if (opts.allowUnknownProperties) errors = errors.filter((e) => e.keyword !== 'additionalProperties');
+  // if/then failures repeat their branch's errors; keep the specific ones.
+  errors = errors.filter((e) => e.keyword !== 'if');
+  return [...new Set(errors.map(describeError))];
+}
+
+const NOT_A_DOCUMENT = 'pass the results.json written by `cgbench run`';
+
+function readDocumentText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const hint = code === 'EISDIR' ? `pass the results.json inside it: ${join(path, 'results.json')}` : 'pass the path of a results.json written by `cgbench run`';
+    throw new CgbenchError('E_INPUT', `cannot read result document ${path} (${code ?? (e as Error).message})`, hint);
+  }
+}
+
+/** Read and check a result document; every problem becomes an E_INPUT error naming the file and the fix. */
+export function loadResultDocument(file: string): ResultDocument {
+  const path = resolve(file);
+  const text = readDocumentText(path);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new CgbenchError('E_INPUT', `${path} is not JSON (${(e as Error).message})`, 'pass the results.json written by `cgbench run`, not a report or a log');
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new CgbenchError('E_INPUT', `${path} is not a cgbench result document (expected a JSON object)`, NOT_A_DOCUMENT);
+  }
+  const version = (data as { schemaVersion?: unknown }).schemaVersion;
+  if (version === undefined) throw new CgbenchError('E_INPUT', `${path} has no schemaVersion: not a cgbench result document`, NOT_A_DOCUMENT);
+  if (version !== SCHEMA_VERSION) {
+    throw new CgbenchError(
+      'E_INPUT',
+      `${path} has schemaVersion ${JSON.stringify(version)}; this cgbench reads schemaVersion ${SCHEMA_VERSION}`,
+      'render it with the cgbench version that wrote it, or re-run the scenario',
+    );
+  }
+  const problems = validateResultDocument(data, { allowUnknownProperties: true });
+  if (problems.length) {
+    const shown = problems.slice(0, 5).join('; ');
+    const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : '';
+    throw new CgbenchError('E_INPUT', `${path} does not match the result schema: ${shown}${more}`, `see ${SCHEMA_PATH}; a hand-edited or truncated file cannot be rendered`);
+  }
+  return data as ResultDocument;
+}

@@ -1,0 +1,40 @@
+// The scenario a run uses: a file or a preset, with the command line's overrides applied and checked
+// against the same rules as the scenario file's settings.
+
+import { SCENARIO_DEFAULTS } from '../model/defaults.js';
+import { CgbenchError } from '../model/errors.js';
+import type { RuntimeName, Scenario } from '../model/types.js';
+import { loadPreset, loadScenarioFile } from '../scenario/load.js';
+
+/** What the command line can change about a scenario. */
+export interface ScenarioOverrides {
+  preset?: string;
+  repetitions?: number;
+  warmup?: number;
+  runtime?: RuntimeName[];
+  scratch?: string;
+  sampleInterval?: number;
+  /** Adaptive repetitions: target relative half-width of the median's interval (0.02 = ±2 %). */
+  targetCi?: number;
+  maxRepetitions?: number;
+}
+
+export function resolveScenario(file: string | undefined, o: ScenarioOverrides): Scenario {
+  if (file && o.preset) throw new CgbenchError('E_INPUT', 'give either a scenario file or --preset, not both');
+  const base = file ? loadScenarioFile(file) : loadPreset(o.preset ?? SCENARIO_DEFAULTS.preset);
+  const s: Scenario = { ...base };
+  if (o.repetitions !== undefined) s.repetitions = o.repetitions;
+  if (o.warmup !== undefined) s.warmup = o.warmup;
+  if (o.runtime) s.runtimes = o.runtime;
+  if (o.scratch) s.scratchDir = o.scratch;
+  if (o.sampleInterval !== undefined) s.sampleIntervalMs = o.sampleInterval;
+  if (o.targetCi !== undefined || o.maxRepetitions !== undefined) {
+    const targetRel = o.targetCi ?? s.adaptive?.targetRel ?? SCENARIO_DEFAULTS.adaptiveTargetRel;
+    const maxRepetitions = o.maxRepetitions ?? s.adaptive?.maxRepetitions ?? SCENARIO_DEFAULTS.adaptiveMaxRepetitions;
+    if (maxRepetitions < s.repetitions) {
+      throw new CgbenchError('E_INPUT', `--max-repetitions ${maxRepetitions} is below the repetitions (${s.repetitions})`, 'raise --max-repetitions or lower --repetitions');
+    }
+    s.adaptive = { targetRel, maxRepetitions };
+  }
+  return s;
+}

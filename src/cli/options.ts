@@ -1,0 +1,40 @@
+// Parsers of option values for commander: each checks one value against the rule the scenario schema
+// applies to the same setting, and says what is wrong in the option's own words.
+
+import { InvalidArgumentError } from 'commander';
+import { BOUNDS, RUNTIME_NAMES } from '../model/defaults.js';
+import type { RuntimeName } from '../model/types.js';
+import { parsePercent } from '../model/units.js';
+
+export function positiveInt(name: string, min = 1) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+export function runtimeList(v: string): RuntimeName[] {
+  const list = v.split(',').map((s) => s.trim());
+  for (const r of list) {
+    if (!(RUNTIME_NAMES as readonly string[]).includes(r)) throw new InvalidArgumentError(`unknown runtime "${r}" (${RUNTIME_NAMES.join(', ')})`);
+  }
+  return list as RuntimeName[];
+}
+
+const { min: INTERVAL_MIN, max: INTERVAL_MAX } = BOUNDS.sampleIntervalMs;
+export const SAMPLE_INTERVAL_RANGE = `${INTERVAL_MIN}..${INTERVAL_MAX}`;
+
+export function sampleInterval(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < INTERVAL_MIN || n > INTERVAL_MAX) throw new InvalidArgumentError(`--sample-interval must be ${SAMPLE_INTERVAL_RANGE} ms`);
+  return n;
+}
+
+/** "2%" or "2" -> 0.02. */
+export function targetCi(v: string): number {
+  const pct = parsePercent(v);
+  const n = pct === null ? Number.NaN : pct / 100;
+  if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError('--target-ci must be a percentage such as 2%');
+  return n;
+}

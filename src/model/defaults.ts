@@ -1,0 +1,46 @@
+// The defaults and bounds of every setting, in one place: the scenario schema applies them, the CLI
+// states them in --help, and `cgbench list` shows the workloads' parameter defaults from here.
+
+import type { RuntimeName } from './types.js';
+
+/** Every runtime a scenario or --runtime may name. */
+export const RUNTIME_NAMES = ['native', 'docker', 'fake'] as const;
+
+export const SCENARIO_DEFAULTS = {
+  name: 'scenario',
+  repetitions: 3,
+  warmup: 1,
+  timeout: '120s',
+  sampleInterval: '100ms',
+  runtimes: ['native'] as RuntimeName[],
+  /** Adaptive repetitions: the median's 95 % interval half-width target and the run cap per cell. */
+  adaptiveTargetRel: 0.02,
+  adaptiveMaxRepetitions: 20,
+  preset: 'quick',
+} as const;
+
+/** Bounds the kernel or common sense puts on settings; the schema and the CLI check the same numbers. */
+export const BOUNDS = {
+  sampleIntervalMs: { min: 1, max: 10_000 },
+  timeoutMs: { min: 100, max: 24 * 3600_000 },
+  repetitions: { min: 1, max: 1000 },
+  warmup: { min: 0, max: 100 },
+  maxRepetitions: { min: 2, max: 1000 },
+  /** The kernel's CFS period range (cpu.cfs_period_us / cpu.max), and its smallest quota. */
+  cpuPeriodUs: { min: 1000, max: 1_000_000 },
+  cpuQuotaMinUs: 1000,
+} as const;
+
+/** The CFS period the kernel and Docker default to, us. */
+export const DEFAULT_CPU_PERIOD_US = 100_000;
+
+/** Parameter defaults of the built-in workloads. */
+export const WORKLOAD_DEFAULTS = {
+  cpu: { iterations: 2 ** 30, threads: 1 },
+  memory: { mode: 'anon', mib: 256, passes: 3, access: 'mmap' },
+  io: { mode: 'write', mib: 64, blockKib: 1024 },
+  latency: { threads: 2, durationMs: 2000, workUs: 1000, intervalUs: 10_000 },
+} as const;
+
+/** `cgbench compare`: a significant change smaller than this (percent) does not fail the gate. */
+export const DEFAULT_THRESHOLD_PCT = 5;

@@ -1,0 +1,66 @@
+// The formulas that turn cgroup counters into figures, in one place: per sample interval (the sampler's
+// series) and per run (the summaries, tables and CSV) use the same functions, so they always agree.
+
+import type { Reading, Run } from './types.js';
+
+/** Change of a cumulative counter between two readings; undefined when either side lacks it. */
+export function counterDelta(before: Reading | undefined, after: Reading | undefined, pick: (r: Reading) => number | undefined): number | undefined {
+  if (!before || !after) return undefined;
+  const b = pick(before);
+  const a = pick(after);
+  return a === undefined || b === undefined ? undefined : a - b;
+}
+
+/** Change of a counter over a run. A counter absent from `before` counts from 0 (a group made empty). */
+export function runDelta(run: Pick<Run, 'before' | 'after'>, pick: (r: Reading) => number | undefined): number | undefined {
+  if (!run.before || !run.after) return undefined;
+  const a = pick(run.after);
+  if (a === undefined) return undefined;
+  return a - (pick(run.before) ?? 0);
+}
+
+/** CPUs used on average: CPU time (us) over wall time (ns). */
+export function cpusUsed(usageUs: number, wallNs: number): number | undefined {
+  return wallNs > 0 ? (usageUs * 1e3) / wallNs : undefined;
+}
+
+/** Share of CFS periods in which the group was throttled. */
+export function throttledShare(nrThrottled: number, nrPeriods: number): number | undefined {
+  return nrPeriods > 0 ? nrThrottled / nrPeriods : undefined;
+}
+
+/** A duration in us accumulated per second of wall time, in ms/s (throttled time, stall time). */
+export function msPerSecond(us: number, wallNs: number): number | undefined {
+  return wallNs > 0 ? (us * 1e6) / wallNs : undefined;
+}
+
+/** A count (bytes, faults, operations) per second of wall time. */
+export function perSecond(count: number, wallNs: number): number | undefined {
+  return wallNs > 0 ? (count * 1e9) / wallNs : undefined;
+}
+
+/** CPUs used on average over the group's life: Δusage / harness wall time. */
+export function cpuUsedCpus(run: Run): number | undefined {
+  const usageUs = runDelta(run, (r) => r.cpu?.usageUs);
+  return usageUs === undefined ? undefined : cpusUsed(usageUs, run.harnessWallNs);
+}
+
+/** Δnr_throttled / Δnr_periods over a run. */
+export function throttleRatio(run: Run): number | undefined {
+  const periods = runDelta(run, (r) => r.cpu?.nrPeriods);
+  const throttled = runDelta(run, (r) => r.cpu?.nrThrottled);
+  return periods === undefined || throttled === undefined ? undefined : throttledShare(throttled, periods);
+}
+
+/** Throttled time per wall second over a run, ms/s. */
+export function throttledMsPerSec(run: Run): number | undefined {
+  const us = runDelta(run, (r) => r.cpu?.throttledUs);
+  return us === undefined ? undefined : msPerSecond(us, run.harnessWallNs);
+}
+
+/** Bytes per second of the workload's own timed phase (its own byte count and clock). */
+export function workloadBytesPerSec(run: Run): number | undefined {
+  const m = run.metrics;
+  if (!m || typeof m.bytes !== 'number') return undefined;
+  return perSecond(m.bytes, m.wallNs);
+}

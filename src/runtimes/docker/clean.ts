@@ -1,0 +1,37 @@
+// `cgbench clean` for Docker: containers (and on request the workload images) a killed cgbench left
+// behind, found by the cgbench label or name prefix.
+
+import { CgbenchError } from '../../model/errors.js';
+import { dockerCli, dockerError, type DockerResult } from './cli.js';
+import { CGBENCH_LABEL, NAME_PREFIX } from './names.js';
+
+/** `cgbench clean`: remove containers (and with `images`, workload images) cgbench left behind.
+ *  Returns the container names removed; [] when no engine answers (nothing to clean there). */
+export async function cleanDockerLeftovers(dockerHost?: string, opts: { images?: boolean; dryRun?: boolean; dockerBin?: string } = {}): Promise<string[]> {
+  const docker = dockerCli(dockerHost, opts.dockerBin);
+  let list: DockerResult;
+  try {
+    list = await docker(['ps', '--all', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.Label "cgbench"}}'], { timeoutMs: 15_000 });
+  } catch {
+    return []; // no client installed
+  }
+  if (list.code !== 0) return [];
+  const found = new Map<string, string>();
+  for (const line of list.stdout.split('\n')) {
+    const [id, names, label] = line.trim().split(' ');
+    if (!id || !names) continue;
+    if (label || names.split(',').some((n) => n.startsWith(NAME_PREFIX))) found.set(id, names);
+  }
+  if (found.size && !opts.dryRun) {
+    const res = await docker(['rm', '--force', '--volumes', ...found.keys()], { timeoutMs: 120_000 });
+    if (res.code !== 0 && !/no such container/i.test(res.stderr)) {
+      throw new CgbenchError('E_DOCKER', `could not remove cgbench containers: ${dockerError(res.stderr)}`, 'remove them with docker rm -f');
+    }
+  }
+  if (opts.images && !opts.dryRun) {
+    const imgs = await docker(['image', 'ls', '--quiet', '--filter', `label=${CGBENCH_LABEL}=1`]);
+    const ids = [...new Set(imgs.stdout.split('\n').map((l) => l.trim()).filter(Boolean))];
+    if (ids.length) await docker(['image', 'rm', '--force', ...ids]);
+  }
+  return [...found.values()].sort();
+}

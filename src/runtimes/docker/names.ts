@@ -1,0 +1,12 @@
+// What cgbench calls the things it makes in a Docker engine, so runs, clean-up and tests agree.
+
+/** Every container is named cgbench-<run id>. */
+export const NAME_PREFIX = 'cgbench-';
+/** Everything cgbench makes in Docker carries this label (and a cgbench- name prefix). */
+export const CGBENCH_LABEL = 'cgbench';
+/** The workload image's repository; its tag is the binaries' content hash. */
+export const IMAGE_REPO = 'cgbench-workloads';
+/** Where the binaries live inside the image. */
+export const IMAGE_BIN_DIR = '/cgbench/bin';
+/** Where the scratch directory is bind-mounted inside the container. */
+export const CONTAINER_SCRATCH = '/scratch';
