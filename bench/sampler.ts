@@ -113,14 +113,23 @@ async function main(): Promise<void> {
       bench.add(`tick ${g.driver} group: open files (sampler)`, () => void live.read());
       bench.add(`tick ${g.driver} group: readFileSync (naive)`, () => void naiveRead(g.statFiles, g.driver));
       // A busy workload in the group so the files change under the readers.
-      child = spawn(launcherPath(), [...g.procsFiles.flatMap((f) => ['--join', f]), '--', nativeBinary('cgbench-cpu'), '--iterations', String(1e13)], { stdio: 'ignore' });
+      child = spawn(
+        launcherPath(),
+        [...g.procsFiles.flatMap((f) => ['--join', f]), '--', nativeBinary('cgbench-cpu'), '--iterations', String(1e13)],
+        { stdio: 'ignore' },
+      );
     } else {
       process.stderr.write('not root: skipping the live-group benchmarks (they need a cgroup)\n');
     }
     await bench.run();
     const tickRows = bench.tasks.map((t) => {
       const lat = t.result?.latency;
-      return { what: t.name, meanUs: lat ? lat.mean * 1000 : NaN, p99Us: lat?.p99 !== undefined ? lat.p99 * 1000 : NaN, samples: lat?.samples.length ?? 0 };
+      return {
+        what: t.name,
+        meanUs: lat ? lat.mean * 1000 : NaN,
+        p99Us: lat?.p99 !== undefined ? lat.p99 * 1000 : NaN,
+        samples: lat?.samples.length ?? 0,
+      };
     });
     result.tick = tickRows;
     const t1 = new Table({ head: ['one tick (read + parse)', 'mean µs', 'p99 µs', 'samples'], style: { head: [], border: [] } });
@@ -135,7 +144,11 @@ async function main(): Promise<void> {
     if (group) speedups[`${group.driver}Group`] = naiveOverSampler(`tick ${group.driver} group`);
     result.speedupPerTick = speedups;
     process.stdout.write(t1.toString() + '\n');
-    process.stdout.write(`naive / sampler per tick: ${Object.entries(speedups).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', ')}\n\n`);
+    process.stdout.write(
+      `naive / sampler per tick: ${Object.entries(speedups)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}x`)
+        .join(', ')}\n\n`,
+    );
 
     // 2. Whole-process CPU while sampling a busy group, and tick regularity.
     const target = group ?? { statFiles: fixture.files, driver: 'v2' as const };
@@ -192,7 +205,17 @@ async function main(): Promise<void> {
     result.sampling = rows;
     result.target = group ? `${group.driver} group (busy loop at 0.5 CPU)` : 'v2 fixture tree';
     const t2 = new Table({
-      head: ['rate', 'sampler CPU % of a core', 'naive CPU %', 'empty timer CPU % (floor)', 'sampler ticks/s', 'naive ticks/s', 'mean interval ms', 'max interval ms', 'intervals >10 % off'],
+      head: [
+        'rate',
+        'sampler CPU % of a core',
+        'naive CPU %',
+        'empty timer CPU % (floor)',
+        'sampler ticks/s',
+        'naive ticks/s',
+        'mean interval ms',
+        'max interval ms',
+        'intervals >10 % off',
+      ],
       style: { head: [], border: [] },
     });
     for (const r of rows) {
@@ -208,7 +231,9 @@ async function main(): Promise<void> {
         `${(Number(r.offBy10PctShare) * 100).toFixed(1)} %`,
       ]);
     }
-    process.stdout.write(`sampling ${String(result.target)} for ${seconds} s per cell, median of ${REPEATS} (idle process baseline ${idle.toFixed(2)} % subtracted)\n`);
+    process.stdout.write(
+      `sampling ${String(result.target)} for ${seconds} s per cell, median of ${REPEATS} (idle process baseline ${idle.toFixed(2)} % subtracted)\n`,
+    );
     process.stdout.write(t2.toString() + '\n');
   } finally {
     child?.kill('SIGKILL');

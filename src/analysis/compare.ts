@@ -79,7 +79,14 @@ function baselineMedianWall(cell: Cell, doc: ResultDocument): number | null {
 }
 
 const METRICS: MetricDef[] = [
-  { metric: 'wall', label: 'median wall', unit: 'ns', direction: 'lower-is-better', values: (c) => measuredRuns(c).map((r) => r.metrics.wallNs), applies: () => true },
+  {
+    metric: 'wall',
+    label: 'median wall',
+    unit: 'ns',
+    direction: 'lower-is-better',
+    values: (c) => measuredRuns(c).map((r) => r.metrics.wallNs),
+    applies: () => true,
+  },
   {
     metric: 'slowdown',
     label: 'slowdown',
@@ -92,8 +99,22 @@ const METRICS: MetricDef[] = [
     // A baseline's slowdown is 1 by definition: nothing to compare.
     applies: (c) => c.baselineId !== null && c.baselineId !== c.id,
   },
-  { metric: 'cpuGranted', label: 'CPU granted', unit: 'cpus', direction: 'neutral', values: (c) => finite(measuredRuns(c).map(cpuUsedCpus)), applies: () => true },
-  { metric: 'throttleRatio', label: 'throttle ratio', unit: 'ratio', direction: 'lower-is-better', values: (c) => finite(measuredRuns(c).map(throttleRatio)), applies: (c) => cpuQuotaCpus(c.limits) !== null },
+  {
+    metric: 'cpuGranted',
+    label: 'CPU granted',
+    unit: 'cpus',
+    direction: 'neutral',
+    values: (c) => finite(measuredRuns(c).map(cpuUsedCpus)),
+    applies: () => true,
+  },
+  {
+    metric: 'throttleRatio',
+    label: 'throttle ratio',
+    unit: 'ratio',
+    direction: 'lower-is-better',
+    values: (c) => finite(measuredRuns(c).map(throttleRatio)),
+    applies: (c) => cpuQuotaCpus(c.limits) !== null,
+  },
   {
     metric: 'ioBytesPerSec',
     label: 'IO throughput',
@@ -102,7 +123,14 @@ const METRICS: MetricDef[] = [
     values: (c) => finite(measuredRuns(c).map(workloadBytesPerSec)),
     applies: (c) => c.summary.ioBytesPerSec !== null,
   },
-  { metric: 'peakMemory', label: 'peak memory', unit: 'bytes', direction: 'lower-is-better', values: (c) => finite(measuredRuns(c).map((r: Run) => r.after?.memory?.peakBytes)), applies: () => true },
+  {
+    metric: 'peakMemory',
+    label: 'peak memory',
+    unit: 'bytes',
+    direction: 'lower-is-better',
+    values: (c) => finite(measuredRuns(c).map((r: Run) => r.after?.memory?.peakBytes)),
+    applies: () => true,
+  },
 ];
 
 function interval(def: MetricDef, cell: Cell, values: number[]): [number, number] | null {
@@ -122,7 +150,14 @@ function changePct(base: number | null, current: number | null): number | null {
   return ((current - base) / Math.abs(base)) * 100;
 }
 
-function compareMetric(def: MetricDef, b: Cell, bDoc: ResultDocument, c: Cell, cDoc: ResultDocument, opts: Required<CompareOptions>): MetricComparison {
+function compareMetric(
+  def: MetricDef,
+  b: Cell,
+  bDoc: ResultDocument,
+  c: Cell,
+  cDoc: ResultDocument,
+  opts: Required<CompareOptions>,
+): MetricComparison {
   const bv = def.values(b, bDoc);
   const cv = def.values(c, cDoc);
   const base = pointOf(def, b, bv);
@@ -182,7 +217,9 @@ function compareCells(b: Cell, bDoc: ResultDocument, c: Cell, cDoc: ResultDocume
     regression: baseOk !== null && currentOk !== null && baseOk - currentOk > opts.thresholdPct,
   };
   const regression = outcomes.regression || metrics.some((m) => m.verdict === 'regression');
-  const improvement = !regression && (metrics.some((m) => m.verdict === 'improvement') || (baseOk !== null && currentOk !== null && currentOk - baseOk > opts.thresholdPct));
+  const improvement =
+    !regression &&
+    (metrics.some((m) => m.verdict === 'improvement') || (baseOk !== null && currentOk !== null && currentOk - baseOk > opts.thresholdPct));
   return {
     key: matchKey(c),
     workload: c.workload,
@@ -198,7 +235,14 @@ function compareCells(b: Cell, bDoc: ResultDocument, c: Cell, cDoc: ResultDocume
 }
 
 function ref(doc: ResultDocument): DocumentRef {
-  return { scenario: doc.scenario.name, scenarioHash: doc.scenarioHash, createdAt: doc.createdAt, status: doc.status, hostname: doc.host.hostname, cgbenchVersion: doc.tool.version };
+  return {
+    scenario: doc.scenario.name,
+    scenarioHash: doc.scenarioHash,
+    createdAt: doc.createdAt,
+    status: doc.status,
+    hostname: doc.host.hostname,
+    cgbenchVersion: doc.tool.version,
+  };
 }
 
 function hostDifferences(a: ResultDocument, b: ResultDocument): string[] {
@@ -223,8 +267,14 @@ export function compareDocuments(base: ResultDocument, current: ResultDocument, 
   const opts: Required<CompareOptions> = { thresholdPct: options.thresholdPct, alpha: options.alpha ?? 0.05 };
   const warnings: string[] = [];
   const hostDiff = hostDifferences(base, current);
-  if (hostDiff.length) warnings.push(`the documents come from different machines or setups (${hostDiff.join('; ')}): differences may be the host's, not the code's`);
-  if (base.scenarioHash !== current.scenarioHash) warnings.push(`the scenarios differ (hash ${base.scenarioHash} vs ${current.scenarioHash}): only cells with the same workload, runtime and limits are compared`);
+  if (hostDiff.length)
+    warnings.push(
+      `the documents come from different machines or setups (${hostDiff.join('; ')}): differences may be the host's, not the code's`,
+    );
+  if (base.scenarioHash !== current.scenarioHash)
+    warnings.push(
+      `the scenarios differ (hash ${base.scenarioHash} vs ${current.scenarioHash}): only cells with the same workload, runtime and limits are compared`,
+    );
   for (const [side, doc] of [
     ['base', base],
     ['current', current],

@@ -30,7 +30,10 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Summa
   const cpuGranted = medianOf(ok.map(cpuUsedCpus));
   const cpuQuota = cpuQuotaCpus(cell.limits);
   const peaks = counted.map((r) => r.after?.memory?.peakBytes).filter((x): x is number => typeof x === 'number');
-  const oomKills = counted.reduce((sum, r) => sum + Math.max(runDelta(r, (x) => x.memory?.oomKills) ?? 0, r.outcome === 'oom-killed' ? 1 : 0), 0);
+  const oomKills = counted.reduce(
+    (sum, r) => sum + Math.max(runDelta(r, (x) => x.memory?.oomKills) ?? 0, r.outcome === 'oom-killed' ? 1 : 0),
+    0,
+  );
   const bps = cell.params.kind === 'io' ? ioRateLimit(cell.limits, cell.params.mode).bps : null;
   const ioBytesPerSec = usesScratch(cell.params) ? medianOf(ok.map(workloadBytesPerSec)) : null;
   const startups = counted.map((r) => r.startupNs ?? r.launchOverheadNs);
@@ -56,7 +59,13 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Summa
   };
   if (wall) summary.wall = wall;
   const cost = (runs: OkRun[]): number | null =>
-    medianOf(runs.map((r) => (typeof r.metrics.cpuNs === 'number' && typeof r.metrics.ops === 'number' && r.metrics.ops > 0 ? r.metrics.cpuNs / r.metrics.ops : undefined)));
+    medianOf(
+      runs.map((r) =>
+        typeof r.metrics.cpuNs === 'number' && typeof r.metrics.ops === 'number' && r.metrics.ops > 0
+          ? r.metrics.cpuNs / r.metrics.ops
+          : undefined,
+      ),
+    );
   if (baseline && cell.params.kind === 'cpu') {
     const mine = cost(ok);
     const base = cost(measuredRuns(baseline));

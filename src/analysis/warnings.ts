@@ -58,14 +58,30 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
   if (cell.runtime === 'docker') {
     const missing = dockerUnsupportedLimits(cell.limits);
     if (missing.length) {
-      out.push({ code: 'unsupported-limit', cellId: cell.id, message: `${cell.id}: docker run cannot set ${missing.join('; ')}; the runs went ahead without it`, hint: 'compare with the native runtime, which sets it' });
+      out.push({
+        code: 'unsupported-limit',
+        cellId: cell.id,
+        message: `${cell.id}: docker run cannot set ${missing.join('; ')}; the runs went ahead without it`,
+        hint: 'compare with the native runtime, which sets it',
+      });
     }
   }
   if (cell.params.kind === 'cpu' && cell.limits.memory?.maxBytes != null && cpuQuotaCpus(cell.limits) === null) {
-    out.push({ code: 'memory-limit-on-cpu', cellId: cell.id, message: `${cell.id}: a memory limit does nothing to a CPU loop`, hint: 'sweep CPU limits for cpu workloads, memory limits for memory workloads' });
+    out.push({
+      code: 'memory-limit-on-cpu',
+      cellId: cell.id,
+      message: `${cell.id}: a memory limit does nothing to a CPU loop`,
+      hint: 'sweep CPU limits for cpu workloads, memory limits for memory workloads',
+    });
   }
   const writeLimited = (cell.limits.io ?? []).some((l) => l.wbps !== undefined || l.wiops !== undefined);
-  if (ctx.driver === 'v1' && writeLimited && cell.params.kind === 'command' && s.slowdown !== null && s.slowdown < BUFFERED_NO_EFFECT_SLOWDOWN) {
+  if (
+    ctx.driver === 'v1' &&
+    writeLimited &&
+    cell.params.kind === 'command' &&
+    s.slowdown !== null &&
+    s.slowdown < BUFFERED_NO_EFFECT_SLOWDOWN
+  ) {
     out.push({
       code: 'buffered-io-v1',
       cellId: cell.id,
@@ -79,7 +95,12 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
         cell.params.kind === 'io' && ctx.driver === 'v1' && cell.params.mode === 'write'
           ? 'cgroup v1 throttles only direct IO; buffered writes escape blkio throttling'
           : 'check that the limit applies to the device/resource the workload uses';
-      out.push({ code: 'limit-no-effect', cellId: cell.id, message: `${cell.id}: slowdown ${s.slowdown.toFixed(2)}x where the limit should cause ${s.expectedSlowdown.toFixed(2)}x`, hint });
+      out.push({
+        code: 'limit-no-effect',
+        cellId: cell.id,
+        message: `${cell.id}: slowdown ${s.slowdown.toFixed(2)}x where the limit should cause ${s.expectedSlowdown.toFixed(2)}x`,
+        hint,
+      });
     } else if (s.slowdown > s.expectedSlowdown * HARSHER_FACTOR) {
       const costly = s.cpuCostRatio !== undefined && s.cpuCostRatio > COSTLY_CPU_RATIO;
       out.push({

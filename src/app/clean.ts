@@ -44,7 +44,10 @@ function staleTempDirs(): string[] {
     .map((n) => join(dir, n));
 }
 
-export async function cleanCommand(dryRun: boolean, opts: { dockerHost?: string; images?: boolean; force?: boolean } = {}): Promise<CleanResult> {
+export async function cleanCommand(
+  dryRun: boolean,
+  opts: { dockerHost?: string; images?: boolean; force?: boolean } = {},
+): Promise<CleanResult> {
   if (!dryRun) requireRoot('cgbench clean', 'to remove cgroups');
   // Containers first: removing them empties their groups. No engine answering means nothing to clean there.
   const containers = await cleanDockerLeftovers(opts.dockerHost, { dryRun, images: opts.images });
@@ -68,7 +71,9 @@ export function renderClean(found: CleanResult, dryRun: boolean): string {
   if (found.containers.length) lines.push(`${verb} ${found.containers.length} container(s): ${found.containers.join(', ')}`);
   if (found.tempDirs.length) lines.push(`${verb} ${found.tempDirs.length} temp dir(s): ${found.tempDirs.join(', ')}`);
   if (found.busy.length) {
-    lines.push(`kept ${found.busy.length} group(s) with running processes (a suite still running?): ${found.busy.join(', ')}; --force removes them`);
+    lines.push(
+      `kept ${found.busy.length} group(s) with running processes (a suite still running?): ${found.busy.join(', ')}; --force removes them`,
+    );
   }
   return lines.length ? lines.join('\n') : 'nothing to clean';
 }

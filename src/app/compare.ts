@@ -13,7 +13,8 @@ import { loadResultDocument } from './results.js';
 /** "5%", "5" or "2.5 %" -> percent. */
 export function parseThreshold(text: string): number {
   const v = parsePercent(text) ?? Number.NaN;
-  if (!Number.isFinite(v) || v < 0 || v >= 1000) throw new CgbenchError('E_INPUT', `--threshold "${text}" is not a percentage`, 'write e.g. --threshold 5%');
+  if (!Number.isFinite(v) || v < 0 || v >= 1000)
+    throw new CgbenchError('E_INPUT', `--threshold "${text}" is not a percentage`, 'write e.g. --threshold 5%');
   return v;
 }
 

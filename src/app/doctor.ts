@@ -35,7 +35,8 @@ async function firstLine(cmd: string, args: string[], timeoutMs = 5000): Promise
 function cgroupChecks(): Check[] {
   const cg = detectCgroups();
   const modeText = cg.mode === 'hybrid' ? `hybrid (v1 controllers, empty cgroup2 at ${cg.v2Mount})` : cg.mode;
-  const missingFix = cg.driver === 'v2' ? 'enable them in the parent cgroup.subtree_control (systemd: Delegate=yes)' : 'mount the missing v1 hierarchies';
+  const missingFix =
+    cg.driver === 'v2' ? 'enable them in the parent cgroup.subtree_control (systemd: Delegate=yes)' : 'mount the missing v1 hierarchies';
   const checks: Check[] = [
     { name: 'cgroup mode', ok: true, detail: `${modeText}; cgbench uses the ${cg.driver} driver` },
     {
@@ -44,7 +45,11 @@ function cgroupChecks(): Check[] {
       detail: `usable: ${cg.controllers.join(', ') || 'none'}${cg.missing.length ? `; missing: ${cg.missing.join('; ')}` : ''}`,
       ...(cg.missing.length ? { fix: missingFix } : {}),
     },
-    { name: 'swap accounting', ok: true, detail: cg.swapAccounting ? 'available (memory+swap limits apply)' : 'not available: swap limits are ignored' },
+    {
+      name: 'swap accounting',
+      ok: true,
+      detail: cg.swapAccounting ? 'available (memory+swap limits apply)' : 'not available: swap limits are ignored',
+    },
   ];
   if (cg.driver === 'v2' && cg.v2Mount) {
     const psi = existsSync(join(cg.v2Mount, 'cpu.pressure'));
@@ -56,7 +61,11 @@ function cgroupChecks(): Check[] {
 function scratchCheck(scratchDir: string): Check {
   try {
     const d = resolveDiskTarget(scratchDir);
-    return { name: 'IO scratch disk', ok: true, detail: `${scratchDir} on ${d.fsType}, disk ${d.diskName} (${d.major}:${d.minor}): IO throttles apply` };
+    return {
+      name: 'IO scratch disk',
+      ok: true,
+      detail: `${scratchDir} on ${d.fsType}, disk ${d.diskName} (${d.major}:${d.minor}): IO throttles apply`,
+    };
   } catch (e) {
     const check: Check = { name: 'IO scratch disk', ok: false, detail: isCgbenchError(e) ? e.message : String(e) };
     if (isCgbenchError(e) && e.hint) check.fix = e.hint;
@@ -69,13 +78,26 @@ export async function doctorChecks(scratchDir = defaultScratchDir(), dockerHost?
   const checks: Check[] = [
     root
       ? { name: 'root', ok: true, detail: 'running as root' }
-      : { name: 'root', ok: false, detail: `running as uid ${process.getuid?.()}`, fix: 'run cgbench with sudo: creating cgroups and namespaces needs root' },
+      : {
+          name: 'root',
+          ok: false,
+          detail: `running as uid ${process.getuid?.()}`,
+          fix: 'run cgbench with sudo: creating cgroups and namespaces needs root',
+        },
     ...cgroupChecks(),
   ];
   const cc = await firstLine('cc', ['--version']);
-  checks.push(cc !== null ? { name: 'C compiler', ok: true, detail: cc } : { name: 'C compiler', ok: false, detail: 'cc not found', fix: 'install gcc (Debian: apt-get install -y gcc libc6-dev)' });
+  checks.push(
+    cc !== null
+      ? { name: 'C compiler', ok: true, detail: cc }
+      : { name: 'C compiler', ok: false, detail: 'cc not found', fix: 'install gcc (Debian: apt-get install -y gcc libc6-dev)' },
+  );
   const built = existsSync(launcherPath());
-  checks.push(built ? { name: 'native workloads', ok: true, detail: `built in ${NATIVE_DIR}` } : { name: 'native workloads', ok: false, detail: `not built (${NATIVE_DIR})`, fix: 'run `npm run build`' });
+  checks.push(
+    built
+      ? { name: 'native workloads', ok: true, detail: `built in ${NATIVE_DIR}` }
+      : { name: 'native workloads', ok: false, detail: `not built (${NATIVE_DIR})`, fix: 'run `npm run build`' },
+  );
   checks.push(scratchCheck(scratchDir));
   checks.push(await dockerCheck(dockerHost));
   return checks;
@@ -85,13 +107,19 @@ export async function doctorChecks(scratchDir = defaultScratchDir(), dockerHost?
 export async function dockerCheck(dockerHost?: string): Promise<Check> {
   const where = engineAddress(dockerHost);
   const client = await firstLine(dockerBin(), ['--version']);
-  if (!client) return { name: 'docker', ok: false, detail: 'docker client not installed (only needed for --runtime docker)', fix: INSTALL_HINT };
+  if (!client)
+    return { name: 'docker', ok: false, detail: 'docker client not installed (only needed for --runtime docker)', fix: INSTALL_HINT };
   try {
     const info = await dockerEngineInfo(dockerCli(dockerHost), dockerHost);
     const drivers = `storage driver ${info.storageDriver}, cgroup driver ${info.cgroupDriver}, cgroup v${info.cgroupVersion}`;
     return { name: 'docker', ok: true, detail: `${client}; engine ${info.version} at ${where}: ${drivers}` };
   } catch {
-    return { name: 'docker', ok: false, detail: `${client}; no engine reachable at ${where}`, fix: 'start one: eval "$(scripts/docker-up.sh)"' };
+    return {
+      name: 'docker',
+      ok: false,
+      detail: `${client}; no engine reachable at ${where}`,
+      fix: 'start one: eval "$(scripts/docker-up.sh)"',
+    };
   }
 }
 
@@ -102,6 +130,8 @@ export function doctorExitCode(checks: Check[]): number {
 
 export function renderChecks(checks: Check[]): string {
   return checks
-    .map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(17)} ${c.detail}${!c.ok && c.fix ? `\n     ${''.padEnd(17)} fix: ${c.fix}` : ''}`)
+    .map(
+      (c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(17)} ${c.detail}${!c.ok && c.fix ? `\n     ${''.padEnd(17)} fix: ${c.fix}` : ''}`,
+    )
     .join('\n');
 }

@@ -15,7 +15,8 @@ export function requireRoot(command: string, why: string): void {
 
 /** Refuse a host on which a controller cgbench needs is missing. */
 export function requireControllers(info: CgroupInfo): void {
-  if (info.missing.length) throw new CgbenchError('E_CONTROLLER', `missing cgroup controllers: ${info.missing.join('; ')}`, 'see `cgbench doctor`');
+  if (info.missing.length)
+    throw new CgbenchError('E_CONTROLLER', `missing cgroup controllers: ${info.missing.join('; ')}`, 'see `cgbench doctor`');
 }
 
 export function defaultScratchDir(): string {

@@ -27,7 +27,12 @@ export async function gatherHost(cgroup: CgroupInfo, disk?: DiskTarget): Promise
     cpuModel: `${cpu.manufacturer} ${cpu.brand}`.trim(),
     cpuCount: cpu.cores,
     memoryBytes: mem.total,
-    cgroup: { mode: cgroup.mode, driver: cgroup.driver, controllers: cgroup.controllers, root: cgroup.driver === 'v1' ? `/sys/fs/cgroup/<controller>/${cgroup.root}` : cgroup.root },
+    cgroup: {
+      mode: cgroup.mode,
+      driver: cgroup.driver,
+      controllers: cgroup.controllers,
+      root: cgroup.driver === 'v1' ? `/sys/fs/cgroup/<controller>/${cgroup.root}` : cgroup.root,
+    },
     node: process.version,
     cgbenchVersion: toolVersion(),
   };

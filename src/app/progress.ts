@@ -13,7 +13,12 @@ function meanRunMs(runs: readonly Run[]): number {
 
 /** Expected remaining time: finished runs of a cell predict its next ones; unseen cells are scaled
  *  from their baseline by the model's expected slowdown, or take the mean run time so far. */
-export function estimateRemainingMs(cells: Cell[], perCell: number, current?: { cell: Cell; index: number }, ctx: ModelContext = { hostCpus: 1 }): number {
+export function estimateRemainingMs(
+  cells: Cell[],
+  perCell: number,
+  current?: { cell: Cell; index: number },
+  ctx: ModelContext = { hostCpus: 1 },
+): number {
   const meanAll = meanRunMs(cells.flatMap((c) => c.runs));
   const byId = new Map(cells.map((c) => [c.id, c]));
   let total = 0;

@@ -27,7 +27,11 @@ export function prepareOutDir(dir: string): string {
   try {
     probeWritable(abs);
   } catch (e) {
-    throw new CgbenchError('E_OUTPUT', `cannot write to output directory ${abs} (${(e as NodeJS.ErrnoException).code})`, 'pass --out DIR pointing to a writable directory');
+    throw new CgbenchError(
+      'E_OUTPUT',
+      `cannot write to output directory ${abs} (${(e as NodeJS.ErrnoException).code})`,
+      'pass --out DIR pointing to a writable directory',
+    );
   }
   return abs;
 }
@@ -52,7 +56,8 @@ function compiled(): ValidateFunction {
 
 function describeError(e: ErrorObject): string {
   const at = e.instancePath || '(top level)';
-  if (e.keyword === 'additionalProperties') return `${at}: unknown property "${String((e.params as { additionalProperty?: string }).additionalProperty)}"`;
+  if (e.keyword === 'additionalProperties')
+    return `${at}: unknown property "${String((e.params as { additionalProperty?: string }).additionalProperty)}"`;
   return `${at}: ${e.message ?? e.keyword}`;
 }
 
@@ -78,7 +83,10 @@ function readDocumentText(path: string): string {
     return readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const hint = code === 'EISDIR' ? `pass the results.json inside it: ${join(path, 'results.json')}` : 'pass the path of a results.json written by `cgbench run`';
+    const hint =
+      code === 'EISDIR'
+        ? `pass the results.json inside it: ${join(path, 'results.json')}`
+        : 'pass the path of a results.json written by `cgbench run`';
     throw new CgbenchError('E_INPUT', `cannot read result document ${path} (${code ?? (e as Error).message})`, hint);
   }
 }
@@ -91,13 +99,18 @@ export function loadResultDocument(file: string): ResultDocument {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new CgbenchError('E_INPUT', `${path} is not JSON (${(e as Error).message})`, 'pass the results.json written by `cgbench run`, not a report or a log');
+    throw new CgbenchError(
+      'E_INPUT',
+      `${path} is not JSON (${(e as Error).message})`,
+      'pass the results.json written by `cgbench run`, not a report or a log',
+    );
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new CgbenchError('E_INPUT', `${path} is not a cgbench result document (expected a JSON object)`, NOT_A_DOCUMENT);
   }
   const version = (data as { schemaVersion?: unknown }).schemaVersion;
-  if (version === undefined) throw new CgbenchError('E_INPUT', `${path} has no schemaVersion: not a cgbench result document`, NOT_A_DOCUMENT);
+  if (version === undefined)
+    throw new CgbenchError('E_INPUT', `${path} has no schemaVersion: not a cgbench result document`, NOT_A_DOCUMENT);
   if (version !== SCHEMA_VERSION) {
     throw new CgbenchError(
       'E_INPUT',
@@ -109,7 +122,11 @@ export function loadResultDocument(file: string): ResultDocument {
   if (problems.length) {
     const shown = problems.slice(0, 5).join('; ');
     const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : '';
-    throw new CgbenchError('E_INPUT', `${path} does not match the result schema: ${shown}${more}`, `see ${SCHEMA_PATH}; a hand-edited or truncated file cannot be rendered`);
+    throw new CgbenchError(
+      'E_INPUT',
+      `${path} does not match the result schema: ${shown}${more}`,
+      `see ${SCHEMA_PATH}; a hand-edited or truncated file cannot be rendered`,
+    );
   }
   return data as ResultDocument;
 }

@@ -32,7 +32,11 @@ export function resolveScenario(file: string | undefined, o: ScenarioOverrides):
     const targetRel = o.targetCi ?? s.adaptive?.targetRel ?? SCENARIO_DEFAULTS.adaptiveTargetRel;
     const maxRepetitions = o.maxRepetitions ?? s.adaptive?.maxRepetitions ?? SCENARIO_DEFAULTS.adaptiveMaxRepetitions;
     if (maxRepetitions < s.repetitions) {
-      throw new CgbenchError('E_INPUT', `--max-repetitions ${maxRepetitions} is below the repetitions (${s.repetitions})`, 'raise --max-repetitions or lower --repetitions');
+      throw new CgbenchError(
+        'E_INPUT',
+        `--max-repetitions ${maxRepetitions} is below the repetitions (${s.repetitions})`,
+        'raise --max-repetitions or lower --repetitions',
+      );
     }
     s.adaptive = { targetRel, maxRepetitions };
   }

@@ -6,7 +6,22 @@ import { join } from 'node:path';
 import type { CgroupMode } from '../model/types.js';
 import { parseMountInfo } from './parse.js';
 
-const V1_CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'blkio', 'pids', 'devices', 'freezer', 'hugetlb', 'perf_event', 'net_cls', 'net_prio', 'rdma', 'misc'];
+const V1_CONTROLLERS = [
+  'cpu',
+  'cpuacct',
+  'cpuset',
+  'memory',
+  'blkio',
+  'pids',
+  'devices',
+  'freezer',
+  'hugetlb',
+  'perf_event',
+  'net_cls',
+  'net_prio',
+  'rdma',
+  'misc',
+];
 
 export interface CgroupLayout {
   mode: CgroupMode;

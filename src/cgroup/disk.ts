@@ -66,7 +66,11 @@ export function resolveDiskTarget(dir: string): DiskTarget {
     st = statSync(dir);
     fs = statfsSync(dir);
   } catch (e) {
-    throw new CgbenchError('E_IO_TARGET', `scratch directory ${dir} is not accessible (${(e as NodeJS.ErrnoException).code})`, 'create it or pass --scratch DIR on a real disk');
+    throw new CgbenchError(
+      'E_IO_TARGET',
+      `scratch directory ${dir} is not accessible (${(e as NodeJS.ErrnoException).code})`,
+      'create it or pass --scratch DIR on a real disk',
+    );
   }
   const fsType = fsTypeName(Number(fs.type));
   const major = devMajor(st.dev);
@@ -107,10 +111,18 @@ export function resolveIoLimit(limit: IoLimit, scratch: () => DiskTarget): Resol
     try {
       st = statSync(d);
     } catch {
-      throw new CgbenchError('E_IO_TARGET', `IO limit device ${d} does not exist`, 'use "scratch", a block device path such as /dev/vda, or MAJ:MIN');
+      throw new CgbenchError(
+        'E_IO_TARGET',
+        `IO limit device ${d} does not exist`,
+        'use "scratch", a block device path such as /dev/vda, or MAJ:MIN',
+      );
     }
     if (!st.isBlockDevice()) {
-      throw new CgbenchError('E_IO_TARGET', `IO limit device ${d} is not a block device`, 'use "scratch", a block device path such as /dev/vda, or MAJ:MIN');
+      throw new CgbenchError(
+        'E_IO_TARGET',
+        `IO limit device ${d} is not a block device`,
+        'use "scratch", a block device path such as /dev/vda, or MAJ:MIN',
+      );
     }
     major = devMajor(st.rdev);
     minor = devMinor(st.rdev);
@@ -129,5 +141,9 @@ export function devicePathOf(major: number, minor: number, sysRoot = '/sys'): st
   } catch {
     // fall through to the error
   }
-  throw new CgbenchError('E_IO_TARGET', `no device node known for block device ${major}:${minor}`, 'docker needs a /dev path for --device-*-bps; check `lsblk`');
+  throw new CgbenchError(
+    'E_IO_TARGET',
+    `no device node known for block device ${major}:${minor}`,
+    'docker needs a /dev path for --device-*-bps; check `lsblk`',
+  );
 }

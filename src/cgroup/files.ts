@@ -27,7 +27,8 @@ export function readSmall(path: string): string | undefined {
 function writeHint(code: string | undefined): string | undefined {
   const denied = code === 'EACCES' || code === 'EPERM';
   if (denied && process.getuid?.() !== 0) return 'run cgbench as root (sudo)';
-  if (denied) return "the kernel refused it even for root: the parent group must allow it (cpuset: the parent's cpus and mems must include the value)";
+  if (denied)
+    return "the kernel refused it even for root: the parent group must allow it (cpuset: the parent's cpus and mems must include the value)";
   if (code === 'EINVAL') return 'the kernel rejected the value; check the limit is in range';
   if (code === 'ENOENT') return 'the controller file is missing on this kernel; run `cgbench doctor`';
   return undefined;
@@ -38,7 +39,11 @@ export function writeControl(path: string, value: string, what: string): void {
     writeFileSync(path, value);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new CgbenchError('E_CGROUP', `cannot set ${what}: writing "${value.trim()}" to ${path} failed (${err.code ?? err.message})`, writeHint(err.code));
+    throw new CgbenchError(
+      'E_CGROUP',
+      `cannot set ${what}: writing "${value.trim()}" to ${path} failed (${err.code ?? err.message})`,
+      writeHint(err.code),
+    );
   }
 }
 

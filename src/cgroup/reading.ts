@@ -2,15 +2,7 @@
 // Pure: the caller (cgroup driver or sampler) does the reading; keys name the files.
 
 import type { Reading } from '../model/types.js';
-import {
-  mergeBlkio,
-  parseBlkioThrottle,
-  parseFlatKeyed,
-  parseIoStat,
-  parsePressure,
-  parseSingle,
-  pickFlatKeys,
-} from './parse.js';
+import { mergeBlkio, parseBlkioThrottle, parseFlatKeyed, parseIoStat, parsePressure, parseSingle, pickFlatKeys } from './parse.js';
 
 // memory.stat has dozens of keys; a reading needs only these.
 const V1_MEMORY_STAT_KEYS = ['total_pgmajfault', 'pgmajfault', 'total_cache', 'cache', 'total_rss', 'rss'] as const;
@@ -71,7 +63,8 @@ export function readingFromV1(tNs: number, files: Record<string, string | undefi
   if (cpu) reading.cpu = cpu;
 
   const stat = files['memory/memory.stat'] !== undefined ? pickFlatKeys(files['memory/memory.stat'], V1_MEMORY_STAT_KEYS) : {};
-  const oom = files['memory/memory.oom_control'] !== undefined ? pickFlatKeys(files['memory/memory.oom_control'], ['oom_kill'] as const) : {};
+  const oom =
+    files['memory/memory.oom_control'] !== undefined ? pickFlatKeys(files['memory/memory.oom_control'], ['oom_kill'] as const) : {};
   const num = (k: string): number | undefined => {
     const t = files[k];
     if (t === undefined) return undefined;

@@ -109,7 +109,11 @@ async function removeV1Dirs(dirs: string[], pids: () => number[]): Promise<void>
     }
     if (remaining === 0) return;
     if (Date.now() > deadline) {
-      throw new CgbenchError('E_CGROUP', `could not remove cgroup ${dirs.join(', ')}: processes remain`, 'run `cgbench clean` once they exit');
+      throw new CgbenchError(
+        'E_CGROUP',
+        `could not remove cgroup ${dirs.join(', ')}: processes remain`,
+        'run `cgbench clean` once they exit',
+      );
     }
     await sleep(20);
   }
@@ -135,7 +139,11 @@ export class V1System implements CgroupSystem {
     for (const c of v1ControllersFor(limits)) {
       const mount = this.info.v1Mounts[c];
       if (!mount) {
-        throw new CgbenchError('E_CONTROLLER', `the v1 "${c}" controller is not mounted`, 'mount it under /sys/fs/cgroup or run `cgbench doctor`');
+        throw new CgbenchError(
+          'E_CONTROLLER',
+          `the v1 "${c}" controller is not mounted`,
+          'mount it under /sys/fs/cgroup or run `cgbench doctor`',
+        );
       }
       dirs[c] = join(mount, rel);
     }

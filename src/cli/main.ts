@@ -40,15 +40,35 @@ program
   .argument('[scenario]', `scenario file (YAML or JSON); default: --preset ${D.preset}`)
   .option('-p, --preset <name>', 'run a preset from workloads/ (see `cgbench list`)')
   .option('-o, --out <dir>', 'directory for results.json (default: reports/<time>-<scenario>)')
-  .option('-r, --repetitions <n>', `measured repetitions per cell (default: the scenario's, ${D.repetitions})`, positiveInt('--repetitions'))
+  .option(
+    '-r, --repetitions <n>',
+    `measured repetitions per cell (default: the scenario's, ${D.repetitions})`,
+    positiveInt('--repetitions'),
+  )
   .option('-w, --warmup <n>', `warm-up runs per cell, not measured (default: the scenario's, ${D.warmup})`, positiveInt('--warmup', 0))
-  .addOption(new Option('--runtime <list>', `runtimes to use: ${RUNTIME_NAMES.join(', ')} (fake: a simulation, no root)`).argParser(runtimeList))
+  .addOption(
+    new Option('--runtime <list>', `runtimes to use: ${RUNTIME_NAMES.join(', ')} (fake: a simulation, no root)`).argParser(runtimeList),
+  )
   .option('--scratch <dir>', 'directory on a real disk for IO and page-cache files (default: $CGBENCH_SCRATCH, $TMPDIR or /var/tmp)')
-  .option('--sample-interval <ms>', `stat-file sampling interval in ms, ${SAMPLE_INTERVAL_RANGE} (default: the scenario's, ${D.sampleInterval})`, sampleInterval)
+  .option(
+    '--sample-interval <ms>',
+    `stat-file sampling interval in ms, ${SAMPLE_INTERVAL_RANGE} (default: the scenario's, ${D.sampleInterval})`,
+    sampleInterval,
+  )
   .option('--target-ci <pct>', "adaptive repetitions: repeat each cell until the median's 95 % interval is within ±pct (e.g. 2%)", targetCi)
-  .option('--max-repetitions <n>', `adaptive repetitions: upper bound per cell (default ${D.adaptiveMaxRepetitions})`, positiveInt('--max-repetitions', 2))
-  .option('--docker-host <url>', 'Docker engine for --runtime docker (default: $DOCKER_HOST), e.g. unix:///var/tmp/cgbench-docker/docker.sock')
-  .option('--report <formats>', `reports to write next to results.json: ${REPORT_FORMATS.join(', ')}, or none (default: ${formats(DEFAULT_REPORT_FORMATS)})`)
+  .option(
+    '--max-repetitions <n>',
+    `adaptive repetitions: upper bound per cell (default ${D.adaptiveMaxRepetitions})`,
+    positiveInt('--max-repetitions', 2),
+  )
+  .option(
+    '--docker-host <url>',
+    'Docker engine for --runtime docker (default: $DOCKER_HOST), e.g. unix:///var/tmp/cgbench-docker/docker.sock',
+  )
+  .option(
+    '--report <formats>',
+    `reports to write next to results.json: ${REPORT_FORMATS.join(', ')}, or none (default: ${formats(DEFAULT_REPORT_FORMATS)})`,
+  )
   .option('--json', 'print the result document on stdout instead of the tables')
   .action(async (scenario: string | undefined, opts: RunOptions) => {
     const res = await runCommand(scenario, opts);

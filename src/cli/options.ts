@@ -17,7 +17,8 @@ export function positiveInt(name: string, min = 1) {
 export function runtimeList(v: string): RuntimeName[] {
   const list = v.split(',').map((s) => s.trim());
   for (const r of list) {
-    if (!(RUNTIME_NAMES as readonly string[]).includes(r)) throw new InvalidArgumentError(`unknown runtime "${r}" (${RUNTIME_NAMES.join(', ')})`);
+    if (!(RUNTIME_NAMES as readonly string[]).includes(r))
+      throw new InvalidArgumentError(`unknown runtime "${r}" (${RUNTIME_NAMES.join(', ')})`);
   }
   return list as RuntimeName[];
 }
@@ -27,7 +28,8 @@ export const SAMPLE_INTERVAL_RANGE = `${INTERVAL_MIN}..${INTERVAL_MAX}`;
 
 export function sampleInterval(v: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < INTERVAL_MIN || n > INTERVAL_MAX) throw new InvalidArgumentError(`--sample-interval must be ${SAMPLE_INTERVAL_RANGE} ms`);
+  if (!Number.isFinite(n) || n < INTERVAL_MIN || n > INTERVAL_MAX)
+    throw new InvalidArgumentError(`--sample-interval must be ${SAMPLE_INTERVAL_RANGE} ms`);
   return n;
 }
 

@@ -36,7 +36,13 @@ export function isCgbenchError(e: unknown): e is CgbenchError {
 
 /** The machine cannot do it (root, cgroups, Docker, the native build): exit 3. Anything else a known
  *  error names is the input's fault (scenario, options, paths): exit 2. */
-const ENVIRONMENT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_NOT_ROOT', 'E_CGROUP', 'E_CONTROLLER', 'E_DOCKER', 'E_NATIVE_BUILD']);
+const ENVIRONMENT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'E_NOT_ROOT',
+  'E_CGROUP',
+  'E_CONTROLLER',
+  'E_DOCKER',
+  'E_NATIVE_BUILD',
+]);
 
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_ENVIRONMENT = 3;

@@ -73,7 +73,8 @@ export function dockerUnsupportedLimits(limits: Limits): string[] {
   if (limits.cpu?.burstUs !== undefined) out.push('cpu burst (docker run has no flag for cpu.cfs_burst_us / cpu.max.burst)');
   if (limits.memory) {
     const { maxBytes, swapBytes, highBytes } = limits.memory;
-    if (maxBytes === null && swapBytes != null) out.push('memory swap without a memory max (docker limits swap only together with --memory)');
+    if (maxBytes === null && swapBytes != null)
+      out.push('memory swap without a memory max (docker limits swap only together with --memory)');
     if (highBytes != null) {
       out.push('memory.high (docker run has no flag for it; --memory-reservation is a soft limit, not reclaim throttling)');
     }

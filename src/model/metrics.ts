@@ -4,7 +4,11 @@
 import type { Reading, Run } from './types.js';
 
 /** Change of a cumulative counter between two readings; undefined when either side lacks it. */
-export function counterDelta(before: Reading | undefined, after: Reading | undefined, pick: (r: Reading) => number | undefined): number | undefined {
+export function counterDelta(
+  before: Reading | undefined,
+  after: Reading | undefined,
+  pick: (r: Reading) => number | undefined,
+): number | undefined {
   if (!before || !after) return undefined;
   const b = pick(before);
   const a = pick(after);

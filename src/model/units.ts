@@ -41,7 +41,7 @@ export function parseDurationMs(input: string | number): number | null {
   if (!m) return null;
   const value = Number(m[1]);
   const unit = (m[2] ?? 'ms').toLowerCase();
-  const factor: Record<string, number> = { us: 1e-3, 'µs': 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
+  const factor: Record<string, number> = { us: 1e-3, µs: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
   return value * (factor[unit] ?? 1);
 }
 

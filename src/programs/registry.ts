@@ -35,19 +35,33 @@ export const WORKLOADS: WorkloadInfo[] = [
     summary: 'anon: allocate and touch N MiB; pagecache: re-read an N MiB file K times',
     params: paramsHelp('memory'),
   },
-  { kind: 'io', binary: 'cgbench-io', summary: 'sequential O_DIRECT write or read of N MiB in the scratch directory', params: paramsHelp('io') },
+  {
+    kind: 'io',
+    binary: 'cgbench-io',
+    summary: 'sequential O_DIRECT write or read of N MiB in the scratch directory',
+    params: paramsHelp('io'),
+  },
   {
     kind: 'latency',
     binary: 'cgbench-latency',
     summary: 'periodic requests of W us CPU on T threads; tail latency under quota',
     params: paramsHelp('latency'),
   },
-  { kind: 'command', binary: null, summary: 'any program (argument array), timed from exec to exit', params: 'command: [program, args...]' },
+  {
+    kind: 'command',
+    binary: null,
+    summary: 'any program (argument array), timed from exec to exit',
+    params: 'command: [program, args...]',
+  },
 ];
 
 /** The error for a native program that is not where the build puts it. */
 export function notBuilt(name: string, binDir = NATIVE_DIR): CgbenchError {
-  return new CgbenchError('E_NATIVE_BUILD', `native workload ${name} is not built (looked in ${binDir})`, 'run `npm run build` (needs a C compiler and static libc)');
+  return new CgbenchError(
+    'E_NATIVE_BUILD',
+    `native workload ${name} is not built (looked in ${binDir})`,
+    'run `npm run build` (needs a C compiler and static libc)',
+  );
 }
 
 export function assertNativeBuilt(binDir = NATIVE_DIR): void {
@@ -66,12 +80,28 @@ export function invocationFor(params: WorkloadParams, scratchDir: string, binDir
   const bin = (name: NativeBinary): string => nativeBinary(name, binDir);
   switch (params.kind) {
     case 'cpu':
-      return { program: bin('cgbench-cpu'), args: ['--iterations', String(params.iterations), '--threads', String(params.threads)], selfTimed: true };
+      return {
+        program: bin('cgbench-cpu'),
+        args: ['--iterations', String(params.iterations), '--threads', String(params.threads)],
+        selfTimed: true,
+      };
     case 'memory':
-      if (params.mode === 'anon') return { program: bin('cgbench-memory'), args: ['--mode', 'anon', '--mib', String(params.mib)], selfTimed: true };
+      if (params.mode === 'anon')
+        return { program: bin('cgbench-memory'), args: ['--mode', 'anon', '--mib', String(params.mib)], selfTimed: true };
       return {
         program: bin('cgbench-memory'),
-        args: ['--mode', 'pagecache', '--mib', String(params.mib), '--passes', String(params.passes), '--access', params.access, '--dir', scratchDir],
+        args: [
+          '--mode',
+          'pagecache',
+          '--mib',
+          String(params.mib),
+          '--passes',
+          String(params.passes),
+          '--access',
+          params.access,
+          '--dir',
+          scratchDir,
+        ],
         selfTimed: true,
       };
     case 'io':
@@ -83,12 +113,22 @@ export function invocationFor(params: WorkloadParams, scratchDir: string, binDir
     case 'latency':
       return {
         program: bin('cgbench-latency'),
-        args: ['--threads', String(params.threads), '--duration-ms', String(params.durationMs), '--work-us', String(params.workUs), '--interval-us', String(params.intervalUs)],
+        args: [
+          '--threads',
+          String(params.threads),
+          '--duration-ms',
+          String(params.durationMs),
+          '--work-us',
+          String(params.workUs),
+          '--interval-us',
+          String(params.intervalUs),
+        ],
         selfTimed: true,
       };
     case 'command': {
       const [program, ...args] = params.argv;
-      if (!program) throw new CgbenchError('E_SCENARIO', 'command workload has an empty argv', 'give the program and its arguments as an array');
+      if (!program)
+        throw new CgbenchError('E_SCENARIO', 'command workload has an empty argv', 'give the program and its arguments as an array');
       return { program, args, selfTimed: false };
     }
   }
@@ -100,7 +140,10 @@ function camel(key: string): string {
 
 /** The last JSON object line a workload printed, camelCased. null when there is none. */
 export function parseWorkloadOutput(stdout: string): WorkloadMetrics | null {
-  const lines = stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{'));
+  const lines = stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('{'));
   const last = lines[lines.length - 1];
   if (!last) return null;
   let obj: unknown;

@@ -82,14 +82,24 @@ function rowsOf(c: CellComparison): Row[] {
     base: value(m.unit, m.base),
     current: value(m.unit, m.current),
     change: change(m),
-    intervals: m.baseInterval || m.currentInterval ? `${range(m.unit, m.baseInterval) || '–'} → ${range(m.unit, m.currentInterval) || '–'}` : '',
+    intervals:
+      m.baseInterval || m.currentInterval ? `${range(m.unit, m.baseInterval) || '–'} → ${range(m.unit, m.currentInterval) || '–'}` : '',
     evidence: evidence(m),
     verdict: VERDICT_TEXT[m.verdict],
   }));
   const o = c.outcomes;
   // A cell whose runs all failed has no metrics; its outcomes are then the whole story.
   if (o.regression || outcomesText(o.base) !== outcomesText(o.current) || rows.length === 0) {
-    rows.push({ cell: id, metric: 'outcomes', base: outcomesText(o.base), current: outcomesText(o.current), change: '', intervals: '', evidence: '', verdict: o.regression ? 'REGRESSION' : outcomesText(o.base) === outcomesText(o.current) ? 'unchanged' : 'changed' });
+    rows.push({
+      cell: id,
+      metric: 'outcomes',
+      base: outcomesText(o.base),
+      current: outcomesText(o.current),
+      change: '',
+      intervals: '',
+      evidence: '',
+      verdict: o.regression ? 'REGRESSION' : outcomesText(o.base) === outcomesText(o.current) ? 'unchanged' : 'changed',
+    });
   }
   return rows;
 }
@@ -109,10 +119,17 @@ function docLine(label: string, d: CompareResult['base']): string {
 const HEAD = ['cell', 'metric', 'base', 'current', 'change', '95 % intervals (base → current)', 'evidence', 'verdict'];
 
 function renderTable(r: CompareResult): string {
-  const out = [docLine('base   ', r.base), docLine('current', r.current), `significant = 95 % intervals apart or Mann-Whitney p < ${r.alpha}; threshold ${r.thresholdPct} %`, ''];
+  const out = [
+    docLine('base   ', r.base),
+    docLine('current', r.current),
+    `significant = 95 % intervals apart or Mann-Whitney p < ${r.alpha}; threshold ${r.thresholdPct} %`,
+    '',
+  ];
   const t = new Table({ head: HEAD, style: { head: [], border: [], compact: true } });
   for (const c of r.cells) {
-    rowsOf(c).forEach((row, i) => t.push([i === 0 ? row.cell : '', row.metric, row.base, row.current, row.change, row.intervals, row.evidence, row.verdict]));
+    rowsOf(c).forEach((row, i) =>
+      t.push([i === 0 ? row.cell : '', row.metric, row.base, row.current, row.change, row.intervals, row.evidence, row.verdict]),
+    );
   }
   if (r.cells.length) out.push(t.toString());
   if (r.unmatched.length) {
@@ -129,13 +146,22 @@ function renderTable(r: CompareResult): string {
 
 function renderMd(r: CompareResult): string {
   const e = (t: string): string => escapeMarkdown(t);
-  const out = [`## cgbench compare: ${r.failed ? 'FAIL' : 'PASS'}`, '', `- ${e(docLine('base', r.base))}`, `- ${e(docLine('current', r.current))}`, `- significant = 95 % intervals apart or Mann-Whitney p < ${r.alpha}; threshold ${r.thresholdPct} %`, ''];
+  const out = [
+    `## cgbench compare: ${r.failed ? 'FAIL' : 'PASS'}`,
+    '',
+    `- ${e(docLine('base', r.base))}`,
+    `- ${e(docLine('current', r.current))}`,
+    `- significant = 95 % intervals apart or Mann-Whitney p < ${r.alpha}; threshold ${r.thresholdPct} %`,
+    '',
+  ];
   if (r.cells.length) {
     out.push(`| ${HEAD.map(e).join(' | ')} |`, '| --- | --- | ---: | ---: | ---: | --- | --- | --- |');
     for (const c of r.cells) {
       rowsOf(c).forEach((row, i) => {
         const verdict = row.verdict === 'REGRESSION' ? '**REGRESSION**' : e(row.verdict);
-        out.push(`| ${[i === 0 ? e(row.cell) : '', e(row.metric), e(row.base), e(row.current), e(row.change), e(row.intervals), e(row.evidence)].join(' | ')} | ${verdict} |`);
+        out.push(
+          `| ${[i === 0 ? e(row.cell) : '', e(row.metric), e(row.base), e(row.current), e(row.change), e(row.intervals), e(row.evidence)].join(' | ')} | ${verdict} |`,
+        );
       });
     }
     out.push('');

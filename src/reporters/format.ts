@@ -52,7 +52,8 @@ export function hostLine(doc: ResultDocument): string {
     `cgroup ${cgroupText(doc)}`,
   ];
   if (h.disk) parts.push(`disk ${h.disk.device} ${h.disk.fsType}${h.disk.model ? ` ${h.disk.model}` : ''}`);
-  if (h.docker) parts.push(`Docker ${h.docker.version} (${h.docker.storageDriver}, cgroup ${h.docker.cgroupDriver} ${h.docker.cgroupVersion})`);
+  if (h.docker)
+    parts.push(`Docker ${h.docker.version} (${h.docker.storageDriver}, cgroup ${h.docker.cgroupDriver} ${h.docker.cgroupVersion})`);
   parts.push(`cgbench ${h.cgbenchVersion}`);
   return parts.join(' · ');
 }

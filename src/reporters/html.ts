@@ -126,7 +126,10 @@ const BOOT = `
 `;
 
 function formatTime(iso: string): string {
-  return iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC');
+  return iso
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC')
+    .replace(/Z$/, ' UTC');
 }
 
 function durationBetween(a: string, b: string | null): string | null {
@@ -155,8 +158,16 @@ function hostSection(doc: ResultDocument): string {
   ]);
   const right = facts([
     ['cgroup root', x.cgroup.root],
-    ['scratch disk', x.disk ? `${x.disk.device}, ${x.disk.fsType}${x.disk.model ? `, ${x.disk.model}` : ''} (${x.disk.scratchDir})` : undefined],
-    ['Docker', x.docker ? `${x.docker.version} — storage ${x.docker.storageDriver}, cgroup driver ${x.docker.cgroupDriver}, cgroup v${x.docker.cgroupVersion.replace(/^v/, '')}` : undefined],
+    [
+      'scratch disk',
+      x.disk ? `${x.disk.device}, ${x.disk.fsType}${x.disk.model ? `, ${x.disk.model}` : ''} (${x.disk.scratchDir})` : undefined,
+    ],
+    [
+      'Docker',
+      x.docker
+        ? `${x.docker.version} — storage ${x.docker.storageDriver}, cgroup driver ${x.docker.cgroupDriver}, cgroup v${x.docker.cgroupVersion.replace(/^v/, '')}`
+        : undefined,
+    ],
     ['Node.js', x.node],
     ['cgbench', x.cgbenchVersion],
   ]);
@@ -171,7 +182,10 @@ function scenarioSection(doc: ResultDocument): string {
     ['source', s.source],
     ['hash', doc.scenarioHash],
     ['runtimes', s.runtimes.join(', ')],
-    ['repetitions', `${s.repetitions} measured + ${s.warmup} warm-up per cell${s.adaptive ? `; adaptive: more runs (up to ${s.adaptive.maxRepetitions}) until the 95 % interval is within ±${(s.adaptive.targetRel * 100).toFixed(1)} % of the mean` : ''}`],
+    [
+      'repetitions',
+      `${s.repetitions} measured + ${s.warmup} warm-up per cell${s.adaptive ? `; adaptive: more runs (up to ${s.adaptive.maxRepetitions}) until the 95 % interval is within ±${(s.adaptive.targetRel * 100).toFixed(1)} % of the mean` : ''}`,
+    ],
     ['sample interval', `${s.sampleIntervalMs} ms`],
     ['time-out', formatDurationNs(s.timeoutMs * 1e6)],
     ['scratch directory', s.scratchDir],
@@ -179,7 +193,9 @@ function scenarioSection(doc: ResultDocument): string {
   const rows = byWorkload(doc)
     .map((g) => {
       const spec = s.workloads.find((w) => w.name === g.workload);
-      const sets = spec ? spec.limitSets.map((ls) => ({ name: ls.name, limits: ls.limits })) : g.cells.map((c) => ({ name: c.limitSet, limits: c.limits }));
+      const sets = spec
+        ? spec.limitSets.map((ls) => ({ name: ls.name, limits: ls.limits }))
+        : g.cells.map((c) => ({ name: c.limitSet, limits: c.limits }));
       const seen = new Set<string>();
       const limits = sets
         .filter((ls) => !seen.has(ls.name) && seen.add(ls.name))
@@ -213,7 +229,9 @@ function summaryTable(doc: ResultDocument, cells: Cell[], flagged: Set<string>):
   const body = grid.rows
     .map((row, i) => {
       const cell = cells[i];
-      const cls = [cell && cell.baselineId === null ? 'baseline' : '', cell && flagged.has(cell.id) ? 'flagged' : ''].filter(Boolean).join(' ');
+      const cls = [cell && cell.baselineId === null ? 'baseline' : '', cell && flagged.has(cell.id) ? 'flagged' : '']
+        .filter(Boolean)
+        .join(' ');
       const tds = row
         .map((v, j) => {
           const col = grid.head[j] ?? '';
@@ -236,13 +254,16 @@ function findings(cells: Cell[]): string {
     const s = c.summary;
     const parts: string[] = [];
     if (s.outcomes['oom-killed']) parts.push(`${s.outcomes['oom-killed']} run(s) OOM-killed`);
-    if (s.slowdown !== null) parts.push(`slowdown ${s.slowdown.toFixed(2)}×${s.expectedSlowdown !== null ? ` (model: ${s.expectedSlowdown.toFixed(2)}×)` : ''}`);
+    if (s.slowdown !== null)
+      parts.push(`slowdown ${s.slowdown.toFixed(2)}×${s.expectedSlowdown !== null ? ` (model: ${s.expectedSlowdown.toFixed(2)}×)` : ''}`);
     if (s.cpuGranted !== null && s.cpuQuota !== null) parts.push(`granted ${s.cpuGranted.toFixed(2)} of ${s.cpuQuota.toFixed(2)} CPU`);
     if (s.throttleRatio !== null && s.throttleRatio > 0) parts.push(`throttled in ${(s.throttleRatio * 100).toFixed(0)} % of periods`);
-    if (s.ioBytesPerSec !== null && s.ioLimitBytesPerSec !== null) parts.push(`${(s.ioBytesPerSec / 1e6).toFixed(1)} MB/s against a ${(s.ioLimitBytesPerSec / 1e6).toFixed(1)} MB/s throttle`);
+    if (s.ioBytesPerSec !== null && s.ioLimitBytesPerSec !== null)
+      parts.push(`${(s.ioBytesPerSec / 1e6).toFixed(1)} MB/s against a ${(s.ioLimitBytesPerSec / 1e6).toFixed(1)} MB/s throttle`);
     if (s.majorFaults !== null && s.majorFaults > 0) parts.push(`${Math.round(s.majorFaults)} major faults per run`);
     if (s.latency) parts.push(`p99 latency ${formatDurationNs(s.latency.p99Ns)}`);
-    if (parts.length) items.push(`<li><strong>${h(c.limitSet)}</strong>${c.runtime !== 'native' ? ` (${h(c.runtime)})` : ''}: ${h(parts.join(', '))}</li>`);
+    if (parts.length)
+      items.push(`<li><strong>${h(c.limitSet)}</strong>${c.runtime !== 'native' ? ` (${h(c.runtime)})` : ''}: ${h(parts.join(', '))}</li>`);
   }
   return items.length ? `<ul class="findings">${items.join('')}</ul>` : '';
 }

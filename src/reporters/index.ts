@@ -27,14 +27,22 @@ export interface Reporter {
 }
 
 export const REPORTERS: Record<ReportFormat, Reporter> = {
-  html: { description: 'self-contained HTML page with interactive charts', output: 'report.html', render: (d) => [{ path: 'report.html', content: renderHtml(d) }] },
+  html: {
+    description: 'self-contained HTML page with interactive charts',
+    output: 'report.html',
+    render: (d) => [{ path: 'report.html', content: renderHtml(d) }],
+  },
   png: {
     description: 'key charts as 1200x600 PNG images',
     output: 'charts/',
     // Loaded on demand: the native canvas binding is only needed when PNGs are asked for.
     render: async (d) => (await (await import('./png.js')).renderPngs(d)).map((p) => ({ path: p.path, content: p.data })),
   },
-  md: { description: 'Markdown summary for a CI job summary', output: 'report.md', render: (d) => [{ path: 'report.md', content: renderMarkdown(d) }] },
+  md: {
+    description: 'Markdown summary for a CI job summary',
+    output: 'report.md',
+    render: (d) => [{ path: 'report.md', content: renderMarkdown(d) }],
+  },
   csv: { description: 'one row per run', output: 'results.csv', render: (d) => [{ path: 'results.csv', content: renderCsv(d) }] },
   json: { description: 'the result document', output: 'results.json', render: (d) => [{ path: 'results.json', content: renderJson(d) }] },
 };

@@ -25,7 +25,10 @@ export function escapeMarkdown(text: string, opts: { lineStart?: boolean } = {})
 }
 
 function table(head: string[], rows: string[][], numeric: (h: string) => boolean): string[] {
-  const out = [`| ${head.map((h) => escapeMarkdown(h)).join(' | ')} |`, `|${head.map((h) => (numeric(h) ? ' ---: ' : ' --- ')).join('|')}|`];
+  const out = [
+    `| ${head.map((h) => escapeMarkdown(h)).join(' | ')} |`,
+    `|${head.map((h) => (numeric(h) ? ' ---: ' : ' --- ')).join('|')}|`,
+  ];
   for (const r of rows) out.push(`| ${r.map((c) => escapeMarkdown(c)).join(' | ')} |`);
   return out;
 }
@@ -40,7 +43,8 @@ export function renderMarkdown(doc: ResultDocument): string {
     `**Scenario** ${escapeMarkdown(s.source)} (hash ${doc.scenarioHash}): ${s.repetitions} measured run(s) + ${s.warmup} warm-up per cell, runtimes ${s.runtimes.join(', ')}, samples every ${s.sampleIntervalMs} ms, started ${doc.createdAt}${doc.finishedAt ? `, finished ${doc.finishedAt}` : ''}`,
     '',
   );
-  if (doc.status !== 'complete') out.push(`> **Partial results:** the suite is ${doc.status}; only the runs that finished are included.`, '');
+  if (doc.status !== 'complete')
+    out.push(`> **Partial results:** the suite is ${doc.status}; only the runs that finished are included.`, '');
   for (const g of byWorkload(doc)) {
     const first = g.cells[0];
     out.push(`### ${escapeMarkdown(g.workload)}`, '');
@@ -50,7 +54,8 @@ export function renderMarkdown(doc: ResultDocument): string {
   }
   if (doc.warnings.length) {
     out.push(`### Warnings (${doc.warnings.length})`, '');
-    for (const w of doc.warnings) out.push(`- **${w.code}**: ${escapeMarkdown(w.message)}${w.hint ? ` *(${escapeMarkdown(w.hint)})*` : ''}`);
+    for (const w of doc.warnings)
+      out.push(`- **${w.code}**: ${escapeMarkdown(w.message)}${w.hint ? ` *(${escapeMarkdown(w.hint)})*` : ''}`);
     out.push('');
   } else out.push('No warnings.', '');
   return out.join('\n');

@@ -39,7 +39,14 @@ function fileName(workloadIndex: number, workload: string, spec: ChartSpec): str
 /** The context line under every PNG: an image pasted into a review travels without its report. */
 export function pngFooter(doc: ResultDocument): string {
   const h = doc.host;
-  const parts = [`cgbench ${doc.tool.version}`, `${doc.scenario.name} (${doc.createdAt.slice(0, 10)})`, h.hostname, `${h.cpuModel}, ${h.cpuCount} CPUs`, `kernel ${h.kernel}`, `cgroup ${h.cgroup.mode}`];
+  const parts = [
+    `cgbench ${doc.tool.version}`,
+    `${doc.scenario.name} (${doc.createdAt.slice(0, 10)})`,
+    h.hostname,
+    `${h.cpuModel}, ${h.cpuCount} CPUs`,
+    `kernel ${h.kernel}`,
+    `cgroup ${h.cgroup.mode}`,
+  ];
   if (h.docker) parts.push(`Docker ${h.docker.version}`);
   return parts.join(' · ');
 }
@@ -51,7 +58,18 @@ export async function renderChartPng(spec: ChartSpec, footer?: string, width = P
   const config = JSON.parse(JSON.stringify(spec.config)) as ChartConfiguration;
   config.options = { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 };
   if (footer) {
-    config.options.plugins = { ...config.options.plugins, subtitle: { display: true, text: footer, position: 'bottom', align: 'end', color: '#777777', font: { size: 11 }, padding: { top: 6 } } };
+    config.options.plugins = {
+      ...config.options.plugins,
+      subtitle: {
+        display: true,
+        text: footer,
+        position: 'bottom',
+        align: 'end',
+        color: '#777777',
+        font: { size: 11 },
+        padding: { top: 6 },
+      },
+    };
   }
   config.plugins = [whiteBackground];
   const hidden = spec.legendHidden;
@@ -75,7 +93,8 @@ export async function renderChartPng(spec: ChartSpec, footer?: string, width = P
 export async function renderPngs(doc: ResultDocument): Promise<PngFile[]> {
   const out: PngFile[] = [];
   for (const wc of buildCharts(doc)) {
-    for (const spec of keyCharts(wc, doc)) out.push({ path: fileName(wc.index, wc.workload, spec), spec, data: await renderChartPng(spec, pngFooter(doc)) });
+    for (const spec of keyCharts(wc, doc))
+      out.push({ path: fileName(wc.index, wc.workload, spec), spec, data: await renderChartPng(spec, pngFooter(doc)) });
   }
   return out;
 }

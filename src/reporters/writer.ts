@@ -10,12 +10,15 @@ import { isReportFormat, REPORT_FORMATS, REPORTERS, type ReportFormat } from './
 
 /** "html,md" or ["html", "md"] -> checked, de-duplicated format names in the order given. */
 export function parseFormats(input: string | readonly string[]): ReportFormat[] {
-  const names = (typeof input === 'string' ? input.split(',') : input.flatMap((s) => s.split(','))).map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const names = (typeof input === 'string' ? input.split(',') : input.flatMap((s) => s.split(',')))
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   if (!names.length) throw new CgbenchError('E_INPUT', 'no report format given', `choose from ${REPORT_FORMATS.join(', ')}`);
   const out: ReportFormat[] = [];
   for (const n of names) {
     const name = n === 'markdown' ? 'md' : n;
-    if (!isReportFormat(name)) throw new CgbenchError('E_INPUT', `unknown report format "${n}"`, `choose from ${REPORT_FORMATS.join(', ')} (comma-separated)`);
+    if (!isReportFormat(name))
+      throw new CgbenchError('E_INPUT', `unknown report format "${n}"`, `choose from ${REPORT_FORMATS.join(', ')} (comma-separated)`);
     if (!out.includes(name)) out.push(name);
   }
   return out;
@@ -42,7 +45,11 @@ export function checkOutputs(dir: string, formats: string | readonly string[]): 
     try {
       probeWritable(d);
     } catch (e) {
-      throw new CgbenchError('E_OUTPUT', `cannot write reports to ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'pass --out DIR pointing to a writable directory');
+      throw new CgbenchError(
+        'E_OUTPUT',
+        `cannot write reports to ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        'pass --out DIR pointing to a writable directory',
+      );
     }
   }
   return list;
@@ -69,7 +76,11 @@ export async function writeReports(doc: ResultDocument, dir: string, formats: re
       try {
         writeAtomic(path, file.content);
       } catch (e) {
-        throw new CgbenchError('E_OUTPUT', `cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'check free space and permissions of the output directory');
+        throw new CgbenchError(
+          'E_OUTPUT',
+          `cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+          'check free space and permissions of the output directory',
+        );
       }
       written.push(path);
     }

@@ -160,7 +160,12 @@ class FakeGroup implements GroupView {
     const f = this.progress;
     return {
       tNs: monotonicNs(),
-      cpu: { usageUs: this.sim.usageUs * f, nrPeriods: Math.round(this.sim.periods * f), nrThrottled: Math.round(this.sim.throttled * f), throttledUs: this.sim.throttledUs * f },
+      cpu: {
+        usageUs: this.sim.usageUs * f,
+        nrPeriods: Math.round(this.sim.periods * f),
+        nrThrottled: Math.round(this.sim.throttled * f),
+        throttledUs: this.sim.throttledUs * f,
+      },
       memory: {
         currentBytes: this.sim.peakBytes * f,
         peakBytes: this.sim.peakBytes * f,
@@ -197,7 +202,11 @@ export class FakeRuntime implements Runtime {
           stdout: killed || sim.oom ? '' : JSON.stringify(metrics) + '\n',
           stderrTail: '',
           harnessWallNs: Math.round(sim.wallNs) + SIM.harnessOverheadNs,
-          process: { exitCode: killed || sim.oom ? null : 0, signal: killed || sim.oom ? 9 : null, wallNs: Math.round(sim.wallNs) + SIM.launcherOverheadNs },
+          process: {
+            exitCode: killed || sim.oom ? null : 0,
+            signal: killed || sim.oom ? 9 : null,
+            wallNs: Math.round(sim.wallNs) + SIM.launcherOverheadNs,
+          },
         });
       };
       const delay = ((this.opts.realMsPerSec ?? 0) * sim.wallNs) / 1e9;

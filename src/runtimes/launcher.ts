@@ -59,7 +59,13 @@ export function parseLauncherStatus(text: string): ProcessStatus | undefined {
       signal: typeof o.signal === 'number' ? o.signal : null,
       wallNs: num('wall_ns') ?? 0,
     };
-    const extra = { utimeUs: num('utime_us'), stimeUs: num('stime_us'), maxrssKib: num('maxrss_kib'), majflt: num('majflt'), minflt: num('minflt') };
+    const extra = {
+      utimeUs: num('utime_us'),
+      stimeUs: num('stime_us'),
+      maxrssKib: num('maxrss_kib'),
+      majflt: num('majflt'),
+      minflt: num('minflt'),
+    };
     for (const [k, v] of Object.entries(extra)) if (v !== undefined) (status as unknown as Record<string, number>)[k] = v;
     return status;
   } catch {

@@ -14,7 +14,11 @@ export function parseScenarioText(text: string, source: string): Scenario {
     raw = extname(source) === '.json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];
-    throw new CgbenchError('E_SCENARIO', `invalid scenario ${source}: not valid ${extname(source) === '.json' ? 'JSON' : 'YAML'}: ${msg}`, 'fix the syntax at the position given');
+    throw new CgbenchError(
+      'E_SCENARIO',
+      `invalid scenario ${source}: not valid ${extname(source) === '.json' ? 'JSON' : 'YAML'}: ${msg}`,
+      'fix the syntax at the position given',
+    );
   }
   return validateScenario(raw, source);
 }
@@ -24,7 +28,11 @@ export function loadScenarioFile(path: string): Scenario {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new CgbenchError('E_SCENARIO', `cannot read scenario ${path} (${(e as NodeJS.ErrnoException).code})`, 'check the path, or use --preset NAME (see `cgbench list`)');
+    throw new CgbenchError(
+      'E_SCENARIO',
+      `cannot read scenario ${path} (${(e as NodeJS.ErrnoException).code})`,
+      'check the path, or use --preset NAME (see `cgbench list`)',
+    );
   }
   return parseScenarioText(text, path);
 }
@@ -49,6 +57,8 @@ export function loadPreset(name: string): Scenario {
       return { ...s, source: `preset:${name}` };
     }
   }
-  const names = listPresets().map((p) => p.name).join(', ');
+  const names = listPresets()
+    .map((p) => p.name)
+    .join(', ');
   throw new CgbenchError('E_SCENARIO', `unknown preset "${name}"`, `available presets: ${names}`);
 }

@@ -31,13 +31,20 @@ const duration = (minMs: number, maxMs: number) =>
   z.union([z.number(), z.string()]).transform((v, ctx) => {
     const n = parseDurationMs(v);
     if (n === null || n < minMs || n > maxMs) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${v}" is not a duration between ${minMs} ms and ${maxMs / 1000} s; write e.g. 100ms or 2s` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `"${v}" is not a duration between ${minMs} ms and ${maxMs / 1000} s; write e.g. 100ms or 2s`,
+      });
       return z.NEVER;
     }
     return n;
   });
 
-const name = z.string().min(1).max(100).regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters');
+const name = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters');
 
 const { cpuPeriodUs: PERIOD, cpuQuotaMinUs: QUOTA_MIN } = BOUNDS;
 const periodRange = `period must be ${PERIOD.min}..${PERIOD.max} us`;
@@ -45,7 +52,11 @@ const periodRange = `period must be ${PERIOD.min}..${PERIOD.max} us`;
 const cpuSchema = z
   .object({
     quota: z
-      .union([z.number().int().min(QUOTA_MIN, `the kernel accepts quotas of ${QUOTA_MIN} us (1 ms) and more`), z.literal('max'), z.literal(-1)])
+      .union([
+        z.number().int().min(QUOTA_MIN, `the kernel accepts quotas of ${QUOTA_MIN} us (1 ms) and more`),
+        z.literal('max'),
+        z.literal(-1),
+      ])
       .optional(),
     period: z.number().int().min(PERIOD.min, periodRange).max(PERIOD.max, periodRange).default(DEFAULT_CPU_PERIOD_US),
     burst: z.number().int().min(0).optional(),
@@ -55,7 +66,9 @@ const cpuSchema = z
 
 const memorySchema = z
   .object({
-    max: size('memory size').refine((n) => n >= 1 << 20, 'a memory limit below 1 MiB cannot run any workload').optional(),
+    max: size('memory size')
+      .refine((n) => n >= 1 << 20, 'a memory limit below 1 MiB cannot run any workload')
+      .optional(),
     swap: size('swap size').optional(),
     high: size('memory size').optional(),
   })
@@ -70,24 +83,41 @@ const ioSchema = z
     wiops: z.number().int().positive().optional(),
   })
   .strict()
-  .refine((o) => o.rbps !== undefined || o.wbps !== undefined || o.riops !== undefined || o.wiops !== undefined, 'an io limit needs at least one of rbps, wbps, riops, wiops');
+  .refine(
+    (o) => o.rbps !== undefined || o.wbps !== undefined || o.riops !== undefined || o.wiops !== undefined,
+    'an io limit needs at least one of rbps, wbps, riops, wiops',
+  );
 
 const limitSetSchema = z
   .object({
     name: name.optional(),
     cpu: cpuSchema.optional(),
     cpus: z.number().positive().max(1024).optional(),
-    memory: z.union([memorySchema, z.union([z.number(), z.string()]).pipe(size('memory size')).transform((max) => ({ max, swap: undefined, high: undefined }))]).optional(),
+    memory: z
+      .union([
+        memorySchema,
+        z
+          .union([z.number(), z.string()])
+          .pipe(size('memory size'))
+          .transform((max) => ({ max, swap: undefined, high: undefined })),
+      ])
+      .optional(),
     io: z.array(ioSchema).optional(),
     pids: z.number().int().min(1).optional(),
-    cpuset: z.string().regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'write CPUs like "0" or "0-1,3"').optional(),
+    cpuset: z
+      .string()
+      .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'write CPUs like "0" or "0-1,3"')
+      .optional(),
   })
   .strict();
 
 const W = WORKLOAD_DEFAULTS;
 const paramsByKind = {
   cpu: z
-    .object({ iterations: z.number().int().positive().default(W.cpu.iterations), threads: z.number().int().min(1).max(1024).default(W.cpu.threads) })
+    .object({
+      iterations: z.number().int().positive().default(W.cpu.iterations),
+      threads: z.number().int().min(1).max(1024).default(W.cpu.threads),
+    })
     .strict(),
   memory: z
     .object({
@@ -170,7 +200,10 @@ const scenarioSchema = z
       })
       .strict()
       .optional(),
-    runtimes: z.array(z.enum(RUNTIME_NAMES)).min(1).default([...D.runtimes]),
+    runtimes: z
+      .array(z.enum(RUNTIME_NAMES))
+      .min(1)
+      .default([...D.runtimes]),
     limits: z.array(limitSetSchema).min(1).optional(),
     workloads: z.array(workloadSchema).min(1),
   })
@@ -206,13 +239,16 @@ function zodProblems(error: z.ZodError, prefix: (string | number)[] = []): strin
 
 function toLimits(raw: RawLimitSet, at: string, problems: string[]): Limits {
   const limits: Limits = {};
-  if (raw.cpu && raw.cpus !== undefined) problems.push(`${at}: give either cpus or cpu, not both (cpus: 0.5 equals cpu: {quota: 50000, period: 100000})`);
+  if (raw.cpu && raw.cpus !== undefined)
+    problems.push(`${at}: give either cpus or cpu, not both (cpus: 0.5 equals cpu: {quota: 50000, period: 100000})`);
   const cpus = raw.cpus ?? raw.cpu?.cpus;
   if (cpus !== undefined) {
     const periodUs = raw.cpu?.period ?? DEFAULT_CPU_PERIOD_US;
     const quotaUs = Math.round(cpus * periodUs);
     if (quotaUs < QUOTA_MIN) {
-      problems.push(`${at}: cpus ${cpus} at period ${periodUs} us is a quota of ${quotaUs} us, below the kernel's ${QUOTA_MIN} us minimum (raise cpus or the period)`);
+      problems.push(
+        `${at}: cpus ${cpus} at period ${periodUs} us is a quota of ${quotaUs} us, below the kernel's ${QUOTA_MIN} us minimum (raise cpus or the period)`,
+      );
     }
     limits.cpu = { quotaUs, periodUs };
   } else if (raw.cpu) {
@@ -225,7 +261,8 @@ function toLimits(raw: RawLimitSet, at: string, problems: string[]): Limits {
     limits.memory = { maxBytes: m.max ?? null };
     if (m.swap !== undefined) limits.memory.swapBytes = m.swap;
     if (m.high !== undefined) limits.memory.highBytes = m.high;
-    if (m.high !== undefined && m.max !== undefined && m.high > m.max) problems.push(`${at}.memory: high (${m.high}) above max (${m.max}) never triggers (lower high)`);
+    if (m.high !== undefined && m.max !== undefined && m.high > m.max)
+      problems.push(`${at}.memory: high (${m.high}) above max (${m.max}) never triggers (lower high)`);
   }
   if (raw.io) limits.io = raw.io.map((o) => ({ ...o }));
   if (raw.pids !== undefined) limits.pids = raw.pids;
@@ -233,7 +270,13 @@ function toLimits(raw: RawLimitSet, at: string, problems: string[]): Limits {
   return limits;
 }
 
-function toParams(kind: WorkloadSpec['params']['kind'], raw: Record<string, unknown>, command: string[] | undefined, at: string, problems: string[]): WorkloadParams | null {
+function toParams(
+  kind: WorkloadSpec['params']['kind'],
+  raw: Record<string, unknown>,
+  command: string[] | undefined,
+  at: string,
+  problems: string[],
+): WorkloadParams | null {
   if (kind === 'command') {
     if (!command) {
       problems.push(`${at}.command: a command workload needs command: [program, arg, ...] (an argument array, never a shell string)`);
@@ -272,7 +315,8 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     });
     const names = new Set<string>();
     sets.forEach((ls, li) => {
-      if (names.has(ls.name)) problems.push(`${from}[${li}].name: "${ls.name}" is used twice in ${w.name} (give each limit set its own name)`);
+      if (names.has(ls.name))
+        problems.push(`${from}[${li}].name: "${ls.name}" is used twice in ${w.name} (give each limit set its own name)`);
       names.add(ls.name);
     });
     // The baseline (no limits) comes first: it is what every other cell is compared with.
@@ -295,7 +339,8 @@ export function validateScenario(raw: unknown, source: string): Scenario {
   if (s.description !== undefined) scenario.description = s.description;
   if (s.scratchDir !== undefined) scenario.scratchDir = s.scratchDir;
   if (s.adaptive) {
-    if (s.adaptive.maxRepetitions < s.repetitions) fail(source, [`adaptive.maxRepetitions: ${s.adaptive.maxRepetitions} is below repetitions (${s.repetitions}) (raise it)`]);
+    if (s.adaptive.maxRepetitions < s.repetitions)
+      fail(source, [`adaptive.maxRepetitions: ${s.adaptive.maxRepetitions} is below repetitions (${s.repetitions}) (raise it)`]);
     scenario.adaptive = { targetRel: s.adaptive.target, maxRepetitions: s.adaptive.maxRepetitions };
   }
   return scenario;

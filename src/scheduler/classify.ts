@@ -39,7 +39,10 @@ export function classifyRun(input: ClassifyInput): RunOutcomePart {
   const signal = status ? status.signal : exit.exitCode !== null && exit.exitCode > 128 ? exit.exitCode - 128 : null;
   const failDelta = (after.memory?.failcnt ?? 0) - (before.memory?.failcnt ?? 0);
   if (oomDelta > 0 || exit.oomKilled || (input.memoryLimited && signal === 9 && failDelta > 0)) {
-    return { outcome: 'oom-killed', message: `killed by the OOM killer (oom_kill +${Math.max(oomDelta, 1)}, limit hit ${failDelta} times)` };
+    return {
+      outcome: 'oom-killed',
+      message: `killed by the OOM killer (oom_kill +${Math.max(oomDelta, 1)}, limit hit ${failDelta} times)`,
+    };
   }
 
   const code = status ? status.exitCode : exit.exitCode;
@@ -52,7 +55,10 @@ export function classifyRun(input: ClassifyInput): RunOutcomePart {
     return { outcome: 'failed', message: 'the workload exited 0 but printed no JSON metrics line' };
   }
   if (signal !== null && signal > 0) {
-    return { outcome: 'failed', message: `killed by ${SIGNALS[signal] ?? `signal ${signal}`}${exit.stderrTail ? `: ${lastLine(exit.stderrTail)}` : ''}` };
+    return {
+      outcome: 'failed',
+      message: `killed by ${SIGNALS[signal] ?? `signal ${signal}`}${exit.stderrTail ? `: ${lastLine(exit.stderrTail)}` : ''}`,
+    };
   }
   const where =
     code === LAUNCHER_EXIT.launcherFailed
@@ -62,4 +68,3 @@ export function classifyRun(input: ClassifyInput): RunOutcomePart {
         : `exit code ${code}`;
   return { outcome: 'failed', message: `${where}${exit.stderrTail ? `: ${lastLine(exit.stderrTail)}` : ''}` };
 }
-

@@ -16,7 +16,6 @@ import type { RunHandle, Runtime } from '../runtimes/runtime.js';
 import { expandCells, newDocument, resolveLimits } from './cells.js';
 import { classifyRun } from './classify.js';
 
-
 export interface SamplerHandle {
   /** Stop sampling and return the (bounded) series. */
   stop(): SampleSeries | undefined;
@@ -93,43 +92,47 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
     throw e;
   }
   async function runCells(): Promise<number> {
-  outer: for (const [ci, cell] of cells.entries()) {
-    const runtime = opts.runtimes[cell.runtime] as Runtime;
-    for (let i = 0; i < scenario.warmup + maxMeasured(scenario); i++) {
-      if (signal?.aborted) break outer;
-      if (i >= perCell && converged(cell, scenario)) break;
-      const warmup = i < scenario.warmup;
-      opts.onEvent?.({ type: 'run-start', cell, index: i, warmup, done, total });
-      const { run, disposeError } = await runOnce({
-        runtime,
-        cell,
-        limits: resolved.get(cell.id) as ResolvedLimits,
-        runId: `${suiteId}-c${ci}-r${i}`,
-        index: i,
-        warmup,
-        scenario,
-        scratchDir: opts.scratchDir,
-        sampler: opts.sampler,
-        signal,
-      });
-      cell.runs.push(run);
-      done++;
-      refreshSummaries(doc);
-      opts.save(doc);
-      opts.onEvent?.({ type: 'run-end', cell, run, done, total });
-      // A group or container that cannot be removed is an environment failure: stop, run saved.
-      if (disposeError) throw disposeError;
-      if (run.outcome === 'interrupted') break outer;
+    outer: for (const [ci, cell] of cells.entries()) {
+      const runtime = opts.runtimes[cell.runtime] as Runtime;
+      for (let i = 0; i < scenario.warmup + maxMeasured(scenario); i++) {
+        if (signal?.aborted) break outer;
+        if (i >= perCell && converged(cell, scenario)) break;
+        const warmup = i < scenario.warmup;
+        opts.onEvent?.({ type: 'run-start', cell, index: i, warmup, done, total });
+        const { run, disposeError } = await runOnce({
+          runtime,
+          cell,
+          limits: resolved.get(cell.id) as ResolvedLimits,
+          runId: `${suiteId}-c${ci}-r${i}`,
+          index: i,
+          warmup,
+          scenario,
+          scratchDir: opts.scratchDir,
+          sampler: opts.sampler,
+          signal,
+        });
+        cell.runs.push(run);
+        done++;
+        refreshSummaries(doc);
+        opts.save(doc);
+        opts.onEvent?.({ type: 'run-end', cell, run, done, total });
+        // A group or container that cannot be removed is an environment failure: stop, run saved.
+        if (disposeError) throw disposeError;
+        if (run.outcome === 'interrupted') break outer;
+      }
+      opts.onEvent?.({ type: 'cell-end', cell });
     }
-    opts.onEvent?.({ type: 'cell-end', cell });
-  }
-  return done;
+    return done;
   }
   doc.status = signal?.aborted ? 'interrupted' : 'complete';
   doc.finishedAt = new Date().toISOString();
   refreshSummaries(doc);
   if (doc.status === 'interrupted') {
-    doc.warnings.push({ code: 'interrupted', message: `suite interrupted after ${done} of ${total} runs`, hint: 'the finished runs are kept; rerun to complete' });
+    doc.warnings.push({
+      code: 'interrupted',
+      message: `suite interrupted after ${done} of ${total} runs`,
+      hint: 'the finished runs are kept; rerun to complete',
+    });
   }
   opts.save(doc);
   opts.onEvent?.({ type: 'suite-end', doc });
@@ -158,7 +161,16 @@ async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: unkno
   } catch (e) {
     // A launch failure that is the environment's fault (no root, no controller) stops the suite.
     if (e instanceof CgbenchError) throw e;
-    return { run: { outcome: 'failed', message: `launch failed: ${(e as Error).message}`, index: a.index, warmup: a.warmup, startedAt, harnessWallNs: monotonicNs() - t0 } };
+    return {
+      run: {
+        outcome: 'failed',
+        message: `launch failed: ${(e as Error).message}`,
+        index: a.index,
+        warmup: a.warmup,
+        startedAt,
+        harnessWallNs: monotonicNs() - t0,
+      },
+    };
   }
   const sampler = a.sampler?.(handle.group, a.scenario.sampleIntervalMs);
   let samples: SampleSeries | undefined;

@@ -24,13 +24,14 @@ const scratchDir = process.env.CGBENCH_SCRATCH ?? process.env.TMPDIR ?? '/var/tm
 
 function docker(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync('docker', args, { encoding: 'utf8', timeout: 30_000 });
-  return { status: r.error ? null : r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error?.message ?? '') };
+  return { status: r.error ? null : r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
 }
 
 function engineProblem(): string | null {
   if (!isRoot) return 'they need root (cgroups of the containers, the Docker socket)';
   const r = docker('version', '--format', '{{.Server.Version}}');
-  if (r.status !== 0) return `no Docker engine answers at ${process.env.DOCKER_HOST ?? 'the default socket'} (${r.stderr.trim().split('\n').pop() ?? ''}); start one with eval "$(scripts/docker-up.sh)"`;
+  if (r.status !== 0)
+    return `no Docker engine answers at ${process.env.DOCKER_HOST ?? 'the default socket'} (${r.stderr.trim().split('\n').pop() ?? ''}); start one with eval "$(scripts/docker-up.sh)"`;
   return null;
 }
 
@@ -39,7 +40,9 @@ if (skipReason) console.warn(`skipping Docker integration tests: ${skipReason}`)
 
 function cgbenchContainers(): string[] {
   const byLabel = docker('ps', '-a', '--format', '{{.Names}}', '--filter', 'label=cgbench=1').stdout.split('\n').filter(Boolean);
-  const byName = docker('ps', '-a', '--format', '{{.Names}}').stdout.split('\n').filter((n) => n.startsWith('cgbench-'));
+  const byName = docker('ps', '-a', '--format', '{{.Names}}')
+    .stdout.split('\n')
+    .filter((n) => n.startsWith('cgbench-'));
   return [...new Set([...byLabel, ...byName])];
 }
 
@@ -53,7 +56,9 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
     runtime = await createDockerRuntime({ cgroups });
     host = await gatherHost(cgroups.info, resolveDiskTarget(scratchDir));
     host.docker = runtime.hostDockerInfo();
-    console.log(`engine ${host.docker.version}, ${host.docker.storageDriver}, cgroup driver ${host.docker.cgroupDriver}, cgroup v${host.docker.cgroupVersion}; image ${runtime.image}`);
+    console.log(
+      `engine ${host.docker.version}, ${host.docker.storageDriver}, cgroup driver ${host.docker.cgroupDriver}, cgroup v${host.docker.cgroupVersion}; image ${runtime.image}`,
+    );
   });
   afterEach(() => {
     // Whatever happened, leave no container behind; then assert there was nothing to clean.
@@ -89,10 +94,19 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
   }
 
   it('grants a busy loop 10 % of a CPU within 10 %, and the container group shows the throttling', async () => {
-    const cells = await runOne({ workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 2 ** 30 }, limits: [{ name: 'ten', cpu: { quota: 10000, period: 100000 } }] }] }, 'dcpu');
+    const cells = await runOne(
+      {
+        workloads: [
+          { name: 'loop', kind: 'cpu', params: { iterations: 2 ** 30 }, limits: [{ name: 'ten', cpu: { quota: 10000, period: 100000 } }] },
+        ],
+      },
+      'dcpu',
+    );
     const cell = cells.find((c) => c.limitSet === 'ten') as Cell;
     const s = cell.summary;
-    console.log(`docker 10 % quota: granted ${s.cpuGranted?.toFixed(4)} CPU, throttle ratio ${s.throttleRatio?.toFixed(3)}, wall ${(s.medianWallNs ?? 0) / 1e9} s, slowdown ${s.slowdown?.toFixed(2)}; start-up ${startups(cells)}`);
+    console.log(
+      `docker 10 % quota: granted ${s.cpuGranted?.toFixed(4)} CPU, throttle ratio ${s.throttleRatio?.toFixed(3)}, wall ${(s.medianWallNs ?? 0) / 1e9} s, slowdown ${s.slowdown?.toFixed(2)}; start-up ${startups(cells)}`,
+    );
     expect(s.outcomes).toEqual({ ok: 1 });
     expect(s.cpuGranted).toBeGreaterThan(0.09);
     expect(s.cpuGranted).toBeLessThan(0.11);
@@ -104,15 +118,23 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
     expect(run?.process?.exitCode).toBe(0);
   });
 
-  it('reads the readings from the container\'s own groups, where docker wrote the limits', async () => {
-    const handle = await runtime.launch({ runId: 'dgroup', params: { kind: 'cpu', iterations: 2 ** 26, threads: 1 }, limits: { cpu: { quotaUs: 20000, periodUs: 50000 }, pids: 16 }, scratchDir });
+  it("reads the readings from the container's own groups, where docker wrote the limits", async () => {
+    const handle = await runtime.launch({
+      runId: 'dgroup',
+      params: { kind: 'cpu', iterations: 2 ** 26, threads: 1 },
+      limits: { cpu: { quotaUs: 20000, periodUs: 50000 }, pids: 16 },
+      scratchDir,
+    });
     try {
       const id = docker('inspect', '--format', '{{.Id}}', 'cgbench-dgroup').stdout.trim();
       expect(id).toMatch(/^[0-9a-f]{64}$/);
       expect(handle.group.relPath).toContain(id);
-      const cpuDir = handle.group.dirs.find((d) => existsIn(d, 'cpu.cfs_quota_us')) ?? handle.group.dirs.find((d) => existsIn(d, 'cpu.max'));
+      const cpuDir =
+        handle.group.dirs.find((d) => existsIn(d, 'cpu.cfs_quota_us')) ?? handle.group.dirs.find((d) => existsIn(d, 'cpu.max'));
       expect(cpuDir).toBeDefined();
-      const quota = existsIn(cpuDir as string, 'cpu.cfs_quota_us') ? readFileSync(`${cpuDir}/cpu.cfs_quota_us`, 'utf8').trim() : readFileSync(`${cpuDir}/cpu.max`, 'utf8').trim().split(' ')[0];
+      const quota = existsIn(cpuDir as string, 'cpu.cfs_quota_us')
+        ? readFileSync(`${cpuDir}/cpu.cfs_quota_us`, 'utf8').trim()
+        : readFileSync(`${cpuDir}/cpu.max`, 'utf8').trim().split(' ')[0];
       expect(quota).toBe('20000');
       expect(handle.before.cpu?.usageUs).toBeDefined();
       const exit = await handle.exited;
@@ -130,18 +152,57 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
   });
 
   it('runs IO workloads on the bind-mounted scratch disk, with no network and the cgbench name and label', () => {
-    const args = runtime.runArgs({ runId: 'dargs', params: { kind: 'io', mode: 'write', mib: 8, blockKib: 1024 }, limits: { io: [{ device: 'scratch', major: 254, minor: 0, wbps: 1e6 }] }, scratchDir });
+    const args = runtime.runArgs({
+      runId: 'dargs',
+      params: { kind: 'io', mode: 'write', mib: 8, blockKib: 1024 },
+      limits: { io: [{ device: 'scratch', major: 254, minor: 0, wbps: 1e6 }] },
+      scratchDir,
+    });
     const image = args.indexOf(runtime.image);
     const flags = args.slice(0, image);
-    expect(flags).toEqual(expect.arrayContaining(['--name', 'cgbench-dargs', '--label', 'cgbench=1', '--network', 'none', '--mount', `type=bind,source=${scratchDir},target=/scratch`]));
+    expect(flags).toEqual(
+      expect.arrayContaining([
+        '--name',
+        'cgbench-dargs',
+        '--label',
+        'cgbench=1',
+        '--network',
+        'none',
+        '--mount',
+        `type=bind,source=${scratchDir},target=/scratch`,
+      ]),
+    );
     expect(flags.join(' ')).toMatch(/--device-write-bps \/dev\/\S+:1000000/);
-    expect(args.slice(image + 1)).toEqual(['/cgbench/bin/cgbench-launch', '--ns', 'none', '--hold-stdin', '--status-stdout', '--', '/cgbench/bin/cgbench-io', '--mode', 'write', '--mib', '8', '--block-kib', '1024', '--dir', '/scratch']);
+    expect(args.slice(image + 1)).toEqual([
+      '/cgbench/bin/cgbench-launch',
+      '--ns',
+      'none',
+      '--hold-stdin',
+      '--status-stdout',
+      '--',
+      '/cgbench/bin/cgbench-io',
+      '--mode',
+      'write',
+      '--mib',
+      '8',
+      '--block-kib',
+      '1024',
+      '--dir',
+      '/scratch',
+    ]);
     const cpu = runtime.runArgs({ runId: 'dargs2', params: { kind: 'cpu', iterations: 1, threads: 1 }, limits: {}, scratchDir });
     expect(cpu).not.toContain('--mount');
   });
 
   it('records an anon allocation above --memory as oom-killed', async () => {
-    const cells = await runOne({ workloads: [{ name: 'anon', kind: 'memory', params: { mode: 'anon', mib: 96 }, limits: [{ name: 'tight', memory: { max: '32M' } }] }] }, 'dmem');
+    const cells = await runOne(
+      {
+        workloads: [
+          { name: 'anon', kind: 'memory', params: { mode: 'anon', mib: 96 }, limits: [{ name: 'tight', memory: { max: '32M' } }] },
+        ],
+      },
+      'dmem',
+    );
     const s = (cells.find((c) => c.limitSet === 'tight') as Cell).summary;
     expect(s.outcomes).toEqual({ 'oom-killed': 1 });
     expect(s.oomKills).toBeGreaterThanOrEqual(1);
@@ -151,10 +212,15 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
   });
 
   it('holds an O_DIRECT write on the bind-mounted scratch disk at 10 MB/s within 15 %', async () => {
-    const cells = await runOne({ workloads: [{ name: 'w', kind: 'io', params: { mode: 'write', mib: 24 }, limits: [{ name: 'ten', io: [{ wbps: 10_000_000 }] }] }] }, 'dio');
+    const cells = await runOne(
+      { workloads: [{ name: 'w', kind: 'io', params: { mode: 'write', mib: 24 }, limits: [{ name: 'ten', io: [{ wbps: 10_000_000 }] }] }] },
+      'dio',
+    );
     const s = (cells.find((c) => c.limitSet === 'ten') as Cell).summary;
     const base = (cells.find((c) => c.limitSet === 'unlimited') as Cell).summary;
-    console.log(`docker 10 MB/s throttle: measured ${((s.ioBytesPerSec ?? 0) / 1e6).toFixed(2)} MB/s (unthrottled ${((base.ioBytesPerSec ?? 0) / 1e6).toFixed(0)} MB/s); start-up ${startups(cells)}`);
+    console.log(
+      `docker 10 MB/s throttle: measured ${((s.ioBytesPerSec ?? 0) / 1e6).toFixed(2)} MB/s (unthrottled ${((base.ioBytesPerSec ?? 0) / 1e6).toFixed(0)} MB/s); start-up ${startups(cells)}`,
+    );
     expect(s.outcomes).toEqual({ ok: 1 });
     expect(s.ioBytesPerSec).toBeGreaterThan(10e6 * 0.85);
     expect(s.ioBytesPerSec).toBeLessThan(10e6 * 1.15);
@@ -164,11 +230,29 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
     const native = new NativeRuntime(cgroups);
     try {
       const scenario = validateScenario(
-        { repetitions: 1, warmup: 0, runtimes: ['native', 'docker'], workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 2 ** 28 }, limits: [{ name: 'half', cpus: 0.5 }] }] },
+        {
+          repetitions: 1,
+          warmup: 0,
+          runtimes: ['native', 'docker'],
+          workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 2 ** 28 }, limits: [{ name: 'half', cpus: 0.5 }] }],
+        },
         'it-both.yaml',
       );
-      const doc = await runSuite({ scenario, host, runtimes: { native, docker: runtime }, scratch: () => resolveDiskTarget(scratchDir), scratchDir, save: () => {}, suiteId: 'dboth' });
-      expect(doc.cells.map((c) => `${c.runtime}:${c.limitSet}`)).toEqual(['native:unlimited', 'native:half', 'docker:unlimited', 'docker:half']);
+      const doc = await runSuite({
+        scenario,
+        host,
+        runtimes: { native, docker: runtime },
+        scratch: () => resolveDiskTarget(scratchDir),
+        scratchDir,
+        save: () => {},
+        suiteId: 'dboth',
+      });
+      expect(doc.cells.map((c) => `${c.runtime}:${c.limitSet}`)).toEqual([
+        'native:unlimited',
+        'native:half',
+        'docker:unlimited',
+        'docker:half',
+      ]);
       for (const c of doc.cells) expect(c.summary.outcomes).toEqual({ ok: 1 });
       const docker = doc.cells.filter((c) => c.runtime === 'docker');
       expect(docker.every((c) => (c.summary.medianStartupNs ?? 0) > 10e6)).toBe(true);
@@ -183,12 +267,20 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
   });
 
   it('a timed-out run is killed and its container removed', async () => {
-    const cells = await runOne({ timeout: '2s', workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 2 ** 34 }, limits: [{ name: 'slow', cpus: 0.1 }] }] }, 'dtime');
+    const cells = await runOne(
+      { timeout: '2s', workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 2 ** 34 }, limits: [{ name: 'slow', cpus: 0.1 }] }] },
+      'dtime',
+    );
     for (const c of cells) expect(c.summary.outcomes).toEqual({ timeout: 1 });
   });
 
-  it('a container killed behind cgbench\'s back is a failed run with the exit code, not a hang', async () => {
-    const handle = await runtime.launch({ runId: 'dext', params: { kind: 'cpu', iterations: 2 ** 36, threads: 1 }, limits: {}, scratchDir });
+  it("a container killed behind cgbench's back is a failed run with the exit code, not a hang", async () => {
+    const handle = await runtime.launch({
+      runId: 'dext',
+      params: { kind: 'cpu', iterations: 2 ** 36, threads: 1 },
+      limits: {},
+      scratchDir,
+    });
     try {
       expect(docker('kill', 'cgbench-dext').status).toBe(0);
       const exit = await handle.exited;
@@ -206,7 +298,9 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
     expect(again.image).toBe(runtime.image);
     expect(again.image).toMatch(/^cgbench-workloads:[0-9a-f]{12}$/);
     expect(Date.now() - t0).toBeLessThan(10_000);
-    const images = docker('image', 'ls', '--filter', 'reference=cgbench-workloads', '--format', '{{.Repository}}:{{.Tag}}').stdout.trim().split('\n');
+    const images = docker('image', 'ls', '--filter', 'reference=cgbench-workloads', '--format', '{{.Repository}}:{{.Tag}}')
+      .stdout.trim()
+      .split('\n');
     expect(images).toEqual([runtime.image]);
   });
 
@@ -218,7 +312,8 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
       const changed = await createDockerRuntime({ cgroups, binDir: bin });
       await changed.close();
       expect(changed.image).not.toBe(runtime.image);
-      const tags = (): string[] => docker('image', 'ls', '--filter', 'reference=cgbench-workloads', '--format', '{{.Repository}}:{{.Tag}}').stdout.trim().split('\n');
+      const tags = (): string[] =>
+        docker('image', 'ls', '--filter', 'reference=cgbench-workloads', '--format', '{{.Repository}}:{{.Tag}}').stdout.trim().split('\n');
       expect(tags()).toEqual([changed.image]);
       // And back: the runtime the other tests use gets its image again.
       const back = await createDockerRuntime({ cgroups });
@@ -255,11 +350,25 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
     const timer = setTimeout(() => abort.abort(), 4_000);
     try {
       const scenario = validateScenario(
-        { repetitions: 3, warmup: 0, runtimes: ['docker'], workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 2 ** 32 }, limits: [{ name: 'slow', cpus: 0.1 }] }] },
+        {
+          repetitions: 3,
+          warmup: 0,
+          runtimes: ['docker'],
+          workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 2 ** 32 }, limits: [{ name: 'slow', cpus: 0.1 }] }],
+        },
         'it-abort.yaml',
       );
       const t0 = Date.now();
-      const doc = await runSuite({ scenario, host, runtimes: { docker: runtime }, scratch: () => resolveDiskTarget(scratchDir), scratchDir, save: () => {}, suiteId: 'dabort', signal: abort.signal });
+      const doc = await runSuite({
+        scenario,
+        host,
+        runtimes: { docker: runtime },
+        scratch: () => resolveDiskTarget(scratchDir),
+        scratchDir,
+        save: () => {},
+        suiteId: 'dabort',
+        signal: abort.signal,
+      });
       expect(Date.now() - t0).toBeLessThan(30_000);
       expect(doc.status).toBe('interrupted');
       const runs = doc.cells.flatMap((c) => c.runs);
@@ -281,7 +390,11 @@ function existsIn(dir: string, file: string): boolean {
 }
 
 describe('an unreachable Docker engine', () => {
-  const cgroups = { adoptFromProcCgroup: () => { throw new Error('unused'); } } as unknown as CgroupSystem;
+  const cgroups = {
+    adoptFromProcCgroup: () => {
+      throw new Error('unused');
+    },
+  } as unknown as CgroupSystem;
 
   it('is a clear E_DOCKER error naming the address and the fix (--docker-host)', async () => {
     const err = await createDockerRuntime({ cgroups, dockerHost: 'unix:///nonexistent.sock' }).then(

@@ -27,7 +27,15 @@ describe.skipIf(!haveChromium)('HTML report in a browser', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     });
   });
   afterAll(async () => {
@@ -71,10 +79,19 @@ describe.skipIf(!haveChromium)('HTML report in a browser', () => {
           for (let i = 3; i < data.length; i += 4) if ((data[i] as number) > 0) ink++;
         }
         const chart = (window as unknown as { Chart?: { getChart(c: HTMLCanvasElement): unknown } }).Chart?.getChart(c);
-        return { id: c.id, width: c.width, height: c.height, ink: ink / Math.max(1, c.width * c.height), chart: Boolean(chart), png: c.toDataURL('image/png').length };
+        return {
+          id: c.id,
+          width: c.width,
+          height: c.height,
+          ink: ink / Math.max(1, c.width * c.height),
+          chart: Boolean(chart),
+          png: c.toDataURL('image/png').length,
+        };
       }),
     );
-    const specs = await page.evaluate(() => (JSON.parse(document.getElementById('cgbench-charts')?.textContent ?? '[]') as unknown[]).length);
+    const specs = await page.evaluate(
+      () => (JSON.parse(document.getElementById('cgbench-charts')?.textContent ?? '[]') as unknown[]).length,
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
     expect(problems).toEqual([]);
     expect(dialogs).toEqual([]);

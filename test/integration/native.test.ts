@@ -58,10 +58,19 @@ describe.skipIf(!isRoot)('native runtime on real cgroups', () => {
   }
 
   it('grants a busy loop 10 % of a CPU within 10 %, throttled nearly every period', async () => {
-    const cells = await runOne({ workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 2 ** 30 }, limits: [{ name: 'ten', cpu: { quota: 10000, period: 100000 } }] }] }, 'itcpu');
+    const cells = await runOne(
+      {
+        workloads: [
+          { name: 'loop', kind: 'cpu', params: { iterations: 2 ** 30 }, limits: [{ name: 'ten', cpu: { quota: 10000, period: 100000 } }] },
+        ],
+      },
+      'itcpu',
+    );
     const cell = cells.find((c) => c.limitSet === 'ten') as Cell;
     const s = cell.summary;
-    console.log(`10 % quota: granted ${s.cpuGranted?.toFixed(4)} CPU, throttle ratio ${s.throttleRatio?.toFixed(3)}, wall ${(s.medianWallNs ?? 0) / 1e9} s`);
+    console.log(
+      `10 % quota: granted ${s.cpuGranted?.toFixed(4)} CPU, throttle ratio ${s.throttleRatio?.toFixed(3)}, wall ${(s.medianWallNs ?? 0) / 1e9} s`,
+    );
     expect(s.outcomes).toEqual({ ok: 1 });
     expect(s.cpuGranted).toBeGreaterThan(0.09);
     expect(s.cpuGranted).toBeLessThan(0.11);
@@ -71,7 +80,14 @@ describe.skipIf(!isRoot)('native runtime on real cgroups', () => {
   });
 
   it('records an anon allocation above the memory limit as oom-killed', async () => {
-    const cells = await runOne({ workloads: [{ name: 'anon', kind: 'memory', params: { mode: 'anon', mib: 96 }, limits: [{ name: 'tight', memory: { max: '32M' } }] }] }, 'itmem');
+    const cells = await runOne(
+      {
+        workloads: [
+          { name: 'anon', kind: 'memory', params: { mode: 'anon', mib: 96 }, limits: [{ name: 'tight', memory: { max: '32M' } }] },
+        ],
+      },
+      'itmem',
+    );
     const s = (cells.find((c) => c.limitSet === 'tight') as Cell).summary;
     expect(s.outcomes).toEqual({ 'oom-killed': 1 });
     expect(s.oomKills).toBeGreaterThanOrEqual(1);
@@ -81,7 +97,10 @@ describe.skipIf(!isRoot)('native runtime on real cgroups', () => {
   });
 
   it('holds an O_DIRECT write at 10 MB/s within 15 %', async () => {
-    const cells = await runOne({ workloads: [{ name: 'w', kind: 'io', params: { mode: 'write', mib: 24 }, limits: [{ name: 'ten', io: [{ wbps: '10MB/s' }] }] }] }, 'itio');
+    const cells = await runOne(
+      { workloads: [{ name: 'w', kind: 'io', params: { mode: 'write', mib: 24 }, limits: [{ name: 'ten', io: [{ wbps: '10MB/s' }] }] }] },
+      'itio',
+    );
     const s = (cells.find((c) => c.limitSet === 'ten') as Cell).summary;
     console.log(`10 MB/s throttle: measured ${((s.ioBytesPerSec ?? 0) / 1e6).toFixed(2)} MB/s`);
     expect(s.ioBytesPerSec).toBeGreaterThan(10e6 * 0.85);
@@ -92,7 +111,9 @@ describe.skipIf(!isRoot)('native runtime on real cgroups', () => {
     const g = cgroups.create('itns', { cpu: { quotaUs: 50000, periodUs: 100000 } });
     try {
       const script = 'echo pid=$$; hostname; cat /proc/self/cgroup; cat /proc/net/dev | tail -n +3 | cut -d: -f1';
-      const out = execFileSync(launcherPath(), [...g.procsFiles.flatMap((f) => ['--join', f]), '--', '/bin/sh', '-c', script], { encoding: 'utf8' });
+      const out = execFileSync(launcherPath(), [...g.procsFiles.flatMap((f) => ['--join', f]), '--', '/bin/sh', '-c', script], {
+        encoding: 'utf8',
+      });
       expect(out).toContain('pid=1\n');
       expect(out).toContain('cgbench\n');
       expect(out).toMatch(/(:cpu:|^0::)\/cgbench\/itns$/m);
@@ -107,7 +128,10 @@ describe.skipIf(!isRoot)('native runtime on real cgroups', () => {
     const work = mkdtempSync(join(tmpdir(), 'cgbench-it-'));
     dirs.push(work);
     const file = join(work, 'long.yaml');
-    writeFileSync(file, 'name: long\nrepetitions: 5\nwarmup: 0\nworkloads:\n  - name: loop\n    kind: cpu\n    params: { iterations: 400000000 }\n    limits: [{ name: slow, cpus: 0.1 }]\n');
+    writeFileSync(
+      file,
+      'name: long\nrepetitions: 5\nwarmup: 0\nworkloads:\n  - name: loop\n    kind: cpu\n    params: { iterations: 400000000 }\n    limits: [{ name: slow, cpus: 0.1 }]\n',
+    );
     const out = join(work, 'out');
     const child = spawn(process.execPath, [CLI, 'run', file, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -153,7 +177,11 @@ describe('CLI input errors', () => {
     }
   });
   it.skipIf(!isRoot)('without root, one clear line says what is needed', () => {
-    const res = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'run', '--preset', 'seed'], { encoding: 'utf8', cwd: '/' });
+    const res = spawnSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'run', '--preset', 'seed'],
+      { encoding: 'utf8', cwd: '/' },
+    );
     expect(res.status).toBe(3);
     expect(res.stderr.trim()).toMatch(/^cgbench: cgbench run needs root .*\(run it with sudo/);
     expect(res.stderr.trim().split('\n')).toHaveLength(1);

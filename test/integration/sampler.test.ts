@@ -27,7 +27,17 @@ describe.skipIf(!isRoot)('sampler on a real group', () => {
     const sys = cgroups as CgroupSystem;
     const g = sys.create(name, { cpu: { quotaUs: quota, periodUs: 100_000 } });
     try {
-      const child = spawn(launcherPath(), [...g.procsFiles.flatMap((f) => ['--join', f]), '--', nativeBinary('cgbench-cpu'), '--iterations', String(Math.round(seconds * (quota / 100_000) * 3.2e9))], { stdio: 'ignore' });
+      const child = spawn(
+        launcherPath(),
+        [
+          ...g.procsFiles.flatMap((f) => ['--join', f]),
+          '--',
+          nativeBinary('cgbench-cpu'),
+          '--iterations',
+          String(Math.round(seconds * (quota / 100_000) * 3.2e9)),
+        ],
+        { stdio: 'ignore' },
+      );
       const sampler = new Sampler(g, intervalMs, maxKept).start();
       const heapBefore = process.memoryUsage().heapUsed;
       const stop = stopAfterMs ? setTimeout(() => g.killAll(), stopAfterMs) : undefined;
@@ -60,7 +70,9 @@ describe.skipIf(!isRoot)('sampler on a real group', () => {
     }
     const cpu = cpuSec / sec;
     const ratio = mean(mid('throttleRatio'));
-    console.log(`mid-run at 20 ms: CPU used ${cpu.toFixed(4)}, throttle ratio ${ratio.toFixed(3)}, tick mean ${series.tick?.meanIntervalMs.toFixed(2)} ms`);
+    console.log(
+      `mid-run at 20 ms: CPU used ${cpu.toFixed(4)}, throttle ratio ${ratio.toFixed(3)}, tick mean ${series.tick?.meanIntervalMs.toFixed(2)} ms`,
+    );
     expect(cpu).toBeGreaterThan(0.09);
     expect(cpu).toBeLessThan(0.11);
     expect(ratio).toBeGreaterThan(0.9);
@@ -68,7 +80,9 @@ describe.skipIf(!isRoot)('sampler on a real group', () => {
 
   it('keeps memory bounded over a long run sampled every 1 ms', async () => {
     const { series, kept, heapGrowth } = await runIn('itsamp-long', 20_000, 1000, 1, undefined, 12_000);
-    console.log(`1 ms for ~12 s: ${series.taken} ticks, ${kept} kept, ${series.tMs.length} points, heap +${(heapGrowth / 1e6).toFixed(1)} MB`);
+    console.log(
+      `1 ms for ~12 s: ${series.taken} ticks, ${kept} kept, ${series.tMs.length} points, heap +${(heapGrowth / 1e6).toFixed(1)} MB`,
+    );
     expect(series.taken).toBeGreaterThan(2 * MAX_KEPT);
     expect(kept).toBeLessThanOrEqual(MAX_KEPT);
     expect(series.tMs.length).toBeLessThanOrEqual(MAX_KEPT + 1);

@@ -152,8 +152,15 @@ describe('compareDocuments', () => {
     changed.cells = changed.cells.filter((c) => c.workload !== 'io-write');
     changed.scenarioHash = 'ffffffffffffffff';
     const r = compareDocuments(base, changed, { thresholdPct: 5 });
-    expect(r.unmatched).toContainEqual({ cellId: 'cpu-loop / 50% CPU / fake', side: 'current', reason: 'limit set "50% CPU" has different limits in the two documents' });
-    expect(r.unmatched.filter((u) => u.side === 'base').map((u) => u.cellId)).toEqual(['io-write / unlimited / fake', 'io-write / 10 MB/s / fake']);
+    expect(r.unmatched).toContainEqual({
+      cellId: 'cpu-loop / 50% CPU / fake',
+      side: 'current',
+      reason: 'limit set "50% CPU" has different limits in the two documents',
+    });
+    expect(r.unmatched.filter((u) => u.side === 'base').map((u) => u.cellId)).toEqual([
+      'io-write / unlimited / fake',
+      'io-write / 10 MB/s / fake',
+    ]);
     expect(r.warnings.some((w) => w.includes('scenarios differ'))).toBe(true);
     expect(limitsEqual({ cpu: { quotaUs: 1000, periodUs: 100000 } }, { cpu: { periodUs: 100000, quotaUs: 1000 } })).toBe(true);
   });
@@ -188,7 +195,11 @@ describe('cgbench compare', () => {
 
   it('throws E_INPUT (exit code 2 in main) on bad input', () => {
     const b = save(base, 'base.json');
-    const bad = [() => compareCommand(b, join(tmpdir(), 'does-not-exist.json')), () => compareCommand(b, b, { threshold: 'five' }), () => compareCommand(b, b, { format: 'xml' })];
+    const bad = [
+      () => compareCommand(b, join(tmpdir(), 'does-not-exist.json')),
+      () => compareCommand(b, b, { threshold: 'five' }),
+      () => compareCommand(b, b, { format: 'xml' }),
+    ];
     for (const f of bad) {
       try {
         f();
@@ -221,6 +232,8 @@ describe('cgbench compare', () => {
     const json = JSON.parse(renderCompare(r, 'json')) as { exitCode: number; regressions: number };
     expect(json.exitCode).toBe(1);
     expect(json.regressions).toBe(r.regressions);
-    expect(renderCompare(compareDocuments(base, base, { thresholdPct: 5 }), 'table')).toMatch(/PASS: no significant regression beyond 5 % in \d+ compared cell\(s\)$/);
+    expect(renderCompare(compareDocuments(base, base, { thresholdPct: 5 }), 'table')).toMatch(
+      /PASS: no significant regression beyond 5 % in \d+ compared cell\(s\)$/,
+    );
   });
 });

@@ -16,19 +16,43 @@ const io = (o: Partial<ResolvedIoLimit>): ResolvedLimits => ({ io: [{ device: 's
 describe('docker run flags from limits', () => {
   const cases: { name: string; limits: ResolvedLimits; args: string[]; unsupported?: string[] }[] = [
     { name: 'no limits', limits: {}, args: [] },
-    { name: 'the textbook quota', limits: { cpu: { quotaUs: 10000, periodUs: 100000 } }, args: ['--cpu-period', '100000', '--cpu-quota', '10000'] },
+    {
+      name: 'the textbook quota',
+      limits: { cpu: { quotaUs: 10000, periodUs: 100000 } },
+      args: ['--cpu-period', '100000', '--cpu-quota', '10000'],
+    },
     { name: 'no quota: period only', limits: { cpu: { quotaUs: null, periodUs: 100000 } }, args: ['--cpu-period', '100000'] },
-    { name: 'cpus 1.5 at a 50 ms period', limits: { cpu: { quotaUs: 75000, periodUs: 50000 } }, args: ['--cpu-period', '50000', '--cpu-quota', '75000'] },
+    {
+      name: 'cpus 1.5 at a 50 ms period',
+      limits: { cpu: { quotaUs: 75000, periodUs: 50000 } },
+      args: ['--cpu-period', '50000', '--cpu-quota', '75000'],
+    },
     {
       name: 'cpu burst is not expressible',
       limits: { cpu: { quotaUs: 10000, periodUs: 100000, burstUs: 5000 } },
       args: ['--cpu-period', '100000', '--cpu-quota', '10000'],
       unsupported: ['cpu burst (docker run has no flag for cpu.cfs_burst_us / cpu.max.burst)'],
     },
-    { name: 'memory: no swap by default', limits: { memory: { maxBytes: 32 << 20 } }, args: ['--memory', '33554432', '--memory-swap', '33554432'] },
-    { name: 'memory: swap 0', limits: { memory: { maxBytes: 32 << 20, swapBytes: 0 } }, args: ['--memory', '33554432', '--memory-swap', '33554432'] },
-    { name: 'memory: swap on top of max', limits: { memory: { maxBytes: 32 << 20, swapBytes: 16 << 20 } }, args: ['--memory', '33554432', '--memory-swap', '50331648'] },
-    { name: 'memory: unlimited swap', limits: { memory: { maxBytes: 32 << 20, swapBytes: null } }, args: ['--memory', '33554432', '--memory-swap', '-1'] },
+    {
+      name: 'memory: no swap by default',
+      limits: { memory: { maxBytes: 32 << 20 } },
+      args: ['--memory', '33554432', '--memory-swap', '33554432'],
+    },
+    {
+      name: 'memory: swap 0',
+      limits: { memory: { maxBytes: 32 << 20, swapBytes: 0 } },
+      args: ['--memory', '33554432', '--memory-swap', '33554432'],
+    },
+    {
+      name: 'memory: swap on top of max',
+      limits: { memory: { maxBytes: 32 << 20, swapBytes: 16 << 20 } },
+      args: ['--memory', '33554432', '--memory-swap', '50331648'],
+    },
+    {
+      name: 'memory: unlimited swap',
+      limits: { memory: { maxBytes: 32 << 20, swapBytes: null } },
+      args: ['--memory', '33554432', '--memory-swap', '-1'],
+    },
     { name: 'memory: no max', limits: { memory: { maxBytes: null } }, args: [] },
     {
       name: 'memory.high is not expressible',
@@ -42,19 +66,54 @@ describe('docker run flags from limits', () => {
     {
       name: 'every IO throttle',
       limits: io({ rbps: 50e6, wbps: 10e6, riops: 100, wiops: 200 }),
-      args: ['--device-read-bps', '/dev/vda:50000000', '--device-write-bps', '/dev/vda:10000000', '--device-read-iops', '/dev/vda:100', '--device-write-iops', '/dev/vda:200'],
+      args: [
+        '--device-read-bps',
+        '/dev/vda:50000000',
+        '--device-write-bps',
+        '/dev/vda:10000000',
+        '--device-read-iops',
+        '/dev/vda:100',
+        '--device-write-iops',
+        '/dev/vda:200',
+      ],
     },
     {
       name: 'two disks',
-      limits: { io: [{ device: 'scratch', major: 254, minor: 0, wbps: 1e6 }, { device: '8:0', major: 8, minor: 0, rbps: 2e6 }] },
+      limits: {
+        io: [
+          { device: 'scratch', major: 254, minor: 0, wbps: 1e6 },
+          { device: '8:0', major: 8, minor: 0, rbps: 2e6 },
+        ],
+      },
       args: ['--device-write-bps', '/dev/vda:1000000', '--device-read-bps', '/dev/x8_0:2000000'],
     },
     { name: 'cpuset', limits: { cpuset: '0-1,3' }, args: ['--cpuset-cpus', '0-1,3'] },
     { name: 'pids', limits: { pids: 64 }, args: ['--pids-limit', '64'] },
     {
       name: 'everything, in a stable order',
-      limits: { cpu: { quotaUs: 20000, periodUs: 100000 }, memory: { maxBytes: 128 << 20 }, io: [{ device: 'scratch', major: 254, minor: 0, wbps: 5e6 }], cpuset: '1', pids: 32 },
-      args: ['--cpu-period', '100000', '--cpu-quota', '20000', '--memory', '134217728', '--memory-swap', '134217728', '--device-write-bps', '/dev/vda:5000000', '--cpuset-cpus', '1', '--pids-limit', '32'],
+      limits: {
+        cpu: { quotaUs: 20000, periodUs: 100000 },
+        memory: { maxBytes: 128 << 20 },
+        io: [{ device: 'scratch', major: 254, minor: 0, wbps: 5e6 }],
+        cpuset: '1',
+        pids: 32,
+      },
+      args: [
+        '--cpu-period',
+        '100000',
+        '--cpu-quota',
+        '20000',
+        '--memory',
+        '134217728',
+        '--memory-swap',
+        '134217728',
+        '--device-write-bps',
+        '/dev/vda:5000000',
+        '--cpuset-cpus',
+        '1',
+        '--pids-limit',
+        '32',
+      ],
     },
   ];
   for (const c of cases) {
@@ -100,8 +159,19 @@ describe('device paths', () => {
 
 describe('docker info', () => {
   it('keeps engine version, storage driver, cgroup driver and version', () => {
-    const json = JSON.stringify({ ServerVersion: '20.10.24+dfsg1', Driver: 'overlay2', CgroupDriver: 'cgroupfs', CgroupVersion: '1', NCPU: 2 });
-    expect(parseDockerInfo(json)).toEqual({ version: '20.10.24+dfsg1', storageDriver: 'overlay2', cgroupDriver: 'cgroupfs', cgroupVersion: '1' });
+    const json = JSON.stringify({
+      ServerVersion: '20.10.24+dfsg1',
+      Driver: 'overlay2',
+      CgroupDriver: 'cgroupfs',
+      CgroupVersion: '1',
+      NCPU: 2,
+    });
+    expect(parseDockerInfo(json)).toEqual({
+      version: '20.10.24+dfsg1',
+      storageDriver: 'overlay2',
+      cgroupDriver: 'cgroupfs',
+      cgroupVersion: '1',
+    });
   });
   it('sees no engine in the client-only answer of an unreachable daemon', () => {
     expect(parseDockerInfo(JSON.stringify({ ServerVersion: '', Driver: '', ClientInfo: { Version: '28.2.2' } }))).toBeNull();
@@ -111,8 +181,14 @@ describe('docker info', () => {
 
 describe('docker error messages', () => {
   it('keep the line that says what went wrong, not the --help footer', () => {
-    expect(dockerError("docker: Error response from daemon: Minimum memory limit allowed is 6MB\n\nRun 'docker run --help' for more information\n")).toBe('Error response from daemon: Minimum memory limit allowed is 6MB');
-    expect(dockerError('Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?\n')).toBe('Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?');
+    expect(
+      dockerError(
+        "docker: Error response from daemon: Minimum memory limit allowed is 6MB\n\nRun 'docker run --help' for more information\n",
+      ),
+    ).toBe('Error response from daemon: Minimum memory limit allowed is 6MB');
+    expect(dockerError('Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?\n')).toBe(
+      'Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?',
+    );
     expect(dockerError('')).toBe('');
   });
 });

@@ -1,16 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { layoutFromMountInfo } from '../../src/cgroup/detect.js';
-import { parseBlkioThrottle, parseFlatKeyed, pickFlatKeys, parseIoStat, parseMountInfo, parsePressure, parseProcCgroup, parseSingle } from '../../src/cgroup/parse.js';
+import {
+  parseBlkioThrottle,
+  parseFlatKeyed,
+  pickFlatKeys,
+  parseIoStat,
+  parseMountInfo,
+  parsePressure,
+  parseProcCgroup,
+  parseSingle,
+} from '../../src/cgroup/parse.js';
 import { readingFromV1, readingFromV2 } from '../../src/cgroup/reading.js';
 import { fixture, fixtureTree } from '../helpers.js';
 
 describe('stat file parsers', () => {
   it('parses v1 cpu.stat', () => {
-    expect(parseFlatKeyed(fixture('v1/cpu_cpu.stat'))).toEqual({ nr_periods: 17, nr_throttled: 15, throttled_time: 1023371788, nr_bursts: 0, burst_time: 0 });
+    expect(parseFlatKeyed(fixture('v1/cpu_cpu.stat'))).toEqual({
+      nr_periods: 17,
+      nr_throttled: 15,
+      throttled_time: 1023371788,
+      nr_bursts: 0,
+      burst_time: 0,
+    });
   });
   it('picks keys from anywhere in a flat-keyed file without prefix confusion', () => {
     const text = fixture('v1/memory_memory.stat');
-    expect(pickFlatKeys(text, ['cache', 'total_pgmajfault', 'pgmajfault', 'absent'])).toEqual({ cache: 12288, total_pgmajfault: 3, pgmajfault: 3 });
+    expect(pickFlatKeys(text, ['cache', 'total_pgmajfault', 'pgmajfault', 'absent'])).toEqual({
+      cache: 12288,
+      total_pgmajfault: 3,
+      pgmajfault: 3,
+    });
     expect(pickFlatKeys('rss 5\ntotal_rss 9\n', ['rss', 'total_rss'])).toEqual({ rss: 5, total_rss: 9 });
     expect(parseFlatKeyed('a 1\nb max\nc -1\nbad\n')).toEqual({ a: 1, b: Infinity, c: -1 });
   });
@@ -29,7 +48,12 @@ describe('stat file parsers', () => {
     });
   });
   it('parses PSI some and full', () => {
-    expect(parsePressure(fixture('v2/cpu.pressure'))).toEqual({ someAvg10: 88.12, someTotalUs: 2712000, fullAvg10: 87.9, fullTotalUs: 2700000 });
+    expect(parsePressure(fixture('v2/cpu.pressure'))).toEqual({
+      someAvg10: 88.12,
+      someTotalUs: 2712000,
+      fullAvg10: 87.9,
+      fullTotalUs: 2700000,
+    });
     expect(parsePressure('')).toBeNull();
   });
   it('parses /proc/PID/cgroup for v1 and v2', () => {
@@ -70,7 +94,16 @@ describe('layout detection', () => {
 describe('normalised readings', () => {
   it('normalises a real v1 group (units: us, bytes)', () => {
     const r = readingFromV1(1, fixtureTree('v1'));
-    expect(r.cpu).toEqual({ usageUs: 310248.584, userUs: 170000, systemUs: 130000, nrPeriods: 17, nrThrottled: 15, throttledUs: 1023371.788, nrBursts: 0, burstUs: 0 });
+    expect(r.cpu).toEqual({
+      usageUs: 310248.584,
+      userUs: 170000,
+      systemUs: 130000,
+      nrPeriods: 17,
+      nrThrottled: 15,
+      throttledUs: 1023371.788,
+      nrBursts: 0,
+      burstUs: 0,
+    });
     expect(r.memory?.oomKills).toBe(1);
     expect(r.memory?.majorFaults).toBe(3);
     expect(r.memory?.failcnt).toBeGreaterThan(0);
@@ -80,8 +113,27 @@ describe('normalised readings', () => {
     const r = readingFromV2(5, fixtureTree('v2'));
     expect(r).toEqual({
       tNs: 5,
-      cpu: { usageUs: 1003421, userUs: 998000, systemUs: 5421, nrPeriods: 30, nrThrottled: 29, throttledUs: 2712345, nrBursts: 0, burstUs: 0 },
-      memory: { currentBytes: 67108864, peakBytes: 67112960, failcnt: 112, oomKills: 1, oomEvents: 1, highEvents: 0, majorFaults: 7, fileBytes: 1048576, anonBytes: 66060288 },
+      cpu: {
+        usageUs: 1003421,
+        userUs: 998000,
+        systemUs: 5421,
+        nrPeriods: 30,
+        nrThrottled: 29,
+        throttledUs: 2712345,
+        nrBursts: 0,
+        burstUs: 0,
+      },
+      memory: {
+        currentBytes: 67108864,
+        peakBytes: 67112960,
+        failcnt: 112,
+        oomKills: 1,
+        oomEvents: 1,
+        highEvents: 0,
+        majorFaults: 7,
+        fileBytes: 1048576,
+        anonBytes: 66060288,
+      },
       io: { '254:0': { rbytes: 1048576, wbytes: 33554432, rios: 8, wios: 32 }, '8:0': { rbytes: 4096, wbytes: 0, rios: 1, wios: 0 } },
       pids: { current: 3 },
       psi: {

@@ -203,7 +203,8 @@ describe('chart configs', () => {
       expect(c.summary.length).toBeGreaterThan(0);
     }
     const partial = structuredClone(doc);
-    for (const cell of partial.cells) for (const r of cell.runs) if (r.samples) r.samples.series = { memoryCurrentBytes: r.samples.series.memoryCurrentBytes ?? [] };
+    for (const cell of partial.cells)
+      for (const r of cell.runs) if (r.samples) r.samples.series = { memoryCurrentBytes: r.samples.series.memoryCurrentBytes ?? [] };
     const charts = buildCharts(partial);
     expect(charts[0]!.timeSeries).toEqual([]);
     expect(charts[1]!.timeSeries.every((s) => s.kind === 'memory-time')).toBe(true);
@@ -254,10 +255,31 @@ describe('HTML reporter', () => {
   });
 
   it('shows host context, scenario, summary tables with the terminal columns, and warnings', () => {
-    for (const text of ['Intel Xeon E5-2680 v4', '2 cores', '8.0 GiB', 'Debian GNU/Linux 12', '6.1.0-18-amd64', 'hybrid', 'vda (254:0)', 'ext4', '24.0.7', 'cgbench 0.1.0']) {
+    for (const text of [
+      'Intel Xeon E5-2680 v4',
+      '2 cores',
+      '8.0 GiB',
+      'Debian GNU/Linux 12',
+      '6.1.0-18-amd64',
+      'hybrid',
+      'vda (254:0)',
+      'ext4',
+      '24.0.7',
+      'cgbench 0.1.0',
+    ]) {
       expect(html).toContain(escapeHtml(text));
     }
-    for (const col of ['limit', 'median wall', 'spread (MAD)', 'slowdown', 'expected', 'CPU granted / quota', 'throttle ratio', 'OOM kills', 'IO MB/s (limit)']) {
+    for (const col of [
+      'limit',
+      'median wall',
+      'spread (MAD)',
+      'slowdown',
+      'expected',
+      'CPU granted / quota',
+      'throttle ratio',
+      'OOM kills',
+      'IO MB/s (limit)',
+    ]) {
       expect(SUMMARY_COLUMNS).toContain(col);
       expect(html).toContain(`>${escapeHtml(col)}</th>`);
     }
@@ -285,7 +307,17 @@ describe('every reporter', () => {
     empty.finishedAt = null;
     for (const c of empty.cells) {
       c.runs = [];
-      c.summary = { ...c.summary, measuredRuns: 0, outcomes: {}, medianWallNs: null, slowdown: null, cpuGranted: null, throttleRatio: null, peakMemoryBytes: null, ioBytesPerSec: null };
+      c.summary = {
+        ...c.summary,
+        measuredRuns: 0,
+        outcomes: {},
+        medianWallNs: null,
+        slowdown: null,
+        cpuGranted: null,
+        throttleRatio: null,
+        peakMemoryBytes: null,
+        ioBytesPerSec: null,
+      };
       delete c.summary.wall;
       delete c.summary.slowdownRange;
     }
@@ -320,7 +352,11 @@ describe('PNG reporter', () => {
   });
 
   it('carries the host context under each chart', () => {
-    expect(pngFooter(doc)).toBe('cgbench 0.1.0 · fixture (' + doc.createdAt.slice(0, 10) + ') · bench-01 · Intel Xeon E5-2680 v4 @ 2.40GHz, 2 CPUs · kernel 6.1.0-18-amd64 · cgroup hybrid · Docker 24.0.7');
+    expect(pngFooter(doc)).toBe(
+      'cgbench 0.1.0 · fixture (' +
+        doc.createdAt.slice(0, 10) +
+        ') · bench-01 · Intel Xeon E5-2680 v4 @ 2.40GHz, 2 CPUs · kernel 6.1.0-18-amd64 · cgroup hybrid · Docker 24.0.7',
+    );
   });
 });
 
@@ -368,7 +404,12 @@ describe('CSV reporter', () => {
     const tenth = rows.filter((r) => r[col('cell')] === 'cpu-loop / 10% CPU / fake' && r[col('warmup')] === 'false');
     expect(tenth).toHaveLength(3);
     expect(tenth[0]?.[col('cpu_quota_us')]).toBe('10000');
-    expect([tenth[0]?.[col('host')], tenth[0]?.[col('kernel')], tenth[0]?.[col('docker_version')], tenth[0]?.[col('cgbench_version')]]).toEqual(['bench-01', '6.1.0-18-amd64', '24.0.7', '0.1.0']);
+    expect([
+      tenth[0]?.[col('host')],
+      tenth[0]?.[col('kernel')],
+      tenth[0]?.[col('docker_version')],
+      tenth[0]?.[col('cgbench_version')],
+    ]).toEqual(['bench-01', '6.1.0-18-amd64', '24.0.7', '0.1.0']);
     expect(Number(tenth[0]?.[col('throttle_ratio')])).toBeGreaterThan(0.9);
     const oom = rows.filter((r) => r[col('limit_set')] === '64M (below)' && r[col('warmup')] === 'false');
     expect(oom.every((r) => r[col('outcome')] === 'oom-killed' && r[col('memory_max_bytes')] === String(64 * 2 ** 20))).toBe(true);
@@ -434,7 +475,12 @@ describe('writer', () => {
     const charts = readdirSync(join(dir, 'charts'));
     expect(charts).toContain('mine.png');
     expect(charts).not.toContain('09-old-slowdown.png');
-    expect(charts.filter((n) => n !== 'mine.png').sort()).toEqual(paths.filter((p) => p.includes('/charts/')).map((p) => p.split('/').pop()).sort());
+    expect(charts.filter((n) => n !== 'mine.png').sort()).toEqual(
+      paths
+        .filter((p) => p.includes('/charts/'))
+        .map((p) => p.split('/').pop())
+        .sort(),
+    );
     expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 });

@@ -46,7 +46,16 @@ describe('derived series', () => {
     });
   });
   it('gives null throttle ratio when no period elapsed and drops empty series', () => {
-    const s = deriveSeries([r(0, { usageUs: 0, nrPeriods: 3, nrThrottled: 3 }), r(20, { usageUs: 0, nrPeriods: 3, nrThrottled: 3 }), r(120, { usageUs: 10_000, nrPeriods: 4, nrThrottled: 4 })], 0, 20, 3);
+    const s = deriveSeries(
+      [
+        r(0, { usageUs: 0, nrPeriods: 3, nrThrottled: 3 }),
+        r(20, { usageUs: 0, nrPeriods: 3, nrThrottled: 3 }),
+        r(120, { usageUs: 10_000, nrPeriods: 4, nrThrottled: 4 }),
+      ],
+      0,
+      20,
+      3,
+    );
     expect(s.tMs).toEqual([20, 120]);
     expect(s.series.throttleRatio).toEqual([null, 1]);
     expect(s.series.cpuUsedCpus).toEqual([0, 0.1]);

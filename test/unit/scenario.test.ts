@@ -47,19 +47,33 @@ describe('scenario validation', () => {
     expect(w?.limitSets[1]?.limits.cpu).toEqual({ quotaUs: 50000, periodUs: 100000 });
   });
   it('adds an unlimited baseline when none is given', () => {
-    const s = validateScenario({ workloads: [{ name: 'w', kind: 'io', params: { mode: 'read' }, limits: [{ io: [{ rbps: '10MB/s' }] }] }] }, 'x');
+    const s = validateScenario(
+      { workloads: [{ name: 'w', kind: 'io', params: { mode: 'read' }, limits: [{ io: [{ rbps: '10MB/s' }] }] }] },
+      'x',
+    );
     expect(s.workloads[0]?.limitSets.map((l) => l.name)).toEqual(['unlimited', 'read 10 MB/s']);
     expect(s.workloads[0]?.limitSets[1]?.limits.io).toEqual([{ device: 'scratch', rbps: 10e6 }]);
   });
   it('names the file, the field and the fix for a bad field', () => {
-    const msg = errorOf(() => validateScenario({ workloads: [{ name: 'w', kind: 'cpu', limits: [{ cpu: { quota: 10, period: 100000 } }] }] }, 'my.yaml'));
+    const msg = errorOf(() =>
+      validateScenario({ workloads: [{ name: 'w', kind: 'cpu', limits: [{ cpu: { quota: 10, period: 100000 } }] }] }, 'my.yaml'),
+    );
     expect(msg).toContain('my.yaml');
     expect(msg).toContain('workloads[0].limits[0].cpu.quota');
     expect(msg).toContain('1000 us');
   });
   it('rejects unknown keys, unknown kinds and bad sizes together', () => {
     const msg = errorOf(() =>
-      validateScenario({ repetitons: 3, workloads: [{ name: 'a', kind: 'gpu' }, { name: 'b', kind: 'memory', limits: [{ memory: { max: 'lots' } }] }] }, 's.yaml'),
+      validateScenario(
+        {
+          repetitons: 3,
+          workloads: [
+            { name: 'a', kind: 'gpu' },
+            { name: 'b', kind: 'memory', limits: [{ memory: { max: 'lots' } }] },
+          ],
+        },
+        's.yaml',
+      ),
     );
     expect(msg).toContain("'repetitons'");
     expect(msg).toContain('workloads[0].kind');
@@ -67,7 +81,9 @@ describe('scenario validation', () => {
     expect(msg).toContain('"lots" is not a memory size');
   });
   it('checks params per kind', () => {
-    const msg = errorOf(() => validateScenario({ workloads: [{ name: 'a', kind: 'io', params: { mode: 'append', blockKib: 6 } }] }, 's.yaml'));
+    const msg = errorOf(() =>
+      validateScenario({ workloads: [{ name: 'a', kind: 'io', params: { mode: 'append', blockKib: 6 } }] }, 's.yaml'),
+    );
     expect(msg).toContain('workloads[0].params.mode');
     expect(msg).toContain('workloads[0].params.blockKib: blockKib must be a multiple of 4');
   });
@@ -78,7 +94,22 @@ describe('scenario validation', () => {
   });
   it('rejects duplicate names and conflicting cpu forms', () => {
     const msg = errorOf(() =>
-      validateScenario({ workloads: [{ name: 'a', kind: 'cpu', limits: [{ name: 'x', cpus: 1 }, { name: 'x', cpus: 1, cpu: { quota: 5000 } }] }, { name: 'a', kind: 'cpu' }] }, 's'),
+      validateScenario(
+        {
+          workloads: [
+            {
+              name: 'a',
+              kind: 'cpu',
+              limits: [
+                { name: 'x', cpus: 1 },
+                { name: 'x', cpus: 1, cpu: { quota: 5000 } },
+              ],
+            },
+            { name: 'a', kind: 'cpu' },
+          ],
+        },
+        's',
+      ),
     );
     expect(msg).toContain('"x" is used twice');
     expect(msg).toContain('either cpus or cpu');

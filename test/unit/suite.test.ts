@@ -31,7 +31,12 @@ const scenario = validateScenario(
     warmup: 1,
     runtimes: ['fake'],
     workloads: [
-      { name: 'loop', kind: 'cpu', params: { iterations: 1e9 }, limits: [{ name: 'free' }, { name: 'half', cpus: 0.5 }, { name: 'tenth', cpus: 0.1 }] },
+      {
+        name: 'loop',
+        kind: 'cpu',
+        params: { iterations: 1e9 },
+        limits: [{ name: 'free' }, { name: 'half', cpus: 0.5 }, { name: 'tenth', cpus: 0.1 }],
+      },
       { name: 'anon', kind: 'memory', params: { mode: 'anon', mib: 128 }, limits: [{}, { name: 'small', memory: '64M' }] },
       { name: 'write', kind: 'io', params: { mode: 'write', mib: 32 }, limits: [{}, { name: '10MB/s', io: [{ wbps: '10MB/s' }] }] },
     ],
@@ -135,10 +140,23 @@ describe('suite with the fake runtime', () => {
 });
 
 describe('adaptive repetitions', () => {
-  const base = { name: 'a', warmup: 0, repetitions: 3, runtimes: ['fake'], workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 1e8 }, limits: [{}] }] };
+  const base = {
+    name: 'a',
+    warmup: 0,
+    repetitions: 3,
+    runtimes: ['fake'],
+    workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 1e8 }, limits: [{}] }],
+  };
   async function runsFor(noise: number, adaptive: object): Promise<number> {
     const s = validateScenario({ ...base, adaptive }, 'a.yaml');
-    const doc = await runSuite({ scenario: s, host, runtimes: { fake: new FakeRuntime({ noise }) }, scratch: () => disk, scratchDir: '/var/tmp', save: () => {} });
+    const doc = await runSuite({
+      scenario: s,
+      host,
+      runtimes: { fake: new FakeRuntime({ noise }) },
+      scratch: () => disk,
+      scratchDir: '/var/tmp',
+      save: () => {},
+    });
     return doc.cells[0]?.runs.length ?? 0;
   }
   it('stops at the minimum when the median is pinned down', async () => {

@@ -49,6 +49,8 @@ describe('limit translation', () => {
     ]);
   });
   it('writes only the io.max keys given', () => {
-    expect(toV2Writes({ io: [{ device: '8:0', major: 8, minor: 0, wbps: 1000 }] }, true)).toEqual([{ controller: '', file: 'io.max', value: '8:0 wbps=1000' }]);
+    expect(toV2Writes({ io: [{ device: '8:0', major: 8, minor: 0, wbps: 1000 }] }, true)).toEqual([
+      { controller: '', file: 'io.max', value: '8:0 wbps=1000' },
+    ]);
   });
 });

@@ -51,7 +51,9 @@ describe.skipIf(!inLab || !isRoot)('cgroup v2 on a real kernel', () => {
       expect(readFileSync(join(dir, 'cpu.max'), 'utf8').trim()).toBe('25000 50000');
       expect(readFileSync(join(dir, 'memory.max'), 'utf8').trim()).toBe(String(64 << 20));
       expect(readFileSync(join(dir, 'memory.high'), 'utf8').trim()).toBe(String(48 << 20));
-      expect(readFileSync(join(dir, 'io.max'), 'utf8').trim()).toBe(`${disk.major}:${disk.minor} rbps=max wbps=4000000 riops=500 wiops=max`);
+      expect(readFileSync(join(dir, 'io.max'), 'utf8').trim()).toBe(
+        `${disk.major}:${disk.minor} rbps=max wbps=4000000 riops=500 wiops=max`,
+      );
       expect(readFileSync(join(dir, 'pids.max'), 'utf8').trim()).toBe('32');
       const r = g.read();
       expect(r.memory?.currentBytes).toBeDefined();
@@ -67,13 +69,29 @@ describe.skipIf(!inLab || !isRoot)('cgroup v2 on a real kernel', () => {
     const runtime = new NativeRuntime(sys);
     try {
       const scenario = validateScenario(
-        { repetitions: 1, warmup: 0, sampleInterval: '50ms', workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 2 ** 29 }, limits: [{ name: 'q', cpus: 0.2 }] }] },
+        {
+          repetitions: 1,
+          warmup: 0,
+          sampleInterval: '50ms',
+          workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 2 ** 29 }, limits: [{ name: 'q', cpus: 0.2 }] }],
+        },
         'v2.yaml',
       );
-      const doc = await runSuite({ scenario, host, runtimes: { native: runtime }, scratch: () => resolveDiskTarget('/scratch'), scratchDir: '/scratch', save: () => {}, sampler: startSampler, suiteId: 'v2tpsi' });
+      const doc = await runSuite({
+        scenario,
+        host,
+        runtimes: { native: runtime },
+        scratch: () => resolveDiskTarget('/scratch'),
+        scratchDir: '/scratch',
+        save: () => {},
+        sampler: startSampler,
+        suiteId: 'v2tpsi',
+      });
       const cell = doc.cells.find((c) => c.limitSet === 'q');
       const series = cell?.runs[0]?.samples?.series ?? {};
-      console.log(`v2 20 % quota: granted ${cell?.summary.cpuGranted?.toFixed(4)}, throttle ratio ${cell?.summary.throttleRatio?.toFixed(3)}, series ${Object.keys(series).join(' ')}`);
+      console.log(
+        `v2 20 % quota: granted ${cell?.summary.cpuGranted?.toFixed(4)}, throttle ratio ${cell?.summary.throttleRatio?.toFixed(3)}, series ${Object.keys(series).join(' ')}`,
+      );
       expect(Object.keys(series)).toEqual(expect.arrayContaining(['cpuUsedCpus', 'throttleRatio', 'psiCpuSome', 'memoryCurrentBytes']));
       expect(cell?.summary.cpuGranted).toBeGreaterThan(0.18);
       expect(cell?.summary.cpuGranted).toBeLessThan(0.22);
@@ -87,7 +105,11 @@ describe.skipIf(!inLab || !isRoot)('cgroup v2 on a real kernel', () => {
     // On the guest's scratch disk, thrown away with the VM: a CI run leaves nothing on the host.
     const out = mkdtempSync(join(tmpdir(), 'cgbench-seed-'));
     // Async, not spawnSync: a worker blocked for minutes misses vitest's RPC deadlines.
-    const child = spawn(process.execPath, [join(ROOT_DIR, 'dist', 'cli', 'main.js'), 'run', '--preset', 'seed', '-r', '2', '-w', '0', '--out', out, '--report', 'md'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT_DIR, 'dist', 'cli', 'main.js'), 'run', '--preset', 'seed', '-r', '2', '-w', '0', '--out', out, '--report', 'md'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     const status = await new Promise<number | null>((res) => child.on('close', res));
@@ -96,7 +118,9 @@ describe.skipIf(!inLab || !isRoot)('cgroup v2 on a real kernel', () => {
     const doc = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultDocument;
     expect(doc.host.cgroup.mode).toBe('v2');
     const ten = doc.cells.find((c) => c.limitSet.startsWith('10%'));
-    console.log(`v2 seed: slowdown ${ten?.summary.slowdown?.toFixed(2)}, granted ${ten?.summary.cpuGranted?.toFixed(4)}, throttle ratio ${ten?.summary.throttleRatio?.toFixed(3)}`);
+    console.log(
+      `v2 seed: slowdown ${ten?.summary.slowdown?.toFixed(2)}, granted ${ten?.summary.cpuGranted?.toFixed(4)}, throttle ratio ${ten?.summary.throttleRatio?.toFixed(3)}`,
+    );
     // The quota itself is enforced exactly (granted 0.100, every period throttled). The wall-time
     // slowdown comes out above the host's ~10x because under QEMU's software emulation every resume
     // after a throttled period costs the guest ~2 ms of CPU (measured: 0.86 s of CPU for a loop that

@@ -15,7 +15,9 @@ export { movingMean } from './lines.js';
 export function buildCharts(doc: ResultDocument, options: ChartOptions = {}): WorkloadCharts[] {
   const opts: Required<ChartOptions> = { maxRunsPerChart: options.maxRunsPerChart ?? 3 };
   return byWorkload(doc).map((g, wi) => {
-    const summary = [slowdownChart(g.workload, wi, g.cells), cpuGrantedChart(g.workload, wi, g.cells)].filter((s): s is ChartSpec => s !== null);
+    const summary = [slowdownChart(g.workload, wi, g.cells), cpuGrantedChart(g.workload, wi, g.cells)].filter(
+      (s): s is ChartSpec => s !== null,
+    );
     const timeSeries = timeSeriesCharts(g.cells, wi, opts);
     const wc: WorkloadCharts = { workload: g.workload, index: wi, summary, timeSeries };
     if (!timeSeries.length) {
@@ -54,4 +56,3 @@ export function keyCharts(wc: WorkloadCharts, doc: ResultDocument): ChartSpec[] 
   }
   return out;
 }
-

@@ -27,7 +27,6 @@ function slowdownOf(c: Cell | undefined): number | null {
   return c.summary.slowdown;
 }
 
-
 function cellsByRuntime(cells: Cell[]): { runtime: string; cells: Cell[] }[] {
   const out: { runtime: string; cells: Cell[] }[] = [];
   for (const c of cells) {
@@ -107,7 +106,8 @@ export function slowdownChart(workload: string, wi: number, cells: Cell[]): Char
     kind: 'slowdown',
     workload,
     title: 'Slowdown vs limit',
-    caption: 'Median wall time under each limit divided by the median with no limits; bars are the 95 % interval, the dashed line is what a simple model of the limit predicts.',
+    caption:
+      'Median wall time under each limit divided by the median with no limits; bars are the 95 % interval, the dashed line is what a simple model of the limit predicts.',
     config,
   };
 }
@@ -117,10 +117,14 @@ export function cpuGrantedChart(workload: string, wi: number, cells: Cell[]): Ch
   const sets = limitSetOrder(cells);
   const groups = cellsByRuntime(cells);
   const multi = groups.length > 1;
-  const config = baseConfig(`${workload}: CPU granted vs quota`, sets.map((s) => categoryLabel(s.name, s.limits, cells)), {
-    x: axis({ title: 'limit set' }, 'category'),
-    y: axis({ title: 'CPUs (CPU time / wall time)' }, 'linear'),
-  });
+  const config = baseConfig(
+    `${workload}: CPU granted vs quota`,
+    sets.map((s) => categoryLabel(s.name, s.limits, cells)),
+    {
+      x: axis({ title: 'limit set' }, 'category'),
+      y: axis({ title: 'CPUs (CPU time / wall time)' }, 'linear'),
+    },
+  );
   groups.forEach((g, gi) => {
     const at = (name: string): Cell | undefined => g.cells.find((c) => c.limitSet === name);
     const suffix = multi ? ` (${g.runtime})` : '';
@@ -154,8 +158,8 @@ export function cpuGrantedChart(workload: string, wi: number, cells: Cell[]): Ch
     kind: 'cpu-granted',
     workload,
     title: 'CPU granted vs quota',
-    caption: 'CPUs the group actually used on average (median over runs) against the quota (red mark): a bar at the mark means the quota was enforced exactly.',
+    caption:
+      'CPUs the group actually used on average (median over runs) against the quota (red mark): a bar at the mark means the quota was enforced exactly.',
     config,
   };
 }
-

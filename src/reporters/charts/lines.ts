@@ -47,7 +47,13 @@ export interface LineStyle {
   pointRadius?: number;
 }
 
-export function seriesLine(label: string, data: { x: number; y: number | null }[], colour: string, yAxisID: string, style: LineStyle = {}): Dataset {
+export function seriesLine(
+  label: string,
+  data: { x: number; y: number | null }[],
+  colour: string,
+  yAxisID: string,
+  style: LineStyle = {},
+): Dataset {
   const d: Dataset = {
     type: 'line',
     label,
@@ -113,13 +119,30 @@ function spiky(pts: { y: number | null }[]): boolean {
  * series is drawn thin and pale, with a bold moving mean over ~0.5 s on top, which is the rate the
  * limit actually allows.
  */
-export function rateLines(label: string, pts: { x: number; y: number | null }[], s: SampleSeries, colour: string, yAxisID: string, dash?: number[]): Dataset[] {
+export function rateLines(
+  label: string,
+  pts: { x: number; y: number | null }[],
+  s: SampleSeries,
+  colour: string,
+  yAxisID: string,
+  dash?: number[],
+): Dataset[] {
   // Short runs get a shorter window rather than no mean: every run of a chart should read alike.
   // An even window cancels the typical on/off alternation exactly (one sample in, one out).
   const k = 2 * Math.max(1, Math.min(Math.round(SMOOTH_MS / s.intervalMs / 2), Math.floor(pts.length / 4)));
   if (pts.length < 8 || !spiky(pts)) return [seriesLine(label, pts, colour, yAxisID, { dash })];
-  const raw = seriesLine(`${label} (every ${+s.intervalMs.toFixed(0)} ms)`, pts, alpha(colour, 0.35), yAxisID, { dash, width: 1, pointRadius: 0 });
+  const raw = seriesLine(`${label} (every ${+s.intervalMs.toFixed(0)} ms)`, pts, alpha(colour, 0.35), yAxisID, {
+    dash,
+    width: 1,
+    pointRadius: 0,
+  });
   RAW.add(raw);
-  return [seriesLine(`${label} (${+((k * s.intervalMs) / 1000).toFixed(2)} s mean)`, movingMean(pts, k), colour, yAxisID, { dash, width: 2.5, pointRadius: 0 }), raw];
+  return [
+    seriesLine(`${label} (${+((k * s.intervalMs) / 1000).toFixed(2)} s mean)`, movingMean(pts, k), colour, yAxisID, {
+      dash,
+      width: 2.5,
+      pointRadius: 0,
+    }),
+    raw,
+  ];
 }
-

@@ -44,7 +44,6 @@ export interface ChartOptions {
   maxRunsPerChart?: number;
 }
 
-
 export function slug(text: string): string {
   return (
     text
@@ -54,7 +53,6 @@ export function slug(text: string): string {
       .slice(0, 40) || 'x'
   );
 }
-
 
 export interface Axis {
   title: string;
@@ -74,7 +72,11 @@ export function axis(a: Axis, type: 'linear' | 'category'): Record<string, unkno
   return out;
 }
 
-export function baseConfig(title: string, labels: (string | string[])[] | undefined, scales: Record<string, Record<string, unknown>>): ChartConfig {
+export function baseConfig(
+  title: string,
+  labels: (string | string[])[] | undefined,
+  scales: Record<string, Record<string, unknown>>,
+): ChartConfig {
   // Time charts are all lines: a zero-height legend box is stroked as a line with the dataset's own
   // dash pattern (point-style markers would drop the dash). Category charts mix dots, diamonds and
   // bars, so they keep point-style markers.
@@ -89,7 +91,10 @@ export function baseConfig(title: string, labels: (string | string[])[] | undefi
       interaction: { mode: 'nearest', intersect: false, axis: 'x' },
       plugins: {
         title: { display: true, text: title, font: { size: 16, weight: 'bold' }, padding: { top: 4, bottom: 8 } },
-        legend: { position: 'bottom', labels: lines ? { boxWidth: 32, boxHeight: 0, padding: 16 } : { usePointStyle: true, boxHeight: 8, padding: 16 } },
+        legend: {
+          position: 'bottom',
+          labels: lines ? { boxWidth: 32, boxHeight: 0, padding: 16 } : { usePointStyle: true, boxHeight: 8, padding: 16 },
+        },
       },
       scales: scales as NonNullable<ChartConfig['options']>['scales'],
     },
@@ -97,4 +102,3 @@ export function baseConfig(title: string, labels: (string | string[])[] | undefi
   if (labels) config.data.labels = labels;
   return config;
 }
-

@@ -35,7 +35,15 @@ interface TimeChart {
 function timeSeriesSpec(cell: Cell, id: string, c: TimeChart): ChartSpec {
   const config = baseConfig(`${cell.workload} / ${cell.limitSet}: ${c.heading}`, undefined, timeScales(c.left, c.right));
   config.data.datasets = c.datasets;
-  return { id, kind: c.kind, workload: cell.workload, cellId: cell.id, title: `${cell.limitSet} (${cell.runtime}): ${c.title}`, caption: c.caption, config };
+  return {
+    id,
+    kind: c.kind,
+    workload: cell.workload,
+    cellId: cell.id,
+    title: `${cell.limitSet} (${cell.runtime}): ${c.title}`,
+    caption: c.caption,
+    config,
+  };
 }
 
 function timeScales(left: Axis, right?: Axis): Record<string, Record<string, unknown>> {
@@ -99,7 +107,8 @@ function memoryTimeChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec 
   const end = endSec(runs);
   const m = cell.limits.memory;
   if (m?.maxBytes != null) datasets.push(limitLine(`limit ${+(m.maxBytes / MIB).toFixed(1)} MiB`, m.maxBytes / MIB, end, LIMIT_RED));
-  if (m?.highBytes != null) datasets.push(limitLine(`memory.high ${+(m.highBytes / MIB).toFixed(1)} MiB`, m.highBytes / MIB, end, HIGH_ORANGE));
+  if (m?.highBytes != null)
+    datasets.push(limitLine(`memory.high ${+(m.highBytes / MIB).toFixed(1)} MiB`, m.highBytes / MIB, end, HIGH_ORANGE));
   return timeSeriesSpec(cell, id, {
     kind: 'memory-time',
     heading: 'memory in use',
@@ -195,13 +204,19 @@ export function timeSeriesCharts(cells: Cell[], wi: number, opts: Required<Chart
     if (!runs.length) return;
     const f = families(cell);
     const id = (k: string): string => `w${wi}-c${ci}-${k}`;
-    const specs = [f.cpu ? cpuTimeChart(cell, runs, id('cpu')) : null, f.memory ? memoryTimeChart(cell, runs, id('memory')) : null, f.io ? ioTimeChart(cell, runs, id('io')) : null, pressureChart(cell, runs, id('pressure'))];
+    const specs = [
+      f.cpu ? cpuTimeChart(cell, runs, id('cpu')) : null,
+      f.memory ? memoryTimeChart(cell, runs, id('memory')) : null,
+      f.io ? ioTimeChart(cell, runs, id('io')) : null,
+      pressureChart(cell, runs, id('pressure')),
+    ];
     for (const s of specs) {
       if (!s) continue;
       const hidden = s.config.data.datasets.flatMap((d, i) => (RAW.has(d) ? [i] : []));
       if (hidden.length) {
         s.legendHidden = hidden;
-        s.caption += ' Where samples alternate between full speed and stalls (sampling near the CFS period or the throttle slice), pale lines are the raw samples and bold lines their moving mean.';
+        s.caption +=
+          ' Where samples alternate between full speed and stalls (sampling near the CFS period or the throttle slice), pale lines are the raw samples and bold lines their moving mean.';
       }
       if (total > runs.length) s.caption += ` The first ${runs.length} of ${total} measured runs are shown.`;
       out.push(s);
@@ -209,4 +224,3 @@ export function timeSeriesCharts(cells: Cell[], wi: number, opts: Required<Chart
   });
   return out;
 }
-

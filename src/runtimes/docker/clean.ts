@@ -7,7 +7,10 @@ import { CGBENCH_LABEL, NAME_PREFIX } from './names.js';
 
 /** `cgbench clean`: remove containers (and with `images`, workload images) cgbench left behind.
  *  Returns the container names removed; [] when no engine answers (nothing to clean there). */
-export async function cleanDockerLeftovers(dockerHost?: string, opts: { images?: boolean; dryRun?: boolean; dockerBin?: string } = {}): Promise<string[]> {
+export async function cleanDockerLeftovers(
+  dockerHost?: string,
+  opts: { images?: boolean; dryRun?: boolean; dockerBin?: string } = {},
+): Promise<string[]> {
   const docker = dockerCli(dockerHost, opts.dockerBin);
   let list: DockerResult;
   try {
@@ -25,12 +28,23 @@ export async function cleanDockerLeftovers(dockerHost?: string, opts: { images?:
   if (found.size && !opts.dryRun) {
     const res = await docker(['rm', '--force', '--volumes', ...found.keys()], { timeoutMs: 120_000 });
     if (res.code !== 0 && !/no such container/i.test(res.stderr)) {
-      throw new CgbenchError('E_DOCKER', `could not remove cgbench containers: ${dockerError(res.stderr)}`, 'remove them with docker rm -f');
+      throw new CgbenchError(
+        'E_DOCKER',
+        `could not remove cgbench containers: ${dockerError(res.stderr)}`,
+        'remove them with docker rm -f',
+      );
     }
   }
   if (opts.images && !opts.dryRun) {
     const imgs = await docker(['image', 'ls', '--quiet', '--filter', `label=${CGBENCH_LABEL}=1`]);
-    const ids = [...new Set(imgs.stdout.split('\n').map((l) => l.trim()).filter(Boolean))];
+    const ids = [
+      ...new Set(
+        imgs.stdout
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+      ),
+    ];
     if (ids.length) await docker(['image', 'rm', '--force', ...ids]);
   }
   return [...found.values()].sort();

@@ -60,7 +60,9 @@ export class ContainerRun {
       });
       child.on('close', (code, signal) => {
         this.flushLines();
-        this.onEarlyEnd?.(new Error(dockerError(this.stderr.toString()) || `docker run exited ${code ?? signal} before the container started`));
+        this.onEarlyEnd?.(
+          new Error(dockerError(this.stderr.toString()) || `docker run exited ${code ?? signal} before the container started`),
+        );
         this.finish(code, signal, undefined);
         resolve();
       });
@@ -70,14 +72,30 @@ export class ContainerRun {
   ready(timeoutMs: number): Promise<ReadyMark> {
     if (this.readyMark) return Promise.resolve(this.readyMark);
     return new Promise<ReadyMark>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new CgbenchError('E_DOCKER', `container ${this.name} did not start within ${timeoutMs / 1000} s`, 'check the engine (`docker info`) and its log')), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new CgbenchError(
+              'E_DOCKER',
+              `container ${this.name} did not start within ${timeoutMs / 1000} s`,
+              'check the engine (`docker info`) and its log',
+            ),
+          ),
+        timeoutMs,
+      );
       this.onReady = (m) => {
         clearTimeout(timer);
         resolve(m);
       };
       this.onEarlyEnd = (e) => {
         clearTimeout(timer);
-        reject(new CgbenchError('E_DOCKER', `docker run failed for ${this.name}: ${e.message}`, 'check the limits of this cell against the engine (`cgbench doctor`)'));
+        reject(
+          new CgbenchError(
+            'E_DOCKER',
+            `docker run failed for ${this.name}: ${e.message}`,
+            'check the limits of this cell against the engine (`cgbench doctor`)',
+          ),
+        );
       };
     });
   }
@@ -135,7 +153,13 @@ export class ContainerRun {
     if (this.ended) return;
     this.ended = true;
     const exitCode = status ? statusExitCode(status) : null;
-    const info: RunEnd['info'] = { exitCode, signal: null, stdout: this.stdout, stderrTail: this.stderr.toString(), harnessWallNs: monotonicNs() - (this.goNs || this.t0) };
+    const info: RunEnd['info'] = {
+      exitCode,
+      signal: null,
+      stdout: this.stdout,
+      stderrTail: this.stderr.toString(),
+      harnessWallNs: monotonicNs() - (this.goNs || this.t0),
+    };
     if (status) info.process = status;
     this.resolveExit({ info, sawStatus: true });
   }
@@ -144,6 +168,9 @@ export class ContainerRun {
     if (this.ended) return;
     this.ended = true;
     const stderrTail = error ? `${this.stderr.toString()}\n${error}` : this.stderr.toString();
-    this.resolveExit({ info: { exitCode: code, signal, stdout: this.stdout, stderrTail, harnessWallNs: monotonicNs() - (this.goNs || this.t0) }, sawStatus: false });
+    this.resolveExit({
+      info: { exitCode: code, signal, stdout: this.stdout, stderrTail, harnessWallNs: monotonicNs() - (this.goNs || this.t0) },
+      sawStatus: false,
+    });
   }
 }

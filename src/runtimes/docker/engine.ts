@@ -17,7 +17,12 @@ export function parseDockerInfo(json: string): DockerHostInfo | null {
   }
   const str = (k: string): string => (typeof o[k] === 'string' ? (o[k] as string) : '');
   if (!str('ServerVersion')) return null;
-  return { version: str('ServerVersion'), storageDriver: str('Driver'), cgroupDriver: str('CgroupDriver'), cgroupVersion: str('CgroupVersion') || 'unknown' };
+  return {
+    version: str('ServerVersion'),
+    storageDriver: str('Driver'),
+    cgroupDriver: str('CgroupDriver'),
+    cgroupVersion: str('CgroupVersion') || 'unknown',
+  };
 }
 
 /** Asks the engine for its info; a clear E_DOCKER error when there is no engine. */

@@ -93,11 +93,25 @@ export async function ensureImage(docker: DockerExec, binDir: string): Promise<s
   if (inspect.code === 0) return content.tag;
   // `docker import` of a tarball needs neither a registry nor BuildKit/buildx.
   const res = await docker(
-    ['import', '--change', `LABEL ${CGBENCH_LABEL}=1`, '--change', `LABEL ${CGBENCH_LABEL}.binaries=${content.hash}`, '--message', 'cgbench workloads', '-', content.tag],
+    [
+      'import',
+      '--change',
+      `LABEL ${CGBENCH_LABEL}=1`,
+      '--change',
+      `LABEL ${CGBENCH_LABEL}.binaries=${content.hash}`,
+      '--message',
+      'cgbench workloads',
+      '-',
+      content.tag,
+    ],
     { input: content.tar(), timeoutMs: 120_000 },
   );
   if (res.code !== 0) {
-    throw new CgbenchError('E_DOCKER', `could not build the workload image ${content.tag}: ${dockerError(res.stderr)}`, 'check the engine with `docker info` and its free disk space');
+    throw new CgbenchError(
+      'E_DOCKER',
+      `could not build the workload image ${content.tag}: ${dockerError(res.stderr)}`,
+      'check the engine with `docker info` and its free disk space',
+    );
   }
   await removeStaleImages(docker, content.tag);
   return content.tag;
@@ -107,6 +121,9 @@ export async function ensureImage(docker: DockerExec, binDir: string): Promise<s
 async function removeStaleImages(docker: DockerExec, keep: string): Promise<void> {
   const list = await docker(['image', 'ls', '--filter', `reference=${IMAGE_REPO}`, '--format', '{{.Repository}}:{{.Tag}}']);
   if (list.code !== 0) return;
-  const stale = list.stdout.split('\n').map((l) => l.trim()).filter((t) => t.startsWith(`${IMAGE_REPO}:`) && t !== keep);
+  const stale = list.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((t) => t.startsWith(`${IMAGE_REPO}:`) && t !== keep);
   if (stale.length) await docker(['image', 'rm', ...stale]);
 }

@@ -78,7 +78,14 @@ export class DockerRuntime implements Runtime {
     const binDir = opts.binDir ?? NATIVE_DIR;
     if (!opts.binDir) assertNativeBuilt();
     const image = await ensureImage(docker, binDir);
-    return new DockerRuntime(opts.cgroups, docker, { bin, hostArgs: hostArgs(opts.dockerHost) }, image, info, opts.startTimeoutMs ?? 60_000);
+    return new DockerRuntime(
+      opts.cgroups,
+      docker,
+      { bin, hostArgs: hostArgs(opts.dockerHost) },
+      image,
+      info,
+      opts.startTimeoutMs ?? 60_000,
+    );
   }
 
   /** Engine version, storage driver, cgroup driver and version, for the result document. */
@@ -97,15 +104,21 @@ export class DockerRuntime implements Runtime {
     return [
       'run',
       '-i',
-      '--name', `${NAME_PREFIX}${req.runId}`,
-      '--label', `${CGBENCH_LABEL}=1`,
-      '--label', `${CGBENCH_LABEL}.run=${req.runId}`,
-      '--network', 'none',
+      '--name',
+      `${NAME_PREFIX}${req.runId}`,
+      '--label',
+      `${CGBENCH_LABEL}=1`,
+      '--label',
+      `${CGBENCH_LABEL}.run=${req.runId}`,
+      '--network',
+      'none',
       // The harness decides when the run ends; a Ctrl-C must not reach the container behind its back.
       '--sig-proxy=false',
       // Output is read from the attached streams; a json-file log would only add disk writes.
-      '--log-driver', 'none',
-      '--pull', 'never',
+      '--log-driver',
+      'none',
+      '--pull',
+      'never',
       ...flags,
       // Overlayfs can neither do O_DIRECT nor be throttled: IO goes to a bind-mounted real disk.
       ...(scratch ? bindMountFlag(req.scratchDir, CONTAINER_SCRATCH) : []),
@@ -129,7 +142,11 @@ export class DockerRuntime implements Runtime {
       const group = this.adopt(pid, name);
       const before = group.read();
       if (!hasCounters(before)) {
-        throw new CgbenchError('E_DOCKER', `cannot read the cgroup files of container ${name} (pid ${pid}) under ${group.dirs.join(', ')}`, 'check `cgbench doctor`: the engine must use this host\'s cgroup hierarchy');
+        throw new CgbenchError(
+          'E_DOCKER',
+          `cannot read the cgroup files of container ${name} (pid ${pid}) under ${group.dirs.join(', ')}`,
+          "check `cgbench doctor`: the engine must use this host's cgroup hierarchy",
+        );
       }
       run.go();
       const startupNs = ready.containerNs > t0 && ready.containerNs <= ready.seenNs ? ready.containerNs - t0 : ready.seenNs - t0;
@@ -225,7 +242,11 @@ export class DockerRuntime implements Runtime {
       this.live.delete(name);
       return;
     }
-    throw new CgbenchError('E_DOCKER', `could not remove container ${name}: ${dockerError(res.stderr)}`, 'run `cgbench clean` (or docker rm -f it)');
+    throw new CgbenchError(
+      'E_DOCKER',
+      `could not remove container ${name}: ${dockerError(res.stderr)}`,
+      'run `cgbench clean` (or docker rm -f it)',
+    );
   }
 
   async close(): Promise<void> {
@@ -238,4 +259,3 @@ export class DockerRuntime implements Runtime {
 export function createDockerRuntime(opts: DockerRuntimeOptions): Promise<DockerRuntime> {
   return DockerRuntime.create(opts);
 }
-
