@@ -1,6 +1,7 @@
-// `npm run bench` (run from the checkout, not shipped in dist): what sampling costs. tinybench microbenchmarks of one sampler tick (read + parse)
-// for a real v1/v2 group and the fixture v2 tree, then the sampler's own CPU use while sampling a busy
-// group at 10, 100 and 1000 Hz, side by side with a naive reader that re-opens every file each tick.
+// `npm run bench` (run from the checkout, not shipped in dist): what sampling costs. tinybench
+// microbenchmarks of one sampler tick (read + parse) for a real v1/v2 group and the fixture v2 tree,
+// then the sampler's own CPU use while sampling a busy group at 10, 100 and 1000 Hz, side by side
+// with a naive reader that re-opens every file each tick.
 
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -232,7 +233,8 @@ async function main(): Promise<void> {
       ]);
     }
     process.stdout.write(
-      `sampling ${String(result.target)} for ${seconds} s per cell, median of ${REPEATS} (idle process baseline ${idle.toFixed(2)} % subtracted)\n`,
+      `sampling ${String(result.target)} for ${seconds} s per cell, median of ${REPEATS} ` +
+        `(idle process baseline ${idle.toFixed(2)} % subtracted)\n`,
     );
     process.stdout.write(t2.toString() + '\n');
   } finally {

@@ -273,7 +273,8 @@ export function compareDocuments(base: ResultDocument, current: ResultDocument, 
     );
   if (base.scenarioHash !== current.scenarioHash)
     warnings.push(
-      `the scenarios differ (hash ${base.scenarioHash} vs ${current.scenarioHash}): only cells with the same workload, runtime and limits are compared`,
+      `the scenarios differ (hash ${base.scenarioHash} vs ${current.scenarioHash}): ` +
+        'only cells with the same workload, runtime and limits are compared',
     );
   for (const [side, doc] of [
     ['base', base],

@@ -85,7 +85,9 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
     out.push({
       code: 'buffered-io-v1',
       cellId: cell.id,
-      message: `${cell.id}: a write throttle made no difference (slowdown ${s.slowdown.toFixed(2)}x); on cgroup v1 blkio throttles only direct IO, buffered writes reach the disk later through writeback outside the group`,
+      message:
+        `${cell.id}: a write throttle made no difference (slowdown ${s.slowdown.toFixed(2)}x); on cgroup v1 blkio throttles only ` +
+        'direct IO, buffered writes reach the disk later through writeback outside the group',
       hint: 'use O_DIRECT or fsync in the workload, or run on cgroup v2 where writeback is attributed to the group',
     });
   }
@@ -103,14 +105,19 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
       });
     } else if (s.slowdown > s.expectedSlowdown * HARSHER_FACTOR) {
       const costly = s.cpuCostRatio !== undefined && s.cpuCostRatio > COSTLY_CPU_RATIO;
+      const enforced =
+        s.cpuEnforcement !== null ? ` (the quota itself was enforced: ${(s.cpuEnforcement * 100).toFixed(0)} % of it granted)` : '';
+      const beyond = `${cell.id}: slowdown ${s.slowdown.toFixed(2)}x`;
       out.push({
         code: 'limit-harsher-than-model',
         cellId: cell.id,
         message: costly
-          ? `${cell.id}: slowdown ${s.slowdown.toFixed(2)}x beyond the ${s.expectedSlowdown.toFixed(2)}x of the quota: the same work took ${s.cpuCostRatio?.toFixed(2)}x the CPU time under the limit${s.cpuEnforcement !== null ? ` (the quota itself was enforced: ${(s.cpuEnforcement * 100).toFixed(0)} % of it granted)` : ''}`
-          : `${cell.id}: slowdown ${s.slowdown.toFixed(2)}x, well beyond the ${s.expectedSlowdown.toFixed(2)}x the limit explains`,
+          ? `${beyond} beyond the ${s.expectedSlowdown.toFixed(2)}x of the quota: ` +
+            `the same work took ${s.cpuCostRatio?.toFixed(2)}x the CPU time under the limit${enforced}`
+          : `${beyond}, well beyond the ${s.expectedSlowdown.toFixed(2)}x the limit explains`,
         hint: costly
-          ? 'each throttled period evicts caches and TLBs (and costs more under emulation or CPU contention); longer periods (cpu.cfs_period_us) cut that cost'
+          ? 'each throttled period evicts caches and TLBs (and costs more under emulation or CPU contention); ' +
+            'longer periods (cpu.cfs_period_us) cut that cost'
           : 'look for contention or a second limit (throttle ratio, major faults, PSI)',
       });
     }

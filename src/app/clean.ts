@@ -29,7 +29,7 @@ function alive(pid: number): boolean {
 /** Status directories of native runs whose cgbench process is gone. */
 function staleTempDirs(): string[] {
   const dir = tmpdir();
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(dir);
   } catch {

@@ -41,10 +41,15 @@ function fmtMs(ms: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
+function runName(warmup: boolean, index: number): string {
+  return warmup ? 'warm-up' : `run ${index + 1}`;
+}
+
 export function runLine(e: Extract<SuiteEvent, { type: 'run-end' }>): string {
   const r = e.run;
   const what = r.outcome === 'ok' ? formatDurationNs(r.metrics.wallNs) : `${r.outcome}: ${r.message}`;
-  return `[${String(e.done).padStart(String(e.total).length)}/${e.total}] ${e.cell.id}  ${r.warmup ? 'warm-up' : `run ${r.index + 1}`}  ${what}`;
+  const counter = `[${String(e.done).padStart(String(e.total).length)}/${e.total}]`;
+  return `${counter} ${e.cell.id}  ${runName(r.warmup, r.index)}  ${what}`;
 }
 
 export class Progress {
@@ -95,8 +100,9 @@ export class Progress {
   private render(): void {
     if (!this.live || !this.current) return;
     const c = this.current;
-    const eta = estimateRemainingMs(this.cells, this.perCell, c, this.ctx) + Math.max(0, this.etaCurrent(c) - (Date.now() - c.startedMs));
-    const line = `[${c.done + 1}/${c.total}] ${c.cell.id}  ${c.warmup ? 'warm-up' : `run ${c.index + 1}`}  ${fmtMs(Date.now() - c.startedMs)}  ETA ${fmtMs(eta)}`;
+    const elapsedMs = Date.now() - c.startedMs;
+    const eta = estimateRemainingMs(this.cells, this.perCell, c, this.ctx) + Math.max(0, this.etaCurrent(c) - elapsedMs);
+    const line = `[${c.done + 1}/${c.total}] ${c.cell.id}  ${runName(c.warmup, c.index)}  ${fmtMs(elapsedMs)}  ETA ${fmtMs(eta)}`;
     const width = this.out.columns ?? 120;
     this.clear();
     this.out.write(line.length > width - 1 ? line.slice(0, width - 2) + '…' : line);

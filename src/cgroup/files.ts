@@ -27,8 +27,9 @@ export function readSmall(path: string): string | undefined {
 function writeHint(code: string | undefined): string | undefined {
   const denied = code === 'EACCES' || code === 'EPERM';
   if (denied && process.getuid?.() !== 0) return 'run cgbench as root (sudo)';
-  if (denied)
-    return "the kernel refused it even for root: the parent group must allow it (cpuset: the parent's cpus and mems must include the value)";
+  if (denied) {
+    return "the kernel refused it even for root: the parent group must allow it (cpuset: the parent's cpus and mems must include it)";
+  }
   if (code === 'EINVAL') return 'the kernel rejected the value; check the limit is in range';
   if (code === 'ENOENT') return 'the controller file is missing on this kernel; run `cgbench doctor`';
   return undefined;

@@ -55,7 +55,7 @@ program
     `stat-file sampling interval in ms, ${SAMPLE_INTERVAL_RANGE} (default: the scenario's, ${D.sampleInterval})`,
     sampleInterval,
   )
-  .option('--target-ci <pct>', "adaptive repetitions: repeat each cell until the median's 95 % interval is within ±pct (e.g. 2%)", targetCi)
+  .option('--target-ci <pct>', "adaptive repetitions: repeat each cell until the median's 95 % interval is ±pct (e.g. 2%)", targetCi)
   .option(
     '--max-repetitions <n>',
     `adaptive repetitions: upper bound per cell (default ${D.adaptiveMaxRepetitions})`,

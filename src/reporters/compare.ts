@@ -109,11 +109,13 @@ function headline(r: CompareResult): string {
     const cells = r.cells.filter((c) => c.verdict === 'regression').map((c) => c.currentCellId);
     return `FAIL: ${r.regressions} cell(s) with a significant regression beyond ${r.thresholdPct} %: ${cells.join('; ')}`;
   }
-  return `PASS: no significant regression beyond ${r.thresholdPct} % in ${r.cells.length} compared cell(s)${r.improvements ? ` (${r.improvements} improved)` : ''}`;
+  const improved = r.improvements ? ` (${r.improvements} improved)` : '';
+  return `PASS: no significant regression beyond ${r.thresholdPct} % in ${r.cells.length} compared cell(s)${improved}`;
 }
 
 function docLine(label: string, d: CompareResult['base']): string {
-  return `${label}: ${d.scenario} on ${d.hostname}, ${d.createdAt} (cgbench ${d.cgbenchVersion}${d.status !== 'complete' ? `, ${d.status}` : ''})`;
+  const partial = d.status !== 'complete' ? `, ${d.status}` : '';
+  return `${label}: ${d.scenario} on ${d.hostname}, ${d.createdAt} (cgbench ${d.cgbenchVersion}${partial})`;
 }
 
 const HEAD = ['cell', 'metric', 'base', 'current', 'change', '95 % intervals (base → current)', 'evidence', 'verdict'];
@@ -159,9 +161,16 @@ function renderMd(r: CompareResult): string {
     for (const c of r.cells) {
       rowsOf(c).forEach((row, i) => {
         const verdict = row.verdict === 'REGRESSION' ? '**REGRESSION**' : e(row.verdict);
-        out.push(
-          `| ${[i === 0 ? e(row.cell) : '', e(row.metric), e(row.base), e(row.current), e(row.change), e(row.intervals), e(row.evidence)].join(' | ')} | ${verdict} |`,
-        );
+        const fields = [
+          i === 0 ? e(row.cell) : '',
+          e(row.metric),
+          e(row.base),
+          e(row.current),
+          e(row.change),
+          e(row.intervals),
+          e(row.evidence),
+        ];
+        out.push(`| ${fields.join(' | ')} | ${verdict} |`);
       });
     }
     out.push('');

@@ -1,17 +1,15 @@
 // HTML reporter: one self-contained page (chart.js inlined, no network, no external fonts) with the
 // host context, the scenario, per-workload tables, warnings and interactive charts. Pure apart from
-// reading chart.js's bundle from node_modules once.
+// reading chart.js's bundle from node_modules once (html-assets.ts).
 
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { limitsLabel } from '../model/limits.js';
 import { cpuUsedCpus, throttleRatio, workloadBytesPerSec } from '../model/metrics.js';
-import type { Cell, ResultDocument, Run, Warning } from '../model/types.js';
+import type { Cell, ResultDocument, Warning } from '../model/types.js';
 import { formatBytes, formatDurationNs } from '../model/units.js';
 import { buildCharts, type ChartSpec, type WorkloadCharts } from './charts/index.js';
 import { summaryGrid, TEXT_COLUMNS } from './columns.js';
 import { byWorkload, cgroupText, describeParams } from './format.js';
+import { BOOT, chartJsBundle, CSS } from './html-assets.js';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -19,6 +17,8 @@ const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESC[c] ?? c);
 }
+
+const h = escapeHtml;
 
 /**
  * JSON safe inside a <script> element: `<` cannot open `</script>` or `<!--`, and the two line
@@ -32,98 +32,6 @@ export function jsonForScript(value: unknown): string {
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');
 }
-
-let chartJsSource: string | undefined;
-
-/** chart.js's UMD bundle, inlined so the report opens offline and from a CI artifact. */
-export function chartJsBundle(): string {
-  if (chartJsSource === undefined) {
-    // The package's exports map hides dist/, so resolve its entry point and look next to it.
-    const entry = createRequire(import.meta.url).resolve('chart.js');
-    const src = readFileSync(join(dirname(entry), 'chart.umd.js'), 'utf8');
-    // Never let the bundle close our <script> element early.
-    chartJsSource = src.replace(/<\/(script)/gi, '<\\/$1');
-  }
-  return chartJsSource;
-}
-
-const h = escapeHtml;
-
-const CSS = `
-:root { --fg:#1f2328; --muted:#59636e; --line:#d1d9e0; --soft:#f6f8fa; --accent:#0969da; --warn:#9a6700; --warn-bg:#fff8c5; --bad:#cf222e; --ok:#1a7f37; }
-* { box-sizing: border-box; }
-html { -webkit-text-size-adjust: 100%; }
-body { margin: 0; color: var(--fg); background: #eef1f4; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-.page { max-width: 1440px; margin: 0 auto; padding: 24px 28px 48px; }
-header.top { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 18px 22px; margin-bottom: 18px; }
-header.top h1 { margin: 0 0 4px; font-size: 24px; display: flex; gap: 12px; align-items: center; flex-wrap: wrap; }
-.sub { color: var(--muted); margin: 0; }
-.badge { font-size: 12px; font-weight: 600; padding: 2px 9px; border-radius: 999px; border: 1px solid currentColor; text-transform: uppercase; letter-spacing: .04em; }
-.badge.complete { color: var(--ok); } .badge.interrupted, .badge.running { color: var(--warn); } .badge.failed { color: var(--bad); }
-nav.toc { margin-top: 12px; display: flex; flex-wrap: wrap; gap: 6px 14px; font-size: 14px; }
-nav.toc a { color: var(--accent); text-decoration: none; } nav.toc a:hover { text-decoration: underline; }
-section.card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 18px 22px; margin-bottom: 18px; }
-section.card > h2 { margin: 0 0 2px; font-size: 20px; }
-h3 { font-size: 16px; margin: 22px 0 8px; }
-.params { color: var(--muted); margin: 0 0 12px; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
-.banner { background: var(--warn-bg); border: 1px solid #d4a72c; border-radius: 8px; padding: 10px 14px; margin-bottom: 18px; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 8px 0 0; align-content: start; }
-dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
-.two-col { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px 36px; }
-.table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; }
-table { border-collapse: collapse; width: 100%; font-size: 13.5px; font-variant-numeric: tabular-nums; }
-th, td { padding: 6px 10px; text-align: left; white-space: nowrap; border-bottom: 1px solid var(--line); }
-th { white-space: normal; vertical-align: bottom; min-width: 4em; }
-th { background: var(--soft); font-weight: 600; color: #24292f; position: sticky; top: 0; }
-tbody tr:last-child td { border-bottom: 0; }
-tbody tr:hover td { background: #f3f7ff; }
-td.num, th.num { text-align: right; }
-tr.baseline td { color: var(--muted); }
-tr.flagged td:first-child::after { content: " ⚠"; color: var(--warn); }
-td.bad { color: var(--bad); font-weight: 600; }
-ul.findings { margin: 12px 0 0; padding-left: 20px; } ul.findings li { margin: 2px 0; }
-ul.warnings { list-style: none; margin: 0; padding: 0; }
-ul.warnings li { border-left: 4px solid #d4a72c; background: var(--warn-bg); padding: 8px 12px; border-radius: 0 6px 6px 0; margin: 8px 0; }
-ul.warnings .code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; color: var(--warn); font-weight: 600; margin-right: 8px; }
-ul.warnings .hint { display: block; color: var(--muted); font-size: 14px; }
-ul.warnings a { color: inherit; text-decoration: underline dotted; text-underline-offset: 3px; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 18px; margin-top: 16px; }
-figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px 8px; background: #fff; break-inside: avoid; }
-.chart-box { position: relative; height: 360px; }
-.charts.time .chart-box { height: 380px; }
-figcaption { color: var(--muted); font-size: 13px; margin-top: 6px; }
-.note { color: var(--muted); font-style: italic; }
-details { margin-top: 14px; } summary { cursor: pointer; color: var(--accent); font-weight: 600; }
-pre { background: var(--soft); padding: 8px; border-radius: 6px; white-space: pre-wrap; font-size: 12px; max-width: 900px; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
-footer { color: var(--muted); font-size: 13px; text-align: center; margin-top: 24px; }
-#chart-error { display: none; }
-@media print { body { background: #fff; } section.card, header.top { border: 0; padding: 0; } .charts { grid-template-columns: 1fr; } }
-`;
-
-// Builds every chart from the embedded JSON. Kept tiny: all chart logic lives in charts.ts so the
-// PNG reporter draws the same thing; here only the browser-specific options are added.
-const BOOT = `
-(function () {
-  var err = document.getElementById('chart-error');
-  if (typeof Chart === 'undefined') { err.style.display = 'block'; return; }
-  var specs = JSON.parse(document.getElementById('cgbench-charts').textContent);
-  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
-  Chart.defaults.color = '#3d444d';
-  Chart.defaults.borderColor = '#e3e8ee';
-  specs.forEach(function (s) {
-    var canvas = document.getElementById('chart-' + s.id);
-    if (!canvas) return;
-    s.config.options.responsive = true;
-    s.config.options.maintainAspectRatio = false;
-    s.config.options.plugins.title.display = false;
-    if (s.legendHidden && s.legendHidden.length) {
-      s.config.options.plugins.legend.labels.filter = function (item) { return s.legendHidden.indexOf(item.datasetIndex) < 0; };
-    }
-    new Chart(canvas, s.config);
-  });
-})();
-`;
 
 function formatTime(iso: string): string {
   return iso
@@ -165,7 +73,8 @@ function hostSection(doc: ResultDocument): string {
     [
       'Docker',
       x.docker
-        ? `${x.docker.version} — storage ${x.docker.storageDriver}, cgroup driver ${x.docker.cgroupDriver}, cgroup v${x.docker.cgroupVersion.replace(/^v/, '')}`
+        ? `${x.docker.version} — storage ${x.docker.storageDriver}, cgroup driver ${x.docker.cgroupDriver}, ` +
+          `cgroup v${x.docker.cgroupVersion.replace(/^v/, '')}`
         : undefined,
     ],
     ['Node.js', x.node],
@@ -174,41 +83,47 @@ function hostSection(doc: ResultDocument): string {
   return `<section class="card" id="host"><h2>Host</h2><div class="two-col">${left}${right}</div></section>`;
 }
 
+/** A table: header cells (`num` ones right-aligned) and rows already rendered as <tr> elements. */
+function table(head: { text: string; num?: boolean }[], rows: string[]): string {
+  const ths = head.map((c) => `<th${c.num ? ' class="num"' : ''}>${h(c.text)}</th>`).join('');
+  return `<div class="table-wrap"><table><thead><tr>${ths}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+}
+
 function scenarioSection(doc: ResultDocument): string {
   const s = doc.scenario;
+  const adaptive = s.adaptive
+    ? `; adaptive: more runs (up to ${s.adaptive.maxRepetitions}) until the 95 % interval is within ` +
+      `±${(s.adaptive.targetRel * 100).toFixed(1)} % of the mean`
+    : '';
   const settings = facts([
     ['name', s.name],
     ['description', s.description],
     ['source', s.source],
     ['hash', doc.scenarioHash],
     ['runtimes', s.runtimes.join(', ')],
-    [
-      'repetitions',
-      `${s.repetitions} measured + ${s.warmup} warm-up per cell${s.adaptive ? `; adaptive: more runs (up to ${s.adaptive.maxRepetitions}) until the 95 % interval is within ±${(s.adaptive.targetRel * 100).toFixed(1)} % of the mean` : ''}`,
-    ],
+    ['repetitions', `${s.repetitions} measured + ${s.warmup} warm-up per cell${adaptive}`],
     ['sample interval', `${s.sampleIntervalMs} ms`],
     ['time-out', formatDurationNs(s.timeoutMs * 1e6)],
     ['scratch directory', s.scratchDir],
   ]);
-  const rows = byWorkload(doc)
-    .map((g) => {
-      const spec = s.workloads.find((w) => w.name === g.workload);
-      const sets = spec
-        ? spec.limitSets.map((ls) => ({ name: ls.name, limits: ls.limits }))
-        : g.cells.map((c) => ({ name: c.limitSet, limits: c.limits }));
-      const seen = new Set<string>();
-      const limits = sets
-        .filter((ls) => !seen.has(ls.name) && seen.add(ls.name))
-        .map((ls) => {
-          const what = limitsLabel(ls.limits);
-          return what === ls.name ? h(ls.name) : `${h(ls.name)} <span class="sub">(${h(what)})</span>`;
-        })
-        .join('<br>');
-      const first = g.cells[0];
-      return `<tr><td>${h(g.workload)}</td><td><code>${first ? h(describeParams(first)) : ''}</code></td><td>${limits}</td></tr>`;
-    })
-    .join('');
-  return `<section class="card" id="scenario"><h2>Scenario</h2>${settings}<h3>Workloads and limit sets</h3><div class="table-wrap"><table><thead><tr><th>workload</th><th>parameters</th><th>limit sets</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+  const rows = byWorkload(doc).map((g) => {
+    const spec = s.workloads.find((w) => w.name === g.workload);
+    const sets = spec
+      ? spec.limitSets.map((ls) => ({ name: ls.name, limits: ls.limits }))
+      : g.cells.map((c) => ({ name: c.limitSet, limits: c.limits }));
+    const seen = new Set<string>();
+    const limits = sets
+      .filter((ls) => !seen.has(ls.name) && seen.add(ls.name))
+      .map((ls) => {
+        const what = limitsLabel(ls.limits);
+        return what === ls.name ? h(ls.name) : `${h(ls.name)} <span class="sub">(${h(what)})</span>`;
+      })
+      .join('<br>');
+    const first = g.cells[0];
+    return `<tr><td>${h(g.workload)}</td><td><code>${first ? h(describeParams(first)) : ''}</code></td><td>${limits}</td></tr>`;
+  });
+  const workloads = table([{ text: 'workload' }, { text: 'parameters' }, { text: 'limit sets' }], rows);
+  return `<section class="card" id="scenario"><h2>Scenario</h2>${settings}<h3>Workloads and limit sets</h3>${workloads}</section>`;
 }
 
 function warningsSection(doc: ResultDocument, anchorOf: (cellId: string | undefined) => string | null): string {
@@ -225,25 +140,25 @@ function warningsSection(doc: ResultDocument, anchorOf: (cellId: string | undefi
 
 function summaryTable(doc: ResultDocument, cells: Cell[], flagged: Set<string>): string {
   const grid = summaryGrid(doc, cells);
-  const head = grid.head.map((c) => `<th${TEXT_COLUMNS.has(c) ? '' : ' class="num"'}>${h(c)}</th>`).join('');
-  const body = grid.rows
-    .map((row, i) => {
-      const cell = cells[i];
-      const cls = [cell && cell.baselineId === null ? 'baseline' : '', cell && flagged.has(cell.id) ? 'flagged' : '']
-        .filter(Boolean)
-        .join(' ');
-      const tds = row
-        .map((v, j) => {
-          const col = grid.head[j] ?? '';
-          const bad = (col === 'OOM kills' && v !== '0') || (col === 'runs' && /\(/.test(v));
-          const classes = [TEXT_COLUMNS.has(col) ? '' : 'num', bad ? 'bad' : ''].filter(Boolean).join(' ');
-          return `<td${classes ? ` class="${classes}"` : ''}>${h(v)}</td>`;
-        })
-        .join('');
-      return `<tr${cls ? ` class="${cls}"` : ''}${cell ? ` title="${h(cell.id)}"` : ''}>${tds}</tr>`;
-    })
-    .join('');
-  return `<div class="table-wrap"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
+  const body = grid.rows.map((row, i) => {
+    const cell = cells[i];
+    const cls = [cell && cell.baselineId === null ? 'baseline' : '', cell && flagged.has(cell.id) ? 'flagged' : '']
+      .filter(Boolean)
+      .join(' ');
+    const tds = row
+      .map((v, j) => {
+        const col = grid.head[j] ?? '';
+        const bad = (col === 'OOM kills' && v !== '0') || (col === 'runs' && /\(/.test(v));
+        const classes = [TEXT_COLUMNS.has(col) ? '' : 'num', bad ? 'bad' : ''].filter(Boolean).join(' ');
+        return `<td${classes ? ` class="${classes}"` : ''}>${h(v)}</td>`;
+      })
+      .join('');
+    return `<tr${cls ? ` class="${cls}"` : ''}${cell ? ` title="${h(cell.id)}"` : ''}>${tds}</tr>`;
+  });
+  return table(
+    grid.head.map((text) => ({ text, num: !TEXT_COLUMNS.has(text) })),
+    body,
+  );
 }
 
 /** One sentence per limited cell saying what the limit did, for readers who skip the tables. */
@@ -277,26 +192,39 @@ function runsTable(cells: Cell[]): string {
   let extra = '';
   for (const c of cells) {
     let measured = 0;
-    for (const r of c.runs as Run[]) {
+    for (const r of c.runs) {
       const no = r.warmup ? 'warm-up' : String(++measured);
       const wall = r.metrics?.wallNs;
       const msg = r.outcome === 'ok' ? '' : r.message;
-      rows.push(
-        `<tr${r.warmup ? ' class="baseline"' : ''}><td>${h(c.limitSet)}</td><td>${h(c.runtime)}</td><td class="num">${no}</td><td${r.outcome === 'ok' ? '' : ' class="bad"'}>${h(r.outcome)}</td>` +
-          `<td class="num">${num(wall, formatDurationNs)}</td><td class="num">${num(r.harnessWallNs, formatDurationNs)}</td>` +
-          `<td class="num">${num(cpuUsedCpus(r), (x) => x.toFixed(3))}</td><td class="num">${num(throttleRatio(r), (x) => x.toFixed(2))}</td>` +
-          `<td class="num">${num(r.after?.memory?.peakBytes, formatBytes)}</td><td class="num">${num(workloadBytesPerSec(r), (x) => (x / 1e6).toFixed(1))}</td>` +
-          `<td class="num">${r.samples ? r.samples.taken : 0}</td><td>${h(msg)}</td></tr>`,
-      );
+      const nums = [
+        no,
+        num(wall, formatDurationNs),
+        num(r.harnessWallNs, formatDurationNs),
+        num(cpuUsedCpus(r), (x) => x.toFixed(3)),
+        num(throttleRatio(r), (x) => x.toFixed(2)),
+        num(r.after?.memory?.peakBytes, formatBytes),
+        num(workloadBytesPerSec(r), (x) => (x / 1e6).toFixed(1)),
+        String(r.samples ? r.samples.taken : 0),
+      ].map((v) => `<td class="num">${v}</td>`);
+      const outcome = `<td${r.outcome === 'ok' ? '' : ' class="bad"'}>${h(r.outcome)}</td>`;
+      const [runNo, ...figures] = nums;
+      const cells = [`<td>${h(c.limitSet)}</td>`, `<td>${h(c.runtime)}</td>`, runNo, outcome, ...figures, `<td>${h(msg)}</td>`];
+      rows.push(`<tr${r.warmup ? ' class="baseline"' : ''}>${cells.join('')}</tr>`);
       if (r.stderrTail) extra += `<p><strong>${h(c.id)}</strong> run ${no} stderr:</p><pre>${h(r.stderrTail)}</pre>`;
     }
   }
   const count = cells.reduce((n, c) => n + c.runs.length, 0);
-  return `<details><summary>All ${count} runs</summary><div class="table-wrap" style="margin-top:8px"><table><thead><tr><th>limit</th><th>runtime</th><th class="num">run</th><th>outcome</th><th class="num">workload wall</th><th class="num">harness wall</th><th class="num">CPUs used</th><th class="num">throttle ratio</th><th class="num">peak memory</th><th class="num">MB/s</th><th class="num">samples</th><th>message</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>${extra}</details>`;
+  const numbers = ['workload wall', 'harness wall', 'CPUs used', 'throttle ratio', 'peak memory', 'MB/s', 'samples'];
+  const head = [{ text: 'limit' }, { text: 'runtime' }, { text: 'run', num: true }, { text: 'outcome' }];
+  head.push(...numbers.map((text) => ({ text, num: true })), { text: 'message' });
+  return `<details><summary>All ${count} runs</summary>${table(head, rows)}${extra}</details>`;
 }
 
 function figure(spec: ChartSpec): string {
-  return `<figure><div class="chart-box"><canvas id="chart-${spec.id}" role="img" aria-label="${h(spec.config.options?.plugins?.title?.text?.toString() ?? spec.title)}"></canvas></div><figcaption><strong>${h(spec.title)}.</strong> ${h(spec.caption)}</figcaption></figure>`;
+  const label = h(spec.config.options?.plugins?.title?.text?.toString() ?? spec.title);
+  const canvas = `<canvas id="chart-${spec.id}" role="img" aria-label="${label}"></canvas>`;
+  const caption = `<figcaption><strong>${h(spec.title)}.</strong> ${h(spec.caption)}</figcaption>`;
+  return `<figure><div class="chart-box">${canvas}</div>${caption}</figure>`;
 }
 
 function workloadSection(doc: ResultDocument, cells: Cell[], charts: WorkloadCharts, flagged: Set<string>): string {
@@ -330,10 +258,19 @@ export function renderHtml(doc: ResultDocument): string {
   const banner =
     doc.status === 'complete'
       ? ''
-      : `<div class="banner"><strong>Partial results.</strong> The suite is <strong>${h(doc.status)}</strong>: only the runs that finished before it stopped are shown.</div>`;
+      : `<div class="banner"><strong>Partial results.</strong> The suite is <strong>${h(doc.status)}</strong>: ` +
+        'only the runs that finished before it stopped are shown.</div>';
+  const runs = doc.cells.reduce((n, c) => n + c.runs.length, 0);
+  const sub = [
+    `cgbench ${h(doc.tool.version)} on <strong>${h(doc.host.hostname)}</strong>`,
+    `started ${h(formatTime(doc.createdAt))}${took ? ` · took ${h(took)}` : ''}`,
+    `${doc.cells.length} cells, ${runs} runs`,
+    `cgroup ${h(doc.host.cgroup.mode)}`,
+    h(doc.host.kernel),
+  ];
   const body = [
     `<header class="top"><h1>${h(s.name)} <span class="badge ${h(doc.status)}">${h(doc.status)}</span></h1>`,
-    `<p class="sub">cgbench ${h(doc.tool.version)} on <strong>${h(doc.host.hostname)}</strong> · started ${h(formatTime(doc.createdAt))}${took ? ` · took ${h(took)}` : ''} · ${doc.cells.length} cells, ${doc.cells.reduce((n, c) => n + c.runs.length, 0)} runs · cgroup ${h(doc.host.cgroup.mode)} · ${h(doc.host.kernel)}</p>`,
+    `<p class="sub">${sub.join(' · ')}</p>`,
     s.description ? `<p>${h(s.description)}</p>` : '',
     `<nav class="toc">${toc.join('')}</nav></header>`,
     `<div class="banner" id="chart-error">Charts could not be drawn: the inlined chart.js did not load.</div>`,
@@ -342,7 +279,8 @@ export function renderHtml(doc: ResultDocument): string {
     ...groups.map((g, i) => workloadSection(doc, g.cells, charts[i] as WorkloadCharts, flagged)),
     hostSection(doc),
     scenarioSection(doc),
-    `<footer>Generated by cgbench ${h(doc.tool.version)} from a schema v${doc.schemaVersion} result document. Self-contained: works offline.</footer>`,
+    `<footer>Generated by cgbench ${h(doc.tool.version)} from a schema v${doc.schemaVersion} result document. ` +
+      'Self-contained: works offline.</footer>',
   ].join('\n');
   return `<!doctype html>
 <html lang="en">

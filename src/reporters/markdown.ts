@@ -39,10 +39,13 @@ export function renderMarkdown(doc: ResultDocument): string {
   out.push(`## cgbench: ${escapeMarkdown(s.name)} (${doc.status})`, '');
   if (s.description) out.push(escapeMarkdown(s.description, { lineStart: true }), '');
   out.push(`**Host** ${escapeMarkdown(doc.host.hostname)}: ${escapeMarkdown(hostLine(doc))}`, '');
-  out.push(
-    `**Scenario** ${escapeMarkdown(s.source)} (hash ${doc.scenarioHash}): ${s.repetitions} measured run(s) + ${s.warmup} warm-up per cell, runtimes ${s.runtimes.join(', ')}, samples every ${s.sampleIntervalMs} ms, started ${doc.createdAt}${doc.finishedAt ? `, finished ${doc.finishedAt}` : ''}`,
-    '',
-  );
+  const settings = [
+    `${s.repetitions} measured run(s) + ${s.warmup} warm-up per cell`,
+    `runtimes ${s.runtimes.join(', ')}`,
+    `samples every ${s.sampleIntervalMs} ms`,
+    `started ${doc.createdAt}${doc.finishedAt ? `, finished ${doc.finishedAt}` : ''}`,
+  ];
+  out.push(`**Scenario** ${escapeMarkdown(s.source)} (hash ${doc.scenarioHash}): ${settings.join(', ')}`, '');
   if (doc.status !== 'complete')
     out.push(`> **Partial results:** the suite is ${doc.status}; only the runs that finished are included.`, '');
   for (const g of byWorkload(doc)) {

@@ -8,9 +8,8 @@ import { byWorkload, cgroupText, describeParams } from './format.js';
 export function renderTable(doc: ResultDocument): string {
   const parts: string[] = [];
   const h = doc.host;
-  parts.push(
-    `cgbench ${doc.tool.version} — ${doc.scenario.name} on ${h.hostname}: ${h.kernel}, cgroup ${cgroupText(doc)}, ${h.cpuCount} CPU ${h.cpuModel}`,
-  );
+  const machine = `${h.kernel}, cgroup ${cgroupText(doc)}, ${h.cpuCount} CPU ${h.cpuModel}`;
+  parts.push(`cgbench ${doc.tool.version} — ${doc.scenario.name} on ${h.hostname}: ${machine}`);
   for (const group of byWorkload(doc)) {
     const first = group.cells[0];
     parts.push('');

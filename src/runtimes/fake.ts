@@ -125,7 +125,7 @@ export function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: F
         const fits = memMax === null || bytes <= memMax;
         const perPass = fits ? bytes / SIM.cachedReadBps : bytes / diskBps;
         sim.wallNs = (bytes / diskBps + perPass * (params.passes - 1)) * 1e9 * noise;
-        sim.peakBytes = fits ? bytes : (memMax as number);
+        sim.peakBytes = fits ? bytes : memMax;
         sim.bytes = bytes * params.passes;
         sim.majorFaults = fits ? bytes / SIM.pageBytes : (bytes / SIM.pageBytes) * params.passes;
         sim.rbytes = fits ? bytes : bytes * params.passes;
@@ -185,7 +185,7 @@ export class FakeRuntime implements Runtime {
 
   constructor(private readonly opts: FakeOptions = {}) {}
 
-  async launch(req: LaunchRequest): Promise<RunHandle> {
+  launch(req: LaunchRequest): Promise<RunHandle> {
     const sim = simulate(req.params, req.limits, this.opts, req.runId);
     const group = new FakeGroup(`cgbench/${req.runId}`, sim);
     const before = group.read();
@@ -216,17 +216,20 @@ export class FakeRuntime implements Runtime {
         finish(true);
       };
     });
-    return {
+    return Promise.resolve({
       pid: -1,
       group,
       before,
       exited,
       kill: () => kill(),
-      dispose: async () => {
+      dispose: () => {
         this.live.delete(req.runId);
+        return Promise.resolve();
       },
-    };
+    });
   }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }

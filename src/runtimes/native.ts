@@ -73,7 +73,8 @@ export class NativeRuntime implements Runtime {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     rmSync(this.statusDir, { recursive: true, force: true });
+    return Promise.resolve();
   }
 }

@@ -44,7 +44,7 @@ const name = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters');
+  .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20), 'must not contain control characters');
 
 const { cpuPeriodUs: PERIOD, cpuQuotaMinUs: QUOTA_MIN } = BOUNDS;
 const periodRange = `period must be ${PERIOD.min}..${PERIOD.max} us`;
@@ -246,9 +246,8 @@ function toLimits(raw: RawLimitSet, at: string, problems: string[]): Limits {
     const periodUs = raw.cpu?.period ?? DEFAULT_CPU_PERIOD_US;
     const quotaUs = Math.round(cpus * periodUs);
     if (quotaUs < QUOTA_MIN) {
-      problems.push(
-        `${at}: cpus ${cpus} at period ${periodUs} us is a quota of ${quotaUs} us, below the kernel's ${QUOTA_MIN} us minimum (raise cpus or the period)`,
-      );
+      const what = `cpus ${cpus} at period ${periodUs} us is a quota of ${quotaUs} us`;
+      problems.push(`${at}: ${what}, below the kernel's ${QUOTA_MIN} us minimum (raise cpus or the period)`);
     }
     limits.cpu = { quotaUs, periodUs };
   } else if (raw.cpu) {

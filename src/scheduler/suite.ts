@@ -152,7 +152,7 @@ interface RunOnceArgs {
   signal: AbortSignal | undefined;
 }
 
-async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: unknown }> {
+async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: Error }> {
   const startedAt = new Date().toISOString();
   const t0 = monotonicNs();
   let handle: RunHandle;
@@ -215,7 +215,7 @@ async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: unkno
       harnessWallNs: exit.harnessWallNs,
       before: handle.before,
       after,
-    } as Run;
+    };
     // Launch overhead: harness wall minus the launcher's exec-to-exit wall, so a workload's own
     // untimed preparation (writing the file an IO read test reads) does not count as overhead.
     const innerNs = exit.process?.wallNs || part.metrics?.wallNs;
@@ -231,11 +231,11 @@ async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: unkno
     a.signal?.removeEventListener('abort', onAbort);
   }
   // The run is complete before its group goes: a failed removal must not lose it.
-  let disposeError: unknown;
+  let disposeError: Error | undefined;
   try {
     await handle.dispose();
   } catch (e) {
-    disposeError = e;
+    disposeError = e instanceof Error ? e : new Error(String(e));
   }
   return { run, disposeError };
 }

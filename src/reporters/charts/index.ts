@@ -22,9 +22,10 @@ export function buildCharts(doc: ResultDocument, options: ChartOptions = {}): Wo
     const wc: WorkloadCharts = { workload: g.workload, index: wi, summary, timeSeries };
     if (!timeSeries.length) {
       const anySamples = g.cells.some((c) => c.runs.some((r) => r.samples !== undefined));
-      wc.timeSeriesNote = anySamples
-        ? 'Too few samples to draw (runs shorter than two sample intervals, or no series these charts use), so the time-series charts are omitted.'
-        : 'No samples were recorded for this workload (sampling off, or runs shorter than one sample interval), so the time-series charts are omitted.';
+      const why = anySamples
+        ? 'Too few samples to draw (runs shorter than two sample intervals, or no series these charts use)'
+        : 'No samples were recorded for this workload (sampling off, or runs shorter than one sample interval)';
+      wc.timeSeriesNote = `${why}, so the time-series charts are omitted.`;
     }
     return wc;
   });

@@ -107,7 +107,8 @@ export function slowdownChart(workload: string, wi: number, cells: Cell[]): Char
     workload,
     title: 'Slowdown vs limit',
     caption:
-      'Median wall time under each limit divided by the median with no limits; bars are the 95 % interval, the dashed line is what a simple model of the limit predicts.',
+      'Median wall time under each limit divided by the median with no limits; bars are the 95 % interval, ' +
+      'the dashed line is what a simple model of the limit predicts.',
     config,
   };
 }
@@ -159,7 +160,8 @@ export function cpuGrantedChart(workload: string, wi: number, cells: Cell[]): Ch
     workload,
     title: 'CPU granted vs quota',
     caption:
-      'CPUs the group actually used on average (median over runs) against the quota (red mark): a bar at the mark means the quota was enforced exactly.',
+      'CPUs the group actually used on average (median over runs) against the quota (red mark): ' +
+      'a bar at the mark means the quota was enforced exactly.',
     config,
   };
 }

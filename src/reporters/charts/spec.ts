@@ -96,7 +96,7 @@ export function baseConfig(
           labels: lines ? { boxWidth: 32, boxHeight: 0, padding: 16 } : { usePointStyle: true, boxHeight: 8, padding: 16 },
         },
       },
-      scales: scales as NonNullable<ChartConfig['options']>['scales'],
+      scales: scales,
     },
   };
   if (labels) config.data.labels = labels;

@@ -82,8 +82,8 @@ function cpuTimeChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec | n
     heading: 'CPU use and throttling',
     title: 'CPU use and throttle ratio',
     caption:
-      'CPUs used per sample interval (solid, left axis) and the share of CFS periods in which the group was throttled (dotted, right axis); ' +
-      'the red dashed line is the quota.',
+      'CPUs used per sample interval (solid, left axis) and the share of CFS periods in which the group was throttled ' +
+      '(dotted, right axis); the red dashed line is the quota.',
     left: { title: 'CPUs used (solid)' },
     right: throttle ? { title: 'throttle ratio (dotted)', min: 0, max: 1 } : undefined,
     datasets,
@@ -216,7 +216,8 @@ export function timeSeriesCharts(cells: Cell[], wi: number, opts: Required<Chart
       if (hidden.length) {
         s.legendHidden = hidden;
         s.caption +=
-          ' Where samples alternate between full speed and stalls (sampling near the CFS period or the throttle slice), pale lines are the raw samples and bold lines their moving mean.';
+          ' Where samples alternate between full speed and stalls (sampling near the CFS period or the throttle slice), ' +
+          'pale lines are the raw samples and bold lines their moving mean.';
       }
       if (total > runs.length) s.caption += ` The first ${runs.length} of ${total} measured runs are shown.`;
       out.push(s);

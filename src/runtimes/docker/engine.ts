@@ -15,7 +15,7 @@ export function parseDockerInfo(json: string): DockerHostInfo | null {
   } catch {
     return null;
   }
-  const str = (k: string): string => (typeof o[k] === 'string' ? (o[k] as string) : '');
+  const str = (k: string): string => (typeof o[k] === 'string' ? o[k] : '');
   if (!str('ServerVersion')) return null;
   return {
     version: str('ServerVersion'),

@@ -218,7 +218,8 @@ export class DockerRuntime implements Runtime {
       throw new CgbenchError(
         'E_DOCKER',
         `container ${name} has pid ${pid}, which is not visible in this host's /proc`,
-        'the Docker engine must run on this machine (not a remote DOCKER_HOST or a VM such as Docker Desktop) and cgbench must see its pid namespace',
+        'the Docker engine must run on this machine (not a remote DOCKER_HOST or a VM such as Docker Desktop) ' +
+          'and cgbench must see its pid namespace',
       );
     }
     return this.cgroups.adoptFromProcCgroup(text);
