@@ -42,3 +42,14 @@ export interface CgroupSystem {
   clean(names?: string[]): Promise<string[]>;
   removeSubtreeIfEmpty(): void;
 }
+
+/** Runs a new group's set-up; a group whose set-up fails is removed again, never left half made. */
+export function setUpOrRemove<G extends OwnedGroup>(group: G, setUp: (g: G) => void): G {
+  try {
+    setUp(group);
+  } catch (e) {
+    void group.destroy();
+    throw e;
+  }
+  return group;
+}

@@ -9,7 +9,7 @@ import type { Reading, ResolvedLimits } from '../model/types.js';
 import type { CgroupInfo } from './detect.js';
 import { SUBTREE } from './detect.js';
 import { assertOwnGroup, assertSafeName, killPids, readPids, readSmall, writeControl } from './files.js';
-import type { CgroupSystem, GroupView, OwnedGroup } from './group.js';
+import { type CgroupSystem, type GroupView, type OwnedGroup, setUpOrRemove } from './group.js';
 import { parseProcCgroup } from './parse.js';
 import { V1_STAT_FILES } from './reading.js';
 import { readStatFiles } from './stat-reader.js';
@@ -147,15 +147,10 @@ export class V1System implements CgroupSystem {
       }
       dirs[c] = join(mount, rel);
     }
-    const group = new V1Group(this.info, rel, dirs);
-    try {
-      group.create();
-      group.apply(limits);
-    } catch (e) {
-      void group.destroy();
-      throw e;
-    }
-    return group;
+    return setUpOrRemove(new V1Group(this.info, rel, dirs), (g) => {
+      g.create();
+      g.apply(limits);
+    });
   }
 
   adoptFromProcCgroup(procCgroupText: string): GroupView {

@@ -8,7 +8,7 @@ import { CgbenchError } from '../model/errors.js';
 import type { Reading, ResolvedLimits } from '../model/types.js';
 import type { CgroupInfo } from './detect.js';
 import { assertOwnGroup, assertSafeName, killPids, readPids, readSmall, writeControl } from './files.js';
-import type { CgroupSystem, GroupView, OwnedGroup } from './group.js';
+import { type CgroupSystem, type GroupView, type OwnedGroup, setUpOrRemove } from './group.js';
 import { parseProcCgroup } from './parse.js';
 import { V2_STAT_FILES } from './reading.js';
 import { readStatFiles } from './stat-reader.js';
@@ -134,14 +134,7 @@ export class V2System implements CgroupSystem {
     this.prepare(v2ControllersFor(limits));
     const dir = join(this.info.root, name);
     mkdirSync(dir, { recursive: true });
-    const group = new V2Group(`cgbench/${name}`, dir);
-    try {
-      group.apply(limits);
-    } catch (e) {
-      void group.destroy();
-      throw e;
-    }
-    return group;
+    return setUpOrRemove(new V2Group(`cgbench/${name}`, dir), (g) => g.apply(limits));
   }
 
   adoptFromProcCgroup(procCgroupText: string): GroupView {
