@@ -2,6 +2,8 @@
 // bit harder than the model, failed runs. Pure; rendered by the reporters.
 
 import { cpuQuotaCpus, dockerUnsupportedLimits } from '../model/limits.js';
+import { runDelta } from '../model/metrics.js';
+import { measuredRuns, medianOf } from './runs.js';
 import type { Cell, CgroupMode, Warning } from '../model/types.js';
 
 /** A cell whose wall times vary more than this (coefficient of variation) is flagged as noisy. */
@@ -16,6 +18,8 @@ const NO_EFFECT_SHARE = 0.5;
 const HARSHER_FACTOR = 1.2;
 /** The same work costing this much more CPU time under the limit explains a harsher slowdown. */
 const COSTLY_CPU_RATIO = 1.1;
+/** A launcher inside the group (container mode) whose sampling took more than this share of its CPU. */
+const SAMPLER_SHARE = 0.05;
 
 export interface WarningContext {
   cgroupMode: CgroupMode;
@@ -125,6 +129,23 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
   return out;
 }
 
+/** In container mode the launcher samples from inside the group, so its CPU counts against the limit. */
+function samplerOverhead(cell: Cell): Warning | null {
+  if (cell.runtime !== 'docker') return null;
+  const shares = measuredRuns(cell).map((r) => {
+    const used = runDelta(r, (x) => x.cpu?.usageUs);
+    return used && r.process?.launcherCpuUs !== undefined ? r.process.launcherCpuUs / used : undefined;
+  });
+  const share = medianOf(shares);
+  if (share === null || share <= SAMPLER_SHARE) return null;
+  return {
+    code: 'sampler-overhead',
+    cellId: cell.id,
+    message: `${cell.id}: the launcher's sampling took ${pct(share)} of the container's CPU (it runs inside the container's group)`,
+    hint: 'sample less often (sampleInterval) for CPU-limited containers, or use the native runtime, which samples from outside the group',
+  };
+}
+
 export function documentWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
-  return cells.flatMap((c) => cellWarnings(c, ctx));
+  return cells.flatMap((c) => [...cellWarnings(c, ctx), ...[samplerOverhead(c)].filter((w): w is Warning => w !== null)]);
 }

@@ -10,7 +10,6 @@ import { DEFAULT_REPORT_FORMATS } from '../reporters/index.js';
 import { renderJson } from '../reporters/json.js';
 import { renderTable } from '../reporters/table.js';
 import { checkOutputs, writeReports } from '../reporters/writer.js';
-import { startSampler } from '../sampler/sampler.js';
 import { needsScratch } from '../scheduler/cells.js';
 import { runSuite } from '../scheduler/suite.js';
 import { defaultScratchDir, requireControllers, requireRoot } from './environment.js';
@@ -76,7 +75,6 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
           if (e.type === 'suite-start') progress.setMatrix(e.doc.cells, e.perCell, { hostCpus: host.cpuCount });
           progress.on(e);
         },
-        sampler: startSampler,
         signal: signals.signal,
       });
     } finally {

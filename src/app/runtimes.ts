@@ -15,7 +15,7 @@ export async function openRuntimes(names: RuntimeName[], cgroups: CgroupSystem, 
   const runtimes: Runtimes = {};
   try {
     if (names.includes('docker')) {
-      const docker = await createDockerRuntime({ cgroups, dockerHost });
+      const docker = await createDockerRuntime({ dockerHost });
       runtimes.docker = docker;
       host.docker = docker.hostDockerInfo();
     }

@@ -72,15 +72,3 @@ export function assertSafeName(name: string): void {
     throw new CgbenchError('E_CGROUP', `unsafe cgroup name "${name}"`, 'use letters, digits, ".", "_" and "-" only');
   }
 }
-
-/** A foreign process in a root cgroup has no group of its own to read: refuse rather than read the host's. */
-export function assertOwnGroup(path: string): string {
-  if (path === '/' || path === '') {
-    throw new CgbenchError(
-      'E_CGROUP',
-      'the container runs in the root cgroup, so it has no group of its own to read',
-      'run the engine with its own cgroups (cgroupfs or systemd driver, not --cgroup-parent=/)',
-    );
-  }
-  return path;
-}

@@ -1,25 +1,19 @@
-// The cgroup layer's interfaces. Readers (sampler, scheduler, messages) get a read-only view of a
-// group; only the group's owner, the runtime that made it, can put processes in, limit, kill or remove it.
+// The cgroup layer's interfaces: a group cgbench made, in the hands of the runtime that owns it, and the
+// system (v1 or v2 layout) that makes, finds and cleans up cgbench's groups. Nobody else reads a group:
+// the launcher samples it and reports the readings.
 
-import type { ResolvedLimits, Reading } from '../model/types.js';
+import type { GroupLocation, ResolvedLimits } from '../model/types.js';
 import type { CgroupInfo } from './detect.js';
 
-/** What may be seen of a group: where it is, its stat files, and a reading of them. */
-export interface GroupView {
+/** A group cgbench made. */
+export interface OwnedGroup {
   /** Path relative to the hierarchy roots, e.g. "cgbench/1a2b-3". */
   readonly relPath: string;
   readonly driver: 'v1' | 'v2';
-  /** Stat files to read: key (as in V1_STAT_FILES / V2_STAT_FILES) -> absolute path. */
-  readonly statFiles: Record<string, string>;
   /** Directories of the group, one per hierarchy. */
   readonly dirs: string[];
-  read(): Reading;
-}
-
-/** A group cgbench made, in the hands of its owner. */
-export interface OwnedGroup extends GroupView {
-  /** Every cgroup.procs file a process must be written to in order to join the group. */
-  readonly procsFiles: string[];
+  /** Where the launcher puts the workload and finds the stat files. */
+  readonly location: GroupLocation;
   apply(limits: ResolvedLimits): void;
   pids(): number[];
   /** SIGKILL every process in the group. */
@@ -32,8 +26,6 @@ export interface OwnedGroup extends GroupView {
 export interface CgroupSystem {
   readonly info: CgroupInfo;
   create(name: string, limits: ResolvedLimits): OwnedGroup;
-  /** The groups a foreign process (a Docker container) lives in, from /proc/PID/cgroup text: read-only. */
-  adoptFromProcCgroup(procCgroupText: string): GroupView;
   /** Names of the groups under cgbench's subtree (leftovers of killed suites, or a running one's). */
   leftovers(): string[];
   /** Pids still in a leftover group (a suite that is still running, or an orphaned workload). */

@@ -9,5 +9,5 @@ export function openCgroups(info: CgroupInfo = detectCgroups()): CgroupSystem {
   return info.driver === 'v1' ? new V1System(info) : new V2System(info);
 }
 
-export type { CgroupSystem, GroupView, OwnedGroup } from './group.js';
+export type { CgroupSystem, OwnedGroup } from './group.js';
 export type { CgroupInfo } from './detect.js';

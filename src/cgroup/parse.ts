@@ -178,14 +178,3 @@ export function parseMountInfo(text: string): MountEntry[] {
 function unescapeMount(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
-
-/** /proc/PID/cgroup: "hierarchy-id:controllers:path" lines. v2 is "0::/path". */
-export function parseProcCgroup(text: string): { id: number; controllers: string[]; path: string }[] {
-  const out: { id: number; controllers: string[]; path: string }[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^(\d+):([^:]*):(.*)$/.exec(line.trim());
-    if (!m) continue;
-    out.push({ id: Number(m[1]), controllers: m[2] ? m[2].split(',') : [], path: m[3] ?? '/' });
-  }
-  return out;
-}

@@ -1,5 +1,5 @@
-// Turns the raw text of a group's stat files into one normalised Reading, for v1 and v2.
-// Pure: the caller (cgroup driver or sampler) does the reading; keys name the files.
+// Turns the raw text of a group's stat files into one normalised Reading, for v1 and v2. Pure: the
+// launcher reads the files (native/protocol.h lists them) and reports their text under these keys.
 
 import type { Reading } from '../model/types.js';
 import { mergeBlkio, parseBlkioThrottle, parseFlatKeyed, parseIoStat, parsePressure, parseSingle, pickFlatKeys } from './parse.js';
@@ -10,35 +10,6 @@ const V2_MEMORY_STAT_KEYS = ['pgmajfault', 'file', 'anon'] as const;
 
 /** USER_HZ: cpuacct.stat counts in clock ticks of 1/100 s on every Linux architecture we run on. */
 const USER_HZ = 100;
-
-/** The stat files of a v1 group, keyed "controller/file". */
-export const V1_STAT_FILES = [
-  'cpu/cpu.stat',
-  'cpuacct/cpuacct.usage',
-  'cpuacct/cpuacct.stat',
-  'memory/memory.usage_in_bytes',
-  'memory/memory.max_usage_in_bytes',
-  'memory/memory.failcnt',
-  'memory/memory.stat',
-  'memory/memory.oom_control',
-  'blkio/blkio.throttle.io_service_bytes',
-  'blkio/blkio.throttle.io_serviced',
-  'pids/pids.current',
-] as const;
-
-/** The stat files of a v2 group (all in one directory). */
-export const V2_STAT_FILES = [
-  'cpu.stat',
-  'memory.current',
-  'memory.peak',
-  'memory.events',
-  'memory.stat',
-  'io.stat',
-  'pids.current',
-  'cpu.pressure',
-  'memory.pressure',
-  'io.pressure',
-] as const;
 
 function definedOnly<T extends object>(o: T): T | undefined {
   const entries = Object.entries(o).filter(([, v]) => v !== undefined && v !== null);

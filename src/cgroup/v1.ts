@@ -5,54 +5,29 @@ import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep } from '../model/clock.js';
 import { CgbenchError } from '../model/errors.js';
-import type { Reading, ResolvedLimits } from '../model/types.js';
+import type { GroupLocation, ResolvedLimits } from '../model/types.js';
 import type { CgroupInfo } from './detect.js';
 import { SUBTREE } from './detect.js';
-import { assertOwnGroup, assertSafeName, killPids, readPids, readSmall, writeControl } from './files.js';
-import { type CgroupSystem, type GroupView, type OwnedGroup, setUpOrRemove } from './group.js';
-import { parseProcCgroup } from './parse.js';
-import { V1_STAT_FILES } from './reading.js';
-import { readStatFiles } from './stat-reader.js';
+import { assertSafeName, killPids, readPids, readSmall, writeControl } from './files.js';
+import { type CgroupSystem, type OwnedGroup, setUpOrRemove } from './group.js';
 import { toV1Writes, v1ControllersFor } from './translate.js';
 
-/** The v1 hierarchies whose stat files cgbench reads of a foreign group; others (devices, freezer...) are not its business. */
-const ADOPTED_V1 = ['cpu', 'cpuacct', 'memory', 'blkio', 'pids'];
-
-/** A v1 group seen through its stat files. `dirByController`: controller -> its directory in that hierarchy. */
-class V1View implements GroupView {
+/** A v1 group: one directory per hierarchy. `dirByController`: controller -> its directory there. */
+class V1Group implements OwnedGroup {
   readonly driver = 'v1' as const;
-  readonly statFiles: Record<string, string>;
   readonly dirs: string[];
-
-  constructor(
-    readonly relPath: string,
-    protected readonly dirByController: Record<string, string>,
-  ) {
-    this.dirs = [...new Set(Object.values(dirByController))];
-    this.statFiles = {};
-    for (const key of V1_STAT_FILES) {
-      const [controller, file] = key.split('/') as [string, string];
-      const dir = dirByController[controller];
-      if (dir) this.statFiles[key] = join(dir, file);
-    }
-  }
-
-  read(): Reading {
-    return readStatFiles(this.statFiles, 'v1');
-  }
-}
-
-class V1Group extends V1View implements OwnedGroup {
-  readonly procsFiles: string[];
+  readonly location: GroupLocation;
+  private readonly procsFiles: string[];
   private destroyed = false;
 
   constructor(
     private readonly info: CgroupInfo,
-    relPath: string,
-    dirByController: Record<string, string>,
+    readonly relPath: string,
+    private readonly dirByController: Record<string, string>,
   ) {
-    super(relPath, dirByController);
+    this.dirs = [...new Set(Object.values(dirByController))];
     this.procsFiles = this.dirs.map((d) => join(d, 'cgroup.procs'));
+    this.location = { driver: 'v1', dirs: { ...dirByController } };
   }
 
   create(): void {
@@ -151,19 +126,6 @@ export class V1System implements CgroupSystem {
       g.create();
       g.apply(limits);
     });
-  }
-
-  adoptFromProcCgroup(procCgroupText: string): GroupView {
-    const paths: Record<string, string> = {};
-    for (const entry of parseProcCgroup(procCgroupText)) {
-      for (const c of entry.controllers) if (ADOPTED_V1.includes(c)) paths[c] = assertOwnGroup(entry.path);
-    }
-    const dirs: Record<string, string> = {};
-    for (const [c, path] of Object.entries(paths)) {
-      const mount = this.info.v1Mounts[c];
-      if (mount) dirs[c] = join(mount, path);
-    }
-    return new V1View(paths.cpu ?? paths.memory ?? '/', dirs);
   }
 
   leftovers(): string[] {

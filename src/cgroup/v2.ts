@@ -5,42 +5,25 @@ import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep } from '../model/clock.js';
 import { CgbenchError } from '../model/errors.js';
-import type { Reading, ResolvedLimits } from '../model/types.js';
+import type { GroupLocation, ResolvedLimits } from '../model/types.js';
 import type { CgroupInfo } from './detect.js';
-import { assertOwnGroup, assertSafeName, killPids, readPids, readSmall, writeControl } from './files.js';
-import { type CgroupSystem, type GroupView, type OwnedGroup, setUpOrRemove } from './group.js';
-import { parseProcCgroup } from './parse.js';
-import { V2_STAT_FILES } from './reading.js';
-import { readStatFiles } from './stat-reader.js';
+import { assertSafeName, killPids, readPids, readSmall, writeControl } from './files.js';
+import { type CgroupSystem, type OwnedGroup, setUpOrRemove } from './group.js';
 import { toV2Writes, v2ControllersFor } from './translate.js';
 
-/** A v2 group seen through its stat files (all in its one directory). */
-class V2View implements GroupView {
+/** A v2 group: one directory. */
+class V2Group implements OwnedGroup {
   readonly driver = 'v2' as const;
-  readonly statFiles: Record<string, string>;
   readonly dirs: string[];
+  readonly location: GroupLocation;
+  private destroyed = false;
 
   constructor(
     readonly relPath: string,
-    protected readonly dir: string,
+    private readonly dir: string,
   ) {
     this.dirs = [dir];
-    this.statFiles = {};
-    for (const f of V2_STAT_FILES) this.statFiles[f] = join(dir, f);
-  }
-
-  read(): Reading {
-    return readStatFiles(this.statFiles, 'v2');
-  }
-}
-
-class V2Group extends V2View implements OwnedGroup {
-  readonly procsFiles: string[];
-  private destroyed = false;
-
-  constructor(relPath: string, dir: string) {
-    super(relPath, dir);
-    this.procsFiles = [join(dir, 'cgroup.procs')];
+    this.location = { driver: 'v2', dir };
   }
 
   apply(limits: ResolvedLimits): void {
@@ -135,12 +118,6 @@ export class V2System implements CgroupSystem {
     const dir = join(this.info.root, name);
     mkdirSync(dir, { recursive: true });
     return setUpOrRemove(new V2Group(`cgbench/${name}`, dir), (g) => g.apply(limits));
-  }
-
-  adoptFromProcCgroup(procCgroupText: string): GroupView {
-    const unified = parseProcCgroup(procCgroupText).find((e) => e.id === 0);
-    const path = assertOwnGroup(unified?.path ?? '/');
-    return new V2View(path.replace(/^\//, ''), join(this.mount, path));
   }
 
   leftovers(): string[] {

@@ -43,10 +43,17 @@ export function perSecond(count: number, wallNs: number): number | undefined {
   return wallNs > 0 ? (count * 1e9) / wallNs : undefined;
 }
 
-/** CPUs used on average over the group's life: Δusage / harness wall time. */
+/** The wall time the run's readings span (the launcher's before to after, on its own clock), else the
+ *  harness's wall time of the run (documents from before the launcher sampled). */
+export function readingsWallNs(run: Pick<Run, 'before' | 'after' | 'harnessWallNs'>): number {
+  const span = run.before && run.after ? run.after.tNs - run.before.tNs : 0;
+  return span > 0 ? span : run.harnessWallNs;
+}
+
+/** CPUs used on average while the workload ran: Δusage over the readings' span. */
 export function cpuUsedCpus(run: Run): number | undefined {
   const usageUs = runDelta(run, (r) => r.cpu?.usageUs);
-  return usageUs === undefined ? undefined : cpusUsed(usageUs, run.harnessWallNs);
+  return usageUs === undefined ? undefined : cpusUsed(usageUs, readingsWallNs(run));
 }
 
 /** Δnr_throttled / Δnr_periods over a run. */
@@ -59,7 +66,7 @@ export function throttleRatio(run: Run): number | undefined {
 /** Throttled time per wall second over a run, ms/s. */
 export function throttledMsPerSec(run: Run): number | undefined {
   const us = runDelta(run, (r) => r.cpu?.throttledUs);
-  return us === undefined ? undefined : msPerSecond(us, run.harnessWallNs);
+  return us === undefined ? undefined : msPerSecond(us, readingsWallNs(run));
 }
 
 /** Bytes per second of the workload's own timed phase (its own byte count and clock). */

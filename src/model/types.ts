@@ -89,6 +89,9 @@ export interface Scenario {
   scratchDir?: string;
 }
 
+/** Where a group's files are: its directory in each v1 hierarchy, or its one v2 directory. */
+export type GroupLocation = { driver: 'v1'; dirs: Record<string, string> } | { driver: 'v2'; dir: string };
+
 /** Normalised cgroup readings at one instant; counters are cumulative since the group was made. */
 export interface Reading {
   /** Monotonic timestamp, ns. */
@@ -153,6 +156,48 @@ export interface ProcessStatus {
   maxrssKib?: number;
   majflt?: number;
   minflt?: number;
+  /** The launcher's own CPU time (sampling included), us, and its peak memory, KiB. */
+  launcherCpuUs?: number;
+  launcherMaxrssKib?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the launcher reports about one run (native/protocol.h; parsed by runtimes/launcher.ts).
+
+export interface LauncherTicks {
+  intervalMs: number;
+  /** Ticks taken while the workload ran, and how many of them the report kept (by halving). */
+  ticks: number;
+  kept: number;
+  /** Every stride-th tick was kept. */
+  stride: number;
+  meanIntervalMs: number;
+  maxIntervalMs: number;
+  /** Share of intervals more than 10 % off the target. */
+  offFraction: number;
+  /** CPU the sampling loop used, us. */
+  cpuUs: number;
+}
+
+export interface LauncherStatus extends ProcessStatus {
+  /** The launcher could not start the workload: why. */
+  error?: string;
+  /** The group's files could not be read any more while the workload ran (the group was removed). */
+  samplingError?: string;
+  /** A signal the launcher forwarded to the workload (a time-out or an interrupt). */
+  forwardedSignal?: number;
+}
+
+export interface LauncherReport {
+  group?: { mode: 'host' | 'container'; driver: 'v1' | 'v2'; files: Record<string, string>; missing: string[] };
+  /** After the workload joined its groups, before it exec'd. */
+  before?: Reading;
+  /** The kept ticks, in order. */
+  samples: Reading[];
+  /** As soon as the workload exited. */
+  after?: Reading;
+  ticks?: LauncherTicks;
+  status: LauncherStatus;
 }
 
 /** Columnar, bounded sample series of one run (see sampler/). Times are ms since the run started. */
@@ -254,7 +299,8 @@ export type WarningCode =
   | 'no-baseline'
   | 'runs-failed'
   | 'unsupported-limit'
-  | 'interrupted';
+  | 'interrupted'
+  | 'sampler-overhead';
 
 export interface Warning {
   code: WarningCode;

@@ -1,11 +1,11 @@
-// A fake runtime that simulates workloads under limits with a simple model and no processes,
-// so the scheduler, analysis, reporters and CLI can be tested without root, cgroups or Docker.
+// A fake runtime that simulates workloads under limits with a simple model and no processes, and
+// reports like the launcher, so the scheduler, analysis, reporters and CLI can be tested without root.
 
-import type { GroupView } from '../cgroup/group.js';
 import { monotonicNs } from '../model/clock.js';
 import { DEFAULT_CPU_PERIOD_US } from '../model/defaults.js';
 import { cpuQuotaCpus, ioRateLimit } from '../model/limits.js';
-import type { Reading, ResolvedLimits, WorkloadParams } from '../model/types.js';
+import type { LauncherReport, Reading, ResolvedLimits, WorkloadParams } from '../model/types.js';
+import { MAX_KEPT } from './launcher.js';
 import type { ExitInfo, LaunchRequest, RunHandle, Runtime } from './runtime.js';
 
 /** The simulated machine, roughly this development VM's figures. */
@@ -51,7 +51,7 @@ export interface FakeOptions {
   realMsPerSec?: number;
 }
 
-interface Simulated {
+export interface Simulated {
   wallNs: number;
   usageUs: number;
   periods: number;
@@ -147,81 +147,99 @@ export function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: F
   return sim;
 }
 
-class FakeGroup implements GroupView {
-  readonly driver = 'v2' as const;
-  readonly statFiles: Record<string, string> = {};
-  readonly dirs: string[] = [];
-  progress = 0;
-  constructor(
-    readonly relPath: string,
-    private readonly sim: Simulated,
-  ) {}
-  read(): Reading {
-    const f = this.progress;
-    return {
-      tNs: monotonicNs(),
-      cpu: {
-        usageUs: this.sim.usageUs * f,
-        nrPeriods: Math.round(this.sim.periods * f),
-        nrThrottled: Math.round(this.sim.throttled * f),
-        throttledUs: this.sim.throttledUs * f,
-      },
-      memory: {
-        currentBytes: this.sim.peakBytes * f,
-        peakBytes: this.sim.peakBytes * f,
-        oomKills: this.sim.oom && f >= 1 ? 1 : 0,
-        failcnt: this.sim.oom && f >= 1 ? SIM.oomFailcnt : 0,
-        majorFaults: this.sim.majorFaults * f,
-      },
-      io: { [SIM.device]: { rbytes: this.sim.rbytes * f, wbytes: this.sim.wbytes * f, rios: 0, wios: 0 } },
-    };
+/** The group's counters a share `f` of the way through the simulated run. */
+function readingAt(sim: Simulated, f: number, tNs: number): Reading {
+  return {
+    tNs,
+    cpu: {
+      usageUs: sim.usageUs * f,
+      nrPeriods: Math.round(sim.periods * f),
+      nrThrottled: Math.round(sim.throttled * f),
+      throttledUs: sim.throttledUs * f,
+    },
+    memory: {
+      currentBytes: sim.peakBytes * f,
+      peakBytes: sim.peakBytes * f,
+      oomKills: sim.oom && f >= 1 ? 1 : 0,
+      failcnt: sim.oom && f >= 1 ? SIM.oomFailcnt : 0,
+      majorFaults: sim.majorFaults * f,
+    },
+    io: { [SIM.device]: { rbytes: sim.rbytes * f, wbytes: sim.wbytes * f, rios: 0, wios: 0 } },
+  };
+}
+
+/** What the launcher would report: before, ticks every interval (kept by halving, as it does), after. */
+export function simulatedReport(sim: Simulated, intervalMs: number, startNs: number, ended: 'exit' | 'stopped'): LauncherReport {
+  const intervalNs = intervalMs * 1e6;
+  const ticks = Math.max(0, Math.floor(sim.wallNs / intervalNs));
+  let stride = 1;
+  while (Math.ceil(ticks / stride) >= MAX_KEPT) stride *= 2;
+  const samples: Reading[] = [];
+  for (let k = 0; k < ticks; k += stride) {
+    const t = (k + 1) * intervalNs;
+    samples.push(readingAt(sim, t / sim.wallNs, startNs + t));
   }
+  const killed = ended === 'stopped' || sim.oom;
+  return {
+    group: { mode: 'host', driver: 'v2', files: {}, missing: [] },
+    before: readingAt(sim, 0, startNs),
+    samples,
+    after: readingAt(sim, 1, startNs + Math.round(sim.wallNs)),
+    ticks: {
+      intervalMs,
+      ticks,
+      kept: samples.length,
+      stride,
+      cpuUs: 0,
+      meanIntervalMs: intervalMs,
+      maxIntervalMs: intervalMs,
+      offFraction: 0,
+    },
+    status: {
+      exitCode: killed ? null : 0,
+      signal: killed ? 9 : null,
+      wallNs: Math.round(sim.wallNs) + SIM.launcherOverheadNs,
+      ...(ended === 'stopped' ? { forwardedSignal: 15 } : {}),
+    },
+  };
 }
 
 export class FakeRuntime implements Runtime {
   readonly name = 'fake' as const;
-  /** Groups currently "alive", for leak tests. */
+  /** Runs currently "alive", for leak tests. */
   readonly live = new Set<string>();
 
   constructor(private readonly opts: FakeOptions = {}) {}
 
   launch(req: LaunchRequest): Promise<RunHandle> {
     const sim = simulate(req.params, req.limits, this.opts, req.runId);
-    const group = new FakeGroup(`cgbench/${req.runId}`, sim);
-    const before = group.read();
+    const startNs = monotonicNs();
     this.live.add(req.runId);
-    let kill: () => void = () => {};
+    let stop: () => void = () => {};
     const exited = new Promise<ExitInfo>((resolve) => {
-      const finish = (killed: boolean): void => {
-        group.progress = 1;
+      const finish = (ended: 'exit' | 'stopped'): void => {
+        const killed = ended === 'stopped' || sim.oom;
         const metrics: Record<string, number | string> = { workload: req.params.kind, wall_ns: Math.round(sim.wallNs) };
         if (sim.bytes) metrics.bytes = sim.bytes;
         resolve({
-          exitCode: killed || sim.oom ? SIM.killedExitCode : 0,
+          exitCode: killed ? SIM.killedExitCode : 0,
           signal: null,
-          stdout: killed || sim.oom ? '' : JSON.stringify(metrics) + '\n',
+          stdout: killed ? '' : JSON.stringify(metrics) + '\n',
           stderrTail: '',
           harnessWallNs: Math.round(sim.wallNs) + SIM.harnessOverheadNs,
-          process: {
-            exitCode: killed || sim.oom ? null : 0,
-            signal: killed || sim.oom ? 9 : null,
-            wallNs: Math.round(sim.wallNs) + SIM.launcherOverheadNs,
-          },
+          report: simulatedReport(sim, req.sampleIntervalMs, startNs, ended),
         });
       };
       const delay = ((this.opts.realMsPerSec ?? 0) * sim.wallNs) / 1e9;
-      const t = setTimeout(() => finish(false), delay);
-      kill = () => {
+      const t = setTimeout(() => finish('exit'), delay);
+      stop = () => {
         clearTimeout(t);
-        finish(true);
+        finish('stopped');
       };
     });
     return Promise.resolve({
-      pid: -1,
-      group,
-      before,
       exited,
-      kill: () => kill(),
+      stop: () => stop(),
       dispose: () => {
         this.live.delete(req.runId);
         return Promise.resolve();

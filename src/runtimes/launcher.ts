@@ -1,26 +1,25 @@
-// The launcher's protocol, the one TypeScript side of native/launch.c: its command line, its exit
-// codes, the markers it prints with --hold-stdin, and the status JSON it reports when the workload ends.
+// The launcher's protocol, the TypeScript side of native/protocol.h: its command line, its exit codes,
+// the READY marker, and the report it hands back (readings of the group, tick statistics, exit, rusage).
 
-import type { ProcessStatus } from '../model/types.js';
+import { readingFromV1, readingFromV2 } from '../cgroup/reading.js';
+import type { GroupLocation, LauncherReport, LauncherStatus, LauncherTicks, ProcessStatus, Reading } from '../model/types.js';
 
 /** Exit codes the launcher reserves (as docker run and the shell do), so they never look like a workload's. */
 export const LAUNCHER_EXIT = { launcherFailed: 125, notExecutable: 126, notFound: 127 } as const;
 
-/** Prefix of the status line on stdout with --status-stdout: "CGBENCH-STATUS {...}". */
-export const STATUS_MARK = 'CGBENCH-STATUS ';
-
 export interface LauncherArgs {
-  /** cgroup.procs files to join before anything else. */
-  join?: string[];
+  /** Host mode: the group the launcher puts the workload in and samples. Container mode ("self"): the
+   *  group the launcher itself is in (a container's), found from /proc/self/cgroup. */
+  group?: GroupLocation | 'self';
+  /** Sampling interval, ms (1..10000); without it only the before and after readings are taken. */
+  sampleIntervalMs?: number;
+  /** Where the report goes: a file, or "-" for stdout after the workload's own output. */
+  report?: string;
   /** Namespaces to create: "all" (default), "none", or a list such as "pid,mnt". */
   ns?: string;
   hostname?: string;
-  /** File for the status JSON. */
-  statusFile?: string;
-  /** Handshake over stdin/stderr: READY, wait for "go", START; stay alive until stdin closes. */
-  holdStdin?: boolean;
-  /** Also print the status on stdout as "CGBENCH-STATUS {...}". */
-  statusStdout?: boolean;
+  /** EOF on stdin (the harness is gone) kills the workload; the launcher prints READY on stderr. */
+  watchStdin?: boolean;
   program: string;
   args: string[];
 }
@@ -28,49 +27,127 @@ export interface LauncherArgs {
 /** The launcher's argument array for one run. */
 export function launcherArgv(a: LauncherArgs): string[] {
   const out: string[] = [];
-  for (const f of a.join ?? []) out.push('--join', f);
+  const g = a.group;
+  if (g === 'self') out.push('--cgroup', 'self');
+  else if (g?.driver === 'v2') out.push('--cgroup-dir', g.dir);
+  else if (g) for (const [controller, dir] of Object.entries(g.dirs)) out.push('--cgroup-dir', `${controller}=${dir}`);
+  if (a.sampleIntervalMs !== undefined) out.push('--sample-interval-us', String(Math.round(a.sampleIntervalMs * 1000)));
+  if (a.report !== undefined) out.push('--report', a.report);
   if (a.ns !== undefined) out.push('--ns', a.ns);
-  if (a.statusFile !== undefined) out.push('--status', a.statusFile);
   if (a.hostname !== undefined) out.push('--hostname', a.hostname);
-  if (a.holdStdin) out.push('--hold-stdin');
-  if (a.statusStdout) out.push('--status-stdout');
+  if (a.watchStdin) out.push('--watch-stdin');
   return [...out, '--', a.program, ...a.args];
 }
 
-/** A --hold-stdin marker on stderr: READY (before the workload; the harness answers "go") or START
- *  (at the workload's exec), each with the launcher's CLOCK_MONOTONIC in ns. */
-export interface LauncherMarker {
-  kind: 'READY' | 'START';
-  ns: number;
+/** "CGBENCH-READY <ns>" on stderr: the launcher's CLOCK_MONOTONIC when it started. */
+export function parseReadyMarker(line: string): number | null {
+  const m = /^CGBENCH-READY (\d+)$/.exec(line.trim());
+  return m ? Number(m[1]) : null;
 }
 
-export function parseMarker(line: string): LauncherMarker | null {
-  const m = /^CGBENCH-(READY|START) (\d+)$/.exec(line.trim());
-  return m ? { kind: m[1] as LauncherMarker['kind'], ns: Number(m[2]) } : null;
+/** Every line of a report starts with this; anything else on the same stream is the workload's. */
+export const REPORT_PREFIX = 'CGBENCH-';
+export const REPORT_VERSION = 1;
+/** The launcher keeps at most this many ticks (CGB_MAX_KEPT), halving them when full. */
+export const MAX_KEPT = 1024;
+
+type Json = Record<string, unknown>;
+
+const num = (o: Json, k: string): number | undefined => (typeof o[k] === 'number' ? o[k] : undefined);
+const str = (o: Json, k: string): string | undefined => (typeof o[k] === 'string' ? o[k] : undefined);
+
+function parseStatus(o: Json): LauncherStatus {
+  const status: LauncherStatus = {
+    exitCode: num(o, 'exit_code') ?? null,
+    signal: num(o, 'signal') ?? null,
+    wallNs: num(o, 'wall_ns') ?? 0,
+  };
+  const extra: Partial<Record<keyof LauncherStatus, number | string | undefined>> = {
+    utimeUs: num(o, 'utime_us'),
+    stimeUs: num(o, 'stime_us'),
+    maxrssKib: num(o, 'maxrss_kib'),
+    majflt: num(o, 'majflt'),
+    minflt: num(o, 'minflt'),
+    launcherCpuUs: num(o, 'launcher_cpu_us'),
+    launcherMaxrssKib: num(o, 'launcher_maxrss_kib'),
+    forwardedSignal: num(o, 'forwarded_signal'),
+    error: str(o, 'error'),
+    samplingError: str(o, 'sampling_error'),
+  };
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) (status as unknown as Record<string, number | string>)[k] = v;
+  return status;
 }
 
-/** The status JSON (exit_code, signal, wall_ns and rusage) as a ProcessStatus; undefined if unreadable. */
-export function parseLauncherStatus(text: string): ProcessStatus | undefined {
-  try {
-    const o = JSON.parse(text.trim()) as Record<string, number | null>;
-    const num = (k: string): number | undefined => (typeof o[k] === 'number' ? o[k] : undefined);
-    const status: ProcessStatus = {
-      exitCode: typeof o.exit_code === 'number' ? o.exit_code : null,
-      signal: typeof o.signal === 'number' ? o.signal : null,
-      wallNs: num('wall_ns') ?? 0,
-    };
-    const extra = {
-      utimeUs: num('utime_us'),
-      stimeUs: num('stime_us'),
-      maxrssKib: num('maxrss_kib'),
-      majflt: num('majflt'),
-      minflt: num('minflt'),
-    };
-    for (const [k, v] of Object.entries(extra)) if (v !== undefined) (status as unknown as Record<string, number>)[k] = v;
-    return status;
-  } catch {
-    return undefined;
+function parseTicks(o: Json): LauncherTicks {
+  const intervalNs = num(o, 'interval_ns') ?? 0;
+  const intervals = num(o, 'intervals') ?? 0;
+  return {
+    intervalMs: intervalNs / 1e6,
+    ticks: num(o, 'ticks') ?? 0,
+    kept: num(o, 'kept') ?? 0,
+    stride: num(o, 'stride') ?? 1,
+    meanIntervalMs: (num(o, 'mean_ns') ?? 0) / 1e6,
+    maxIntervalMs: (num(o, 'max_ns') ?? 0) / 1e6,
+    offFraction: intervals ? (num(o, 'off') ?? 0) / intervals : 0,
+    cpuUs: num(o, 'cpu_us') ?? 0,
+  };
+}
+
+/** Where a report (the last one, if the stream holds several) begins in `text`; -1 when there is none. */
+export function reportStart(text: string): number {
+  const at = text.lastIndexOf(`${REPORT_PREFIX}REPORT `);
+  return at === -1 || (at > 0 && text[at - 1] !== '\n') ? -1 : at;
+}
+
+/**
+ * The report in `text` (a report file, or a stream whose workload output precedes it), with every
+ * reading parsed by the stat-file parsers of cgroup/reading.ts. Null when there is no complete report.
+ * SAMPLE lines carry only the files that changed; the others are carried forward from the line before.
+ */
+export function parseLauncherReport(text: string): LauncherReport | null {
+  const start = reportStart(text);
+  if (start === -1) return null;
+  let driver: 'v1' | 'v2' = 'v1';
+  let texts: Record<string, string | undefined> = {};
+  const report: Partial<LauncherReport> & { samples: Reading[] } = { samples: [] };
+  let ended = false;
+  const reading = (o: Json, delta: boolean): Reading => {
+    const files = (o.f ?? {}) as Record<string, string>;
+    texts = delta ? { ...texts, ...files } : { ...files };
+    const t = num(o, 't') ?? 0;
+    return driver === 'v2' ? readingFromV2(t, texts) : readingFromV1(t, texts);
+  };
+  for (const line of text.slice(start).split('\n')) {
+    if (!line.startsWith(REPORT_PREFIX)) continue;
+    const sp = line.indexOf(' ');
+    const kind = line.slice(REPORT_PREFIX.length, sp === -1 ? undefined : sp);
+    if (kind === 'END') {
+      ended = true;
+      break;
+    }
+    if (kind === 'REPORT') {
+      if (Number(line.slice(sp + 1)) !== REPORT_VERSION) return null;
+      continue;
+    }
+    let o: Json;
+    try {
+      o = JSON.parse(line.slice(sp + 1)) as Json;
+    } catch {
+      return null;
+    }
+    if (kind === 'GROUP') {
+      driver = o.driver === 'v2' ? 'v2' : 'v1';
+      const group = { mode: o.mode === 'container' ? 'container' : 'host', driver, files: (o.files ?? {}) as Record<string, string> };
+      report.group = { ...group, missing: Array.isArray(o.missing) ? (o.missing as string[]) : [] } as LauncherReport['group'];
+    } else if (kind === 'BEFORE') report.before = reading(o, false);
+    else if (kind === 'SAMPLE') report.samples.push(reading(o, true));
+    else if (kind === 'AFTER') report.after = reading(o, false);
+    else if (kind === 'TICKS') report.ticks = parseTicks(o);
+    else if (kind === 'STATUS') report.status = parseStatus(o);
   }
+  if (!ended || !report.status) return null;
+  const out = report as LauncherReport;
+  return out;
 }
 
 /** The exit code a status stands for: the workload's own, or 128 + the signal that killed it. */

@@ -1,5 +1,5 @@
-// The native runtime: a cgroup made by cgbench plus Linux namespaces, no daemon. The C launcher
-// joins the group before it execs the workload, so the workload never runs outside its limits.
+// The native runtime: a cgroup made by cgbench plus Linux namespaces, no daemon. The C launcher puts the
+// workload in the group before it execs, samples the group from outside it and writes its report to a file.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,13 +8,23 @@ import { join } from 'node:path';
 import type { CgroupSystem } from '../cgroup/index.js';
 import { monotonicNs } from '../model/clock.js';
 import { launcherPath } from '../model/paths.js';
-import type { ProcessStatus } from '../model/types.js';
 import { assertNativeBuilt, invocationFor } from '../programs/registry.js';
-import { launcherArgv, parseLauncherStatus } from './launcher.js';
-import { type ExitInfo, type LaunchRequest, type RunHandle, type Runtime, STDOUT_MAX, TailBuffer } from './runtime.js';
+import type { LauncherReport } from '../model/types.js';
+import { launcherArgv, parseLauncherReport } from './launcher.js';
+import { type ExitInfo, type LaunchRequest, type RunHandle, type Runtime, STDOUT_MAX, STOP_GRACE_MS, TailBuffer } from './runtime.js';
 
 /** Status directories are named after the cgbench process, so `cgbench clean` can tell a dead run's from a live one's. */
 export const STATUS_DIR_PREFIX = 'cgbench-status-';
+
+function readReport(file: string): LauncherReport | undefined {
+  try {
+    return parseLauncherReport(readFileSync(file, 'utf8')) ?? undefined;
+  } catch {
+    return undefined;
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
 
 export class NativeRuntime implements Runtime {
   readonly name = 'native' as const;
@@ -28,10 +38,16 @@ export class NativeRuntime implements Runtime {
   async launch(req: LaunchRequest): Promise<RunHandle> {
     const group = this.cgroups.create(req.runId, req.limits);
     try {
-      const before = group.read();
       const inv = invocationFor(req.params, req.scratchDir);
-      const statusFile = join(this.statusDir, `${req.runId}.json`);
-      const args = launcherArgv({ join: group.procsFiles, statusFile, hostname: 'cgbench', program: inv.program, args: inv.args });
+      const reportFile = join(this.statusDir, `${req.runId}.report`);
+      const args = launcherArgv({
+        group: group.location,
+        sampleIntervalMs: req.sampleIntervalMs,
+        report: reportFile,
+        hostname: 'cgbench',
+        program: inv.program,
+        args: inv.args,
+      });
       const start = monotonicNs();
       const child = spawn(launcherPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
@@ -40,30 +56,27 @@ export class NativeRuntime implements Runtime {
         if (stdout.length < STDOUT_MAX) stdout += d.toString();
       });
       child.stderr.on('data', (d: Buffer) => stderr.push(d));
+      let escalation: NodeJS.Timeout | undefined;
       const exited = new Promise<ExitInfo>((resolve, reject) => {
         child.on('error', reject);
         child.on('close', (code, signal) => {
-          const harnessWallNs = monotonicNs() - start;
-          let status: ProcessStatus | undefined;
-          try {
-            status = parseLauncherStatus(readFileSync(statusFile, 'utf8'));
-            rmSync(statusFile, { force: true });
-          } catch {
-            status = undefined;
-          }
-          const info: ExitInfo = { exitCode: code, signal, stdout, stderrTail: stderr.toString(), harnessWallNs };
-          if (status) info.process = status;
+          clearTimeout(escalation);
+          const info: ExitInfo = { exitCode: code, signal, stdout, stderrTail: stderr.toString(), harnessWallNs: monotonicNs() - start };
+          const report = readReport(reportFile);
+          if (report) info.report = report;
           resolve(info);
         });
       });
       return {
-        pid: child.pid ?? -1,
-        group,
-        before,
         exited,
-        kill: () => {
-          child.kill('SIGKILL');
-          group.killAll();
+        stop: () => {
+          // The launcher kills the workload on SIGTERM and still writes its report (the after
+          // reading); one that does not exit in time is killed with its whole group.
+          child.kill('SIGTERM');
+          escalation ??= setTimeout(() => {
+            child.kill('SIGKILL');
+            group.killAll();
+          }, STOP_GRACE_MS);
         },
         dispose: () => group.destroy(),
       };

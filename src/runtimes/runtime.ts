@@ -1,8 +1,7 @@
 // The runtime interface: how a workload is started inside a container under limits. One
 // implementation per runtime (native, docker, fake); the scheduler sees only this.
 
-import type { GroupView } from '../cgroup/group.js';
-import type { ProcessStatus, Reading, ResolvedLimits, RuntimeName, WorkloadParams } from '../model/types.js';
+import type { LauncherReport, ResolvedLimits, RuntimeName, WorkloadParams } from '../model/types.js';
 
 export interface LaunchRequest {
   /** Unique, filesystem-safe id of this run; becomes the group or container name suffix. */
@@ -10,6 +9,8 @@ export interface LaunchRequest {
   params: WorkloadParams;
   limits: ResolvedLimits;
   scratchDir: string;
+  /** How often the launcher samples the group's stat files, ms. */
+  sampleIntervalMs: number;
 }
 
 export interface ExitInfo {
@@ -17,11 +18,11 @@ export interface ExitInfo {
   signal: string | null;
   stdout: string;
   stderrTail: string;
-  /** Harness-side wall time of the workload's group, ns (native: spawn to exit; docker: from the
-   *  start handshake to the status line, so container start-up is reported only in startupNs). */
+  /** Harness-side wall time of the run, ns (native: spawn to exit; docker: from the launcher's
+   *  READY to its report, so container start-up is reported only in startupNs). */
   harnessWallNs: number;
-  /** The launcher's view of the process (exit, rusage, exec-to-exit wall time). */
-  process?: ProcessStatus;
+  /** The launcher's report (readings, ticks, exit and rusage); absent when the launcher died first. */
+  report?: LauncherReport;
   /** Docker: container start-up latency. */
   startupNs?: number;
   /** The runtime itself saw an OOM kill (e.g. Docker State.OOMKilled). */
@@ -29,15 +30,10 @@ export interface ExitInfo {
 }
 
 export interface RunHandle {
-  readonly pid: number;
-  /** The group the workload runs in, read-only: for readings and the sampler. */
-  readonly group: GroupView;
-  /** Reading taken after the limits were applied and before the workload started. */
-  readonly before: Reading;
   readonly exited: Promise<ExitInfo>;
-  /** Kill the workload (and its whole group). */
-  kill(): void;
-  /** Remove the group or container. Call after the final reading; safe to call twice. */
+  /** End the workload early (time-out, interrupt): the launcher kills it and still reports. */
+  stop(): void;
+  /** Remove the group or container. Call after `exited`; safe to call twice. */
   dispose(): Promise<void>;
 }
 
@@ -63,3 +59,6 @@ export class TailBuffer {
     return this.text.slice(-this.max);
   }
 }
+
+/** How long a stopped launcher may take to write its report before it and its group are killed. */
+export const STOP_GRACE_MS = 5_000;

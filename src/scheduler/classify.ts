@@ -1,15 +1,13 @@
-// Decides a run's outcome from what the runtime saw (exit, launcher status, stdout) and the
-// group's readings. Pure: an OOM kill or a crash is a value here, never an exception.
+// Decides a run's outcome from what the runtime saw (exit, stdout) and the launcher's report (status and
+// the group's readings). Pure: an OOM kill or a crash is a value here, never an exception.
 
-import type { Reading, WorkloadMetrics } from '../model/types.js';
+import type { WorkloadMetrics } from '../model/types.js';
 import { parseWorkloadOutput } from '../programs/registry.js';
 import { LAUNCHER_EXIT } from '../runtimes/launcher.js';
 import type { ExitInfo } from '../runtimes/runtime.js';
 
 export interface ClassifyInput {
   exit: ExitInfo;
-  before: Reading;
-  after: Reading;
   selfTimed: boolean;
   timedOut: boolean;
   interrupted: boolean;
@@ -29,15 +27,18 @@ function lastLine(text: string): string {
 }
 
 export function classifyRun(input: ClassifyInput): RunOutcomePart {
-  const { exit, before, after } = input;
+  const { exit } = input;
   if (input.interrupted) return { outcome: 'interrupted', message: 'interrupted by the user (SIGINT/SIGTERM)' };
   if (input.timedOut) return { outcome: 'timeout', message: `killed after the ${input.timeoutMs / 1000} s time-out` };
 
-  const oomDelta = (after.memory?.oomKills ?? 0) - (before.memory?.oomKills ?? 0);
-  const status = exit.process;
+  const status = exit.report?.status;
+  const before = exit.report?.before;
+  const after = exit.report?.after;
+  if (status?.samplingError && !after) return { outcome: 'failed', message: `the launcher lost the group: ${status.samplingError}` };
+  const oomDelta = (after?.memory?.oomKills ?? 0) - (before?.memory?.oomKills ?? 0);
   // Trust the launcher's status over the exit code: a workload may exit(137) on its own.
   const signal = status ? status.signal : exit.exitCode !== null && exit.exitCode > 128 ? exit.exitCode - 128 : null;
-  const failDelta = (after.memory?.failcnt ?? 0) - (before.memory?.failcnt ?? 0);
+  const failDelta = (after?.memory?.failcnt ?? 0) - (before?.memory?.failcnt ?? 0);
   if (oomDelta > 0 || exit.oomKilled || (input.memoryLimited && signal === 9 && failDelta > 0)) {
     return {
       outcome: 'oom-killed',
@@ -45,7 +46,8 @@ export function classifyRun(input: ClassifyInput): RunOutcomePart {
     };
   }
 
-  const code = status ? status.exitCode : exit.exitCode;
+  // A launcher that failed before the exec reports no exit of the workload: the launcher's code counts.
+  const code = status && !status.error ? status.exitCode : exit.exitCode;
   if (code === 0) {
     if (!input.selfTimed) {
       return { outcome: 'ok', metrics: { wallNs: status?.wallNs ?? exit.harnessWallNs } };
@@ -66,5 +68,7 @@ export function classifyRun(input: ClassifyInput): RunOutcomePart {
       : code === LAUNCHER_EXIT.notFound || code === LAUNCHER_EXIT.notExecutable
         ? 'the program could not be executed'
         : `exit code ${code}`;
-  return { outcome: 'failed', message: `${where}${exit.stderrTail ? `: ${lastLine(exit.stderrTail)}` : ''}` };
+  // The launcher's own account of a failed start is the clearest; else the program's last words.
+  const why = status?.error ?? (exit.stderrTail ? lastLine(exit.stderrTail) : '');
+  return { outcome: 'failed', message: `${where}${why ? `: ${why}` : ''}` };
 }

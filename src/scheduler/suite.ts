@@ -7,20 +7,24 @@ import { measuredRuns } from '../analysis/runs.js';
 import { summarizeCell } from '../analysis/summary.js';
 import { documentWarnings } from '../analysis/warnings.js';
 import type { DiskTarget } from '../cgroup/disk.js';
-import type { GroupView } from '../cgroup/group.js';
 import { monotonicNs } from '../model/clock.js';
 import { CgbenchError } from '../model/errors.js';
-import type { Cell, HostInfo, ResolvedLimits, ResultDocument, Run, RuntimeName, SampleSeries, Scenario } from '../model/types.js';
+import type {
+  Cell,
+  HostInfo,
+  LauncherStatus,
+  ProcessStatus,
+  ResolvedLimits,
+  ResultDocument,
+  Run,
+  RuntimeName,
+  Scenario,
+} from '../model/types.js';
 import { invocationFor } from '../programs/registry.js';
 import type { RunHandle, Runtime } from '../runtimes/runtime.js';
 import { expandCells, newDocument, resolveLimits } from './cells.js';
 import { classifyRun } from './classify.js';
-
-export interface SamplerHandle {
-  /** Stop sampling and return the (bounded) series. */
-  stop(): SampleSeries | undefined;
-}
-export type SamplerFactory = (group: GroupView, intervalMs: number) => SamplerHandle;
+import { seriesFromReport } from '../sampler/series.js';
 
 export type SuiteEvent =
   | { type: 'suite-start'; cells: number; runs: number; perCell: number; doc: ResultDocument }
@@ -37,7 +41,6 @@ export interface SuiteOptions {
   scratchDir: string;
   save: (doc: ResultDocument) => void;
   onEvent?: (e: SuiteEvent) => void;
-  sampler?: SamplerFactory;
   signal?: AbortSignal;
   /** Used in group names so parallel suites never collide. */
   suiteId?: string;
@@ -108,7 +111,6 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
           warmup,
           scenario,
           scratchDir: opts.scratchDir,
-          sampler: opts.sampler,
           signal,
         });
         cell.runs.push(run);
@@ -148,8 +150,14 @@ interface RunOnceArgs {
   warmup: boolean;
   scenario: Scenario;
   scratchDir: string;
-  sampler: SamplerFactory | undefined;
   signal: AbortSignal | undefined;
+}
+
+/** What the result document keeps of the launcher's status: the workload's exit and rusage, and the
+ *  launcher's own CPU. */
+function processOf(status: LauncherStatus): ProcessStatus {
+  const { error: _error, samplingError: _lost, forwardedSignal: _fwd, ...process } = status;
+  return process;
 }
 
 async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: Error }> {
@@ -157,7 +165,13 @@ async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: Error
   const t0 = monotonicNs();
   let handle: RunHandle;
   try {
-    handle = await a.runtime.launch({ runId: a.runId, params: a.cell.params, limits: a.limits, scratchDir: a.scratchDir });
+    handle = await a.runtime.launch({
+      runId: a.runId,
+      params: a.cell.params,
+      limits: a.limits,
+      scratchDir: a.scratchDir,
+      sampleIntervalMs: a.scenario.sampleIntervalMs,
+    });
   } catch (e) {
     // A launch failure that is the environment's fault (no root, no controller) stops the suite.
     if (e instanceof CgbenchError) throw e;
@@ -172,61 +186,43 @@ async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: Error
       },
     };
   }
-  const sampler = a.sampler?.(handle.group, a.scenario.sampleIntervalMs);
-  let samples: SampleSeries | undefined;
-  let samplerStopped = false;
-  const stopSampler = (): void => {
-    if (samplerStopped) return;
-    samplerStopped = true;
-    samples = sampler?.stop();
-  };
   let timedOut = false;
   let interrupted = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    handle.kill();
+    handle.stop();
   }, a.scenario.timeoutMs);
   const onAbort = (): void => {
     interrupted = true;
-    handle.kill();
+    handle.stop();
   };
   a.signal?.addEventListener('abort', onAbort, { once: true });
   if (a.signal?.aborted) onAbort();
   let run: Run;
   try {
     const exit = await handle.exited;
-    stopSampler();
-    const after = handle.group.read();
+    const report = exit.report;
     const part = classifyRun({
       exit,
-      before: handle.before,
-      after,
       selfTimed: invocationFor(a.cell.params, a.scratchDir).selfTimed,
       timedOut,
       interrupted,
       timeoutMs: a.scenario.timeoutMs,
       memoryLimited: a.limits.memory?.maxBytes != null,
     });
-    run = {
-      ...part,
-      index: a.index,
-      warmup: a.warmup,
-      startedAt,
-      harnessWallNs: exit.harnessWallNs,
-      before: handle.before,
-      after,
-    };
+    run = { ...part, index: a.index, warmup: a.warmup, startedAt, harnessWallNs: exit.harnessWallNs };
+    if (report?.before) run.before = report.before;
+    if (report?.after) run.after = report.after;
     // Launch overhead: harness wall minus the launcher's exec-to-exit wall, so a workload's own
     // untimed preparation (writing the file an IO read test reads) does not count as overhead.
-    const innerNs = exit.process?.wallNs || part.metrics?.wallNs;
+    const innerNs = report?.status.wallNs || part.metrics?.wallNs;
     if (innerNs) run.launchOverheadNs = Math.max(0, exit.harnessWallNs - innerNs);
     if (exit.startupNs !== undefined) run.startupNs = exit.startupNs;
-    if (exit.process) run.process = exit.process;
+    if (report) run.process = processOf(report.status);
+    const samples = report ? seriesFromReport(report) : null;
     if (samples) run.samples = samples;
     if (part.outcome !== 'ok' && exit.stderrTail) run.stderrTail = exit.stderrTail;
   } finally {
-    // Whatever happened, the sampler's timer must not outlive the run (it would keep cgbench alive).
-    stopSampler();
     clearTimeout(timer);
     a.signal?.removeEventListener('abort', onAbort);
   }

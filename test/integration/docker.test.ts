@@ -1,12 +1,14 @@
-// Real Docker on this machine (root, an engine at DOCKER_HOST, e.g. from scripts/docker-up.sh):
-// the docker runtime under CPU, memory and IO limits, interruption, and an unreachable engine.
+// Real Docker on this machine (root, an engine at DOCKER_HOST, e.g. from scripts/docker-up.sh): the docker
+// runtime (the launcher in container mode) under CPU, memory and IO limits, interruption, and an
+// unreachable engine.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolveDiskTarget } from '../../src/cgroup/disk.js';
-import { openCgroups, type CgroupSystem } from '../../src/cgroup/index.js';
+import { detectCgroups } from '../../src/cgroup/detect.js';
+import { openCgroups } from '../../src/cgroup/index.js';
 import { gatherHost } from '../../src/app/host.js';
 import { CgbenchError } from '../../src/model/errors.js';
 import type { Cell, HostInfo, Scenario } from '../../src/model/types.js';
@@ -47,14 +49,12 @@ function cgbenchContainers(): string[] {
 }
 
 describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
-  let cgroups: CgroupSystem;
   let host: HostInfo;
   let runtime: DockerRuntime;
 
   beforeAll(async () => {
-    cgroups = openCgroups();
-    runtime = await createDockerRuntime({ cgroups });
-    host = await gatherHost(cgroups.info, resolveDiskTarget(scratchDir));
+    runtime = await createDockerRuntime({});
+    host = await gatherHost(detectCgroups(), resolveDiskTarget(scratchDir));
     host.docker = runtime.hostDockerInfo();
     console.log(
       `engine ${host.docker.version}, ${host.docker.storageDriver}, cgroup driver ${host.docker.cgroupDriver}, cgroup v${host.docker.cgroupVersion}; image ${runtime.image}`,
@@ -118,30 +118,30 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
     expect(run?.process?.exitCode).toBe(0);
   });
 
-  it("reads the readings from the container's own groups, where docker wrote the limits", async () => {
+  it("samples the container's own group from inside (container mode), where docker wrote the limits", async () => {
     const handle = await runtime.launch({
       runId: 'dgroup',
-      params: { kind: 'cpu', iterations: 2 ** 26, threads: 1 },
+      params: { kind: 'cpu', iterations: 2 ** 30, threads: 1 },
       limits: { cpu: { quotaUs: 20000, periodUs: 50000 }, pids: 16 },
       scratchDir,
+      sampleIntervalMs: 10,
     });
     try {
-      const id = docker('inspect', '--format', '{{.Id}}', 'cgbench-dgroup').stdout.trim();
-      expect(id).toMatch(/^[0-9a-f]{64}$/);
-      expect(handle.group.relPath).toContain(id);
-      const cpuDir =
-        handle.group.dirs.find((d) => existsIn(d, 'cpu.cfs_quota_us')) ?? handle.group.dirs.find((d) => existsIn(d, 'cpu.max'));
-      expect(cpuDir).toBeDefined();
-      const quota = existsIn(cpuDir as string, 'cpu.cfs_quota_us')
-        ? readFileSync(`${cpuDir}/cpu.cfs_quota_us`, 'utf8').trim()
-        : readFileSync(`${cpuDir}/cpu.max`, 'utf8').trim().split(' ')[0];
-      expect(quota).toBe('20000');
-      expect(handle.before.cpu?.usageUs).toBeDefined();
       const exit = await handle.exited;
-      // The container is still alive after the workload: the final reading is the container's.
-      const after = handle.group.read();
-      expect(after.cpu?.usageUs).toBeGreaterThan(handle.before.cpu?.usageUs ?? 0);
-      expect(exit.process?.exitCode).toBe(0);
+      const report = exit.report;
+      expect(report?.group?.mode).toBe('container');
+      expect(report?.group?.driver).toBe(host.docker?.cgroupVersion === '2' ? 'v2' : 'v1');
+      // The launcher found the group through the container's own /proc/self/cgroup and mounts.
+      for (const path of Object.values(report?.group?.files ?? {})) expect(path).toMatch(/^\/sys\/fs\/cgroup\//);
+      expect(report?.group?.missing).toEqual([]);
+      // The quota docker wrote (cpu.cfs_quota_us / cpu.max) is what the readings show: 40 % of a CPU.
+      const cpuUs = (report?.after?.cpu?.usageUs ?? 0) - (report?.before?.cpu?.usageUs ?? 0);
+      const wallUs = ((report?.after?.tNs ?? 0) - (report?.before?.tNs ?? 0)) / 1e3;
+      expect(cpuUs / wallUs).toBeGreaterThan(0.36);
+      expect(cpuUs / wallUs).toBeLessThan(0.44);
+      expect((report?.after?.cpu?.nrThrottled ?? 0) - (report?.before?.cpu?.nrThrottled ?? 0)).toBeGreaterThan(3);
+      expect(report?.samples.length).toBeGreaterThan(10);
+      expect(report?.status.exitCode).toBe(0);
       expect(exit.stdout).toMatch(/^\{"workload":"cpu"/);
       expect(exit.stdout).not.toContain('CGBENCH');
     } finally {
@@ -157,6 +157,7 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
       params: { kind: 'io', mode: 'write', mib: 8, blockKib: 1024 },
       limits: { io: [{ device: 'scratch', major: 254, minor: 0, wbps: 1e6 }] },
       scratchDir,
+      sampleIntervalMs: 100,
     });
     const image = args.indexOf(runtime.image);
     const flags = args.slice(0, image);
@@ -175,10 +176,15 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
     expect(flags.join(' ')).toMatch(/--device-write-bps \/dev\/\S+:1000000/);
     expect(args.slice(image + 1)).toEqual([
       '/cgbench/bin/cgbench-launch',
+      '--cgroup',
+      'self',
+      '--sample-interval-us',
+      '100000',
+      '--report',
+      '-',
       '--ns',
       'none',
-      '--hold-stdin',
-      '--status-stdout',
+      '--watch-stdin',
       '--',
       '/cgbench/bin/cgbench-io',
       '--mode',
@@ -190,7 +196,13 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
       '--dir',
       '/scratch',
     ]);
-    const cpu = runtime.runArgs({ runId: 'dargs2', params: { kind: 'cpu', iterations: 1, threads: 1 }, limits: {}, scratchDir });
+    const cpu = runtime.runArgs({
+      runId: 'dargs2',
+      params: { kind: 'cpu', iterations: 1, threads: 1 },
+      limits: {},
+      scratchDir,
+      sampleIntervalMs: 100,
+    });
     expect(cpu).not.toContain('--mount');
   });
 
@@ -227,6 +239,7 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
   });
 
   it('puts native and docker side by side for the same workload and limit', async () => {
+    const cgroups = openCgroups();
     const native = new NativeRuntime(cgroups);
     try {
       const scenario = validateScenario(
@@ -280,6 +293,7 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
       params: { kind: 'cpu', iterations: 2 ** 36, threads: 1 },
       limits: {},
       scratchDir,
+      sampleIntervalMs: 100,
     });
     try {
       expect(docker('kill', 'cgbench-dext').status).toBe(0);
@@ -293,7 +307,7 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
 
   it('builds the workload image once and reuses it while the binaries stay the same', async () => {
     const t0 = Date.now();
-    const again = await createDockerRuntime({ cgroups });
+    const again = await createDockerRuntime({});
     await again.close();
     expect(again.image).toBe(runtime.image);
     expect(again.image).toMatch(/^cgbench-workloads:[0-9a-f]{12}$/);
@@ -309,14 +323,14 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
     try {
       for (const f of readdirSync(NATIVE_DIR)) copyFileSync(join(NATIVE_DIR, f), join(bin, f));
       appendFileSync(join(bin, 'cgbench-cpu'), Buffer.from([0]));
-      const changed = await createDockerRuntime({ cgroups, binDir: bin });
+      const changed = await createDockerRuntime({ binDir: bin });
       await changed.close();
       expect(changed.image).not.toBe(runtime.image);
       const tags = (): string[] =>
         docker('image', 'ls', '--filter', 'reference=cgbench-workloads', '--format', '{{.Repository}}:{{.Tag}}').stdout.trim().split('\n');
       expect(tags()).toEqual([changed.image]);
       // And back: the runtime the other tests use gets its image again.
-      const back = await createDockerRuntime({ cgroups });
+      const back = await createDockerRuntime({});
       await back.close();
       expect(tags()).toEqual([runtime.image]);
     } finally {
@@ -380,24 +394,9 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
   });
 });
 
-function existsIn(dir: string, file: string): boolean {
-  try {
-    readFileSync(`${dir}/${file}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('an unreachable Docker engine', () => {
-  const cgroups = {
-    adoptFromProcCgroup: () => {
-      throw new Error('unused');
-    },
-  } as unknown as CgroupSystem;
-
   it('is a clear E_DOCKER error naming the address and the fix (--docker-host)', async () => {
-    const err = await createDockerRuntime({ cgroups, dockerHost: 'unix:///nonexistent.sock' }).then(
+    const err = await createDockerRuntime({ dockerHost: 'unix:///nonexistent.sock' }).then(
       () => null,
       (e: unknown) => e,
     );
@@ -413,7 +412,7 @@ describe('an unreachable Docker engine', () => {
     const saved = process.env.DOCKER_HOST;
     process.env.DOCKER_HOST = 'unix:///nonexistent.sock';
     try {
-      const err = await createDockerRuntime({ cgroups }).then(
+      const err = await createDockerRuntime({}).then(
         () => null,
         (e: unknown) => e,
       );

@@ -12,6 +12,7 @@ import { NativeRuntime } from '../../src/runtimes/native.js';
 import { validateScenario } from '../../src/scenario/schema.js';
 import { runSuite } from '../../src/scheduler/suite.js';
 import { launcherPath } from '../../src/model/paths.js';
+import { launcherArgv } from '../../src/runtimes/launcher.js';
 import { isRoot, ROOT_DIR } from '../helpers.js';
 
 const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
@@ -111,9 +112,8 @@ describe.skipIf(!isRoot)('native runtime on real cgroups', () => {
     const g = cgroups.create('itns', { cpu: { quotaUs: 50000, periodUs: 100000 } });
     try {
       const script = 'echo pid=$$; hostname; cat /proc/self/cgroup; cat /proc/net/dev | tail -n +3 | cut -d: -f1';
-      const out = execFileSync(launcherPath(), [...g.procsFiles.flatMap((f) => ['--join', f]), '--', '/bin/sh', '-c', script], {
-        encoding: 'utf8',
-      });
+      const args = launcherArgv({ group: g.location, program: '/bin/sh', args: ['-c', script] });
+      const out = execFileSync(launcherPath(), args, { encoding: 'utf8' });
       expect(out).toContain('pid=1\n');
       expect(out).toContain('cgbench\n');
       expect(out).toMatch(/(:cpu:|^0::)\/cgbench\/itns$/m);

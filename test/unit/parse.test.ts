@@ -7,7 +7,6 @@ import {
   parseIoStat,
   parseMountInfo,
   parsePressure,
-  parseProcCgroup,
   parseSingle,
 } from '../../src/cgroup/parse.js';
 import { readingFromV1, readingFromV2 } from '../../src/cgroup/reading.js';
@@ -55,13 +54,6 @@ describe('stat file parsers', () => {
       fullTotalUs: 2700000,
     });
     expect(parsePressure('')).toBeNull();
-  });
-  it('parses /proc/PID/cgroup for v1 and v2', () => {
-    expect(parseProcCgroup('4:memory:/docker/abc\n2:cpu,cpuacct:/docker/abc\n0::/\n')).toEqual([
-      { id: 4, controllers: ['memory'], path: '/docker/abc' },
-      { id: 2, controllers: ['cpu', 'cpuacct'], path: '/docker/abc' },
-      { id: 0, controllers: [], path: '/' },
-    ]);
   });
   it('parses mountinfo with escaped paths', () => {
     const [m] = parseMountInfo('40 30 0:37 / /mnt/with\\040space rw - ext4 /dev/sda1 rw,relatime\n');

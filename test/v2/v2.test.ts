@@ -1,5 +1,6 @@
 // cgroup v2 for real: run inside the v2 lab (`npm run test:v2`, CGBENCH_LAB=v2). Checks the v2 driver
-// end to end: detection, subtree_control, io.max and memory.high files, PSI series, the seed preset.
+// end to end: detection, subtree_control, io.max and memory.high files, the launcher in container mode,
+// PSI series, the seed preset.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,8 +11,9 @@ import { resolveDiskTarget } from '../../src/cgroup/disk.js';
 import { openCgroups } from '../../src/cgroup/index.js';
 import { gatherHost } from '../../src/app/host.js';
 import type { ResultDocument } from '../../src/model/types.js';
+import { launcherPath, nativeBinary } from '../../src/model/paths.js';
+import { launcherArgv, parseLauncherReport } from '../../src/runtimes/launcher.js';
 import { NativeRuntime } from '../../src/runtimes/native.js';
-import { startSampler } from '../../src/sampler/sampler.js';
 import { validateScenario } from '../../src/scenario/schema.js';
 import { runSuite } from '../../src/scheduler/suite.js';
 import { isRoot, ROOT_DIR } from '../helpers.js';
@@ -55,12 +57,51 @@ describe.skipIf(!inLab || !isRoot)('cgroup v2 on a real kernel', () => {
         `${disk.major}:${disk.minor} rbps=max wbps=4000000 riops=500 wiops=max`,
       );
       expect(readFileSync(join(dir, 'pids.max'), 'utf8').trim()).toBe('32');
-      const r = g.read();
-      expect(r.memory?.currentBytes).toBeDefined();
     } finally {
       await g.destroy();
     }
     expect(sys.leftovers().filter((n) => n.startsWith('v2t'))).toEqual([]);
+  });
+
+  it('container mode: the launcher finds its own group in a fresh cgroup namespace with its own cgroup2 mount', async () => {
+    const sys = cgroups as NonNullable<typeof cgroups>;
+    const g = sys.create('v2t-self', { cpu: { quotaUs: 20_000, periodUs: 100_000 } });
+    const work = mkdtempSync(join(tmpdir(), 'cgbench-v2self-'));
+    try {
+      const dir = (g.location as { dir: string }).dir;
+      const report = join(work, 'self.report');
+      const launcher = launcherArgv({
+        group: 'self',
+        sampleIntervalMs: 20,
+        report,
+        ns: 'none',
+        program: nativeBinary('cgbench-cpu'),
+        args: ['--iterations', String(2 ** 27)],
+      });
+      // Join the group, then a new cgroup namespace (the group becomes "/") and mount namespace with a
+      // fresh cgroup2 at /sys/fs/cgroup: what a container with a private cgroup namespace sees.
+      const inner = `mount --make-rprivate / && mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec ${launcherPath()} "$@"`;
+      const outer = `echo $$ > ${dir}/cgroup.procs && exec unshare --cgroup --mount sh -c '${inner}' sh "$@"`;
+      const child = spawn('sh', ['-c', outer, 'sh', ...launcher], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const code = await new Promise<number | null>((res) => child.on('close', res));
+      expect(code).toBe(0);
+      const rep = parseLauncherReport(readFileSync(report, 'utf8'));
+      expect(rep?.group).toMatchObject({ mode: 'container', driver: 'v2' });
+      expect(rep?.group?.files['cpu.stat']).toBe('/sys/fs/cgroup/cpu.stat');
+      const cpuUs = (rep?.after?.cpu?.usageUs ?? 0) - (rep?.before?.cpu?.usageUs ?? 0);
+      const wallUs = ((rep?.after?.tNs ?? 0) - (rep?.before?.tNs ?? 0)) / 1e3;
+      const throttled = (rep?.after?.cpu?.nrThrottled ?? 0) - (rep?.before?.cpu?.nrThrottled ?? 0);
+      console.log(
+        `v2 container mode: ${(cpuUs / wallUs).toFixed(3)} CPU under a 0.2 quota, throttled ${throttled} times, ${rep?.samples.length} samples`,
+      );
+      expect(cpuUs / wallUs).toBeGreaterThan(0.15);
+      expect(cpuUs / wallUs).toBeLessThan(0.25);
+      expect(throttled).toBeGreaterThan(3);
+      expect(rep?.samples.length).toBeGreaterThan(5);
+    } finally {
+      await g.destroy();
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('samples PSI next to the CPU series of a throttled run', async () => {
@@ -84,7 +125,6 @@ describe.skipIf(!inLab || !isRoot)('cgroup v2 on a real kernel', () => {
         scratch: () => resolveDiskTarget('/scratch'),
         scratchDir: '/scratch',
         save: () => {},
-        sampler: startSampler,
         suiteId: 'v2tpsi',
       });
       const cell = doc.cells.find((c) => c.limitSet === 'q');

@@ -1,16 +1,15 @@
-// The launcher's stream protocol over a `docker run -i` child: the READY / START markers on stderr,
-// the "go" handshake and release on stdin, and the status line on stdout (see runtimes/launcher.ts).
+// One `docker run -i` of the launcher, read as the launcher's protocol (runtimes/launcher.ts): the READY
+// marker on stderr, the workload's output and then the report on stdout, stdin held open as a lifeline.
 
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { monotonicNs } from '../../model/clock.js';
 import { CgbenchError } from '../../model/errors.js';
-import type { ProcessStatus } from '../../model/types.js';
-import { parseLauncherStatus, parseMarker, STATUS_MARK, statusExitCode } from '../launcher.js';
+import { parseLauncherReport, parseReadyMarker, REPORT_PREFIX, statusExitCode } from '../launcher.js';
 import { type ExitInfo, STDOUT_MAX, TailBuffer } from '../runtime.js';
 import { dockerError } from './cli.js';
 
 export interface ReadyMark {
-  /** The launcher's CLOCK_MONOTONIC at its first instruction in the container. */
+  /** The launcher's CLOCK_MONOTONIC when it started in the container. */
   containerNs: number;
   /** Harness monotonic time when the mark arrived. */
   seenNs: number;
@@ -18,25 +17,25 @@ export interface ReadyMark {
 
 export interface RunEnd {
   info: Omit<ExitInfo, 'startupNs'>;
-  sawStatus: boolean;
+  /** The launcher's report arrived (the workload's end is known from it, not from Docker). */
+  sawReport: boolean;
 }
 
-/** The `docker run -i` child: parses the launcher's markers (stderr) and status line (stdout). */
+/** The `docker run -i` child of one run. */
 export class ContainerRun {
-  killed = false;
   readonly exited: Promise<RunEnd>;
   readonly closed: Promise<void>;
   private stdout = '';
+  /** Once the launcher's report began, every further stdout line is the report's. */
+  private report: string[] | null = null;
   private stdoutLine = '';
   private stderrLine = '';
   private readonly stderr = new TailBuffer(4096);
   private readyMark: ReadyMark | undefined;
   private onReady: ((m: ReadyMark) => void) | undefined;
   private onEarlyEnd: ((e: Error) => void) | undefined;
-  private goNs = 0;
   private released = false;
   private resolveExit!: (e: RunEnd) => void;
-  private ended = false;
 
   constructor(
     private readonly child: ChildProcessWithoutNullStreams,
@@ -60,54 +59,36 @@ export class ContainerRun {
       });
       child.on('close', (code, signal) => {
         this.flushLines();
-        this.onEarlyEnd?.(
-          new Error(dockerError(this.stderr.toString()) || `docker run exited ${code ?? signal} before the container started`),
-        );
+        const why = dockerError(this.stderr.toString()) || `docker run exited ${code ?? signal} before the container started`;
+        this.onEarlyEnd?.(new Error(why));
         this.finish(code, signal, undefined);
         resolve();
       });
     });
   }
 
+  /** Resolves when the launcher runs in the container (its READY marker). */
   ready(timeoutMs: number): Promise<ReadyMark> {
     if (this.readyMark) return Promise.resolve(this.readyMark);
     return new Promise<ReadyMark>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new CgbenchError(
-              'E_DOCKER',
-              `container ${this.name} did not start within ${timeoutMs / 1000} s`,
-              'check the engine (`docker info`) and its log',
-            ),
-          ),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => {
+        const hint = 'check the engine (`docker info`) and its log';
+        reject(new CgbenchError('E_DOCKER', `container ${this.name} did not start within ${timeoutMs / 1000} s`, hint));
+      }, timeoutMs);
       this.onReady = (m) => {
         clearTimeout(timer);
+        this.onEarlyEnd = undefined;
         resolve(m);
       };
       this.onEarlyEnd = (e) => {
         clearTimeout(timer);
-        reject(
-          new CgbenchError(
-            'E_DOCKER',
-            `docker run failed for ${this.name}: ${e.message}`,
-            'check the limits of this cell against the engine (`cgbench doctor`)',
-          ),
-        );
+        const hint = 'check the limits of this cell against the engine (`cgbench doctor`)';
+        reject(new CgbenchError('E_DOCKER', `docker run failed for ${this.name}: ${e.message}`, hint));
       };
     });
   }
 
-  /** Let the workload start: the "before" reading has been taken. */
-  go(): void {
-    this.onEarlyEnd = undefined;
-    this.goNs = monotonicNs();
-    this.child.stdin.write('go\n');
-  }
-
-  /** Close the launcher's stdin: it exits after the workload (or kills a workload still running). */
+  /** Close the launcher's stdin: a launcher whose workload still runs kills it (the harness is gone). */
   release(): void {
     if (this.released) return;
     this.released = true;
@@ -121,23 +102,20 @@ export class ContainerRun {
   }
 
   private stdoutLineDone(line: string): void {
-    if (line.startsWith(STATUS_MARK)) {
-      const status = parseLauncherStatus(line.slice(STATUS_MARK.length));
-      this.finishWithStatus(status);
-      return;
-    }
-    if (this.stdout.length < STDOUT_MAX) this.stdout += `${line}\n`;
+    if (this.report) this.report.push(line);
+    else if (line.startsWith(`${REPORT_PREFIX}REPORT `)) this.report = [line];
+    else if (this.stdout.length < STDOUT_MAX) this.stdout += `${line}\n`;
   }
 
   private onStderr(text: string): void {
     const lines = (this.stderrLine + text).split('\n');
     this.stderrLine = lines.pop() ?? '';
     for (const line of lines) {
-      const mark = parseMarker(line);
-      if (mark?.kind === 'READY') {
-        this.readyMark = { containerNs: mark.ns, seenNs: monotonicNs() };
+      const ns = parseReadyMarker(line);
+      if (ns !== null) {
+        this.readyMark = { containerNs: ns, seenNs: monotonicNs() };
         this.onReady?.(this.readyMark);
-      } else if (!mark) {
+      } else {
         this.stderr.push(`${line}\n`);
       }
     }
@@ -149,28 +127,16 @@ export class ContainerRun {
     this.stdoutLine = this.stderrLine = '';
   }
 
-  private finishWithStatus(status: ProcessStatus | undefined): void {
-    if (this.ended) return;
-    this.ended = true;
-    const exitCode = status ? statusExitCode(status) : null;
-    const info: RunEnd['info'] = {
-      exitCode,
-      signal: null,
-      stdout: this.stdout,
-      stderrTail: this.stderr.toString(),
-      harnessWallNs: monotonicNs() - (this.goNs || this.t0),
-    };
-    if (status) info.process = status;
-    this.resolveExit({ info, sawStatus: true });
-  }
-
   private finish(code: number | null, signal: NodeJS.Signals | null, error: string | undefined): void {
-    if (this.ended) return;
-    this.ended = true;
     const stderrTail = error ? `${this.stderr.toString()}\n${error}` : this.stderr.toString();
-    this.resolveExit({
-      info: { exitCode: code, signal, stdout: this.stdout, stderrTail, harnessWallNs: monotonicNs() - (this.goNs || this.t0) },
-      sawStatus: false,
-    });
+    const from = this.readyMark?.seenNs ?? this.t0;
+    const info: RunEnd['info'] = { exitCode: code, signal, stdout: this.stdout, stderrTail, harnessWallNs: monotonicNs() - from };
+    const report = this.report ? parseLauncherReport(this.report.join('\n')) : null;
+    if (report) {
+      info.report = report;
+      // The container's exit code is the launcher's, which is the workload's: say it from the report.
+      info.exitCode = statusExitCode(report.status);
+    }
+    this.resolveExit({ info, sawReport: report !== null });
   }
 }

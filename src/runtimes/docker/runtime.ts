@@ -1,27 +1,24 @@
-// The docker runtime: every run is a real `docker run` of the workload image, limits as docker flags;
-// the container's cgroups are adopted from its pid, so readings and the sampler work as for native.
+// The docker runtime: every run is a real `docker run` of the workload image, limits as docker flags. The
+// launcher samples the container's own group (container mode) and reports on stdout, so cgbench needs
+// nothing from the engine's host: a remote or rootless engine works as a local one.
 
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { devicePathOf } from '../../cgroup/disk.js';
-import type { CgroupSystem, GroupView } from '../../cgroup/index.js';
 import { monotonicNs } from '../../model/clock.js';
 import { CgbenchError } from '../../model/errors.js';
-import { NATIVE_DIR } from '../../model/paths.js';
-import type { Reading } from '../../model/types.js';
 import { usesScratch } from '../../model/params.js';
+import { NATIVE_DIR } from '../../model/paths.js';
 import { assertNativeBuilt, invocationFor } from '../../programs/registry.js';
 import { launcherArgv } from '../launcher.js';
-import type { ExitInfo, LaunchRequest, RunHandle, Runtime } from '../runtime.js';
+import { type ExitInfo, type LaunchRequest, type RunHandle, type Runtime, STOP_GRACE_MS } from '../runtime.js';
 import { type DockerExec, dockerBin, dockerCli, dockerError, hostArgs } from './cli.js';
-import { ContainerRun } from './container.js';
+import { ContainerRun, type ReadyMark } from './container.js';
 import { type DockerHostInfo, dockerEngineInfo } from './engine.js';
 import { bindMountFlag, toDockerFlags } from './flags.js';
 import { ensureImage } from './image.js';
 import { CGBENCH_LABEL, CONTAINER_SCRATCH, IMAGE_BIN_DIR, NAME_PREFIX } from './names.js';
 
 export interface DockerRuntimeOptions {
-  cgroups: CgroupSystem;
   /** Engine address, passed as `docker -H`; default: DOCKER_HOST, else the client's default. */
   dockerHost?: string;
   /** The docker client (default: $CGBENCH_DOCKER_CLI or "docker" on PATH). */
@@ -44,10 +41,6 @@ function within(p: Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
-function hasCounters(r: Reading): boolean {
-  return r.cpu?.usageUs !== undefined || r.memory?.currentBytes !== undefined;
-}
-
 interface ContainerState {
   exitCode: number | null;
   oomKilled: boolean;
@@ -60,7 +53,6 @@ export class DockerRuntime implements Runtime {
   private readonly startTimeoutMs: number;
 
   private constructor(
-    private readonly cgroups: CgroupSystem,
     private readonly docker: DockerExec,
     private readonly dockerArgs: { bin: string; hostArgs: string[] },
     readonly image: string,
@@ -78,14 +70,7 @@ export class DockerRuntime implements Runtime {
     const binDir = opts.binDir ?? NATIVE_DIR;
     if (!opts.binDir) assertNativeBuilt();
     const image = await ensureImage(docker, binDir);
-    return new DockerRuntime(
-      opts.cgroups,
-      docker,
-      { bin, hostArgs: hostArgs(opts.dockerHost) },
-      image,
-      info,
-      opts.startTimeoutMs ?? 60_000,
-    );
+    return new DockerRuntime(docker, { bin, hostArgs: hostArgs(opts.dockerHost) }, image, info, opts.startTimeoutMs ?? 60_000);
   }
 
   /** Engine version, storage driver, cgroup driver and version, for the result document. */
@@ -93,7 +78,7 @@ export class DockerRuntime implements Runtime {
     return { ...this.info };
   }
 
-  /** The `docker run` arguments of one run: limits as flags, the scratch mount, the launcher's handshake. */
+  /** The `docker run` arguments of one run: limits as flags, the scratch mount, the launcher in container mode. */
   runArgs(req: LaunchRequest): string[] {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$/.test(req.runId)) {
       throw new CgbenchError('E_INPUT', `run id "${req.runId}" is not a valid container name suffix`);
@@ -124,7 +109,15 @@ export class DockerRuntime implements Runtime {
       ...(scratch ? bindMountFlag(req.scratchDir, CONTAINER_SCRATCH) : []),
       this.image,
       `${IMAGE_BIN_DIR}/cgbench-launch`,
-      ...launcherArgv({ ns: 'none', holdStdin: true, statusStdout: true, program: inv.program, args: inv.args }),
+      ...launcherArgv({
+        group: 'self',
+        sampleIntervalMs: req.sampleIntervalMs,
+        report: '-',
+        ns: 'none',
+        watchStdin: true,
+        program: inv.program,
+        args: inv.args,
+      }),
     ];
   }
 
@@ -136,93 +129,55 @@ export class DockerRuntime implements Runtime {
     // Own process group: a terminal's Ctrl-C goes to cgbench only, which then ends the run itself.
     const child = spawn(this.dockerArgs.bin, [...this.dockerArgs.hostArgs, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const run = new ContainerRun(child, name, t0);
+    let ready: ReadyMark;
     try {
-      const ready = await run.ready(this.startTimeoutMs);
-      const pid = await this.containerPid(name);
-      const group = this.adopt(pid, name);
-      const before = group.read();
-      if (!hasCounters(before)) {
-        throw new CgbenchError(
-          'E_DOCKER',
-          `cannot read the cgroup files of container ${name} (pid ${pid}) under ${group.dirs.join(', ')}`,
-          "check `cgbench doctor`: the engine must use this host's cgroup hierarchy",
-        );
-      }
-      run.go();
-      const startupNs = ready.containerNs > t0 && ready.containerNs <= ready.seenNs ? ready.containerNs - t0 : ready.seenNs - t0;
-      let removal: Promise<void> | undefined;
-      const remove = (): Promise<void> => (removal ??= this.remove(name));
-      const exited = run.exited.then(async (e): Promise<ExitInfo> => {
-        const info: ExitInfo = { ...e.info, startupNs };
-        if (!e.sawStatus && !run.killed) {
-          // The whole container died (not just the workload): Docker knows whether it was an OOM kill.
-          const state = await this.state(name);
-          if (state) {
-            if (state.oomKilled) info.oomKilled = true;
-            if (info.exitCode === null && state.exitCode !== null) info.exitCode = state.exitCode;
-          }
-        }
-        return info;
-      });
-      let disposed: Promise<void> | undefined;
-      return {
-        pid,
-        group,
-        before,
-        exited,
-        kill: () => {
-          run.killed = true;
-          // SIGKILL to the container's PID 1 (our launcher) ends the container at once; rm -f makes
-          // sure. Never signal the adopted group's members: that group is Docker's, not ours.
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-          remove().catch(() => undefined); // dispose() awaits the same removal and reports a failure
-        },
-        dispose: () =>
-          (disposed ??= (async () => {
-            // EOF on stdin lets the launcher (PID 1) exit, which ends the container cleanly.
-            run.release();
-            await within(run.closed, 5_000);
-            await remove();
-          })()),
-      };
+      ready = await run.ready(this.startTimeoutMs);
     } catch (e) {
-      run.killed = true;
       run.release();
       // Stop the client first: otherwise it may still create the container after our rm -f.
       child.kill('SIGKILL');
-      await within(run.closed, 5_000);
+      await within(run.closed, STOP_GRACE_MS);
       await this.remove(name).catch(() => undefined); // the launch error is the one to report
       if (e instanceof CgbenchError) throw e;
       throw new CgbenchError('E_DOCKER', `could not start container ${name}: ${(e as Error).message}`);
     }
-  }
-
-  private async containerPid(name: string): Promise<number> {
-    const res = await this.docker(['inspect', '--format', '{{.State.Pid}}', name]);
-    const pid = Number(res.stdout.trim());
-    if (res.code !== 0 || !Number.isInteger(pid) || pid <= 0) {
-      throw new CgbenchError('E_DOCKER', `cannot find the pid of container ${name}: ${dockerError(res.stderr) || res.stdout.trim()}`);
-    }
-    return pid;
-  }
-
-  private adopt(pid: number, name: string): GroupView {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
-    } catch {
-      throw new CgbenchError(
-        'E_DOCKER',
-        `container ${name} has pid ${pid}, which is not visible in this host's /proc`,
-        'the Docker engine must run on this machine (not a remote DOCKER_HOST or a VM such as Docker Desktop) ' +
-          'and cgbench must see its pid namespace',
-      );
-    }
-    return this.cgroups.adoptFromProcCgroup(text);
+    // The launcher's clock is this machine's only when the engine is local; otherwise count from when
+    // its READY arrived (network latency included).
+    const startupNs = ready.containerNs > t0 && ready.containerNs <= ready.seenNs ? ready.containerNs - t0 : ready.seenNs - t0;
+    let stopped = false;
+    let removal: Promise<void> | undefined;
+    const remove = (): Promise<void> => (removal ??= this.remove(name));
+    const exited = run.exited.then(async (e): Promise<ExitInfo> => {
+      const info: ExitInfo = { ...e.info, startupNs };
+      if (!e.sawReport && !stopped) {
+        // The whole container died (not just the workload): Docker knows whether it was an OOM kill.
+        const state = await this.state(name);
+        if (state) {
+          if (state.oomKilled) info.oomKilled = true;
+          if (info.exitCode === null && state.exitCode !== null) info.exitCode = state.exitCode;
+        }
+      }
+      return info;
+    });
+    let disposed: Promise<void> | undefined;
+    return {
+      exited,
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        // SIGTERM to the launcher (PID 1, which has a handler) kills the workload and lets the
+        // launcher report; a container that does not end in time is removed by force.
+        void this.docker(['kill', '--signal', 'TERM', name])
+          .then(() => within(run.closed, STOP_GRACE_MS))
+          .then(() => remove().catch(() => undefined));
+      },
+      dispose: () =>
+        (disposed ??= (async () => {
+          run.release();
+          await within(run.closed, STOP_GRACE_MS);
+          await remove();
+        })()),
+    };
   }
 
   private async state(name: string): Promise<ContainerState | null> {

@@ -1,0 +1,82 @@
+/* The launcher's protocol with the harness: its exit codes, the stat files it samples, and the report
+ * it hands back. The TypeScript side of the same protocol is src/runtimes/launcher.ts; keep them in step.
+ *
+ * The report is text, one record per line, so it travels unchanged through a file, a container's
+ * stdout, `docker service logs` or `kubectl logs`:
+ *
+ *   CGBENCH-REPORT 1                      version of this format
+ *   CGBENCH-GROUP {json}                  mode ("host"|"container"), driver ("v1"|"v2"), the files
+ *                                         sampled ({key: path}) and the optional ones that are absent
+ *   CGBENCH-BEFORE {"t":NS,"f":{key:text}}   every file, after the workload joined its group and
+ *                                         before it execs
+ *   CGBENCH-SAMPLE {"t":NS,"f":{...}}     a kept tick; only the files whose text changed since the
+ *                                         previous BEFORE/SAMPLE line (the rest are as they were)
+ *   CGBENCH-AFTER {"t":NS,"f":{...}}      every file, as soon as the workload exited (absent when the
+ *                                         group's files vanished: see sampling_error)
+ *   CGBENCH-TICKS {json}                  interval_ns, ticks taken, kept, stride, intervals, mean_ns,
+ *                                         max_ns, off (intervals more than 10 % off the target), cpu_us
+ *                                         (the CPU the sampling loop itself used)
+ *   CGBENCH-STATUS {json}                 exit_code, signal, wall_ns (exec to exit), rusage of the
+ *                                         workload, launcher_cpu_us and launcher_maxrss_kib (the
+ *                                         launcher's own), forwarded_signal, error, sampling_error,
+ *                                         stdin_eof
+ *   CGBENCH-END
+ *
+ * Keys name the files as the parsers expect them: "controller/file" on v1, "file" on v2. Times are
+ * CLOCK_MONOTONIC nanoseconds of the machine the launcher runs on. Ticks are kept by halving: at most
+ * CGB_MAX_KEPT are kept, every other one is dropped when they fill up and the stride doubles, which is
+ * exact for cumulative counters. With --watch-stdin the launcher also prints, on stderr,
+ * "CGBENCH-READY <ns>" when it starts. */
+#ifndef CGBENCH_PROTOCOL_H
+#define CGBENCH_PROTOCOL_H
+
+/* 125/126/127 follow docker run and the shell: the launcher failed / program not executable /
+ * program not found, so they never look like an ordinary workload exit code. */
+#define CGB_EXIT_LAUNCH 125
+#define CGB_EXIT_NOEXEC 126
+#define CGB_EXIT_NOTFOUND 127
+
+#define CGB_REPORT_VERSION 1
+#define CGB_MAX_KEPT 1024
+/* Sampling interval bounds, us: 1 ms .. 10 s. */
+#define CGB_INTERVAL_MIN_US 1000
+#define CGB_INTERVAL_MAX_US 10000000
+
+struct cgb_stat_file {
+    /* v1 controller whose hierarchy holds the file (NULL on v2). */
+    const char *controller;
+    const char *file;
+    /* Absent on some kernels or groups without it being an error (the report lists it as missing). */
+    int optional;
+};
+
+/* CPU and memory are what every verdict needs: a group without them cannot be measured. IO and pids
+ * may be missing (a group without those controllers), memory.peak needs 5.19+, PSI psi=1. */
+static const struct cgb_stat_file CGB_V1_FILES[] = {
+    { "cpu", "cpu.stat", 0 },
+    { "cpuacct", "cpuacct.usage", 0 },
+    { "cpuacct", "cpuacct.stat", 0 },
+    { "memory", "memory.usage_in_bytes", 0 },
+    { "memory", "memory.max_usage_in_bytes", 0 },
+    { "memory", "memory.failcnt", 0 },
+    { "memory", "memory.stat", 0 },
+    { "memory", "memory.oom_control", 0 },
+    { "blkio", "blkio.throttle.io_service_bytes", 1 },
+    { "blkio", "blkio.throttle.io_serviced", 1 },
+    { "pids", "pids.current", 1 },
+};
+
+static const struct cgb_stat_file CGB_V2_FILES[] = {
+    { NULL, "cpu.stat", 0 },
+    { NULL, "memory.current", 0 },
+    { NULL, "memory.peak", 1 },
+    { NULL, "memory.events", 0 },
+    { NULL, "memory.stat", 0 },
+    { NULL, "io.stat", 1 },
+    { NULL, "pids.current", 1 },
+    { NULL, "cpu.pressure", 1 },
+    { NULL, "memory.pressure", 1 },
+    { NULL, "io.pressure", 1 },
+};
+
+#endif

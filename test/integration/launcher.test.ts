@@ -1,0 +1,153 @@
+// The launcher as the sampler, on real groups (root, host mode): per-interval CPU use and throttle
+// ratio mid-run, bounded memory over a long run at 1 ms, and the bad inputs it must survive.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openCgroups, type CgroupSystem, type OwnedGroup } from '../../src/cgroup/index.js';
+import { launcherPath, nativeBinary } from '../../src/model/paths.js';
+import type { LauncherReport, SampleSeries } from '../../src/model/types.js';
+import { launcherArgv, MAX_KEPT, parseLauncherReport } from '../../src/runtimes/launcher.js';
+import { seriesFromReport } from '../../src/sampler/series.js';
+import { isRoot } from '../helpers.js';
+
+if (!isRoot) console.warn('skipping launcher integration tests: they need root to create cgroups');
+
+function mean(xs: (number | null)[]): number {
+  const v = xs.filter((x): x is number => x !== null);
+  return v.reduce((a, b) => a + b, 0) / v.length;
+}
+
+describe.skipIf(!isRoot)('the launcher samples a real group', () => {
+  const cgroups: CgroupSystem | null = isRoot ? openCgroups() : null;
+  const work = mkdtempSync(join(tmpdir(), 'cgbench-itlaunch-'));
+  afterAll(async () => {
+    await cgroups?.clean(cgroups.leftovers().filter((n) => n.startsWith('itlaunch')));
+    cgroups?.removeSubtreeIfEmpty();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  /** Runs the launcher with a busy loop sized for `seconds` in a fresh group under `quota`;
+   *  `stopAfterMs` ends it by wall time with SIGTERM instead (the v2 lab's emulated CPU is slower). */
+  async function run(
+    name: string,
+    quota: number,
+    seconds: number,
+    intervalMs: number,
+    opts: { stopAfterMs?: number; during?: (g: OwnedGroup) => void } = {},
+  ): Promise<{ report: LauncherReport; series: SampleSeries | null; code: number | null }> {
+    const sys = cgroups as CgroupSystem;
+    const g = sys.create(name, { cpu: { quotaUs: quota, periodUs: 100_000 } });
+    const file = join(work, `${name}.report`);
+    try {
+      const iterations = String(Math.round(seconds * (quota / 100_000) * 3.2e9));
+      const args = launcherArgv({
+        group: g.location,
+        sampleIntervalMs: intervalMs,
+        report: file,
+        program: nativeBinary('cgbench-cpu'),
+        args: ['--iterations', iterations],
+      });
+      const child = spawn(launcherPath(), args, { stdio: 'ignore' });
+      const stop = opts.stopAfterMs ? setTimeout(() => child.kill('SIGTERM'), opts.stopAfterMs) : undefined;
+      const during = opts.during ? setTimeout(() => opts.during?.(g), 300) : undefined;
+      const code = await new Promise<number | null>((res) => child.on('close', res));
+      clearTimeout(stop);
+      clearTimeout(during);
+      const report = parseLauncherReport(readFileSync(file, 'utf8'));
+      expect(report).not.toBeNull();
+      return { report: report as LauncherReport, series: report ? seriesFromReport(report) : null, code };
+    } finally {
+      await g.destroy();
+    }
+  }
+
+  it('sees throttle ratio near 1 and CPU used near 0.1 in the middle of a 10 % run sampled at 20 ms', async () => {
+    const { report, series } = await run('itlaunch-cpu', 10_000, 3, 20);
+    const s = series as SampleSeries;
+    const n = s.tMs.length;
+    expect(n).toBeGreaterThan(60);
+    // The middle half of the run; per-interval values alternate (10 ms of CPU lands in one 20 ms
+    // interval of each 100 ms period), so judge the mean over whole periods.
+    const lo = Math.floor(n / 4);
+    const hi = Math.floor((3 * n) / 4);
+    // Time-weighted: CPU-seconds over the window / window length (intervals are not all equal).
+    let cpuSec = 0;
+    let sec = 0;
+    for (let i = Math.max(lo, 1); i < hi; i++) {
+      const dt = ((s.tMs[i] as number) - (s.tMs[i - 1] as number)) / 1000;
+      cpuSec += (s.series.cpuUsedCpus?.[i] ?? 0) * dt;
+      sec += dt;
+    }
+    const cpu = cpuSec / sec;
+    const ratio = mean((s.series.throttleRatio ?? []).slice(lo, hi));
+    console.log(
+      `mid-run at 20 ms: CPU used ${cpu.toFixed(4)}, throttle ratio ${ratio.toFixed(3)}, tick mean ${s.tick?.meanIntervalMs.toFixed(2)} ms, ` +
+        `launcher CPU ${((report.status.launcherCpuUs ?? 0) / 1e3).toFixed(1)} ms`,
+    );
+    expect(cpu).toBeGreaterThan(0.09);
+    expect(cpu).toBeLessThan(0.11);
+    expect(ratio).toBeGreaterThan(0.9);
+    // The launcher samples from outside the group: the group's CPU is the workload's alone.
+    const used = (report.after?.cpu?.usageUs ?? 0) - (report.before?.cpu?.usageUs ?? 0);
+    const workload = (report.status.utimeUs ?? 0) + (report.status.stimeUs ?? 0);
+    expect(Math.abs(used - workload)).toBeLessThan(Math.max(20_000, 0.05 * workload));
+  });
+
+  it('keeps memory bounded over a long run sampled every 1 ms', async () => {
+    const { report, series } = await run('itlaunch-long', 20_000, 1000, 1, { stopAfterMs: 12_000 });
+    const t = report.ticks;
+    console.log(
+      `1 ms for ~12 s: ${t?.ticks} ticks, ${t?.kept} kept (stride ${t?.stride}), ${series?.tMs.length} points, ` +
+        `launcher peak RSS ${report.status.launcherMaxrssKib} KiB, off-target ${((t?.offFraction ?? 0) * 100).toFixed(1)} %`,
+    );
+    expect(t?.ticks).toBeGreaterThan(2 * MAX_KEPT);
+    expect(t?.kept).toBeLessThanOrEqual(MAX_KEPT);
+    expect(t?.stride).toBeGreaterThanOrEqual(2);
+    expect(series?.tMs.length).toBeLessThanOrEqual(MAX_KEPT + 1);
+    // A static binary with at most 1024 kept readings of ~2 KiB each.
+    expect(report.status.launcherMaxrssKib).toBeLessThan(16 * 1024);
+    // Stopped by SIGTERM: the launcher killed the workload and still took the after reading.
+    expect(report.status.forwardedSignal).toBe(15);
+    expect(report.after?.cpu?.usageUs).toBeGreaterThan(report.before?.cpu?.usageUs ?? 0);
+  }, 120_000);
+
+  it('says in one line, with a report, that an interval outside 1 ms-10 s or a missing stat file will not do', () => {
+    const bad = spawnSync(launcherPath(), ['--sample-interval-us', '500', '--cgroup', 'self', '--', '/bin/true'], { encoding: 'utf8' });
+    expect(bad.status).toBe(125);
+    expect(bad.stderr.trim()).toBe('cgbench-launch: --sample-interval-us 500: the interval must be 1000..10000000 us (1 ms to 10 s)');
+    const notAGroup = mkdtempSync(join(work, 'not-a-group-'));
+    const sys = cgroups as CgroupSystem;
+    const g = sys.create('itlaunch-missing', {});
+    try {
+      // The cpu hierarchy is real; the memory "group" has no memory.* files (the controller is not there).
+      const dirs = g.location.driver === 'v1' ? { ...g.location.dirs, memory: notAGroup } : null;
+      const group = dirs ? ({ driver: 'v1', dirs } as const) : ({ driver: 'v2', dir: notAGroup } as const);
+      const file = join(work, 'missing.report');
+      const res = spawnSync(launcherPath(), launcherArgv({ group, report: file, program: '/bin/true', args: [] }), { encoding: 'utf8' });
+      expect(res.status).toBe(125);
+      expect(res.stderr.trim().split('\n')).toHaveLength(1);
+      expect(res.stderr).toMatch(/cannot open stat file .*not-a-group-.*: No such file or directory \(is the controller enabled/);
+      const report = parseLauncherReport(readFileSync(file, 'utf8'));
+      expect(report?.status.error).toMatch(/cannot open stat file/);
+    } finally {
+      void g.destroy();
+    }
+  });
+
+  it('reports a group removed under it as lost, and does not hang', async () => {
+    // Move the workload out and remove the group while the launcher samples it.
+    const remove = (g: OwnedGroup): void => {
+      for (const pid of g.pids()) for (const dir of g.dirs) writeFileSync(join(dirname(dirname(dir)), 'cgroup.procs'), String(pid));
+      for (const dir of g.dirs) rmdirSync(dir);
+    };
+    const started = Date.now();
+    const { report, code } = await run('itlaunch-removed', 50_000, 1.5, 10, { during: remove });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(code).toBe(0);
+    expect(report.status.samplingError).toMatch(/the group was removed while the workload ran/);
+    expect(report.after).toBeUndefined();
+    expect(report.before).toBeDefined();
+  });
+});
