@@ -15,6 +15,11 @@
 #   CGBENCH_DOCKER_STORAGE_DRIVER  e.g. overlay2, vfs   (dockerd's choice)
 #   CGBENCH_DOCKER_CGROUP_DRIVER   cgroupfs | systemd   (dockerd's choice)
 #   CGBENCH_DOCKER_EXTRA_ARGS extra dockerd arguments, word-split
+#   CGBENCH_DOCKER_NETNS      run dockerd in this network namespace (scripts/netns.sh up NAME makes
+#                             cgbench-NAME), entered with nsenter --net so /sys and the cgroup mounts stay
+#   CGBENCH_DOCKER_TCP        also listen on tcp://ADDR:PORT (an address of that namespace), no TLS
+#   CGBENCH_DOCKER_HOSTNAME   dockerd's hostname, in a UTS namespace of its own (a swarm node's name)
+#   CGBENCH_DOCKER_CGROUP_PARENT   dockerd --cgroup-parent (keeps two engines' container groups apart)
 
 CGB_DIR=${CGBENCH_DOCKER_DIR:-/var/tmp/cgbench-docker}
 CGB_SOCK=${CGBENCH_DOCKER_SOCK:-$CGB_DIR/docker.sock}

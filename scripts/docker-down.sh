@@ -74,6 +74,13 @@ fi
 # ------------------------------------------------ 3. leftovers of an unclean stop
 cgb_cleanup_leftovers || cgb_die "could not unmount everything under $CGB_EXEC and $CGB_ROOT"
 
+# The --cgroup-parent of an engine started with CGBENCH_DOCKER_CGROUP_PARENT, now that its containers are gone.
+if [ -n "${CGBENCH_DOCKER_CGROUP_PARENT:-}" ]; then
+  for d in /sys/fs/cgroup/*/"$CGBENCH_DOCKER_CGROUP_PARENT" /sys/fs/cgroup/"$CGBENCH_DOCKER_CGROUP_PARENT"; do
+    [ -d "$d" ] && { rmdir -- "$d" 2>/dev/null || cgb_log "warning: could not remove $d"; }
+  done
+fi
+
 # ------------------------------------------------ 4. files
 rm -f -- "$CGB_SOCK" "$CGB_PIDFILE"
 # --one-file-system: never descend into something still mounted in there.

@@ -172,16 +172,30 @@ has_flag '--containerd-namespace' && args+=(--containerd-namespace "$CGB_CTR_NS"
 has_flag '--containerd-plugins-namespace' && args+=(--containerd-plugins-namespace "$CGB_CTR_NS-plugins")
 [ -n "${CGBENCH_DOCKER_STORAGE_DRIVER:-}" ] && args+=(--storage-driver "$CGBENCH_DOCKER_STORAGE_DRIVER")
 [ -n "${CGBENCH_DOCKER_CGROUP_DRIVER:-}" ] && args+=(--exec-opt "native.cgroupdriver=$CGBENCH_DOCKER_CGROUP_DRIVER")
+[ -n "${CGBENCH_DOCKER_TCP:-}" ] && args+=(--host "tcp://$CGBENCH_DOCKER_TCP")
+[ -n "${CGBENCH_DOCKER_CGROUP_PARENT:-}" ] && args+=(--cgroup-parent "$CGBENCH_DOCKER_CGROUP_PARENT")
 # shellcheck disable=SC2206
 [ -n "${CGBENCH_DOCKER_EXTRA_ARGS:-}" ] && args+=($CGBENCH_DOCKER_EXTRA_ARGS)
 
+# In a test host's network namespace: nsenter --net only, so dockerd keeps this machine's /sys and
+# cgroup mounts (ip netns exec remounts /sys and hides them); a hostname needs a UTS namespace too.
+launch=(dockerd)
+if [ -n "${CGBENCH_DOCKER_HOSTNAME:-}" ]; then
+  launch=(unshare --uts sh -c 'hostname "$0" && exec dockerd "$@"' "$CGBENCH_DOCKER_HOSTNAME")
+fi
+if [ -n "${CGBENCH_DOCKER_NETNS:-}" ]; then
+  [ -e "/var/run/netns/$CGBENCH_DOCKER_NETNS" ] || cgb_die "network namespace $CGBENCH_DOCKER_NETNS does not exist (scripts/netns.sh up)"
+  launch=(nsenter --net="/var/run/netns/$CGBENCH_DOCKER_NETNS" "${launch[@]}")
+fi
+
 [ -f "$CGB_LOG" ] && mv -f -- "$CGB_LOG" "$CGB_LOG.1"
 cgb_log "starting dockerd (log: $CGB_LOG)"
-printf '# %s dockerd %s\n' "$(date -Is)" "${args[*]}" >"$CGB_LOG"
+printf '# %s %s %s\n' "$(date -Is)" "${launch[*]}" "${args[*]}" >"$CGB_LOG"
 # setsid: own session, so it outlives the caller's process group. Its stdio
 # goes to the log and the lock fd is closed, so neither "$(...)" capture nor
-# the lock is held open by the daemon.
-setsid dockerd "${args[@]}" </dev/null >>"$CGB_LOG" 2>&1 9>&- &
+# the lock is held open by the daemon. nsenter and unshare exec into dockerd:
+# the pid stays the daemon's.
+setsid "${launch[@]}" "${args[@]}" </dev/null >>"$CGB_LOG" 2>&1 9>&- &
 launched=$!
 
 deadline=$((SECONDS + CGB_TIMEOUT))
