@@ -2,6 +2,7 @@
 // intervals and whether the change is significant (intervals apart, or an exact Mann-Whitney U rank
 // test on the per-run values). Pure: no I/O, no clock; reporters/compare.ts renders the result.
 
+import { EXIT_REGRESSION } from '../model/errors.js';
 import { cpuQuotaCpus } from '../model/limits.js';
 import { cpuUsedCpus, throttleRatio, workloadBytesPerSec } from '../model/metrics.js';
 import type {
@@ -287,14 +288,21 @@ export function compareDocuments(base: ResultDocument, current: ResultDocument, 
   const used = new Set<string>();
   const cells: CellComparison[] = [];
   const unmatched: UnmatchedCell[] = [];
+  // A limit set renamed between the documents (a default name that changed with cgbench) is still the
+  // same cell when its workload, runtime and limits are: match it by its limits, and say so.
+  const sameCell = (b: Cell, c: Cell): boolean => b.workload === c.workload && b.runtime === c.runtime && limitsEqual(b.limits, c.limits);
+  const byLimits = (c: Cell): Cell | undefined => base.cells.find((b) => !used.has(matchKey(b)) && sameCell(b, c));
   for (const c of current.cells) {
-    const key = matchKey(c);
-    const b = byKey.get(key);
+    let b = byKey.get(matchKey(c));
+    if (!b) {
+      b = byLimits(c);
+      if (b) warnings.push(`${c.id}: matched "${b.limitSet}" in the base document by its limits (the limit set's name differs)`);
+    }
     if (!b) {
       unmatched.push({ cellId: c.id, side: 'current', reason: 'no cell with this workload, runtime and limit set in the base document' });
       continue;
     }
-    used.add(key);
+    used.add(matchKey(b));
     if (!limitsEqual(b.limits, c.limits)) {
       unmatched.push({ cellId: c.id, side: 'current', reason: `limit set "${c.limitSet}" has different limits in the two documents` });
       continue;
@@ -308,6 +316,7 @@ export function compareDocuments(base: ResultDocument, current: ResultDocument, 
   }
   if (!cells.length) warnings.push('no cell matched: nothing was compared');
   const regressions = cells.filter((c) => c.verdict === 'regression').length;
+  const failed = regressions > 0;
   return {
     thresholdPct: opts.thresholdPct,
     alpha: opts.alpha,
@@ -318,11 +327,12 @@ export function compareDocuments(base: ResultDocument, current: ResultDocument, 
     warnings,
     regressions,
     improvements: cells.filter((c) => c.verdict === 'improvement').length,
-    failed: regressions > 0,
+    failed,
+    exitCode: failed ? EXIT_REGRESSION : 0,
   };
 }
 
 /** The CI gate: 1 when any matched cell has a significant regression beyond the threshold. */
 export function compareExitCode(result: CompareResult): 0 | 1 {
-  return result.failed ? 1 : 0;
+  return result.exitCode;
 }

@@ -22,7 +22,7 @@ export function sorted(values: readonly number[]): number[] {
 }
 
 /** Median of already sorted values. */
-export function medianSorted(s: readonly number[]): number {
+function medianSorted(s: readonly number[]): number {
   const n = s.length;
   if (n === 0) return Number.NaN;
   const mid = Math.floor(n / 2);

@@ -9,9 +9,7 @@ import { expectedSlowdown, type ModelContext } from './expected.js';
 import { measuredRuns, medianOf, type OkRun } from './runs.js';
 import { describe, ratioRange } from './stats.js';
 
-export type SummaryContext = ModelContext;
-
-export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: SummaryContext): CellSummary {
+export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: ModelContext): CellSummary {
   const counted = cell.runs.filter((r) => !r.warmup);
   const outcomes: Partial<Record<Outcome, number>> = {};
   for (const r of counted) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;

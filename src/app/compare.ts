@@ -3,11 +3,11 @@
 // throws a CgbenchError (E_INPUT, exit 2).
 
 import { compareDocuments, compareExitCode } from '../analysis/compare.js';
-import { DEFAULT_THRESHOLD_PCT } from '../model/defaults.js';
+import { COMPARE_FORMATS, type CompareFormat, DEFAULT_COMPARE_FORMAT, DEFAULT_THRESHOLD_PCT } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
 import type { CompareResult } from '../model/types.js';
 import { parsePercent } from '../model/units.js';
-import { COMPARE_FORMATS, type CompareFormat, renderCompare } from '../reporters/compare.js';
+import { renderCompare } from '../reporters/compare.js';
 import { loadResultDocument } from './results.js';
 
 /** "5%", "5" or "2.5 %" -> percent. */
@@ -41,7 +41,7 @@ export interface CompareCommandResult {
 
 export function compareCommand(baseFile: string, currentFile: string, opts: CompareCliOptions = {}): CompareCommandResult {
   const thresholdPct = opts.threshold === undefined ? DEFAULT_THRESHOLD_PCT : parseThreshold(opts.threshold);
-  const format = parseCompareFormat(opts.format ?? 'table');
+  const format = parseCompareFormat(opts.format ?? DEFAULT_COMPARE_FORMAT);
   const base = loadResultDocument(baseFile);
   const current = loadResultDocument(currentFile);
   const result = compareDocuments(base, current, { thresholdPct });

@@ -7,10 +7,12 @@ import { promisify } from 'node:util';
 import { detectCgroups } from '../cgroup/detect.js';
 import { resolveDiskTarget } from '../cgroup/disk.js';
 import { isCgbenchError } from '../model/errors.js';
-import { launcherPath, NATIVE_DIR } from '../model/paths.js';
-import { dockerBin, dockerCli, engineAddress, INSTALL_HINT } from '../runtimes/docker/cli.js';
+import { NATIVE_DIR } from '../model/paths.js';
+import { assertNativeBuilt } from '../programs/registry.js';
+import { dockerBin, dockerCli, engineAddress, INSTALL_HINT } from '../runtimes/docker/client.js';
 import { dockerEngineInfo } from '../runtimes/docker/engine.js';
-import { defaultScratchDir, isRoot } from './environment.js';
+import { isRoot } from '../cgroup/files.js';
+import { defaultScratchDir } from './environment.js';
 
 export interface Check {
   name: string;
@@ -22,8 +24,11 @@ export interface Check {
 /** Checks whose failure does not stop the native runtime: only --runtime docker needs Docker. */
 const OPTIONAL_CHECKS = new Set(['docker']);
 
+/** How long a program asked for its version may take. */
+const PROBE_TIMEOUT_MS = 5000;
+
 /** First line a program prints for `args`; null when it is missing or fails. */
-async function firstLine(cmd: string, args: string[], timeoutMs = 5000): Promise<string | null> {
+async function firstLine(cmd: string, args: string[], timeoutMs = PROBE_TIMEOUT_MS): Promise<string | null> {
   try {
     const { stdout } = await promisify(execFile)(cmd, args, { encoding: 'utf8', timeout: timeoutMs });
     return stdout.trim().split('\n')[0] ?? '';
@@ -58,6 +63,23 @@ function cgroupChecks(): Check[] {
   return checks;
 }
 
+/** A check that failed with the error the command itself would stop with: its message and fix. */
+function failed(name: string, e: unknown): Check {
+  const check: Check = { name, ok: false, detail: isCgbenchError(e) ? e.message : String(e) };
+  if (isCgbenchError(e) && e.hint) check.fix = e.hint;
+  return check;
+}
+
+/** The same test `cgbench run` makes: every native program is built. */
+function nativeCheck(): Check {
+  try {
+    assertNativeBuilt();
+    return { name: 'native workloads', ok: true, detail: `built in ${NATIVE_DIR}` };
+  } catch (e) {
+    return failed('native workloads', e);
+  }
+}
+
 function scratchCheck(scratchDir: string): Check {
   try {
     const d = resolveDiskTarget(scratchDir);
@@ -67,9 +89,7 @@ function scratchCheck(scratchDir: string): Check {
       detail: `${scratchDir} on ${d.fsType}, disk ${d.diskName} (${d.major}:${d.minor}): IO throttles apply`,
     };
   } catch (e) {
-    const check: Check = { name: 'IO scratch disk', ok: false, detail: isCgbenchError(e) ? e.message : String(e) };
-    if (isCgbenchError(e) && e.hint) check.fix = e.hint;
-    return check;
+    return failed('IO scratch disk', e);
   }
 }
 
@@ -92,19 +112,14 @@ export async function doctorChecks(scratchDir = defaultScratchDir(), dockerHost?
       ? { name: 'C compiler', ok: true, detail: cc }
       : { name: 'C compiler', ok: false, detail: 'cc not found', fix: 'install gcc (Debian: apt-get install -y gcc libc6-dev)' },
   );
-  const built = existsSync(launcherPath());
-  checks.push(
-    built
-      ? { name: 'native workloads', ok: true, detail: `built in ${NATIVE_DIR}` }
-      : { name: 'native workloads', ok: false, detail: `not built (${NATIVE_DIR})`, fix: 'run `npm run build`' },
-  );
+  checks.push(nativeCheck());
   checks.push(scratchCheck(scratchDir));
   checks.push(await dockerCheck(dockerHost));
   return checks;
 }
 
 /** Docker is optional (only --runtime docker needs it): client, engine, and what the engine is made of. */
-export async function dockerCheck(dockerHost?: string): Promise<Check> {
+async function dockerCheck(dockerHost?: string): Promise<Check> {
   const where = engineAddress(dockerHost);
   const client = await firstLine(dockerBin(), ['--version']);
   if (!client)

@@ -1,12 +1,9 @@
-// What a command needs of this machine, checked the same way by run and doctor: root, the cgroup
-// controllers, and the scratch directory's default.
+// What a command needs of this machine, checked the same way by run, doctor and clean: root, the
+// cgroup controllers, and the scratch directory's default.
 
 import type { CgroupInfo } from '../cgroup/detect.js';
+import { isRoot } from '../cgroup/files.js';
 import { CgbenchError } from '../model/errors.js';
-
-export function isRoot(): boolean {
-  return process.getuid?.() === 0;
-}
 
 /** E.g. requireRoot('cgbench clean', 'to remove cgroups'). */
 export function requireRoot(command: string, why: string): void {

@@ -6,6 +6,9 @@ import type { Cell, Run } from '../model/types.js';
 import { formatDurationNs } from '../model/units.js';
 import type { SuiteEvent } from '../scheduler/suite.js';
 
+/** How often the live line is redrawn on a terminal. */
+const REDRAW_MS = 250;
+
 /** Mean harness wall time of runs, ms (0 for none). */
 function meanRunMs(runs: readonly Run[]): number {
   return runs.length ? runs.reduce((s, r) => s + r.harnessWallNs / 1e6, 0) / runs.length : 0;
@@ -13,7 +16,7 @@ function meanRunMs(runs: readonly Run[]): number {
 
 /** Expected remaining time: finished runs of a cell predict its next ones; unseen cells are scaled
  *  from their baseline by the model's expected slowdown, or take the mean run time so far. */
-export function estimateRemainingMs(
+function estimateRemainingMs(
   cells: Cell[],
   perCell: number,
   current?: { cell: Cell; index: number },
@@ -45,7 +48,7 @@ function runName(warmup: boolean, index: number): string {
   return warmup ? 'warm-up' : `run ${index + 1}`;
 }
 
-export function runLine(e: Extract<SuiteEvent, { type: 'run-end' }>): string {
+function runLine(e: Extract<SuiteEvent, { type: 'run-end' }>): string {
   const r = e.run;
   const what = r.outcome === 'ok' ? formatDurationNs(r.metrics.wallNs) : `${r.outcome}: ${r.message}`;
   const counter = `[${String(e.done).padStart(String(e.total).length)}/${e.total}]`;
@@ -74,7 +77,7 @@ export class Progress {
     switch (e.type) {
       case 'suite-start':
         this.out.write(`running ${e.runs} runs in ${e.cells} cells\n`);
-        if (this.live) this.timer = setInterval(() => this.render(), 250);
+        if (this.live) this.timer = setInterval(() => this.render(), REDRAW_MS);
         break;
       case 'run-start':
         this.current = { cell: e.cell, index: e.index, warmup: e.warmup, done: e.done, total: e.total, startedMs: Date.now() };

@@ -2,7 +2,7 @@
 
 import { dirname, resolve } from 'node:path';
 import type { ResultDocument } from '../model/types.js';
-import { DEFAULT_REPORT_FORMATS } from '../reporters/index.js';
+import { DEFAULT_REPORT_FORMATS } from '../model/defaults.js';
 import { checkOutputs, writeReports } from '../reporters/writer.js';
 import { loadResultDocument } from './results.js';
 

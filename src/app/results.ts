@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { SCHEMA_VERSION } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
 import { SCHEMA_PATH } from '../model/paths.js';
 import type { ResultDocument } from '../model/types.js';
@@ -12,8 +13,6 @@ import { probeWritable, writeAtomic } from '../reporters/writer.js';
 
 // ajv is CommonJS; under NodeNext its default export arrives as the module namespace.
 const Ajv = AjvModule.default;
-
-export const SCHEMA_VERSION = 1;
 
 export function defaultOutDir(scenarioName: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[:]/g, '').replace(/\..*$/, '');

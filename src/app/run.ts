@@ -6,7 +6,7 @@ import { detectCgroups } from '../cgroup/detect.js';
 import { type DiskTarget, resolveDiskTarget } from '../cgroup/disk.js';
 import { openCgroups } from '../cgroup/index.js';
 import type { ResultDocument } from '../model/types.js';
-import { DEFAULT_REPORT_FORMATS } from '../reporters/index.js';
+import { DEFAULT_REPORT_FORMATS } from '../model/defaults.js';
 import { renderJson } from '../reporters/json.js';
 import { renderTable } from '../reporters/table.js';
 import { checkOutputs, writeReports } from '../reporters/writer.js';
@@ -17,7 +17,7 @@ import { gatherHost } from './host.js';
 import { Progress } from './progress.js';
 import { defaultOutDir, prepareOutDir, resultsPath, saveResults } from './results.js';
 import { closeRuntimes, openRuntimes } from './runtimes.js';
-import { resolveScenario, type ScenarioOverrides } from './scenario.js';
+import { resolveScenario, type ScenarioOverrides } from './overrides.js';
 import { withSignals } from './signals.js';
 
 export interface RunOptions extends ScenarioOverrides {

@@ -4,6 +4,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupMode } from '../model/types.js';
+import { CGROUP_MOUNT, V1_GROUP_CONTROLLERS } from './files.js';
 import { parseMountInfo } from './parse.js';
 
 const V1_CONTROLLERS = [
@@ -40,7 +41,7 @@ export function layoutFromMountInfo(mountInfo: string): CgroupLayout {
   for (const m of mounts) {
     if (m.fsType === 'cgroup2') {
       // Prefer the conventional location when several are mounted.
-      if (v2Mount === null || m.mountPoint === '/sys/fs/cgroup') v2Mount = m.mountPoint;
+      if (v2Mount === null || m.mountPoint === CGROUP_MOUNT) v2Mount = m.mountPoint;
     } else if (m.fsType === 'cgroup') {
       for (const opt of m.superOptions) {
         if (V1_CONTROLLERS.includes(opt) && !(opt in v1Mounts)) v1Mounts[opt] = m.mountPoint;
@@ -74,18 +75,19 @@ export function detectCgroups(mountInfoPath = '/proc/self/mountinfo'): CgroupInf
   return describeLayout(layout);
 }
 
-export function describeLayout(layout: CgroupLayout): CgroupInfo {
+function describeLayout(layout: CgroupLayout): CgroupInfo {
   const missing: string[] = [];
   if (layout.driver === 'v1') {
-    const controllers = Object.keys(layout.v1Mounts).filter((c) => ['cpu', 'cpuacct', 'memory', 'blkio', 'pids', 'cpuset'].includes(c));
-    for (const c of ['cpu', 'cpuacct', 'memory', 'blkio', 'pids']) {
+    const usable: readonly string[] = [...V1_GROUP_CONTROLLERS, 'cpuset'];
+    const controllers = Object.keys(layout.v1Mounts).filter((c) => usable.includes(c));
+    for (const c of V1_GROUP_CONTROLLERS) {
       if (!controllers.includes(c)) missing.push(`${c} (v1 hierarchy not mounted)`);
     }
     const mem = layout.v1Mounts.memory;
     const swapAccounting = mem !== undefined && existsSync(join(mem, 'memory.memsw.limit_in_bytes'));
     return { ...layout, controllers: controllers.map((c) => (c === 'blkio' ? 'io' : c)), root: SUBTREE, swapAccounting, missing };
   }
-  const mount = layout.v2Mount ?? '/sys/fs/cgroup';
+  const mount = layout.v2Mount ?? CGROUP_MOUNT;
   let controllers: string[] = [];
   try {
     controllers = readFileSync(join(mount, 'cgroup.controllers'), 'utf8').trim().split(/\s+/).filter(Boolean);

@@ -1,5 +1,5 @@
-// Resolves where IO really goes: a directory's filesystem, and the whole disk's MAJ:MIN that
-// blkio / io.max throttles apply to. Refuses tmpfs, overlayfs and other targets that cannot be throttled.
+// Resolves where IO really goes: a directory's filesystem, the whole disk's MAJ:MIN that blkio / io.max
+// throttles apply to, and its device node (Docker's flags name it). Refuses tmpfs, overlayfs and the like.
 
 import { existsSync, readFileSync, realpathSync, statfsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -34,20 +34,20 @@ export interface DiskTarget {
   diskName: string;
 }
 
-export function devMajor(dev: number): number {
+function devMajor(dev: number): number {
   return Number(((BigInt(dev) >> 8n) & 0xfffn) | ((BigInt(dev) >> 32n) & ~0xfffn));
 }
 
-export function devMinor(dev: number): number {
+function devMinor(dev: number): number {
   return Number((BigInt(dev) & 0xffn) | ((BigInt(dev) >> 12n) & ~0xffn));
 }
 
-export function fsTypeName(magic: number): string {
+function fsTypeName(magic: number): string {
   return FS_MAGIC[magic] ?? `0x${magic.toString(16)}`;
 }
 
 /** /sys/dev/block/M:m of a partition links into its disk's directory: climb to the disk. */
-export function wholeDisk(major: number, minor: number, sysRoot = '/sys'): { major: number; minor: number; name: string } | null {
+function wholeDisk(major: number, minor: number, sysRoot = '/sys'): { major: number; minor: number; name: string } | null {
   const link = join(sysRoot, 'dev/block', `${major}:${minor}`);
   if (!existsSync(link)) return null;
   const real = realpathSync(link);

@@ -1,8 +1,21 @@
 // Small synchronous helpers for cgroupfs files: read a control file, write one with a message that
 // names the fix, list and kill a group's processes, and keep group names inside cgbench's subtree.
 
-import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, rmdirSync, writeFileSync } from 'node:fs';
+import { sleep } from '../model/clock.js';
 import { CgbenchError } from '../model/errors.js';
+
+/** Where cgroup hierarchies are mounted by convention (v2's one, or v1's per-controller ones below it). */
+export const CGROUP_MOUNT = '/sys/fs/cgroup';
+/** The v1 hierarchies every cgbench group joins: the ones its stat files are in. */
+export const V1_GROUP_CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'blkio', 'pids'] as const;
+/** How long a group's processes may take to die before removing it is given up. */
+const REMOVE_TIMEOUT_MS = 10_000;
+const REMOVE_POLL_MS = 20;
+
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
 
 const buf = Buffer.alloc(64 * 1024);
 
@@ -26,7 +39,7 @@ export function readSmall(path: string): string | undefined {
 
 function writeHint(code: string | undefined): string | undefined {
   const denied = code === 'EACCES' || code === 'EPERM';
-  if (denied && process.getuid?.() !== 0) return 'run cgbench as root (sudo)';
+  if (denied && !isRoot()) return 'run cgbench as root (sudo)';
   if (denied) {
     return "the kernel refused it even for root: the parent group must allow it (cpuset: the parent's cpus and mems must include it)";
   }
@@ -66,9 +79,41 @@ export function killPids(pids: number[]): void {
   }
 }
 
-/** A group name must stay inside cgbench's subtree: no separators, no dot-dot. */
+/** A name safe as a group directory and a container name: no separators, no dot-dot. */
+export function isSafeName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/.test(name) && !name.includes('..');
+}
+
+/** A group name must stay inside cgbench's subtree. */
 export function assertSafeName(name: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/.test(name) || name.includes('..')) {
+  if (!isSafeName(name)) {
     throw new CgbenchError('E_CGROUP', `unsafe cgroup name "${name}"`, 'use letters, digits, ".", "_" and "-" only');
+  }
+}
+
+/** Kills what is in the directories and removes them, again until they are gone (rmdir fails while
+ *  processes remain, and a dying process takes a moment to leave). */
+export async function removeGroupDirs(dirs: string[], kill: () => void): Promise<void> {
+  const deadline = Date.now() + REMOVE_TIMEOUT_MS;
+  for (;;) {
+    kill();
+    let remaining = 0;
+    for (const dir of dirs) {
+      if (!existsSync(dir)) continue;
+      try {
+        rmdirSync(dir);
+      } catch {
+        remaining++;
+      }
+    }
+    if (remaining === 0) return;
+    if (Date.now() > deadline) {
+      throw new CgbenchError(
+        'E_CGROUP',
+        `could not remove cgroup ${dirs.join(', ')}: processes remain`,
+        'run `cgbench clean` once they exit',
+      );
+    }
+    await sleep(REMOVE_POLL_MS);
   }
 }

@@ -40,7 +40,8 @@ export function setUpOrRemove<G extends OwnedGroup>(group: G, setUp: (g: G) => v
   try {
     setUp(group);
   } catch (e) {
-    void group.destroy();
+    // The set-up error is the one to report; a failed removal leaves a group `cgbench clean` finds.
+    group.destroy().catch(() => undefined);
     throw e;
   }
   return group;

@@ -2,6 +2,7 @@
 // Pure: returns ordered writes; the drivers perform them. Docker flags live in runtimes/docker/flags.ts.
 
 import type { ResolvedLimits } from '../model/types.js';
+import { V1_GROUP_CONTROLLERS } from './files.js';
 
 export interface FileWrite {
   /** v1: the controller whose hierarchy holds the file; v2: always "". */
@@ -12,8 +13,7 @@ export interface FileWrite {
 
 /** Controllers a v1 group needs for these limits (stats controllers are always joined). */
 export function v1ControllersFor(limits: ResolvedLimits): string[] {
-  const base = ['cpu', 'cpuacct', 'memory', 'blkio', 'pids'];
-  return limits.cpuset ? [...base, 'cpuset'] : base;
+  return limits.cpuset ? [...V1_GROUP_CONTROLLERS, 'cpuset'] : [...V1_GROUP_CONTROLLERS];
 }
 
 export function toV1Writes(limits: ResolvedLimits, memswAvailable: boolean): FileWrite[] {

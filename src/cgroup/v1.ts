@@ -3,12 +3,11 @@
 
 import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sleep } from '../model/clock.js';
 import { CgbenchError } from '../model/errors.js';
 import type { GroupLocation, ResolvedLimits } from '../model/types.js';
 import type { CgroupInfo } from './detect.js';
 import { SUBTREE } from './detect.js';
-import { assertSafeName, killPids, readPids, readSmall, writeControl } from './files.js';
+import { assertSafeName, CGROUP_MOUNT, killPids, readPids, readSmall, removeGroupDirs, writeControl } from './files.js';
 import { type CgroupSystem, type OwnedGroup, setUpOrRemove } from './group.js';
 import { toV1Writes, v1ControllersFor } from './translate.js';
 
@@ -64,33 +63,8 @@ class V1Group implements OwnedGroup {
 
   async destroy(): Promise<void> {
     if (this.destroyed) return;
-    await removeV1Dirs(this.dirs, () => this.pids());
+    await removeGroupDirs(this.dirs, () => this.killAll());
     this.destroyed = true;
-  }
-}
-
-async function removeV1Dirs(dirs: string[], pids: () => number[]): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    killPids(pids());
-    let remaining = 0;
-    for (const dir of dirs) {
-      if (!existsSync(dir)) continue;
-      try {
-        rmdirSync(dir);
-      } catch {
-        remaining++;
-      }
-    }
-    if (remaining === 0) return;
-    if (Date.now() > deadline) {
-      throw new CgbenchError(
-        'E_CGROUP',
-        `could not remove cgroup ${dirs.join(', ')}: processes remain`,
-        'run `cgbench clean` once they exit',
-      );
-    }
-    await sleep(20);
   }
 }
 
@@ -117,7 +91,7 @@ export class V1System implements CgroupSystem {
         throw new CgbenchError(
           'E_CONTROLLER',
           `the v1 "${c}" controller is not mounted`,
-          'mount it under /sys/fs/cgroup or run `cgbench doctor`',
+          `mount it under ${CGROUP_MOUNT} or run \`cgbench doctor\``,
         );
       }
       dirs[c] = join(mount, rel);
@@ -144,7 +118,7 @@ export class V1System implements CgroupSystem {
 
   async clean(names?: string[]): Promise<string[]> {
     const targets = names ?? this.leftovers();
-    for (const name of targets) await removeV1Dirs(this.dirsOf(name), () => this.pidsIn(name));
+    for (const name of targets) await removeGroupDirs(this.dirsOf(name), () => killPids(this.pidsIn(name)));
     return targets;
   }
 

@@ -3,11 +3,10 @@
 
 import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sleep } from '../model/clock.js';
 import { CgbenchError } from '../model/errors.js';
 import type { GroupLocation, ResolvedLimits } from '../model/types.js';
-import type { CgroupInfo } from './detect.js';
-import { assertSafeName, killPids, readPids, readSmall, writeControl } from './files.js';
+import { type CgroupInfo, SUBTREE } from './detect.js';
+import { assertSafeName, CGROUP_MOUNT, killPids, readPids, readSmall, removeGroupDirs, writeControl } from './files.js';
 import { type CgroupSystem, type OwnedGroup, setUpOrRemove } from './group.js';
 import { toV2Writes, v2ControllersFor } from './translate.js';
 
@@ -60,21 +59,10 @@ function killV2(dir: string): void {
   killPids(readPids(join(dir, 'cgroup.procs')));
 }
 
-async function removeV2Dir(dir: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (!existsSync(dir)) return;
-    killV2(dir);
-    try {
-      rmdirSync(dir);
-      return;
-    } catch {
-      if (Date.now() > deadline) {
-        throw new CgbenchError('E_CGROUP', `could not remove cgroup ${dir}: processes remain`, 'run `cgbench clean` once they exit');
-      }
-      await sleep(20);
-    }
-  }
+function removeV2Dir(dir: string): Promise<void> {
+  return removeGroupDirs([dir], () => {
+    if (existsSync(dir)) killV2(dir);
+  });
 }
 
 export class V2System implements CgroupSystem {
@@ -84,7 +72,7 @@ export class V2System implements CgroupSystem {
   constructor(readonly info: CgroupInfo) {}
 
   private get mount(): string {
-    return this.info.v2Mount ?? '/sys/fs/cgroup';
+    return this.info.v2Mount ?? CGROUP_MOUNT;
   }
 
   /** Enable the controllers a group needs in the root's and cgbench's subtree_control. */
@@ -117,7 +105,7 @@ export class V2System implements CgroupSystem {
     this.prepare(v2ControllersFor(limits));
     const dir = join(this.info.root, name);
     mkdirSync(dir, { recursive: true });
-    return setUpOrRemove(new V2Group(`cgbench/${name}`, dir), (g) => g.apply(limits));
+    return setUpOrRemove(new V2Group(`${SUBTREE}/${name}`, dir), (g) => g.apply(limits));
   }
 
   leftovers(): string[] {

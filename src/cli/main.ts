@@ -10,11 +10,18 @@ import { toolVersion } from '../app/host.js';
 import { listText } from '../app/list.js';
 import { reportCommand } from '../app/report.js';
 import { type RunOptions, runCommand } from '../app/run.js';
-import { DEFAULT_THRESHOLD_PCT, RUNTIME_NAMES, SCENARIO_DEFAULTS } from '../model/defaults.js';
+import {
+  BOUNDS,
+  COMPARE_FORMATS,
+  DEFAULT_COMPARE_FORMAT,
+  DEFAULT_REPORT_FORMATS,
+  DEFAULT_THRESHOLD_PCT,
+  REPORT_FORMATS,
+  RUNTIME_NAMES,
+  SCENARIO_DEFAULTS,
+} from '../model/defaults.js';
 import { EXIT_BAD_INPUT, exitCodeFor, isCgbenchError } from '../model/errors.js';
-import { DEFAULT_REPORT_FORMATS, REPORT_FORMATS } from '../reporters/index.js';
-import { COMPARE_FORMATS } from '../reporters/compare.js';
-import { positiveInt, runtimeList, SAMPLE_INTERVAL_RANGE, sampleInterval, targetCi } from './options.js';
+import { integerIn, runtimeList, SAMPLE_INTERVAL_RANGE, sampleInterval, targetCi } from './options.js';
 
 /** Exit code of an unexpected error (a bug): EX_SOFTWARE. */
 const EXIT_BUG = 70;
@@ -43,9 +50,13 @@ program
   .option(
     '-r, --repetitions <n>',
     `measured repetitions per cell (default: the scenario's, ${D.repetitions})`,
-    positiveInt('--repetitions'),
+    integerIn('--repetitions', BOUNDS.repetitions),
   )
-  .option('-w, --warmup <n>', `warm-up runs per cell, not measured (default: the scenario's, ${D.warmup})`, positiveInt('--warmup', 0))
+  .option(
+    '-w, --warmup <n>',
+    `warm-up runs per cell, not measured (default: the scenario's, ${D.warmup})`,
+    integerIn('--warmup', BOUNDS.warmup),
+  )
   .addOption(
     new Option('--runtime <list>', `runtimes to use: ${RUNTIME_NAMES.join(', ')} (fake: a simulation, no root)`).argParser(runtimeList),
   )
@@ -59,7 +70,7 @@ program
   .option(
     '--max-repetitions <n>',
     `adaptive repetitions: upper bound per cell (default ${D.adaptiveMaxRepetitions})`,
-    positiveInt('--max-repetitions', 2),
+    integerIn('--max-repetitions', BOUNDS.maxRepetitions),
   )
   .option(
     '--docker-host <url>',
@@ -94,7 +105,7 @@ program
   .argument('<base>', "baseline results.json (e.g. yesterday's)")
   .argument('<current>', 'current results.json')
   .option('-t, --threshold <pct>', 'regressions smaller than this are tolerated', `${DEFAULT_THRESHOLD_PCT}%`)
-  .option('-f, --format <fmt>', COMPARE_FORMATS.join(', '), 'table')
+  .option('-f, --format <fmt>', COMPARE_FORMATS.join(', '), DEFAULT_COMPARE_FORMAT)
   .action((base: string, current: string, opts: { threshold?: string; format?: string }) => {
     const res = compareCommand(base, current, opts);
     print(res.output);

@@ -6,10 +6,13 @@ import { BOUNDS, RUNTIME_NAMES } from '../model/defaults.js';
 import type { RuntimeName } from '../model/types.js';
 import { parsePercent } from '../model/units.js';
 
-export function positiveInt(name: string, min = 1) {
+/** An integer within `range` (one of BOUNDS), as the scenario schema requires of the same setting. */
+export function integerIn(name: string, range: { min: number; max: number }) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    if (!Number.isInteger(n) || n < range.min || n > range.max) {
+      throw new InvalidArgumentError(`${name} must be an integer from ${range.min} to ${range.max}`);
+    }
     return n;
   };
 }
@@ -37,6 +40,8 @@ export function sampleInterval(v: string): number {
 export function targetCi(v: string): number {
   const pct = parsePercent(v);
   const n = pct === null ? Number.NaN : pct / 100;
-  if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError('--target-ci must be a percentage such as 2%');
+  if (!Number.isFinite(n) || n <= BOUNDS.targetRel.min || n >= BOUNDS.targetRel.max) {
+    throw new InvalidArgumentError('--target-ci must be a percentage above 0 and below 100 %, such as 2%');
+  }
   return n;
 }

@@ -1,7 +1,23 @@
-// The defaults and bounds of every setting, in one place: the scenario schema applies them, the CLI
-// states them in --help, and `cgbench list` shows the workloads' parameter defaults from here.
+// The defaults and bounds of the settings a user gives, in one place: the scenario schema applies them,
+// the CLI checks and states them in --help, and `cgbench list` shows the workloads' parameter defaults.
 
 import type { RuntimeName } from './types.js';
+
+/** The result document's format version (schema/results.schema.json). */
+export const SCHEMA_VERSION = 1;
+
+/** The name of the limit set a scenario gets when it names no baseline (no limits). */
+export const BASELINE_NAME = 'unlimited';
+
+/** Report formats (`--report`, `cgbench report --format`) and what `cgbench run` writes by default. */
+export const REPORT_FORMATS = ['html', 'png', 'md', 'csv', 'json'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+export const DEFAULT_REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md'];
+
+/** `cgbench compare --format`. */
+export const COMPARE_FORMATS = ['table', 'md', 'json'] as const;
+export type CompareFormat = (typeof COMPARE_FORMATS)[number];
+export const DEFAULT_COMPARE_FORMAT: CompareFormat = 'table';
 
 /** Every runtime a scenario or --runtime may name. */
 export const RUNTIME_NAMES = ['native', 'docker', 'fake'] as const;
@@ -26,6 +42,8 @@ export const BOUNDS = {
   repetitions: { min: 1, max: 1000 },
   warmup: { min: 0, max: 100 },
   maxRepetitions: { min: 2, max: 1000 },
+  /** Adaptive repetitions' target: a half-width strictly between 0 and 1 of the median. */
+  targetRel: { min: 0, max: 1 },
   /** The kernel's CFS period range (cpu.cfs_period_us / cpu.max), and its smallest quota. */
   cpuPeriodUs: { min: 1000, max: 1_000_000 },
   cpuQuotaMinUs: 1000,

@@ -44,8 +44,10 @@ const ENVIRONMENT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_NATIVE_BUILD',
 ]);
 
+/** `cgbench compare`: a significant regression beyond the threshold. */
+export const EXIT_REGRESSION = 1;
 export const EXIT_BAD_INPUT = 2;
-export const EXIT_ENVIRONMENT = 3;
+const EXIT_ENVIRONMENT = 3;
 
 export function exitCodeFor(e: CgbenchError): number {
   return ENVIRONMENT_ERRORS.has(e.code) ? EXIT_ENVIRONMENT : EXIT_BAD_INPUT;

@@ -1,7 +1,7 @@
 // Pure facts about a Limits value that several layers need: whether it limits anything, the CPUs a
 // quota allows, its one human label, and which of its limits `docker run` cannot express.
 
-import { DEFAULT_CPU_PERIOD_US } from './defaults.js';
+import { BASELINE_NAME, DEFAULT_CPU_PERIOD_US } from './defaults.js';
 import type { Limits } from './types.js';
 
 const MIB = 1024 * 1024;
@@ -64,7 +64,7 @@ export function limitsLabel(l: Limits): string {
   }
   if (l.pids !== undefined) parts.push(`pids ${l.pids}`);
   if (l.cpuset !== undefined) parts.push(`cpuset ${l.cpuset}`);
-  return parts.join(', ') || 'unlimited';
+  return parts.join(', ') || BASELINE_NAME;
 }
 
 /** Limits `docker run` has no flag for, each with the reason. */

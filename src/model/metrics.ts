@@ -3,24 +3,26 @@
 
 import type { Reading, Run } from './types.js';
 
-/** Change of a cumulative counter between two readings; undefined when either side lacks it. */
+/**
+ * Change of a cumulative counter between two readings; undefined when a reading or the later value is
+ * missing. Between two ticks an earlier value must exist too; over a whole run (`fromZero`) a counter
+ * absent before the workload counts from 0, as a freshly made group's do.
+ */
 export function counterDelta(
   before: Reading | undefined,
   after: Reading | undefined,
   pick: (r: Reading) => number | undefined,
+  fromZero = false,
 ): number | undefined {
   if (!before || !after) return undefined;
-  const b = pick(before);
   const a = pick(after);
+  const b = pick(before) ?? (fromZero ? 0 : undefined);
   return a === undefined || b === undefined ? undefined : a - b;
 }
 
-/** Change of a counter over a run. A counter absent from `before` counts from 0 (a group made empty). */
+/** Change of a counter over a run (see counterDelta). */
 export function runDelta(run: Pick<Run, 'before' | 'after'>, pick: (r: Reading) => number | undefined): number | undefined {
-  if (!run.before || !run.after) return undefined;
-  const a = pick(run.after);
-  if (a === undefined) return undefined;
-  return a - (pick(run.before) ?? 0);
+  return counterDelta(run.before, run.after, pick, true);
 }
 
 /** CPUs used on average: CPU time (us) over wall time (ns). */
@@ -45,7 +47,7 @@ export function perSecond(count: number, wallNs: number): number | undefined {
 
 /** The wall time the run's readings span (the launcher's before to after, on its own clock), else the
  *  harness's wall time of the run (documents from before the launcher sampled). */
-export function readingsWallNs(run: Pick<Run, 'before' | 'after' | 'harnessWallNs'>): number {
+function readingsWallNs(run: Pick<Run, 'before' | 'after' | 'harnessWallNs'>): number {
   const span = run.before && run.after ? run.after.tNs - run.before.tNs : 0;
   return span > 0 ? span : run.harnessWallNs;
 }

@@ -1,7 +1,7 @@
 // Every public type of cgbench: limits, workloads, scenarios, cgroup readings, runs, cells and the
 // result document. The result document is the stable contract every reporter reads.
 
-import type { RUNTIME_NAMES } from './defaults.js';
+import type { RUNTIME_NAMES, SCHEMA_VERSION } from './defaults.js';
 
 export type CgroupMode = 'v1' | 'v2' | 'hybrid';
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
@@ -339,7 +339,7 @@ export interface HostInfo {
 }
 
 export interface ResultDocument {
-  schemaVersion: 1;
+  schemaVersion: typeof SCHEMA_VERSION;
   tool: { name: 'cgbench'; version: string };
   createdAt: string;
   finishedAt: string | null;
@@ -441,4 +441,6 @@ export interface CompareResult {
   improvements: number;
   /** The gate's verdict: a significant regression beyond the threshold in some cell. */
   failed: boolean;
+  /** What `cgbench compare` exits with: 1 on a regression, else 0. */
+  exitCode: 0 | 1;
 }

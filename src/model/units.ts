@@ -1,5 +1,5 @@
-// Parsing and formatting of sizes, rates and durations. Sizes follow the kernel/Docker habit:
-// "64M" and "64MiB" are binary, "64MB" is decimal; rates are sizes per second ("10MB/s").
+// Parsing of sizes, rates, durations and percentages, and formatting of sizes and durations. Sizes follow
+// the kernel/Docker habit: "64M" and "64MiB" are binary, "64MB" is decimal; rates are sizes per second.
 
 const BINARY: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 const DECIMAL: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, t: 1e12 };

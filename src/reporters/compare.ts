@@ -2,12 +2,10 @@
 // for a CI job summary, or JSON. Pure: the comparison comes from analysis/compare.ts.
 
 import Table from 'cli-table3';
+import type { CompareFormat } from '../model/defaults.js';
 import type { CellComparison, CompareResult, MetricComparison, MetricUnit, Outcome } from '../model/types.js';
 import { formatBytes, formatDurationNs } from '../model/units.js';
 import { escapeMarkdown } from './markdown.js';
-
-export const COMPARE_FORMATS = ['table', 'md', 'json'] as const;
-export type CompareFormat = (typeof COMPARE_FORMATS)[number];
 
 function value(unit: MetricUnit, v: number | null): string {
   if (v === null || !Number.isFinite(v)) return '–';
@@ -192,7 +190,7 @@ function renderMd(r: CompareResult): string {
 export function renderCompare(result: CompareResult, format: CompareFormat): string {
   switch (format) {
     case 'json':
-      return JSON.stringify({ ...result, exitCode: result.failed ? 1 : 0 }, null, 2);
+      return JSON.stringify(result, null, 2);
     case 'md':
       return renderMd(result);
     case 'table':

@@ -1,17 +1,12 @@
 // The report formats, one map from format name to renderer: adding a format is one file plus one
 // entry here. Renderers are pure (document in, files out); writer.ts puts the files on disk.
 
+import { REPORT_FORMATS, type ReportFormat } from '../model/defaults.js';
 import type { ResultDocument } from '../model/types.js';
 import { renderCsv } from './csv.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
-
-export const REPORT_FORMATS = ['html', 'png', 'md', 'csv', 'json'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
-
-/** What `cgbench run` writes when --report is not given. */
-export const DEFAULT_REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md'];
 
 export interface RenderedFile {
   /** Relative to the report directory. */

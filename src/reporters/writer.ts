@@ -6,7 +6,8 @@ import { accessSync, constants, mkdirSync, readdirSync, renameSync, rmSync, writ
 import { basename, dirname, join, resolve } from 'node:path';
 import { CgbenchError } from '../model/errors.js';
 import type { ResultDocument } from '../model/types.js';
-import { isReportFormat, REPORT_FORMATS, REPORTERS, type ReportFormat } from './index.js';
+import { REPORT_FORMATS, type ReportFormat } from '../model/defaults.js';
+import { isReportFormat, REPORTERS } from './index.js';
 
 /** "html,md" or ["html", "md"] -> checked, de-duplicated format names in the order given. */
 export function parseFormats(input: string | readonly string[]): ReportFormat[] {

@@ -36,7 +36,8 @@ const SIM = {
   pageBytes: 4096,
   /** The device the fake IO counters are booked on. */
   device: '254:0',
-  /** Exit code of a SIGKILLed workload (128 + 9). */
+  /** A killed workload's signal (SIGKILL) and exit code (128 + 9). */
+  killSignal: 9,
   killedExitCode: 137,
 } as const;
 
@@ -71,7 +72,7 @@ function hashNoise(id: string, amp: number): number {
   return 1 + amp * (((h >>> 0) % 2001) / 1000 - 1);
 }
 
-export function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: FakeOptions, id: string): Simulated {
+function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: FakeOptions, id: string): Simulated {
   const nsPerIt = opts.nsPerIteration ?? SIM.nsPerIteration;
   const diskBps = opts.diskBps ?? SIM.diskBps;
   const noise = hashNoise(id, opts.noise ?? 0);
@@ -169,7 +170,7 @@ function readingAt(sim: Simulated, f: number, tNs: number): Reading {
 }
 
 /** What the launcher would report: before, ticks every interval (kept by halving, as it does), after. */
-export function simulatedReport(sim: Simulated, intervalMs: number, startNs: number, ended: 'exit' | 'stopped'): LauncherReport {
+function simulatedReport(sim: Simulated, intervalMs: number, startNs: number, ended: 'exit' | 'stopped'): LauncherReport {
   const intervalNs = intervalMs * 1e6;
   const ticks = Math.max(0, Math.floor(sim.wallNs / intervalNs));
   let stride = 1;
@@ -197,7 +198,7 @@ export function simulatedReport(sim: Simulated, intervalMs: number, startNs: num
     },
     status: {
       exitCode: killed ? null : 0,
-      signal: killed ? 9 : null,
+      signal: killed ? SIM.killSignal : null,
       wallNs: Math.round(sim.wallNs) + SIM.launcherOverheadNs,
       ...(ended === 'stopped' ? { forwardedSignal: 15 } : {}),
     },

@@ -47,7 +47,7 @@ export function parseReadyMarker(line: string): number | null {
 
 /** Every line of a report starts with this; anything else on the same stream is the workload's. */
 export const REPORT_PREFIX = 'CGBENCH-';
-export const REPORT_VERSION = 1;
+const REPORT_VERSION = 1;
 /** The launcher keeps at most this many ticks (CGB_MAX_KEPT), halving them when full. */
 export const MAX_KEPT = 1024;
 

@@ -11,7 +11,16 @@ import { launcherPath } from '../model/paths.js';
 import { assertNativeBuilt, invocationFor } from '../programs/registry.js';
 import type { LauncherReport } from '../model/types.js';
 import { launcherArgv, parseLauncherReport } from './launcher.js';
-import { type ExitInfo, type LaunchRequest, type RunHandle, type Runtime, STDOUT_MAX, STOP_GRACE_MS, TailBuffer } from './runtime.js';
+import {
+  type ExitInfo,
+  type LaunchRequest,
+  type RunHandle,
+  type Runtime,
+  STDERR_TAIL,
+  STDOUT_MAX,
+  STOP_GRACE_MS,
+  TailBuffer,
+} from './runtime.js';
 
 /** Status directories are named after the cgbench process, so `cgbench clean` can tell a dead run's from a live one's. */
 export const STATUS_DIR_PREFIX = 'cgbench-status-';
@@ -51,7 +60,7 @@ export class NativeRuntime implements Runtime {
       const start = monotonicNs();
       const child = spawn(launcherPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
-      const stderr = new TailBuffer(4096);
+      const stderr = new TailBuffer(STDERR_TAIL);
       child.stdout.on('data', (d: Buffer) => {
         if (stdout.length < STDOUT_MAX) stdout += d.toString();
       });

@@ -1,5 +1,5 @@
 // The runtime interface: how a workload is started inside a container under limits. One
-// implementation per runtime (native, docker, fake); the scheduler sees only this.
+// implementation per runtime (native, docker, fake); the scheduler starts runs only through this.
 
 import type { LauncherReport, ResolvedLimits, RuntimeName, WorkloadParams } from '../model/types.js';
 
@@ -46,6 +46,9 @@ export interface Runtime {
 
 /** A workload's stdout is kept up to this many characters (its JSON metrics line comes last). */
 export const STDOUT_MAX = 1 << 20;
+
+/** The end of a run's stderr kept for its outcome's message and the report, characters. */
+export const STDERR_TAIL = 4096;
 
 /** Keep the last `max` characters of a stream. */
 export class TailBuffer {

@@ -4,7 +4,7 @@
 import { counterDelta, cpusUsed, msPerSecond, perSecond, throttledShare } from '../model/metrics.js';
 import type { IoCounters, Reading, SampleSeries } from '../model/types.js';
 
-export const SERIES_KEYS = [
+const SERIES_KEYS = [
   'cpuUsedCpus',
   'throttleRatio',
   'throttledMsPerSec',

@@ -2,7 +2,7 @@
 // the file, the field path and the fix, all at once.
 
 import { z } from 'zod';
-import { BOUNDS, DEFAULT_CPU_PERIOD_US, RUNTIME_NAMES, SCENARIO_DEFAULTS, WORKLOAD_DEFAULTS } from '../model/defaults.js';
+import { BASELINE_NAME, BOUNDS, DEFAULT_CPU_PERIOD_US, RUNTIME_NAMES, SCENARIO_DEFAULTS, WORKLOAD_DEFAULTS } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
 import { isEmptyLimits, limitsLabel } from '../model/limits.js';
 import type { LimitSet, Limits, RuntimeName, Scenario, WorkloadParams, WorkloadSpec } from '../model/types.js';
@@ -175,7 +175,7 @@ const workloadSchema = z
 const relativeTarget = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const pct = parsePercent(v, true);
   const n = pct === null ? Number.NaN : typeof v === 'number' ? v : pct / 100;
-  if (!Number.isFinite(n) || n <= 0 || n >= 1) {
+  if (!Number.isFinite(n) || n <= B.targetRel.min || n >= B.targetRel.max) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${v}" is not a relative interval half-width; write e.g. 2% or 0.02` });
     return z.NEVER;
   }
@@ -320,7 +320,7 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     });
     // The baseline (no limits) comes first: it is what every other cell is compared with.
     const baseIdx = sets.findIndex((ls) => isEmptyLimits(ls.limits));
-    if (baseIdx === -1) sets.unshift({ name: names.has('unlimited') ? 'baseline' : 'unlimited', limits: {} });
+    if (baseIdx === -1) sets.unshift({ name: names.has(BASELINE_NAME) ? 'baseline' : BASELINE_NAME, limits: {} });
     else if (baseIdx > 0) sets.unshift(...sets.splice(baseIdx, 1));
     if (params) workloads.push({ name: w.name, params, limitSets: sets });
   });

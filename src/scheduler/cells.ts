@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { DiskTarget } from '../cgroup/disk.js';
 import { resolveIoLimit } from '../cgroup/disk.js';
+import { BASELINE_NAME, SCHEMA_VERSION } from '../model/defaults.js';
 import type { Cell, CellSummary, HostInfo, ResolvedLimits, ResultDocument, Scenario } from '../model/types.js';
 import { usesScratch } from '../model/params.js';
 
@@ -41,7 +42,7 @@ export function expandCells(scenario: Scenario): Cell[] {
   const cells: Cell[] = [];
   for (const w of scenario.workloads) {
     for (const runtime of scenario.runtimes) {
-      const baseId = cellId(w.name, runtime, w.limitSets[0]?.name ?? 'unlimited');
+      const baseId = cellId(w.name, runtime, w.limitSets[0]?.name ?? BASELINE_NAME);
       for (const ls of w.limitSets) {
         const id = cellId(w.name, runtime, ls.name);
         cells.push({
@@ -76,7 +77,7 @@ export function resolveLimits(cell: Cell, scratch: () => DiskTarget): ResolvedLi
 
 export function newDocument(scenario: Scenario, host: HostInfo, cells: Cell[]): ResultDocument {
   return {
-    schemaVersion: 1,
+    schemaVersion: SCHEMA_VERSION,
     tool: { name: 'cgbench', version: host.cgbenchVersion },
     createdAt: new Date().toISOString(),
     finishedAt: null,

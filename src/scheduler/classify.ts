@@ -21,9 +21,12 @@ type RunOutcomePart =
 
 const SIGNALS: Record<number, string> = { 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM', 2: 'SIGINT', 7: 'SIGBUS', 8: 'SIGFPE' };
 
+/** A run's message quotes at most this much of the program's last line. */
+const MESSAGE_MAX = 300;
+
 function lastLine(text: string): string {
   const lines = text.trim().split('\n');
-  return (lines[lines.length - 1] ?? '').slice(0, 300);
+  return (lines[lines.length - 1] ?? '').slice(0, MESSAGE_MAX);
 }
 
 export function classifyRun(input: ClassifyInput): RunOutcomePart {

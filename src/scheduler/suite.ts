@@ -51,7 +51,7 @@ function maxMeasured(s: Scenario): number {
 }
 
 /** Adaptive repetitions: the cell's median is pinned down well enough (or failures make more runs moot). */
-export function converged(cell: Cell, s: Scenario): boolean {
+function converged(cell: Cell, s: Scenario): boolean {
   if (!s.adaptive) return true;
   const ok = measuredRuns(cell).map((r) => r.metrics.wallNs);
   const failed = cell.runs.filter((r) => !r.warmup && r.outcome !== 'ok').length;
@@ -60,7 +60,7 @@ export function converged(cell: Cell, s: Scenario): boolean {
   return rel !== null && rel <= s.adaptive.targetRel;
 }
 
-export function refreshSummaries(doc: ResultDocument): void {
+function refreshSummaries(doc: ResultDocument): void {
   const byId = new Map(doc.cells.map((c) => [c.id, c]));
   for (const cell of doc.cells) {
     cell.summary = summarizeCell(cell, cell.baselineId ? byId.get(cell.baselineId) : undefined, { hostCpus: doc.host.cpuCount });

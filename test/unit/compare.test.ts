@@ -144,6 +144,19 @@ describe('compareDocuments', () => {
     expect(compareExitCode(r)).toBe(1);
   });
 
+  it('matches a renamed limit set by its limits, and says so', () => {
+    const renamed = structuredClone(rerun);
+    for (const c of renamed.cells) {
+      if (c.limitSet !== '10% CPU') continue;
+      c.limitSet = '0.10 CPU';
+      c.id = c.id.replace('10% CPU', '0.10 CPU');
+    }
+    const r = compareDocuments(base, renamed, { thresholdPct: 5 });
+    expect(r.unmatched).toEqual([]);
+    expect(r.cells.some((c) => c.limitSet === '0.10 CPU' && c.baseCellId === 'cpu-loop / 10% CPU / fake')).toBe(true);
+    expect(r.warnings.some((w) => w.includes('matched "10% CPU" in the base document by its limits'))).toBe(true);
+  });
+
   it('matches cells by workload, runtime and limit set; different limits are not compared', () => {
     const changed = structuredClone(rerun);
     const half = changed.cells.find((c) => c.limitSet === '50% CPU');

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedIoLimit, ResolvedLimits } from '../../src/model/types.js';
 import { dockerUnsupportedLimits } from '../../src/model/limits.js';
 import { bindMountFlag, toDockerFlags } from '../../src/runtimes/docker/flags.js';
-import { dockerError } from '../../src/runtimes/docker/cli.js';
+import { dockerError } from '../../src/runtimes/docker/client.js';
 import { makeTar } from '../../src/runtimes/docker/image.js';
 import { devicePathOf } from '../../src/cgroup/disk.js';
 import { parseDockerInfo } from '../../src/runtimes/docker/engine.js';

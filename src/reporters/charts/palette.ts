@@ -1,18 +1,7 @@
 // The colours of every chart: a colour-blind friendlier palette and the fixed colours of limit lines.
 
 // Tableau 10: distinguishable, colour-blind friendlier than chart.js defaults, fine in print.
-export const PALETTE = [
-  '#4e79a7',
-  '#f28e2b',
-  '#59a14f',
-  '#b07aa1',
-  '#76b7b2',
-  '#edc948',
-  '#ff9da7',
-  '#9c755f',
-  '#bab0ac',
-  '#e15759',
-] as const;
+const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#bab0ac', '#e15759'] as const;
 export const LIMIT_RED = '#d62728';
 export const HIGH_ORANGE = '#ff7f0e';
 export const EXPECTED_GREY = '#444444';

@@ -2,8 +2,8 @@
 // behind, found by the cgbench label or name prefix.
 
 import { CgbenchError } from '../../model/errors.js';
-import { dockerCli, dockerError, type DockerResult } from './cli.js';
-import { CGBENCH_LABEL, NAME_PREFIX } from './names.js';
+import { dockerCli, dockerError, type DockerResult } from './client.js';
+import { CGBENCH_LABEL, DOCKER_TIMEOUTS, NAME_PREFIX } from './names.js';
 
 /** `cgbench clean`: remove containers (and with `images`, workload images) cgbench left behind.
  *  Returns the container names removed; [] when no engine answers (nothing to clean there). */
@@ -14,7 +14,8 @@ export async function cleanDockerLeftovers(
   const docker = dockerCli(dockerHost, opts.dockerBin);
   let list: DockerResult;
   try {
-    list = await docker(['ps', '--all', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.Label "cgbench"}}'], { timeoutMs: 15_000 });
+    const format = `{{.ID}} {{.Names}} {{.Label "${CGBENCH_LABEL}"}}`;
+    list = await docker(['ps', '--all', '--no-trunc', '--format', format], { timeoutMs: DOCKER_TIMEOUTS.query });
   } catch {
     return []; // no client installed
   }
@@ -26,7 +27,7 @@ export async function cleanDockerLeftovers(
     if (label || names.split(',').some((n) => n.startsWith(NAME_PREFIX))) found.set(id, names);
   }
   if (found.size && !opts.dryRun) {
-    const res = await docker(['rm', '--force', '--volumes', ...found.keys()], { timeoutMs: 120_000 });
+    const res = await docker(['rm', '--force', '--volumes', ...found.keys()], { timeoutMs: DOCKER_TIMEOUTS.bulk });
     if (res.code !== 0 && !/no such container/i.test(res.stderr)) {
       throw new CgbenchError(
         'E_DOCKER',

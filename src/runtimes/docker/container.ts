@@ -5,8 +5,8 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { monotonicNs } from '../../model/clock.js';
 import { CgbenchError } from '../../model/errors.js';
 import { parseLauncherReport, parseReadyMarker, REPORT_PREFIX, statusExitCode } from '../launcher.js';
-import { type ExitInfo, STDOUT_MAX, TailBuffer } from '../runtime.js';
-import { dockerError } from './cli.js';
+import { type ExitInfo, STDERR_TAIL, STDOUT_MAX, TailBuffer } from '../runtime.js';
+import { dockerError } from './client.js';
 
 export interface ReadyMark {
   /** The launcher's CLOCK_MONOTONIC when it started in the container. */
@@ -30,7 +30,7 @@ export class ContainerRun {
   private report: string[] | null = null;
   private stdoutLine = '';
   private stderrLine = '';
-  private readonly stderr = new TailBuffer(4096);
+  private readonly stderr = new TailBuffer(STDERR_TAIL);
   private readyMark: ReadyMark | undefined;
   private onReady: ((m: ReadyMark) => void) | undefined;
   private onEarlyEnd: ((e: Error) => void) | undefined;

@@ -3,7 +3,8 @@
 
 import type { HostInfo } from '../../model/types.js';
 import { CgbenchError } from '../../model/errors.js';
-import { type DockerExec, dockerError, engineAddress, NO_ENGINE_HINT } from './cli.js';
+import { type DockerExec, dockerError, engineAddress, NO_ENGINE_HINT } from './client.js';
+import { DOCKER_TIMEOUTS } from './names.js';
 
 export type DockerHostInfo = NonNullable<HostInfo['docker']>;
 
@@ -27,7 +28,7 @@ export function parseDockerInfo(json: string): DockerHostInfo | null {
 
 /** Asks the engine for its info; a clear E_DOCKER error when there is no engine. */
 export async function dockerEngineInfo(docker: DockerExec, dockerHost?: string): Promise<DockerHostInfo> {
-  const res = await docker(['info', '--format', '{{json .}}'], { timeoutMs: 15_000 });
+  const res = await docker(['info', '--format', '{{json .}}'], { timeoutMs: DOCKER_TIMEOUTS.query });
   const info = parseDockerInfo(res.stdout.trim());
   if (res.code === 0 && info) return info;
   const why = dockerError(res.stderr) || `docker info exited ${res.code}`;

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { CgbenchError } from '../../model/errors.js';
 import { NATIVE_BINARIES } from '../../model/paths.js';
 import { notBuilt } from '../../programs/registry.js';
-import { type DockerExec, dockerError } from './cli.js';
-import { CGBENCH_LABEL, CONTAINER_SCRATCH, IMAGE_BIN_DIR, IMAGE_REPO } from './names.js';
+import { type DockerExec, dockerError } from './client.js';
+import { CGBENCH_LABEL, CONTAINER_SCRATCH, DOCKER_TIMEOUTS, IMAGE_BIN_DIR, IMAGE_REPO } from './names.js';
 
 interface TarEntry {
   name: string;
@@ -61,7 +61,7 @@ export interface ImageContent {
 }
 
 /** The image's tag from the binaries' bytes; the tar is only made when the image must be built. */
-export function imageContent(binDir: string): ImageContent {
+function imageContent(binDir: string): ImageContent {
   const files = NATIVE_BINARIES.map((name) => {
     try {
       return { name, data: readFileSync(join(binDir, name)) };
@@ -104,7 +104,7 @@ export async function ensureImage(docker: DockerExec, binDir: string): Promise<s
       '-',
       content.tag,
     ],
-    { input: content.tar(), timeoutMs: 120_000 },
+    { input: content.tar(), timeoutMs: DOCKER_TIMEOUTS.bulk },
   );
   if (res.code !== 0) {
     throw new CgbenchError(

@@ -1,4 +1,5 @@
-// What cgbench calls the things it makes in a Docker engine, so runs, clean-up and tests agree.
+// What cgbench calls the things it makes in a Docker engine, and how long it waits for the engine, so
+// runs, clean-up and tests agree.
 
 /** Every container is named cgbench-<run id>. */
 export const NAME_PREFIX = 'cgbench-';
@@ -10,3 +11,6 @@ export const IMAGE_REPO = 'cgbench-workloads';
 export const IMAGE_BIN_DIR = '/cgbench/bin';
 /** Where the scratch directory is bind-mounted inside the container. */
 export const CONTAINER_SCRATCH = '/scratch';
+
+/** How long docker commands may take, ms: a quick query, a container's removal or start, an image import. */
+export const DOCKER_TIMEOUTS = { command: 30_000, query: 15_000, remove: 60_000, start: 60_000, bulk: 120_000 } as const;

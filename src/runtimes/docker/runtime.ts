@@ -4,19 +4,20 @@
 
 import { spawn } from 'node:child_process';
 import { devicePathOf } from '../../cgroup/disk.js';
+import { isSafeName } from '../../cgroup/files.js';
 import { monotonicNs } from '../../model/clock.js';
 import { CgbenchError } from '../../model/errors.js';
 import { usesScratch } from '../../model/params.js';
-import { NATIVE_DIR } from '../../model/paths.js';
+import { launcherPath, NATIVE_DIR } from '../../model/paths.js';
 import { assertNativeBuilt, invocationFor } from '../../programs/registry.js';
 import { launcherArgv } from '../launcher.js';
 import { type ExitInfo, type LaunchRequest, type RunHandle, type Runtime, STOP_GRACE_MS } from '../runtime.js';
-import { type DockerExec, dockerBin, dockerCli, dockerError, hostArgs } from './cli.js';
+import { type DockerExec, dockerBin, dockerCli, dockerError, hostArgs } from './client.js';
 import { ContainerRun, type ReadyMark } from './container.js';
 import { type DockerHostInfo, dockerEngineInfo } from './engine.js';
 import { bindMountFlag, toDockerFlags } from './flags.js';
 import { ensureImage } from './image.js';
-import { CGBENCH_LABEL, CONTAINER_SCRATCH, IMAGE_BIN_DIR, NAME_PREFIX } from './names.js';
+import { CGBENCH_LABEL, CONTAINER_SCRATCH, DOCKER_TIMEOUTS, IMAGE_BIN_DIR, NAME_PREFIX } from './names.js';
 
 export interface DockerRuntimeOptions {
   /** Engine address, passed as `docker -H`; default: DOCKER_HOST, else the client's default. */
@@ -27,6 +28,17 @@ export interface DockerRuntimeOptions {
   binDir?: string;
   /** How long `docker run` may take to get the launcher running, ms (default 60 s). */
   startTimeoutMs?: number;
+}
+
+/** What a runtime is made of, once the engine answered and the image exists. */
+interface Engine {
+  docker: DockerExec;
+  /** The client program and its `-H ADDR`, for the `docker run` child. */
+  bin: string;
+  hostArgs: string[];
+  image: string;
+  info: DockerHostInfo;
+  startTimeoutMs: number;
 }
 
 /** Waits for `p` at most `ms`, without keeping the process alive for the timer. */
@@ -50,40 +62,25 @@ export class DockerRuntime implements Runtime {
   readonly name = 'docker' as const;
   /** Containers this runtime made that are not removed yet (close() removes any survivors). */
   private readonly live = new Set<string>();
-  private readonly startTimeoutMs: number;
+  private readonly docker: DockerExec;
+  readonly image: string;
 
-  private constructor(
-    private readonly docker: DockerExec,
-    private readonly dockerArgs: { bin: string; hostArgs: string[] },
-    readonly image: string,
-    private readonly info: DockerHostInfo,
-    startTimeoutMs: number,
-  ) {
-    this.startTimeoutMs = startTimeoutMs;
-  }
-
-  /** Checks the engine answers, then builds the workload image if these binaries have none yet. */
-  static async create(opts: DockerRuntimeOptions): Promise<DockerRuntime> {
-    const bin = opts.dockerBin ?? dockerBin();
-    const docker = dockerCli(opts.dockerHost, bin);
-    const info = await dockerEngineInfo(docker, opts.dockerHost);
-    const binDir = opts.binDir ?? NATIVE_DIR;
-    if (!opts.binDir) assertNativeBuilt();
-    const image = await ensureImage(docker, binDir);
-    return new DockerRuntime(docker, { bin, hostArgs: hostArgs(opts.dockerHost) }, image, info, opts.startTimeoutMs ?? 60_000);
+  constructor(private readonly engine: Engine) {
+    this.docker = engine.docker;
+    this.image = engine.image;
   }
 
   /** Engine version, storage driver, cgroup driver and version, for the result document. */
   hostDockerInfo(): DockerHostInfo {
-    return { ...this.info };
+    return { ...this.engine.info };
   }
 
   /** The `docker run` arguments of one run: limits as flags, the scratch mount, the launcher in container mode. */
   runArgs(req: LaunchRequest): string[] {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$/.test(req.runId)) {
+    if (!isSafeName(req.runId)) {
       throw new CgbenchError('E_INPUT', `run id "${req.runId}" is not a valid container name suffix`);
     }
-    const flags = toDockerFlags(req.limits, (major, minor) => devicePathOf(major, minor));
+    const flags = toDockerFlags(req.limits, devicePathOf);
     const scratch = usesScratch(req.params);
     const inv = invocationFor(req.params, CONTAINER_SCRATCH, IMAGE_BIN_DIR);
     return [
@@ -108,7 +105,7 @@ export class DockerRuntime implements Runtime {
       // Overlayfs can neither do O_DIRECT nor be throttled: IO goes to a bind-mounted real disk.
       ...(scratch ? bindMountFlag(req.scratchDir, CONTAINER_SCRATCH) : []),
       this.image,
-      `${IMAGE_BIN_DIR}/cgbench-launch`,
+      launcherPath(IMAGE_BIN_DIR),
       ...launcherArgv({
         group: 'self',
         sampleIntervalMs: req.sampleIntervalMs,
@@ -127,11 +124,12 @@ export class DockerRuntime implements Runtime {
     this.live.add(name);
     const t0 = monotonicNs();
     // Own process group: a terminal's Ctrl-C goes to cgbench only, which then ends the run itself.
-    const child = spawn(this.dockerArgs.bin, [...this.dockerArgs.hostArgs, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const { bin, hostArgs: host } = this.engine;
+    const child = spawn(bin, [...host, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const run = new ContainerRun(child, name, t0);
     let ready: ReadyMark;
     try {
-      ready = await run.ready(this.startTimeoutMs);
+      ready = await run.ready(this.engine.startTimeoutMs);
     } catch (e) {
       run.release();
       // Stop the client first: otherwise it may still create the container after our rm -f.
@@ -193,7 +191,7 @@ export class DockerRuntime implements Runtime {
 
   private async remove(name: string): Promise<void> {
     // -v: also the anonymous volumes (none today); "No such container" means someone was faster.
-    const res = await this.docker(['rm', '--force', '--volumes', name], { timeoutMs: 60_000 });
+    const res = await this.docker(['rm', '--force', '--volumes', name], { timeoutMs: DOCKER_TIMEOUTS.remove });
     if (res.code === 0 || /no such container/i.test(res.stderr)) {
       this.live.delete(name);
       return;
@@ -211,7 +209,15 @@ export class DockerRuntime implements Runtime {
   }
 }
 
-/** Factory for the CLI: checks the engine is reachable (E_DOCKER when not) and the image is built. */
-export function createDockerRuntime(opts: DockerRuntimeOptions): Promise<DockerRuntime> {
-  return DockerRuntime.create(opts);
+/** Checks the engine answers (E_DOCKER when not), then builds the workload image if these binaries have
+ *  none yet. */
+export async function createDockerRuntime(opts: DockerRuntimeOptions): Promise<DockerRuntime> {
+  const bin = opts.dockerBin ?? dockerBin();
+  const docker = dockerCli(opts.dockerHost, bin);
+  const info = await dockerEngineInfo(docker, opts.dockerHost);
+  const binDir = opts.binDir ?? NATIVE_DIR;
+  if (!opts.binDir) assertNativeBuilt();
+  const image = await ensureImage(docker, binDir);
+  const startTimeoutMs = opts.startTimeoutMs ?? DOCKER_TIMEOUTS.start;
+  return new DockerRuntime({ docker, bin, hostArgs: hostArgs(opts.dockerHost), image, info, startTimeoutMs });
 }

@@ -1,8 +1,9 @@
-// The docker client, bound to one engine: argument arrays only, never a shell; and the one line of
+// The docker client program, bound to one engine: argument arrays only, never a shell; and the one line of
 // its stderr that says what went wrong.
 
 import { execFile } from 'node:child_process';
 import { CgbenchError } from '../../model/errors.js';
+import { DOCKER_TIMEOUTS } from './names.js';
 
 export interface DockerResult {
   code: number | null;
@@ -34,7 +35,7 @@ export const INSTALL_HINT = "scripts/docker-up.sh installs Debian's docker.io an
 export function dockerCli(dockerHost?: string, bin = dockerBin()): DockerExec {
   return (args, opts = {}) =>
     new Promise<DockerResult>((resolve, reject) => {
-      const timeoutMs = opts.timeoutMs ?? 30_000;
+      const timeoutMs = opts.timeoutMs ?? DOCKER_TIMEOUTS.command;
       const child = execFile(
         bin,
         [...hostArgs(dockerHost), ...args],
@@ -57,6 +58,9 @@ export function dockerCli(dockerHost?: string, bin = dockerBin()): DockerExec {
     });
 }
 
+/** A docker error quoted in a message is cut here. */
+const ERROR_MAX = 300;
+
 /** The line of docker's stderr that says what went wrong (not its "Run 'docker run --help'" footer). */
 export function dockerError(text: string): string {
   const lines = text
@@ -64,5 +68,5 @@ export function dockerError(text: string): string {
     .map((l) => l.trim())
     .filter((l) => l && !/^(Run|See) 'docker .*--help'/.test(l));
   const line = [...lines].reverse().find((l) => /error/i.test(l)) ?? lines[lines.length - 1] ?? '';
-  return line.replace(/^docker: /, '').slice(0, 300);
+  return line.replace(/^docker: /, '').slice(0, ERROR_MAX);
 }
