@@ -7,9 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
-# C toolchain for the static workloads, Chromium for the HTML report test, QEMU + busybox for the v2 lab.
+# C toolchain for the static workloads, Chromium for the HTML report test, QEMU + busybox for the v2 lab,
+# iproute2 for the test hosts (network namespaces) of the remote-engine test.
 need_pkgs=()
-for p in gcc libc6-dev make chromium qemu-system-x86 busybox-static; do
+for p in gcc libc6-dev make chromium qemu-system-x86 busybox-static iproute2; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if ((${#need_pkgs[@]})); then
@@ -23,6 +24,8 @@ cleanup() {
   local rc=$?
   # Nothing cgbench made may survive: containers and groups first (needs the engine), then the engine.
   if [[ -f dist/cli/main.js ]]; then node dist/cli/main.js clean >&2 || true; fi
+  # The remote-engine test stops its engine itself; after a crash of the test run, this does.
+  scripts/docker-remote.sh down >&2 2>/dev/null || true
   if [[ -n "$docker_started" ]]; then scripts/docker-down.sh || true; fi
   exit "$rc"
 }

@@ -79,8 +79,9 @@ describe.skipIf(!inLab || !isRoot)('cgroup v2 on a real kernel', () => {
         args: ['--iterations', String(2 ** 27)],
       });
       // Join the group, then a new cgroup namespace (the group becomes "/") and mount namespace with a
-      // fresh cgroup2 at /sys/fs/cgroup: what a container with a private cgroup namespace sees.
-      const inner = `mount --make-rprivate / && mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec ${launcherPath()} "$@"`;
+      // fresh cgroup2 at /sys/fs/cgroup (the inherited mount would show its root as "/.."): what a
+      // container with a private cgroup namespace sees.
+      const inner = `mount --make-rprivate / && umount /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec ${launcherPath()} "$@"`;
       const outer = `echo $$ > ${dir}/cgroup.procs && exec unshare --cgroup --mount sh -c '${inner}' sh "$@"`;
       const child = spawn('sh', ['-c', outer, 'sh', ...launcher], { stdio: ['ignore', 'ignore', 'inherit'] });
       const code = await new Promise<number | null>((res) => child.on('close', res));
