@@ -39,11 +39,11 @@ export interface CompareCommandResult {
   exitCode: 0 | 1;
 }
 
-export function compareCommand(baseFile: string, currentFile: string, opts: CompareCliOptions = {}): CompareCommandResult {
+export async function compareCommand(baseFile: string, currentFile: string, opts: CompareCliOptions = {}): Promise<CompareCommandResult> {
   const thresholdPct = opts.threshold === undefined ? DEFAULT_THRESHOLD_PCT : parseThreshold(opts.threshold);
   const format = parseCompareFormat(opts.format ?? 'table');
-  const base = loadResultDocument(baseFile);
-  const current = loadResultDocument(currentFile);
+  const base = await loadResultDocument(baseFile);
+  const current = await loadResultDocument(currentFile);
   const result = compareDocuments(base, current, { thresholdPct });
   return { result, output: renderCompare(result, format), exitCode: compareExitCode(result) };
 }

@@ -10,7 +10,7 @@ import { isCgbenchError } from '../model/errors.js';
 import { launcherPath, NATIVE_DIR } from '../model/paths.js';
 import { dockerBin, dockerCli, engineAddress, INSTALL_HINT } from '../runtimes/docker/cli.js';
 import { dockerEngineInfo } from '../runtimes/docker/engine.js';
-import { defaultScratchDir, isRoot } from './environment.js';
+import { defaultScratchDir, isRoot, probeScratch } from './environment.js';
 
 export interface Check {
   name: string;
@@ -58,8 +58,9 @@ function cgroupChecks(): Check[] {
   return checks;
 }
 
-function scratchCheck(scratchDir: string): Check {
+async function scratchCheck(scratchDir: string): Promise<Check> {
   try {
+    await probeScratch(scratchDir);
     const d = resolveDiskTarget(scratchDir);
     return {
       name: 'IO scratch disk',
@@ -98,7 +99,7 @@ export async function doctorChecks(scratchDir = defaultScratchDir(), dockerHost?
       ? { name: 'native workloads', ok: true, detail: `built in ${NATIVE_DIR}` }
       : { name: 'native workloads', ok: false, detail: `not built (${NATIVE_DIR})`, fix: 'run `npm run build`' },
   );
-  checks.push(scratchCheck(scratchDir));
+  checks.push(await scratchCheck(scratchDir));
   checks.push(await dockerCheck(dockerHost));
   return checks;
 }

@@ -1,8 +1,9 @@
 // What a command needs of this machine, checked the same way by run and doctor: root, the cgroup
-// controllers, and the scratch directory's default.
+// controllers, and the scratch directory (its default, and that it answers at all).
 
 import type { CgroupInfo } from '../cgroup/detect.js';
 import { CgbenchError } from '../model/errors.js';
+import { pathReason, statDir } from '../model/user-files.js';
 
 export function isRoot(): boolean {
   return process.getuid?.() === 0;
@@ -21,4 +22,17 @@ export function requireControllers(info: CgroupInfo): void {
 
 export function defaultScratchDir(): string {
   return process.env.CGBENCH_SCRATCH ?? process.env.TMPDIR ?? '/var/tmp';
+}
+
+/** The scratch directory answers (bounded): the disk lookup after it is synchronous and must not meet a hung mount. */
+export async function probeScratch(dir: string): Promise<void> {
+  try {
+    await statDir(dir);
+  } catch (e) {
+    throw new CgbenchError(
+      'E_IO_TARGET',
+      `scratch directory ${dir} is not accessible (${pathReason(e)})`,
+      'create it or pass --scratch DIR on a real disk',
+    );
+  }
 }

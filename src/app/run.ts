@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { detectCgroups } from '../cgroup/detect.js';
 import { type DiskTarget, resolveDiskTarget } from '../cgroup/disk.js';
 import { openCgroups } from '../cgroup/index.js';
+import { CgbenchError } from '../model/errors.js';
 import type { ResultDocument } from '../model/types.js';
 import { DEFAULT_REPORT_FORMATS } from '../reporters/index.js';
 import { renderJson } from '../reporters/json.js';
@@ -13,7 +14,7 @@ import { checkOutputs, writeReports } from '../reporters/writer.js';
 import { startSampler } from '../sampler/sampler.js';
 import { needsScratch } from '../scheduler/cells.js';
 import { runSuite } from '../scheduler/suite.js';
-import { defaultScratchDir, requireControllers, requireRoot } from './environment.js';
+import { defaultScratchDir, probeScratch, requireControllers, requireRoot } from './environment.js';
 import { gatherHost } from './host.js';
 import { Progress } from './progress.js';
 import { defaultOutDir, prepareOutDir, resultsPath, saveResults } from './results.js';
@@ -41,7 +42,7 @@ export interface RunResult {
 }
 
 export async function runCommand(file: string | undefined, opts: RunOptions): Promise<RunResult> {
-  const scenario = resolveScenario(file, opts);
+  const scenario = await resolveScenario(file, opts);
   const wantsNative = scenario.runtimes.includes('native');
   if (wantsNative) requireRoot('cgbench run', 'to create cgroups and namespaces for the native runtime');
   const cgroupInfo = detectCgroups();
@@ -49,16 +50,30 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   const scratchDir = resolve(scenario.scratchDir ?? defaultScratchDir());
   let disk: DiskTarget | undefined;
   const scratch = (): DiskTarget => (disk ??= resolveDiskTarget(scratchDir));
-  if (needsScratch(scenario)) scratch();
+  if (needsScratch(scenario)) {
+    await probeScratch(scratchDir);
+    scratch();
+  }
 
   // From here on a signal ends the suite cleanly, also while set-up (an image build) is under way.
-  const announce = (sig: NodeJS.Signals): void => {
-    process.stderr.write(`\n${sig}: stopping the running workload and writing partial results...\n`);
+  const announce = (sig: NodeJS.Signals, second: boolean): void => {
+    process.stderr.write(
+      second
+        ? `\n${sig} again: exiting now without waiting for the clean-up (\`cgbench clean\` removes anything left behind)\n`
+        : `\n${sig}: stopping; the runs that finished are kept (a second signal exits at once)...\n`,
+    );
   };
   return withSignals(async (signals) => {
-    const dir = prepareOutDir(opts.out ?? defaultOutDir(scenario.name));
+    const interrupted = (e: unknown): never => {
+      // A signal during set-up: nothing ran, nothing to keep; the exit code is the signal's.
+      if (signals.signal.aborted)
+        throw new CgbenchError('E_INTERRUPTED', 'interrupted before the first run', undefined, signals.exitCode());
+      throw e;
+    };
+    const dir = await prepareOutDir(opts.out ?? defaultOutDir(scenario.name), signals.signal).catch(interrupted);
     // Report formats and paths are checked now, not after a long suite.
-    const formats = opts.report === 'none' ? [] : checkOutputs(dir, opts.report ?? [...DEFAULT_REPORT_FORMATS]);
+    const formats =
+      opts.report === 'none' ? [] : await checkOutputs(dir, opts.report ?? [...DEFAULT_REPORT_FORMATS], signals.signal).catch(interrupted);
     const host = await gatherHost(cgroupInfo, disk);
     const cgroups = openCgroups(cgroupInfo);
     const runtimes = await openRuntimes(scenario.runtimes, cgroups, host, opts.dockerHost);
@@ -71,7 +86,7 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
         runtimes,
         scratch,
         scratchDir,
-        save: (d) => saveResults(dir, d),
+        save: async (d) => saveResults(dir, d),
         onEvent: (e) => {
           if (e.type === 'suite-start') progress.setMatrix(e.doc.cells, e.perCell, { hostCpus: host.cpuCount });
           progress.on(e);

@@ -19,9 +19,9 @@ export interface ScenarioOverrides {
   maxRepetitions?: number;
 }
 
-export function resolveScenario(file: string | undefined, o: ScenarioOverrides): Scenario {
+export async function resolveScenario(file: string | undefined, o: ScenarioOverrides): Promise<Scenario> {
   if (file && o.preset) throw new CgbenchError('E_INPUT', 'give either a scenario file or --preset, not both');
-  const base = file ? loadScenarioFile(file) : loadPreset(o.preset ?? SCENARIO_DEFAULTS.preset);
+  const base = file ? await loadScenarioFile(file) : loadPreset(o.preset ?? SCENARIO_DEFAULTS.preset);
   const s: Scenario = { ...base };
   if (o.repetitions !== undefined) s.repetitions = o.repetitions;
   if (o.warmup !== undefined) s.warmup = o.warmup;

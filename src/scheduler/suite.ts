@@ -35,7 +35,8 @@ export interface SuiteOptions {
   runtimes: Partial<Record<RuntimeName, Runtime>>;
   scratch: () => DiskTarget;
   scratchDir: string;
-  save: (doc: ResultDocument) => void;
+  /** Saves the document (after every run); a rejection stops the suite. */
+  save: (doc: ResultDocument) => void | Promise<void>;
   onEvent?: (e: SuiteEvent) => void;
   sampler?: SamplerFactory;
   signal?: AbortSignal;
@@ -77,7 +78,7 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   const perCell = scenario.warmup + scenario.repetitions;
   const total = cells.length * perCell;
   const suiteId = opts.suiteId ?? randomBytes(3).toString('hex');
-  opts.save(doc);
+  await opts.save(doc);
   opts.onEvent?.({ type: 'suite-start', cells: cells.length, runs: total, perCell, doc });
 
   let done = 0;
@@ -88,7 +89,8 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
     doc.status = 'failed';
     doc.finishedAt = new Date().toISOString();
     refreshSummaries(doc);
-    opts.save(doc);
+    // The original error is the one to report; a save that fails too (a hung disk) must not hide it.
+    await Promise.resolve(opts.save(doc)).catch(() => undefined);
     throw e;
   }
   async function runCells(): Promise<number> {
@@ -114,7 +116,7 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
         cell.runs.push(run);
         done++;
         refreshSummaries(doc);
-        opts.save(doc);
+        await opts.save(doc);
         opts.onEvent?.({ type: 'run-end', cell, run, done, total });
         // A group or container that cannot be removed is an environment failure: stop, run saved.
         if (disposeError) throw disposeError;
@@ -134,7 +136,7 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
       hint: 'the finished runs are kept; rerun to complete',
     });
   }
-  opts.save(doc);
+  await opts.save(doc);
   opts.onEvent?.({ type: 'suite-end', doc });
   return doc;
 }

@@ -1,6 +1,6 @@
 // The command line end to end with the fake runtime, as an unprivileged user (nobody, when the tests
 // run as root): exit codes, data alone on stdout (tables or JSON), progress alone on stderr.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,11 +25,29 @@ describe('cgbench run --runtime fake, unprivileged', () => {
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  function cgbench(args: string[]): SpawnSyncReturns<string> {
-    // As root the command runs as nobody, so it proves the fake runtime needs no privileges.
-    const as = isRoot ? { uid: NOBODY, gid: NOBODY } : {};
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, TMPDIR: work };
-    return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: work, env, timeout: 60_000, ...as });
+  // As root the command runs as nobody, so it proves the fake runtime needs no privileges.
+  const as = isRoot ? { uid: NOBODY, gid: NOBODY } : {};
+  const env = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, TMPDIR: work });
+
+  function cgbench(args: string[], extraEnv: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+    return spawnSync(process.execPath, [CLI, ...args], {
+      encoding: 'utf8',
+      cwd: work,
+      env: { ...env(), ...extraEnv },
+      timeout: 60_000,
+      ...as,
+    });
+  }
+
+  /** Runs cgbench with the given stream's reader gone at once, as `cgbench ... | head -c0` would. */
+  function withClosedReader(args: string[], closed: 'stdout' | 'stderr'): Promise<{ code: number | null; other: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [CLI, ...args], { cwd: work, env: env(), stdio: ['ignore', 'pipe', 'pipe'], ...as });
+      child[closed].destroy();
+      let other = '';
+      child[closed === 'stdout' ? 'stderr' : 'stdout'].on('data', (d: Buffer) => (other += d.toString()));
+      child.on('close', (code) => resolve({ code, other }));
+    });
   }
 
   it('runs the quick preset: exit 0, tables on stdout, only progress on stderr', () => {
@@ -82,6 +100,59 @@ describe('cgbench run --runtime fake, unprivileged', () => {
       expect(res.stderr).toMatch(/cgbench: |error: /);
     }
     for (const d of ['bad1', 'bad2', 'bad3']) expect(existsSync(join(work, d))).toBe(false);
+  });
+
+  it('a usage error is one line naming the option and where the help is, not the whole help', () => {
+    for (const args of [['run', '--preset', 'seed', '--runtime', 'fake', '-r', '1.5'], ['run', '--bogus'], ['frobnicate']]) {
+      const res = cgbench(args);
+      expect(res.status, args.join(' ')).toBe(2);
+      expect(res.stderr.trim().split('\n'), res.stderr).toHaveLength(1);
+      expect(res.stderr).toMatch(/^cgbench: .*\(cgbench( run)? --help lists the (options|commands)\)$/m);
+    }
+    expect(cgbench(['run', '--help']).stdout).toMatch(/Exit codes:[\s\S]*\n {2}4 {2,}run: a run failed or timed out/);
+  });
+
+  it('paths that would hang or spin are refused at once: FIFOs, devices, /proc', () => {
+    const fifo = join(work, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    if (isRoot) chownSync(fifo, NOBODY, NOBODY);
+    const fake = ['--runtime', 'fake', '-r', '1', '-w', '0'];
+    const cases: [string[], RegExp][] = [
+      [['run', fifo, ...fake], /cannot read scenario .*fifo \(ENOTREG: it is a FIFO, not a regular file\)/],
+      [['run', '/dev/zero', ...fake], /cannot read scenario \/dev\/zero \(ENOTREG: it is a character device/],
+      [
+        ['run', '--preset', 'seed', ...fake, '--out', '/proc/self/cgbench-x'],
+        /cannot write to output directory \/proc\/self\/cgbench-x \(ENOENT/,
+      ],
+      [['run', '--preset', 'seed', ...fake, '--out', fifo], /exists and is a FIFO, not a directory/],
+      [['report', fifo], /cannot read result document .*fifo \(ENOTREG/],
+      [['report', '/dev/zero'], /cannot read result document \/dev\/zero \(ENOTREG/],
+    ];
+    for (const [args, message] of cases) {
+      const t0 = Date.now();
+      const res = cgbench(args);
+      expect(res.status, `${args.join(' ')}: ${res.stderr}`).toBe(2);
+      expect(res.stderr).toMatch(message);
+      expect(res.stderr.trim().split('\n')).toHaveLength(1);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    }
+  });
+
+  it('a reader that goes away ends the output quietly: stdout (run --json | head) and stderr mid-suite', async () => {
+    const out = join(work, 'epipe');
+    const json = await withClosedReader(
+      ['run', '--preset', 'quick', '--runtime', 'fake', '-r', '1', '-w', '0', '--json', '--out', out],
+      'stdout',
+    );
+    expect(json.code).toBe(0);
+    expect(json.other).not.toMatch(/Error|\bat /);
+    const progress = await withClosedReader(
+      ['run', '--preset', 'quick', '--runtime', 'fake', '-r', '1', '-w', '0', '--out', `${out}2`],
+      'stderr',
+    );
+    expect(progress.code).toBe(0);
+    expect(progress.other).toContain(`results: ${join(`${out}2`, 'results.json')}`);
+    expect((JSON.parse(readFileSync(join(`${out}2`, 'results.json'), 'utf8')) as ResultDocument).status).toBe('complete');
   });
 
   it('the native runtime without root exits 3 with one line naming the fix', () => {

@@ -77,9 +77,9 @@ describe('suite with the fake runtime', () => {
       runtimes: { fake: rt },
       scratch: () => disk,
       scratchDir: '/var/tmp',
-      save: (d) => {
+      save: async (d) => {
         saves++;
-        saveResults(out, d);
+        await saveResults(out, d);
       },
     });
     expect(saves).toBe(1 + 7 * 4 + 1);
