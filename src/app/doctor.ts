@@ -5,12 +5,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { detectCgroups } from '../cgroup/detect.js';
+import { openCgroups } from '../cgroup/index.js';
 import { resolveDiskTarget } from '../cgroup/disk.js';
 import { isCgbenchError } from '../model/errors.js';
 import { launcherPath, NATIVE_DIR } from '../model/paths.js';
 import { dockerBin, dockerCli, engineAddress, INSTALL_HINT } from '../runtimes/docker/cli.js';
 import { dockerEngineInfo } from '../runtimes/docker/engine.js';
 import { defaultScratchDir, isRoot, probeScratch } from './environment.js';
+import { findStaleGroups, type StaleGroups, staleText } from './stale.js';
 
 export interface Check {
   name: string;
@@ -19,8 +21,9 @@ export interface Check {
   fix?: string;
 }
 
-/** Checks whose failure does not stop the native runtime: only --runtime docker needs Docker. */
-const OPTIONAL_CHECKS = new Set(['docker']);
+/** Checks whose failure does not stop the native runtime: only --runtime docker needs Docker; leftovers
+ *  of killed suites are removed by the next run (and `cgbench clean`). */
+const OPTIONAL_CHECKS = new Set(['docker', 'leftovers']);
 
 /** First line a program prints for `args`; null when it is missing or fails. */
 async function firstLine(cmd: string, args: string[], timeoutMs = 5000): Promise<string | null> {
@@ -100,8 +103,28 @@ export async function doctorChecks(scratchDir = defaultScratchDir(), dockerHost?
       : { name: 'native workloads', ok: false, detail: `not built (${NATIVE_DIR})`, fix: 'run `npm run build`' },
   );
   checks.push(await scratchCheck(scratchDir));
+  checks.push(leftoversCheck());
   checks.push(await dockerCheck(dockerHost));
   return checks;
+}
+
+/** Groups of cgbench processes that are gone (killed with SIGKILL): say so, and how to remove them. */
+function leftoversCheck(): Check {
+  let stale: StaleGroups;
+  try {
+    stale = findStaleGroups(openCgroups());
+  } catch (e) {
+    return { name: 'leftovers', ok: true, detail: `cannot look for leftover groups: ${(e as Error).message}` };
+  }
+  const text = staleText(stale, false);
+  return text
+    ? {
+        name: 'leftovers',
+        ok: false,
+        detail: text,
+        fix: 'run `cgbench clean` (the next `cgbench run` removes groups of dead cgbench processes too)',
+      }
+    : { name: 'leftovers', ok: true, detail: 'no groups left by killed cgbench processes' };
 }
 
 /** Docker is optional (only --runtime docker needs it): client, engine, and what the engine is made of. */

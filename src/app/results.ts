@@ -9,6 +9,7 @@ import { SCHEMA_PATH } from '../model/paths.js';
 import type { ResultDocument } from '../model/types.js';
 import { pathReason, probeWritable, readUserFile, writeFileAtomic } from '../model/user-files.js';
 import { renderJson } from '../reporters/json.js';
+import { markUnfinished } from './stale.js';
 
 // ajv is CommonJS; under NodeNext its default export arrives as the module namespace.
 const Ajv = AjvModule.default;
@@ -21,11 +22,12 @@ export function defaultOutDir(scenarioName: string, now = new Date()): string {
   return resolve('reports', `${stamp}-${safe}`);
 }
 
-/** Create and probe the directory now: a bad path fails before the first run, not after it. */
-export async function prepareOutDir(dir: string, signal?: AbortSignal): Promise<string> {
+/** Create and probe the directory now: a bad path fails before the first run, not after it. Returns
+ *  it and the directories made for it (removed again if the suite cannot start: nothing half-written). */
+export async function prepareOutDir(dir: string, signal?: AbortSignal): Promise<{ dir: string; created: string[] }> {
   const abs = resolve(dir);
   try {
-    await probeWritable(abs, { signal });
+    return { dir: abs, created: await probeWritable(abs, { signal }) };
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new CgbenchError(
@@ -34,7 +36,6 @@ export async function prepareOutDir(dir: string, signal?: AbortSignal): Promise<
       'pass --out DIR pointing to a writable directory',
     );
   }
-  return abs;
 }
 
 export function resultsPath(dir: string): string {
@@ -142,5 +143,6 @@ export async function loadResultDocument(file: string): Promise<ResultDocument> 
       `see ${SCHEMA_PATH}; a hand-edited or truncated file cannot be rendered`,
     );
   }
-  return data as ResultDocument;
+  // A document saying `running` whose writer was killed must not look like a suite still under way.
+  return markUnfinished(data as ResultDocument);
 }

@@ -71,6 +71,11 @@ program
     `reports to write next to results.json: ${REPORT_FORMATS.join(', ')}, or none (default: ${formats(DEFAULT_REPORT_FORMATS)})`,
   )
   .option('--json', 'print the result document on stdout instead of the tables')
+  .option(
+    '--wide',
+    'tables with every column that means something for the workload (default: its key columns, at most 100 wide or $COLUMNS)',
+  )
+  .option('--allow-failures', 'failed or timed-out runs (and OOM kills no limit set expects) do not fail the suite: exit 0, not 4')
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)
   .action(async (scenario: string | undefined, opts: RunOptions) => {
     const res = await runCommand(scenario, opts);

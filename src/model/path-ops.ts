@@ -57,7 +57,7 @@ async function statOrNull(path: string): Promise<Stats | null> {
  * mkdir -p, one component at a time. Node's recursive mkdir loops for ever when mkdir() answers ENOENT
  * under an existing parent (/proc, /sys and other pseudo file systems): here that is an error.
  */
-export async function makeDirs(dir: string): Promise<void> {
+export async function makeDirs(dir: string): Promise<string[]> {
   const missing: string[] = [];
   for (let p = resolve(dir); ; p = dirname(p)) {
     const st = await statOrNull(p);
@@ -77,16 +77,31 @@ export async function makeDirs(dir: string): Promise<void> {
       if (!st.isDirectory()) throw new PathError('ENOTDIR', `${d} exists and is ${typeName(st)}, not a directory`);
     }
   }
+  return missing;
 }
 
-/** Create `dir` and prove it writable with a real write (access() says yes on a read-only mount). */
-export async function probeWritable(dir: string): Promise<void> {
-  await makeDirs(dir);
+/** Create `dir` and prove it writable with a real write (access() says yes on a read-only mount).
+ *  Returns the directories it created, outermost first. */
+export async function probeWritable(dir: string): Promise<string[]> {
+  const created = await makeDirs(dir);
   const p = join(dir, `.cgbench-probe-${process.ppid}`);
   // O_NONBLOCK: a FIFO of that name fails at once (ENXIO) instead of waiting for a reader.
   const fh = await fsp.open(p, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NONBLOCK);
   await fh.close();
   await fsp.rm(p, { force: true });
+  return created;
+}
+
+/** Remove directories (innermost first) that are still empty: what a failed start created, and nothing else. */
+export async function removeEmptyDirs(dirs: string[]): Promise<void> {
+  for (const d of [...dirs].reverse()) {
+    try {
+      await fsp.rmdir(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      return; // not empty: leave it and its parents
+    }
+  }
 }
 
 /** Write a file so a reader sees the old or the new content, never half of it. */
@@ -140,5 +155,5 @@ export function removeFile(path: string): Promise<void> {
 }
 
 /** Every operation the worker runs, by name. */
-export const PATH_OPS = { makeDirs, probeWritable, writeFileAtomic, readUserFile, statDir, listDir, removeFile } as const;
+export const PATH_OPS = { makeDirs, probeWritable, removeEmptyDirs, writeFileAtomic, readUserFile, statDir, listDir, removeFile } as const;
 export type PathOp = keyof typeof PATH_OPS;

@@ -148,13 +148,20 @@ function call<T>(op: PathOp, args: unknown[], bounds: Bounds = {}): Promise<T> {
   });
 }
 
-export function makeDirs(dir: string, bounds?: Bounds): Promise<void> {
+/** mkdir -p; returns the directories it created, outermost first. */
+export function makeDirs(dir: string, bounds?: Bounds): Promise<string[]> {
   return call('makeDirs', [dir], bounds);
 }
 
-/** Create `dir` and prove it writable with a real write (access() says yes on a read-only mount). */
-export function probeWritable(dir: string, bounds?: Bounds): Promise<void> {
+/** Create `dir` and prove it writable with a real write (access() says yes on a read-only mount);
+ *  returns the directories it created, outermost first. */
+export function probeWritable(dir: string, bounds?: Bounds): Promise<string[]> {
   return call('probeWritable', [dir], bounds);
+}
+
+/** Remove the given directories, innermost first, as long as they are empty. */
+export function removeEmptyDirs(dirs: string[], bounds?: Bounds): Promise<void> {
+  return call('removeEmptyDirs', [dirs], bounds);
 }
 
 /** Write a file so a reader sees the old or the new content, never half of it. */

@@ -6,7 +6,8 @@ import { monotonicNs } from '../model/clock.js';
 import { DEFAULT_CPU_PERIOD_US } from '../model/defaults.js';
 import { cpuQuotaCpus, ioRateLimit } from '../model/limits.js';
 import type { Reading, ResolvedLimits, WorkloadParams } from '../model/types.js';
-import type { ExitInfo, LaunchRequest, RunHandle, Runtime } from './runtime.js';
+import { hostProgramProblems } from './host-preflight.js';
+import type { ExitInfo, LaunchRequest, PreflightItem, RunHandle, Runtime } from './runtime.js';
 
 /** The simulated machine, roughly this development VM's figures. */
 const SIM = {
@@ -63,6 +64,8 @@ interface Simulated {
   rbytes: number;
   wbytes: number;
   majorFaults: number;
+  /** latency: the requests' p50 and p99, ns. */
+  latencyNs?: { p50: number; p99: number };
 }
 
 function hashNoise(id: string, amp: number): number {
@@ -110,6 +113,12 @@ export function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: F
         sim.periods = Math.ceil(sim.wallNs / 1000 / periodUs);
         sim.throttled = rate < used ? sim.periods - 1 : 0;
         sim.throttledUs = rate < used ? (sim.wallNs / 1000) * (1 - quota / used) : 0;
+      }
+      if (params.kind === 'latency') {
+        // Requests that meet a throttled period wait for the next one: the tail grows by the stall.
+        const work = params.workUs * 1000 * noise;
+        const stall = quota !== null && quota < used ? (1 - quota / used) * periodUs * 1000 : 0;
+        sim.latencyNs = { p50: work, p99: work + stall };
       }
       break;
     }
@@ -185,6 +194,11 @@ export class FakeRuntime implements Runtime {
 
   constructor(private readonly opts: FakeOptions = {}) {}
 
+  /** The programs a simulated command would run must exist on this host, as for native. */
+  preflight(items: PreflightItem[]): Promise<string[]> {
+    return Promise.resolve(hostProgramProblems(items));
+  }
+
   launch(req: LaunchRequest): Promise<RunHandle> {
     const sim = simulate(req.params, req.limits, this.opts, req.runId);
     const group = new FakeGroup(`cgbench/${req.runId}`, sim);
@@ -196,6 +210,12 @@ export class FakeRuntime implements Runtime {
         group.progress = 1;
         const metrics: Record<string, number | string> = { workload: req.params.kind, wall_ns: Math.round(sim.wallNs) };
         if (sim.bytes) metrics.bytes = sim.bytes;
+        if (sim.latencyNs)
+          Object.assign(metrics, {
+            p50_ns: Math.round(sim.latencyNs.p50),
+            p99_ns: Math.round(sim.latencyNs.p99),
+            max_ns: Math.round(sim.latencyNs.p99 * 1.2),
+          });
         resolve({
           exitCode: killed || sim.oom ? SIM.killedExitCode : 0,
           signal: null,

@@ -10,8 +10,9 @@ import { monotonicNs } from '../model/clock.js';
 import { launcherPath } from '../model/paths.js';
 import type { ProcessStatus } from '../model/types.js';
 import { assertNativeBuilt, invocationFor } from '../programs/registry.js';
+import { hostProgramProblems } from './host-preflight.js';
 import { launcherArgv, parseLauncherStatus } from './launcher.js';
-import { type ExitInfo, type LaunchRequest, type RunHandle, type Runtime, STDOUT_MAX, TailBuffer } from './runtime.js';
+import { type ExitInfo, type LaunchRequest, type PreflightItem, type RunHandle, type Runtime, STDOUT_MAX, TailBuffer } from './runtime.js';
 
 /** Status directories are named after the cgbench process, so `cgbench clean` can tell a dead run's from a live one's. */
 export const STATUS_DIR_PREFIX = 'cgbench-status-';
@@ -23,6 +24,10 @@ export class NativeRuntime implements Runtime {
   constructor(private readonly cgroups: CgroupSystem) {
     assertNativeBuilt();
     this.statusDir = mkdtempSync(join(tmpdir(), `${STATUS_DIR_PREFIX}${process.pid}-`));
+  }
+
+  preflight(items: PreflightItem[]): Promise<string[]> {
+    return Promise.resolve(hostProgramProblems(items));
   }
 
   async launch(req: LaunchRequest): Promise<RunHandle> {

@@ -2,6 +2,7 @@
 // limits resolved to real disks, and the empty result document a suite fills in. Pure but for disk lookups.
 
 import { createHash } from 'node:crypto';
+import { expectedOutcomes } from '../analysis/expected.js';
 import type { DiskTarget } from '../cgroup/disk.js';
 import { resolveIoLimit } from '../cgroup/disk.js';
 import type { Cell, CellSummary, HostInfo, ResolvedLimits, ResultDocument, Scenario } from '../model/types.js';
@@ -52,6 +53,7 @@ export function expandCells(scenario: Scenario): Cell[] {
           runtime,
           limitSet: ls.name,
           limits: ls.limits,
+          expect: expectedOutcomes({ params: w.params, limits: ls.limits }, ls.expect),
           baselineId: id === baseId ? null : baseId,
           runs: [],
           summary: { ...EMPTY_SUMMARY, outcomes: {} },

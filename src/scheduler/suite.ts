@@ -2,6 +2,7 @@
 // and saves the result document after each run so an interrupted suite leaves a valid file.
 
 import { randomBytes } from 'node:crypto';
+import { ioSliceMs, type ModelContext } from '../analysis/expected.js';
 import { relativeHalfWidth } from '../analysis/stats.js';
 import { measuredRuns } from '../analysis/runs.js';
 import { summarizeCell } from '../analysis/summary.js';
@@ -9,12 +10,14 @@ import { documentWarnings } from '../analysis/warnings.js';
 import type { DiskTarget } from '../cgroup/disk.js';
 import type { GroupView } from '../cgroup/group.js';
 import { monotonicNs } from '../model/clock.js';
+import { suiteIdFor } from '../model/owner.js';
 import { CgbenchError } from '../model/errors.js';
-import type { Cell, HostInfo, ResolvedLimits, ResultDocument, Run, RuntimeName, SampleSeries, Scenario } from '../model/types.js';
+import type { Cell, HostInfo, ResolvedLimits, ResultDocument, Run, RuntimeName, SampleSeries, Scenario, Writer } from '../model/types.js';
 import { invocationFor } from '../programs/registry.js';
 import type { RunHandle, Runtime } from '../runtimes/runtime.js';
 import { expandCells, newDocument, resolveLimits } from './cells.js';
 import { classifyRun } from './classify.js';
+import { preflight } from './preflight.js';
 
 export interface SamplerHandle {
   /** Stop sampling and return the (bounded) series. */
@@ -40,8 +43,12 @@ export interface SuiteOptions {
   onEvent?: (e: SuiteEvent) => void;
   sampler?: SamplerFactory;
   signal?: AbortSignal;
-  /** Used in group names so parallel suites never collide. */
+  /** Used in group names so parallel suites never collide (default: this process's pid and a random part). */
   suiteId?: string;
+  /** Who writes the document (so a reader can tell a killed suite from a running one). */
+  writer?: Writer;
+  /** The parent group's CPUs ("0-1"): every cpuset is checked against them before the first run. */
+  availableCpus?: string;
 }
 
 function maxMeasured(s: Scenario): number {
@@ -58,10 +65,16 @@ export function converged(cell: Cell, s: Scenario): boolean {
   return rel !== null && rel <= s.adaptive.targetRel;
 }
 
+/** What the models need of the host: its CPUs and the scratch disk's throttle slice. */
+export function modelContext(host: HostInfo): ModelContext {
+  return { hostCpus: host.cpuCount, ioSliceMs: ioSliceMs(host.disk) };
+}
+
 export function refreshSummaries(doc: ResultDocument): void {
   const byId = new Map(doc.cells.map((c) => [c.id, c]));
+  const ctx = modelContext(doc.host);
   for (const cell of doc.cells) {
-    cell.summary = summarizeCell(cell, cell.baselineId ? byId.get(cell.baselineId) : undefined, { hostCpus: doc.host.cpuCount });
+    cell.summary = summarizeCell(cell, cell.baselineId ? byId.get(cell.baselineId) : undefined, ctx);
   }
   doc.warnings = documentWarnings(doc.cells, { cgroupMode: doc.host.cgroup.mode, driver: doc.host.cgroup.driver });
 }
@@ -74,10 +87,13 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   for (const rt of scenario.runtimes) {
     if (!opts.runtimes[rt]) throw new CgbenchError('E_INPUT', `runtime "${rt}" is not available`, 'see `cgbench doctor`');
   }
+  // And everything else that can be known now: nothing is written when the suite cannot run.
+  await preflight({ scenario, cells, resolved, runtimes: opts.runtimes, availableCpus: opts.availableCpus });
   const doc = newDocument(scenario, opts.host, cells);
+  if (opts.writer) doc.writer = opts.writer;
   const perCell = scenario.warmup + scenario.repetitions;
   const total = cells.length * perCell;
-  const suiteId = opts.suiteId ?? randomBytes(3).toString('hex');
+  const suiteId = opts.suiteId ?? suiteIdFor(process.pid, randomBytes(3).toString('hex'));
   await opts.save(doc);
   opts.onEvent?.({ type: 'suite-start', cells: cells.length, runs: total, perCell, doc });
 

@@ -12,12 +12,13 @@ import type { Reading } from '../../model/types.js';
 import { usesScratch } from '../../model/params.js';
 import { assertNativeBuilt, invocationFor } from '../../programs/registry.js';
 import { launcherArgv } from '../launcher.js';
-import type { ExitInfo, LaunchRequest, RunHandle, Runtime } from '../runtime.js';
+import type { ExitInfo, LaunchRequest, PreflightItem, RunHandle, Runtime } from '../runtime.js';
 import { type DockerExec, dockerBin, dockerCli, dockerError, hostArgs } from './cli.js';
 import { ContainerRun } from './container.js';
 import { type DockerHostInfo, dockerEngineInfo } from './engine.js';
 import { bindMountFlag, toDockerFlags } from './flags.js';
 import { ensureImage } from './image.js';
+import { dockerProgramProblems } from './preflight.js';
 import { CGBENCH_LABEL, CONTAINER_SCRATCH, IMAGE_BIN_DIR, NAME_PREFIX } from './names.js';
 
 export interface DockerRuntimeOptions {
@@ -85,6 +86,14 @@ export class DockerRuntime implements Runtime {
       image,
       info,
       opts.startTimeoutMs ?? 60_000,
+    );
+  }
+
+  /** Command workloads' programs must exist in the image (see preflight.ts). */
+  preflight(items: PreflightItem[]): Promise<string[]> {
+    return dockerProgramProblems(
+      { docker: this.docker, bin: this.dockerArgs.bin, hostArgs: this.dockerArgs.hostArgs, image: this.image },
+      items,
     );
   }
 
