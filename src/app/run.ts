@@ -24,6 +24,7 @@ import { defaultOutDir, prepareOutDir, resultsPath, saveResults } from './result
 import { closeRuntimes, openRuntimes } from './runtimes.js';
 import { resolveScenario, type ScenarioOverrides } from './scenario.js';
 import { withSignals } from './signals.js';
+import { terminalColumns } from './streams.js';
 import { currentWriter, findStaleGroups, staleText } from './stale.js';
 
 export interface RunOptions extends ScenarioOverrides {
@@ -142,7 +143,7 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
       }
       const reports = formats.length ? await writeReports(doc, dir, formats) : [];
       const reportLines = reports.map((p) => `report: ${p}\n`).join('');
-      const table = renderTable(doc);
+      const table = renderTable(doc, { wide: Boolean(opts.wide), width: opts.width ?? terminalColumns() });
       const stdout = opts.json ? renderJson(doc) : `${table}\n\n${reportLines}results: ${resultsPath(dir)}\n`;
       const verdict = suiteVerdict(doc, Boolean(opts.allowFailures));
       return { doc, dir, stdout, stderr: (opts.json ? reportLines : '') + verdict.line, exitCode: signals.exitCode() || verdict.exitCode };

@@ -24,3 +24,11 @@ export function guardStdio(streams: NodeJS.WriteStream[] = [process.stdout, proc
 export function isClosed(s: NodeJS.WriteStream): boolean {
   return closed.has(s) || s.destroyed;
 }
+
+/** The terminal's width for tables: $COLUMNS (what shells export, and what a user sets for a narrow
+ *  view), else stdout's own width on a terminal; undefined in a pipe or CI log. */
+export function terminalColumns(): number | undefined {
+  const env = Number(process.env.COLUMNS);
+  if (Number.isInteger(env) && env > 0) return env;
+  return process.stdout.isTTY ? process.stdout.columns : undefined;
+}

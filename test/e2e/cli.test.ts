@@ -155,6 +155,74 @@ describe('cgbench run --runtime fake, unprivileged', () => {
     expect((JSON.parse(readFileSync(join(`${out}2`, 'results.json'), 'utf8')) as ResultDocument).status).toBe('complete');
   });
 
+  it('runs that are not results fail the suite with exit 4, naming the cells; --allow-failures accepts them', () => {
+    const file = join(work, 'oom.yaml');
+    const cells = (expect: string) =>
+      `repetitions: 2\nwarmup: 0\nworkloads:\n  - name: anon\n    kind: memory\n    params: { mode: anon, mib: 128 }\n` +
+      `    limits: [{ name: tight, memory: 64M${expect} }]\n`;
+    writeFileSync(file, cells(', expect: ok'));
+    const failing = cgbench(['run', file, '--runtime', 'fake', '--out', join(work, 'oom1')]);
+    expect(failing.status, failing.stderr).toBe(4);
+    expect(failing.stderr).toMatch(
+      /^cgbench: 2 run\(s\) failed, timed out or were OOM-killed unexpectedly in 1 cell\(s\): anon \/ tight \/ fake; exit 4/m,
+    );
+    expect(failing.stdout).toMatch(/^! runs failed or timed out \(the suite exits 4\): anon \/ tight \(2\/2 oom-killed/m);
+    expect(failing.stdout).toMatch(/^tight +2 oom-killed !/m);
+    const allowed = cgbench(['run', file, '--runtime', 'fake', '--out', join(work, 'oom2'), '--allow-failures']);
+    expect(allowed.status).toBe(0);
+    expect(allowed.stderr).toContain('(accepted: --allow-failures)');
+    // Without `expect`, an OOM kill below the working set is that cell's expected outcome: a result.
+    writeFileSync(file, cells(''));
+    expect(cgbench(['run', file, '--runtime', 'fake', '--out', join(work, 'oom3')]).status).toBe(0);
+  });
+
+  it('what can be checked before the first run fails at once with exit 2 and writes nothing', () => {
+    const file = join(work, 'pre.yaml');
+    writeFileSync(
+      file,
+      'workloads:\n  - name: mine\n    kind: command\n    command: [/no/such/program]\n' +
+        '  - name: loop\n    kind: cpu\n    limits: [{ name: pinned, cpuset: "0-255" }]\n',
+    );
+    const out = join(work, 'pre-out', 'deep');
+    const res = cgbench(['run', file, '--runtime', 'fake', '--out', out]);
+    expect(res.status).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toMatch(/cannot run .*pre\.yaml, checked before the first run: 2 problems:/);
+    expect(res.stderr).toContain('workload "mine", limit set "unlimited" (fake): command[0] /no/such/program does not exist');
+    expect(res.stderr).toMatch(/workload "loop", limit set "pinned" \(fake\): cpuset 0-255 names CPU\(s\) \d+-255/);
+    expect(existsSync(join(work, 'pre-out'))).toBe(false);
+  });
+
+  it('the table fits the terminal: 100 columns by default, COLUMNS when narrower, --wide for everything', () => {
+    const width = (text: string) => Math.max(...text.split('\n').map((l) => [...l].length));
+    const base = ['run', '--preset', 'quick', '--runtime', 'fake', '-r', '2', '-w', '0', '--scratch', '/var/tmp', '--report', 'none'];
+    const normal = cgbench([...base, '--out', join(work, 'w1')], { COLUMNS: '200' });
+    expect(width(normal.stdout)).toBeLessThanOrEqual(100);
+    const narrow = cgbench([...base, '--out', join(work, 'w2')], { COLUMNS: '64' });
+    expect(width(narrow.stdout)).toBeLessThanOrEqual(64);
+    expect(narrow.stdout).toContain('--wide shows them');
+    const wide = cgbench([...base, '--out', join(work, 'w3'), '--wide'], { COLUMNS: '64' });
+    expect(wide.stdout).toContain('range (min … max)');
+  });
+
+  it('report shows a document whose writer was killed as unfinished, not running', () => {
+    const src = join(work, 'tables', 'results.json');
+    const doc = JSON.parse(readFileSync(src, 'utf8')) as ResultDocument;
+    expect(doc.writer?.pid).toBeGreaterThan(0);
+    // The run that wrote it has exited: as if it had been killed before it could finish.
+    doc.status = 'running';
+    doc.finishedAt = null;
+    const file = join(work, 'killed', 'results.json');
+    execFileSync('mkdir', ['-p', join(work, 'killed')]);
+    if (isRoot) chownSync(join(work, 'killed'), NOBODY, NOBODY);
+    writeFileSync(file, JSON.stringify(doc));
+    const res = cgbench(['report', file, '--format', 'md']);
+    expect(res.status, res.stderr).toBe(0);
+    const md = readFileSync(join(work, 'killed', 'report.md'), 'utf8');
+    expect(md).toContain('(unfinished)');
+    expect(md).toMatch(/the suite never finished: its writer \(pid \d+ on .+\) is gone/);
+  });
+
   it('the native runtime without root exits 3 with one line naming the fix', () => {
     const res = cgbench(['run', '--preset', 'seed', '--out', join(work, 'native')]);
     expect(res.status).toBe(3);

@@ -108,7 +108,7 @@ describe('suite with the fake runtime', () => {
     expect(saved.cells[0]?.runs).toHaveLength(4);
     const table = renderTable(doc);
     expect(table).toContain('loop — cpu: 1000000000 iterations');
-    expect(table).toContain('0.100 / 0.100');
+    expect(table).toContain('0.10 / 0.10 (100 %)');
   });
 
   it('an abort mid-suite leaves a valid partial document marked interrupted', async () => {
