@@ -55,9 +55,15 @@ function maxMeasured(s: Scenario): number {
   return s.adaptive ? Math.max(s.repetitions, s.adaptive.maxRepetitions) : s.repetitions;
 }
 
-/** Adaptive repetitions: the cell's median is pinned down well enough (or failures make more runs moot). */
+/** Adaptive repetitions: the cell's median is pinned down well enough (or failures make more runs moot),
+ *  or another run would take the cell past its time budget: extra runs only where they are cheap. */
 export function converged(cell: Cell, s: Scenario): boolean {
   if (!s.adaptive) return true;
+  const budgetMs = s.adaptive.budgetMs;
+  if (budgetMs !== undefined && cell.runs.length) {
+    const spentMs = cell.runs.reduce((sum, r) => sum + r.harnessWallNs / 1e6, 0);
+    if (spentMs + spentMs / cell.runs.length > budgetMs) return true;
+  }
   const ok = measuredRuns(cell).map((r) => r.metrics.wallNs);
   const failed = cell.runs.filter((r) => !r.warmup && r.outcome !== 'ok').length;
   if (failed > 0 && ok.length === 0) return true;
@@ -92,7 +98,8 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   const doc = newDocument(scenario, opts.host, cells);
   if (opts.writer) doc.writer = opts.writer;
   const perCell = scenario.warmup + scenario.repetitions;
-  const total = cells.length * perCell;
+  // Grows by one for each extra run adaptive repetitions start, so progress never reads 70/64.
+  let total = cells.length * perCell;
   const suiteId = opts.suiteId ?? suiteIdFor(process.pid, randomBytes(3).toString('hex'));
   await opts.save(doc);
   opts.onEvent?.({ type: 'suite-start', cells: cells.length, runs: total, perCell, doc });
@@ -115,6 +122,7 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
       for (let i = 0; i < scenario.warmup + maxMeasured(scenario); i++) {
         if (signal?.aborted) break outer;
         if (i >= perCell && converged(cell, scenario)) break;
+        if (i >= perCell) total++;
         const warmup = i < scenario.warmup;
         opts.onEvent?.({ type: 'run-start', cell, index: i, warmup, done, total });
         const { run, disposeError } = await runOnce({

@@ -7,26 +7,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expectedIoRate, expectedOutcomes, isUnexpected } from '../../src/analysis/expected.js';
 import { suiteVerdict } from '../../src/app/run.js';
 import { CgbenchError } from '../../src/model/errors.js';
-import type { HostInfo, ResultDocument } from '../../src/model/types.js';
+import type { ResultDocument } from '../../src/model/types.js';
 import { FakeRuntime } from '../../src/runtimes/fake.js';
 import { findProgram, hostProgramProblems } from '../../src/runtimes/host-preflight.js';
 import { validateScenario } from '../../src/scenario/schema.js';
 import { cpuListText, cpusetProblem } from '../../src/scheduler/preflight.js';
 import { runSuite } from '../../src/scheduler/suite.js';
+import { HOST } from '../fixtures/docs/build.js';
 
 const MIB = 2 ** 20;
-const host: HostInfo = {
-  hostname: 'test',
-  kernel: '6.1.0',
-  distro: 'Debian 12',
-  arch: 'x64',
-  cpuModel: 'Test CPU',
-  cpuCount: 2,
-  memoryBytes: 8 * 2 ** 30,
-  cgroup: { mode: 'v2', driver: 'v2', controllers: ['cpu', 'memory', 'io', 'pids'], root: '/sys/fs/cgroup/cgbench' },
-  node: 'v20',
-  cgbenchVersion: '0.0.0-test',
-};
+const host = HOST;
 const disk = { dir: '/var/tmp', fsType: 'ext4', fsDevice: '254:0', major: 254, minor: 0, diskName: 'vda' };
 const work = mkdtempSync(join(tmpdir(), 'cgbench-outcomes-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -145,38 +145,26 @@ function barChart(b: BarChart): ChartSpec | null {
   groups.forEach((g, gi) => {
     const at = (name: string): Cell | undefined => g.cells.find((c) => c.limitSet === name);
     const suffix = multi ? ` (${g.runtime})` : '';
-    b.series.forEach((series, si) => {
-      const c = color(gi * b.series.length + si);
-      config.data.datasets.push({
-        type: 'bar',
-        label: `${series.label}${suffix}`,
-        data: sets.map((s) => {
-          const cell = at(s.name);
-          return cell ? series.value(cell) : null;
-        }),
-        backgroundColor: alpha(c, 0.75),
-        borderColor: c,
-        borderWidth: 1,
-        pointStyle: 'rect',
-        order: 2,
+    const values = (value: (c: Cell) => ChartValue): ChartValue[] =>
+      sets.map((s) => {
+        const cell = at(s.name);
+        return cell ? value(cell) : null;
       });
+    const bar = (label: string, data: ChartValue[], c: string, fill: number, order: number): Dataset => ({
+      type: 'bar',
+      label: `${label}${suffix}`,
+      data,
+      backgroundColor: alpha(c, fill),
+      borderColor: c,
+      borderWidth: 1,
+      pointStyle: 'rect',
+      order,
     });
-    const range = b.range;
-    if (range)
-      config.data.datasets.push({
-        type: 'bar',
-        label: `${range.label}${suffix}`,
-        data: sets.map((s): ChartValue => {
-          const cell = at(s.name);
-          return cell ? range.value(cell) : null;
-        }),
-        backgroundColor: alpha(EXPECTED_GREY, 0.35),
-        borderColor: EXPECTED_GREY,
-        borderWidth: 1,
-        barPercentage: 0.25,
-        pointStyle: 'rect',
-        order: 1,
-      });
+    b.series.forEach((series, si) => {
+      config.data.datasets.push(bar(series.label, values(series.value), color(gi * b.series.length + si), 0.75, 2));
+    });
+    // The model's range as a thin floating bar beside the figure.
+    if (b.range) config.data.datasets.push({ ...bar(b.range.label, values(b.range.value), EXPECTED_GREY, 0.35, 1), barPercentage: 0.25 });
   });
   const mark = b.mark;
   if (mark)
