@@ -102,8 +102,9 @@ program
   .argument('<current>', 'current results.json')
   .option('-t, --threshold <pct>', 'regressions smaller than this are tolerated', `${DEFAULT_THRESHOLD_PCT}%`)
   .option('-f, --format <fmt>', COMPARE_FORMATS.join(', '), 'table')
+  .option('--wide', 'table with every column (default: at most 100 wide or $COLUMNS)')
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)
-  .action(async (base: string, current: string, opts: { threshold?: string; format?: string }) => {
+  .action(async (base: string, current: string, opts: { threshold?: string; format?: string; wide?: boolean }) => {
     const res = await compareCommand(base, current, opts);
     print(res.output);
     process.exitCode = res.exitCode;

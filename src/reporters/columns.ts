@@ -173,12 +173,16 @@ export const TEXT_COLUMNS = new Set<string>(COLUMNS.filter((c) => c.text).map((c
 /** The table's spine, kept however narrow the terminal. */
 const SPINE = new Set(['limit', 'runs']);
 
-export interface SummaryGrid {
+/** A table as rows of text: what the terminal fits to a width, and Markdown and HTML show whole. */
+export interface Grid {
   head: string[];
   rows: string[][];
-  cells: Cell[];
-  /** Columns left out to fit the width (the default table), for a note under the table. */
+  /** Columns left out to fit the width, for a note under the table. */
   hidden: string[];
+}
+
+export interface SummaryGrid extends Grid {
+  cells: Cell[];
 }
 
 /**
@@ -224,13 +228,48 @@ export function truncate(text: string, width: number): string {
 /** Space between columns. */
 export const GAP = 2;
 
-function widths(grid: SummaryGrid): number[] {
+function widths(grid: Grid): number[] {
   return grid.head.map((h, i) => Math.max(textWidth(h), ...grid.rows.map((r) => textWidth(r[i] ?? ''))));
 }
 
-export function gridWidth(grid: SummaryGrid): number {
+export function gridWidth(grid: Grid): number {
   const w = widths(grid);
   return w.reduce((a, b) => a + b, 0) + GAP * Math.max(0, w.length - 1);
+}
+
+export interface FitRules {
+  /** Kept while a table narrows: the lowest goes first. */
+  priority: (head: string) => number;
+  /** Never dropped. */
+  spine: ReadonlySet<string>;
+  /** The column whose long texts are cut to fit (names), if any. */
+  cut?: string;
+}
+
+/**
+ * The grid narrowed to `width` terminal columns: long names are cut to a readable 16 first, then the
+ * least important columns go, then names are cut further. What went is in `hidden` (the table says
+ * so, and --wide shows it).
+ */
+export function fitColumns<G extends Grid>(grid: G, width: number, rules: FitRules): G {
+  let g = cutColumn(grid, width, rules.cut, 16);
+  while (gridWidth(g) > width) {
+    const droppable = g.head.filter((h) => !rules.spine.has(h));
+    if (!droppable.length) break;
+    const drop = droppable.reduce((a, b) => (rules.priority(b) < rules.priority(a) ? b : a));
+    const i = g.head.indexOf(drop);
+    g = { ...g, head: g.head.filter((_, j) => j !== i), rows: g.rows.map((r) => r.filter((_, j) => j !== i)), hidden: [...g.hidden, drop] };
+  }
+  return cutColumn(g, width, rules.cut, 8);
+}
+
+/** A column's texts cut by what the grid is over `width`, to no less than `min` columns. */
+function cutColumn<G extends Grid>(g: G, width: number, column: string | undefined, min: number): G {
+  const over = gridWidth(g) - width;
+  const ci = column === undefined ? -1 : g.head.indexOf(column);
+  if (over <= 0 || ci < 0) return g;
+  const cutWidth = Math.max(min, (widths(g)[ci] ?? 0) - over);
+  return { ...g, rows: g.rows.map((r) => r.map((v, j) => (j === ci ? truncate(v, cutWidth) : v))) };
 }
 
 function priorityOf(head: string, kind: WorkloadKind): number {
@@ -238,29 +277,8 @@ function priorityOf(head: string, kind: WorkloadKind): number {
   return c?.priorityFor?.[kind] ?? c?.priority ?? 0;
 }
 
-/**
- * The grid narrowed to `width` terminal columns: the least important columns go first, then long limit
- * names are cut. What went is in `hidden` (the table says so, and --wide shows it).
- */
+/** A workload's table narrowed to `width`: its kind decides what goes first; limit names are cut. */
 export function fitGrid(grid: SummaryGrid, width: number): SummaryGrid {
-  // Long limit names are cut first (to a readable 16), key figures only go after that.
-  let g = cutLimits(grid, width, 16);
-  while (gridWidth(g) > width) {
-    const droppable = g.head.filter((h) => !SPINE.has(h));
-    if (!droppable.length) break;
-    const kind = g.cells[0]?.kind ?? 'cpu';
-    const drop = droppable.reduce((a, b) => (priorityOf(b, kind) < priorityOf(a, kind) ? b : a));
-    const i = g.head.indexOf(drop);
-    g = { ...g, head: g.head.filter((_, j) => j !== i), rows: g.rows.map((r) => r.filter((_, j) => j !== i)), hidden: [...g.hidden, drop] };
-  }
-  return cutLimits(g, width, 8);
-}
-
-/** Limit names cut by what the grid is over `width`, to no less than `min` columns. */
-function cutLimits(g: SummaryGrid, width: number, min: number): SummaryGrid {
-  const over = gridWidth(g) - width;
-  const li = g.head.indexOf('limit');
-  if (over <= 0 || li < 0) return g;
-  const limitWidth = Math.max(min, (widths(g)[li] ?? 0) - over);
-  return { ...g, rows: g.rows.map((r) => r.map((v, j) => (j === li ? truncate(v, limitWidth) : v))) };
+  const kind = grid.cells[0]?.kind ?? 'cpu';
+  return fitColumns(grid, width, { priority: (h) => priorityOf(h, kind), spine: SPINE, cut: 'limit' });
 }

@@ -3,7 +3,7 @@
 // kind. Pure: returns text.
 
 import type { ResultDocument } from '../model/types.js';
-import { fitGrid, GAP, type SummaryGrid, summaryGrid, TEXT_COLUMNS, textWidth, truncate } from './columns.js';
+import { fitGrid, GAP, type Grid, summaryGrid, TEXT_COLUMNS, textWidth, truncate } from './columns.js';
 import { byWorkload, cgroupText, describeParams } from './format.js';
 import { groupWarnings, itemsText } from './warnings.js';
 
@@ -22,14 +22,25 @@ function pad(text: string, width: number, right: boolean): string {
   return right ? fill + text : text + fill;
 }
 
-function gridLines(grid: SummaryGrid): string[] {
+/** A borderless table: the header, a rule under each column, the rows; numbers right-aligned. */
+export function gridLines(grid: Grid, isText: (head: string) => boolean = (h) => TEXT_COLUMNS.has(h)): string[] {
   const w = grid.head.map((h, i) => Math.max(textWidth(h), ...grid.rows.map((r) => textWidth(r[i] ?? ''))));
   const line = (cells: string[], header = false): string =>
     cells
-      .map((c, i) => pad(c, w[i] ?? 0, !header && !TEXT_COLUMNS.has(grid.head[i] ?? '')))
+      .map((c, i) => pad(c, w[i] ?? 0, !header && !isText(grid.head[i] ?? '')))
       .join(' '.repeat(GAP))
       .trimEnd();
   return [line(grid.head, true), w.map((n) => '─'.repeat(n)).join(' '.repeat(GAP)), ...grid.rows.map((r) => line(r))];
+}
+
+/** The width a table gets: unbounded with --wide, else min(terminal, 100), at least 40. */
+export function tableWidth(opts: TableOptions): number {
+  return opts.wide ? Number.POSITIVE_INFINITY : Math.max(40, Math.min(DEFAULT_TABLE_WIDTH, opts.width ?? DEFAULT_TABLE_WIDTH));
+}
+
+/** "(not shown, to fit 80 columns: a, b; --wide shows them)", wrapped. */
+export function hiddenNote(hidden: string[], width: number): string[] {
+  return hidden.length ? wrap(`(not shown, to fit ${width} columns: ${hidden.join(', ')}; --wide shows them)`, width, 1) : [];
 }
 
 /** Words wrapped to `width`, continuation lines indented by `indent` spaces. */
@@ -48,7 +59,7 @@ export function wrap(text: string, width: number, indent: number): string[] {
 }
 
 export function renderTable(doc: ResultDocument, opts: TableOptions = {}): string {
-  const width = opts.wide ? Number.POSITIVE_INFINITY : Math.max(40, Math.min(DEFAULT_TABLE_WIDTH, opts.width ?? DEFAULT_TABLE_WIDTH));
+  const width = tableWidth(opts);
   const fit = (text: string): string => (Number.isFinite(width) ? truncate(text, width) : text);
   const parts: string[] = [];
   const h = doc.host;

@@ -221,7 +221,11 @@ describe('cgbench compare', () => {
     expect(table).toContain('cpu-loop / unlimited / fake');
     expect(table).toContain('REGRESSION');
     expect(table).toMatch(/CIs apart, p=0\.008, n=5\/5/);
-    expect(table.trim().split('\n').at(-1)).toMatch(/^FAIL: \d+ cell\(s\) with a significant regression beyond 5 %/);
+    expect(table).toMatch(/\n\nFAIL: \d+ cell\(s\) with a significant regression beyond 5 %/);
+    // One table per cell, fitted like run's: 100 columns by default, a narrow terminal respected.
+    for (const line of table.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    for (const line of renderCompare(r, 'table', { width: 60 }).split('\n')) expect(line.length).toBeLessThanOrEqual(60);
+    expect(renderCompare(r, 'table', { wide: true })).toContain('95 % intervals (base → current)');
     const md = renderCompare(r, 'md');
     expect(md).toContain('## cgbench compare: FAIL');
     expect(md).toContain('**REGRESSION**');
