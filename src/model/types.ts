@@ -73,6 +73,8 @@ export type WorkloadParams =
 export interface WorkloadSpec {
   name: string;
   params: WorkloadParams;
+  /** Warm-up runs of this workload's cells, where they differ from the scenario's (a CPU loop needs none). */
+  warmup?: number;
   /** Limit sets this workload is swept over; the first without limits is its baseline. */
   limitSets: LimitSet[];
 }

@@ -9,7 +9,7 @@ import type { Cell, ResultDocument } from '../model/types.js';
 import { formatBytes, formatDurationNs } from '../model/units.js';
 import { buildCharts, type ChartSpec, type WorkloadCharts } from './charts/index.js';
 import { summaryGrid, TEXT_COLUMNS } from './columns.js';
-import { byWorkload, cgroupText, describeParams } from './format.js';
+import { byWorkload, cgroupText, describeParams, warmupText } from './format.js';
 import { groupWarnings } from './warnings.js';
 import { BOOT, chartJsBundle, CSS } from './html-assets.js';
 
@@ -94,8 +94,9 @@ function table(head: { text: string; num?: boolean }[], rows: string[]): string 
 function scenarioSection(doc: ResultDocument): string {
   const s = doc.scenario;
   const adaptive = s.adaptive
-    ? `; adaptive: more runs (up to ${s.adaptive.maxRepetitions}) until the 95 % interval is within ` +
-      `±${(s.adaptive.targetRel * 100).toFixed(1)} % of the mean`
+    ? `; adaptive: more runs (up to ${s.adaptive.maxRepetitions}) until the median's 95 % interval is within ` +
+      `±${(s.adaptive.targetRel * 100).toFixed(1)} %` +
+      (s.adaptive.budgetMs !== undefined ? `, while a cell's runs take under ${formatDurationNs(s.adaptive.budgetMs * 1e6)}` : '')
     : '';
   const settings = facts([
     ['name', s.name],
@@ -103,7 +104,7 @@ function scenarioSection(doc: ResultDocument): string {
     ['source', s.source],
     ['hash', doc.scenarioHash],
     ['runtimes', s.runtimes.join(', ')],
-    ['repetitions', `${s.repetitions} measured + ${s.warmup} warm-up per cell${adaptive}`],
+    ['repetitions', `${s.repetitions} measured + ${warmupText(s)}${adaptive}`],
     ['sample interval', `${s.sampleIntervalMs} ms`],
     ['time-out', formatDurationNs(s.timeoutMs * 1e6)],
     ['scratch directory', s.scratchDir],

@@ -4,7 +4,7 @@
 
 import type { ResultDocument } from '../model/types.js';
 import { summaryGrid, TEXT_COLUMNS } from './columns.js';
-import { byWorkload, describeParams, hostLine } from './format.js';
+import { byWorkload, describeParams, hostLine, warmupText } from './format.js';
 import { groupWarnings, itemsText } from './warnings.js';
 
 /**
@@ -42,7 +42,7 @@ export function renderMarkdown(doc: ResultDocument): string {
   if (s.description) out.push(escapeMarkdown(s.description, { lineStart: true }), '');
   out.push(`**Host** ${escapeMarkdown(doc.host.hostname)}: ${escapeMarkdown(hostLine(doc))}`, '');
   const settings = [
-    `${s.repetitions} measured run(s) + ${s.warmup} warm-up per cell`,
+    `${s.repetitions} measured run(s) + ${warmupText(s)}`,
     `runtimes ${s.runtimes.join(', ')}`,
     `samples every ${s.sampleIntervalMs} ms`,
     `started ${doc.createdAt}${doc.finishedAt ? `, finished ${doc.finishedAt}` : ''}`,

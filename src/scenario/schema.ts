@@ -231,6 +231,7 @@ const workloadSchema = z
     kind: z.enum(['cpu', 'memory', 'io', 'latency', 'command']),
     params: z.record(z.unknown()).default({}),
     command: z.array(z.string().min(1)).min(1).optional(),
+    warmup: z.number().int().min(BOUNDS.warmup.min).max(BOUNDS.warmup.max).optional(),
     limits: z.array(limitSetSchema).min(1).optional(),
   })
   .strict();
@@ -408,7 +409,7 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     const baseIdx = sets.findIndex((ls) => isEmptyLimits(ls.limits));
     if (baseIdx === -1) sets.unshift({ name: names.has('unlimited') ? 'baseline' : 'unlimited', limits: {} });
     else if (baseIdx > 0) sets.unshift(...sets.splice(baseIdx, 1));
-    if (params) workloads.push({ name: w.name, params, limitSets: sets });
+    if (params) workloads.push({ name: w.name, params, limitSets: sets, ...(w.warmup !== undefined ? { warmup: w.warmup } : {}) });
   });
   if (problems.length) fail(source, problems);
   const scenario: Scenario = {

@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { ioSliceMs, type ModelContext } from '../analysis/expected.js';
-import { relativeHalfWidth } from '../analysis/stats.js';
+import { relativeHalfWidth, runsForRatioInterval } from '../analysis/stats.js';
 import { measuredRuns } from '../analysis/runs.js';
 import { summarizeCell } from '../analysis/summary.js';
 import { documentWarnings } from '../analysis/warnings.js';
@@ -55,10 +55,23 @@ function maxMeasured(s: Scenario): number {
   return s.adaptive ? Math.max(s.repetitions, s.adaptive.maxRepetitions) : s.repetitions;
 }
 
-/** Adaptive repetitions: the cell's median is pinned down well enough (or failures make more runs moot),
- *  or another run would take the cell past its time budget: extra runs only where they are cheap. */
+/** Warm-up runs of a cell: its workload's own count, else the scenario's. */
+export function warmupOf(cell: Cell, s: Scenario): number {
+  return s.workloads.find((w) => w.name === cell.workload)?.warmup ?? s.warmup;
+}
+
+/**
+ * Adaptive repetitions: the cell's median is pinned down well enough (or failures make more runs moot),
+ * or another run would take the cell past its time budget: extra runs only where they are cheap. A
+ * baseline first gets the runs its limited cells' slowdowns need for a 95 % interval (it is the
+ * fastest cell of its workload, so the cheapest place for them).
+ */
 export function converged(cell: Cell, s: Scenario): boolean {
   if (!s.adaptive) return true;
+  const measured = cell.runs.filter((r) => !r.warmup).length;
+  const forIntervals = Math.min(s.adaptive.maxRepetitions, runsForRatioInterval(s.repetitions));
+  const limited = (s.workloads.find((w) => w.name === cell.workload)?.limitSets.length ?? 0) > 1;
+  if (limited && cell.baselineId === null && measured < forIntervals && cell.runs.every((r) => r.outcome === 'ok')) return false;
   const budgetMs = s.adaptive.budgetMs;
   if (budgetMs !== undefined && cell.runs.length) {
     const spentMs = cell.runs.reduce((sum, r) => sum + r.harnessWallNs / 1e6, 0);
@@ -99,7 +112,7 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   if (opts.writer) doc.writer = opts.writer;
   const perCell = scenario.warmup + scenario.repetitions;
   // Grows by one for each extra run adaptive repetitions start, so progress never reads 70/64.
-  let total = cells.length * perCell;
+  let total = cells.reduce((n, c) => n + warmupOf(c, scenario) + scenario.repetitions, 0);
   const suiteId = opts.suiteId ?? suiteIdFor(process.pid, randomBytes(3).toString('hex'));
   await opts.save(doc);
   opts.onEvent?.({ type: 'suite-start', cells: cells.length, runs: total, perCell, doc });
@@ -119,11 +132,12 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   async function runCells(): Promise<number> {
     outer: for (const [ci, cell] of cells.entries()) {
       const runtime = opts.runtimes[cell.runtime] as Runtime;
-      for (let i = 0; i < scenario.warmup + maxMeasured(scenario); i++) {
+      const warm = warmupOf(cell, scenario);
+      for (let i = 0; i < warm + maxMeasured(scenario); i++) {
         if (signal?.aborted) break outer;
-        if (i >= perCell && converged(cell, scenario)) break;
-        if (i >= perCell) total++;
-        const warmup = i < scenario.warmup;
+        if (i >= warm + scenario.repetitions && converged(cell, scenario)) break;
+        if (i >= warm + scenario.repetitions) total++;
+        const warmup = i < warm;
         opts.onEvent?.({ type: 'run-start', cell, index: i, warmup, done, total });
         const { run, disposeError } = await runOnce({
           runtime,

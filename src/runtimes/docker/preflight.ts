@@ -87,7 +87,11 @@ export async function dockerProgramProblems(ctx: DockerPreflightContext, items: 
     `${IMAGE_BIN_DIR}/cgbench-launch`,
   ]);
   if (created.code !== 0) {
-    throw new CgbenchError('E_DOCKER', `could not create a container to check the image ${ctx.image}: ${dockerError(created.stderr)}`);
+    throw new CgbenchError(
+      'E_DOCKER',
+      `could not create a container to check the image ${ctx.image}: ${dockerError(created.stderr)}`,
+      'check the engine with `docker info`',
+    );
   }
   try {
     const dirs = await imagePath(ctx);
