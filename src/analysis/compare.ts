@@ -5,6 +5,7 @@
 import { EXIT_REGRESSION } from '../model/errors.js';
 import { cpuQuotaCpus } from '../model/limits.js';
 import { cpuUsedCpus, throttleRatio, workloadBytesPerSec } from '../model/metrics.js';
+import { slowdownMeans } from '../model/params.js';
 import type {
   Cell,
   CellComparison,
@@ -97,8 +98,9 @@ const METRICS: MetricDef[] = [
       const b = baselineMedianWall(c, doc);
       return b ? measuredRuns(c).map((r) => r.metrics.wallNs / b) : [];
     },
-    // A baseline's slowdown is 1 by definition: nothing to compare.
-    applies: (c) => c.baselineId !== null && c.baselineId !== c.id,
+    // A baseline's slowdown is 1 by definition: nothing to compare. An IO cell's figure is its rate, a
+    // fixed-duration latency run's wall time says nothing: their slowdown means nothing either.
+    applies: (c) => c.baselineId !== null && c.baselineId !== c.id && slowdownMeans(c),
   },
   {
     metric: 'cpuGranted',

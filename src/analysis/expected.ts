@@ -1,14 +1,84 @@
-// The one model of what a limit should do to a workload: the slowdown it predicts, used by the
-// verdict (expected next to observed) and by the progress ETA. Pure.
+// The one model of what a limit should do to a workload: the outcome its runs should end with, the
+// slowdown it predicts (the verdict puts it next to the observed one; the progress ETA uses it). Pure.
 
+import { IO_THROTTLE_SLICE_MS } from '../model/defaults.js';
 import { cpuQuotaCpus, cpusetSize, ioRateLimit, isEmptyLimits } from '../model/limits.js';
-import { cpuUsedCpus } from '../model/metrics.js';
-import type { Cell } from '../model/types.js';
+import { cpuUsedCpus, workloadBytesPerSec } from '../model/metrics.js';
+import type { Cell, ExpectedOutcome, Run } from '../model/types.js';
 import { measuredRuns, medianOf } from './runs.js';
+
+const MIB = 1024 * 1024;
+/** What an anonymous-memory workload needs besides its working set (program, stack, page tables). */
+const ANON_OVERHEAD_BYTES = 8 * MIB;
+
+/**
+ * The outcomes a cell's runs may end with and still be results. A limit set that says (`expect`)
+ * decides; otherwise an anonymous working set above the memory limit is OOM-killed, one within a few
+ * MiB of it or within reach of swap may be either, and everything else must end ok.
+ */
+export function expectedOutcomes(cell: Pick<Cell, 'params' | 'limits'>, declared?: readonly ExpectedOutcome[]): ExpectedOutcome[] {
+  if (declared?.length) return [...new Set(declared)];
+  const p = cell.params;
+  const max = cell.limits.memory?.maxBytes ?? null;
+  if (p.kind !== 'memory' || p.mode !== 'anon' || max === null) return ['ok'];
+  const ws = p.mib * MIB;
+  if (ws + ANON_OVERHEAD_BYTES <= max) return ['ok'];
+  if (ws > max + (cell.limits.memory?.swapBytes ?? 0)) return ['oom-killed'];
+  return ['ok', 'oom-killed'];
+}
+
+/** A run that ended in an outcome its cell does not expect: a failure of the suite (exit 4). An ok run
+ *  never is one (a limit that did not bite is a finding, warned about); an interrupted one is the user's. */
+export function isUnexpected(run: Pick<Run, 'outcome'>, expected: readonly ExpectedOutcome[]): boolean {
+  if (run.outcome === 'ok' || run.outcome === 'interrupted') return false;
+  return !expected.includes(run.outcome);
+}
 
 export interface ModelContext {
   /** CPUs of the host, what a program's threads can use at most. */
   hostCpus: number;
+  /** The block throttle's slice on the scratch disk, ms (default: the rotational 100 ms, the wider range). */
+  ioSliceMs?: number;
+}
+
+/** The IO throttle's slice for a host: 20 ms on a non-rotational scratch disk, else 100 ms. */
+export function ioSliceMs(disk: { rotational?: boolean } | undefined): number {
+  return disk?.rotational === false ? IO_THROTTLE_SLICE_MS.nonRotational : IO_THROTTLE_SLICE_MS.rotational;
+}
+
+/** Bytes an IO workload moves, the seconds its throttle makes that take without any allowance, and the allowance (s). */
+function ioTiming(
+  cell: Pick<Cell, 'limits' | 'params'>,
+  ctx: ModelContext,
+): { bytes: number; throttledSec: number; sliceSec: number } | null {
+  const p = cell.params;
+  if (p.kind !== 'io') return null;
+  const { bps, iops } = ioRateLimit(cell.limits, p.mode);
+  if (bps === null && iops === null) return null;
+  const bytes = p.mib * MIB;
+  const ops = bytes / (p.blockKib * 1024);
+  const throttledSec = Math.max(bps !== null ? bytes / bps : 0, iops !== null ? ops / iops : 0);
+  return { bytes, throttledSec, sliceSec: (ctx.ioSliceMs ?? IO_THROTTLE_SLICE_MS.rotational) / 1000 };
+}
+
+/**
+ * The rate an IO throttle lets this workload reach, B/s: at least the throttle itself; at most what
+ * the throttle's initial allowance adds, since a new group may dispatch one slice's worth at once and
+ * so finishes up to one slice early (32 MiB at 50 MB/s behind a 100 ms slice: up to 58.8 MB/s). Capped
+ * by the unthrottled disk (the baseline's rate). Null where no throttle applies.
+ */
+export function expectedIoRate(
+  cell: Pick<Cell, 'limits' | 'params'>,
+  baseline: Cell | undefined,
+  ctx: ModelContext,
+): [number, number] | null {
+  const t = ioTiming(cell, ctx);
+  if (!t) return null;
+  const disk = baseline ? medianOf(measuredRuns(baseline).map(workloadBytesPerSec)) : null;
+  const cap = (r: number): number => (disk !== null ? Math.min(r, disk) : r);
+  const fastest = t.throttledSec > t.sliceSec ? t.bytes / (t.throttledSec - t.sliceSec) : disk;
+  if (fastest === null) return null;
+  return [cap(t.bytes / t.throttledSec), cap(fastest)];
 }
 
 /** The slowdown a simple model predicts for this workload under this limit (null: no model). */
@@ -35,16 +105,13 @@ export function expectedSlowdown(cell: Pick<Cell, 'limits' | 'params'>, baseline
     expected = Math.max(expected, used / pinned);
     modelled = true;
   }
-  if (p.kind === 'io') {
-    const { bps, iops } = ioRateLimit(cell.limits, p.mode);
-    if (bps !== null || iops !== null) {
-      if (baseWallNs === null) return null;
-      const bytes = p.mib * 1024 * 1024;
-      const ops = bytes / (p.blockKib * 1024);
-      const limitedSec = Math.max(bps !== null ? bytes / bps : 0, iops !== null ? ops / iops : 0);
-      expected = Math.max(expected, limitedSec / (baseWallNs / 1e9));
-      modelled = true;
-    }
+  const io = ioTiming(cell, ctx);
+  if (io) {
+    if (baseWallNs === null) return null;
+    // Midway through the allowance's range: the run finishes between zero and one slice early.
+    const limitedSec = Math.max(io.throttledSec - io.sliceSec / 2, io.throttledSec / 2);
+    expected = Math.max(expected, limitedSec / (baseWallNs / 1e9));
+    modelled = true;
   }
   if (p.kind === 'memory' && cell.limits.memory?.maxBytes != null) {
     // Nothing is expected while the working set fits; beyond it anon memory is OOM-killed and
@@ -54,4 +121,10 @@ export function expectedSlowdown(cell: Pick<Cell, 'limits' | 'params'>, baseline
   }
   if (!modelled && (p.kind === 'cpu' || p.kind === 'io') && quota === null) return 1;
   return modelled ? expected : null;
+}
+
+/** The cells with runs that are not results, and how many: what makes `cgbench run` exit 4. */
+export function unexpectedRuns(cells: readonly Cell[]): { runs: number; cells: Cell[] } {
+  const bad = cells.filter((c) => (c.summary.unexpectedRuns ?? 0) > 0);
+  return { runs: bad.reduce((n, c) => n + (c.summary.unexpectedRuns ?? 0), 0), cells: bad };
 }

@@ -9,6 +9,9 @@ const T975 = [
   2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
 
+/** Samples up to this total size get exact rank distributions; beyond it the normal approximation. */
+const EXACT_LIMIT = 60;
+
 export function tQuantile975(df: number): number {
   if (df < 1) return Number.NaN;
   if (df <= 30) return T975[df - 1] as number;
@@ -119,10 +122,97 @@ export function relativeHalfWidth(values: readonly number[]): number | null {
   return (ci[1] - ci[0]) / 2 / Math.abs(st.median);
 }
 
-/** Ratio of two quantities with intervals: the widest ratio range their intervals allow. */
-export function ratioRange(num: [number, number], den: [number, number]): [number, number] | undefined {
-  if (den[0] <= 0 || den[1] <= 0) return undefined;
-  return [Math.max(0, num[0]) / den[1], num[1] / den[0]];
+/** log C(n, k). */
+function logChoose(n: number, k: number): number {
+  let s = 0;
+  for (let i = 1; i <= k; i++) s += Math.log((n - k + i) / i);
+  return s;
+}
+
+/**
+ * The largest k with P(U <= k - 1) <= tail under the null distribution of the Mann-Whitney U of
+ * samples of n1 and n2 (no ties); 0 when even U = 0 is likelier than `tail`. Exact up to 60 values
+ * (counting subsets by rank sum), the normal approximation beyond.
+ */
+export function mannWhitneyCritical(n1: number, n2: number, tail: number): number {
+  const n = n1 + n2;
+  if (n1 === 0 || n2 === 0) return 0;
+  if (n > EXACT_LIMIT) {
+    const sigma = Math.sqrt((n1 * n2 * (n + 1)) / 12);
+    const z = normalQuantile(1 - tail);
+    return Math.max(0, Math.floor((n1 * n2) / 2 - z * sigma + 0.5));
+  }
+  const k = Math.min(n1, n2);
+  const maxU = n1 * n2;
+  // ways[j][u]: subsets of j of the first i ranks whose U (rank sum minus j(j+1)/2) is u.
+  const ways: Float64Array[] = Array.from({ length: k + 1 }, () => new Float64Array(maxU + 1));
+  (ways[0] as Float64Array)[0] = 1;
+  for (let i = 0; i < n; i++) {
+    for (let j = Math.min(i + 1, k); j >= 1; j--) {
+      // Adding rank i+1 as the j-th member raises the rank sum by i+1 and j(j+1)/2 by j: U by i+1-j.
+      const shift = i + 1 - j;
+      const to = ways[j] as Float64Array;
+      const from = ways[j - 1] as Float64Array;
+      for (let u = maxU; u >= shift; u--) to[u] = (to[u] as number) + (from[u - shift] as number);
+    }
+  }
+  const dist = ways[k] as Float64Array;
+  const total = Math.exp(logChoose(n, k));
+  let cdf = 0;
+  let crit = 0;
+  for (let u = 0; u <= maxU; u++) {
+    cdf += (dist[u] as number) / total;
+    if (cdf > tail + 1e-12) break;
+    crit = u + 1;
+  }
+  return crit;
+}
+
+/** Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
+function normalQuantile(p: number): number {
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const [a0, a1, a2, a3, a4, a5] = a as [number, number, number, number, number, number];
+  const [b0, b1, b2, b3, b4] = b as [number, number, number, number, number];
+  const [c0, c1, c2, c3, c4, c5] = c as [number, number, number, number, number, number];
+  const [d0, d1, d2, d3] = d as [number, number, number, number];
+  if (p < 0.02425) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / ((((d0 * q + d1) * q + d2) * q + d3) * q + 1);
+  }
+  if (p > 1 - 0.02425) return -normalQuantile(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * q) / (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1);
+}
+
+/**
+ * Distribution-free interval of the ratio between two samples' scales (num / den), the slowdown's
+ * interval: the Mann-Whitney test inverted on log times (the Hodges-Lehmann interval), i.e. the
+ * k-th smallest and k-th largest of the n1 x n2 pairwise ratios, k from the exact null distribution.
+ * Valid for any n, unlike a t interval or a bootstrap of three runs; but it needs enough runs to
+ * exist at all: 3 + 3 runs cannot reach 95 % (the most extreme order has p = 2/20), 3 + 5 or 4 + 4
+ * can. Null when it does not exist at this level.
+ */
+export function ratioInterval(num: readonly number[], den: readonly number[], level = 0.95): [number, number] | null {
+  const n1 = num.length;
+  const n2 = den.length;
+  if (!n1 || !n2 || num.some((v) => v <= 0) || den.some((v) => v <= 0)) return null;
+  const k = mannWhitneyCritical(n1, n2, (1 - level) / 2);
+  if (k < 1) return null;
+  const ratios: number[] = [];
+  for (const x of num) for (const y of den) ratios.push(x / y);
+  ratios.sort((a, b) => a - b);
+  return [ratios[k - 1] as number, ratios[n1 * n2 - k] as number];
+}
+
+/** The fewest runs one sample needs, against `other` runs of the second, for ratioInterval to exist. */
+export function runsForRatioInterval(other: number, level = 0.95): number {
+  const tail = (1 - level) / 2;
+  for (let n = 1; n <= 1000; n++) if (-logChoose(n + other, Math.min(n, other)) <= Math.log(tail)) return n;
+  return 1000;
 }
 
 function normalCdf(z: number): number {
@@ -140,9 +230,6 @@ export interface RankTest {
   p: number;
   exact: boolean;
 }
-
-/** Samples up to this total size get the exact distribution; beyond it the normal approximation. */
-const EXACT_LIMIT = 60;
 
 /**
  * Two-sided Mann-Whitney U test. Exact for small samples, ties included: the permutation

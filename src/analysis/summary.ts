@@ -1,13 +1,13 @@
 // Derives a cell's summary from its runs and its baseline's runs: wall-time spread, slowdown
-// against the baseline, the slowdown the limit should cause, and how well the limit was enforced.
+// against the baseline (with its exact interval), what the limit should cause, and how well it was enforced.
 
 import { cpuQuotaCpus, ioRateLimit } from '../model/limits.js';
 import { cpuUsedCpus, runDelta, throttledMsPerSec, throttleRatio, workloadBytesPerSec } from '../model/metrics.js';
 import { usesScratch } from '../model/params.js';
 import type { Cell, CellSummary, Outcome } from '../model/types.js';
-import { expectedSlowdown, type ModelContext } from './expected.js';
+import { expectedIoRate, expectedOutcomes, expectedSlowdown, isUnexpected, type ModelContext } from './expected.js';
 import { measuredRuns, medianOf, type OkRun } from './runs.js';
-import { describe, ratioRange } from './stats.js';
+import { describe, ratioInterval, runsForRatioInterval } from './stats.js';
 
 export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: ModelContext): CellSummary {
   const counted = cell.runs.filter((r) => !r.warmup);
@@ -18,11 +18,15 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
   const medianWallNs = wall ? wall.median : null;
 
   let slowdown: number | null = null;
-  let slowdownRange: [number, number] | undefined;
-  const baseWall = baseline ? describe(measuredRuns(baseline).map((r) => r.metrics.wallNs)) : undefined;
+  let slowdownRange: [number, number] | null = null;
+  let slowdownRunsNeeded: number | undefined;
+  const walls = ok.map((r) => r.metrics.wallNs);
+  const baseWalls = baseline ? measuredRuns(baseline).map((r) => r.metrics.wallNs) : [];
+  const baseWall = describe(baseWalls);
   if (wall && baseWall && baseWall.median > 0) {
     slowdown = wall.median / baseWall.median;
-    slowdownRange = ratioRange(wall.ci95, baseWall.ci95);
+    slowdownRange = ratioInterval(walls, baseWalls);
+    if (!slowdownRange) slowdownRunsNeeded = runsForRatioInterval(baseWalls.length);
   }
 
   const cpuGranted = medianOf(ok.map(cpuUsedCpus));
@@ -36,9 +40,11 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
   const ioBytesPerSec = usesScratch(cell.params) ? medianOf(ok.map(workloadBytesPerSec)) : null;
   const startups = counted.map((r) => r.startupNs ?? r.launchOverheadNs);
 
+  const expect = cell.expect ?? expectedOutcomes(cell);
   const summary: CellSummary = {
     measuredRuns: ok.length,
     outcomes,
+    unexpectedRuns: cell.runs.filter((r) => isUnexpected(r, expect)).length,
     medianWallNs,
     slowdown,
     expectedSlowdown: expectedSlowdown(cell, baseline, ctx),
@@ -55,6 +61,8 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
     ioEnforcement: ioBytesPerSec !== null && bps !== null ? ioBytesPerSec / bps : null,
     medianStartupNs: medianOf(startups),
   };
+  const ioModel = expectedIoRate(cell, baseline, ctx);
+  if (ioModel) summary.ioExpectedBytesPerSec = ioModel;
   if (wall) summary.wall = wall;
   const cost = (runs: OkRun[]): number | null =>
     medianOf(
@@ -70,11 +78,18 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
     if (mine !== null && base !== null && base > 0) summary.cpuCostRatio = mine / base;
   }
   if (slowdownRange) summary.slowdownRange = slowdownRange;
+  if (slowdownRunsNeeded !== undefined) summary.slowdownRunsNeeded = slowdownRunsNeeded;
   if (cell.params.kind === 'latency') {
-    const p50 = medianOf(ok.map((r) => r.metrics.p50Ns as number | undefined));
-    const p99 = medianOf(ok.map((r) => r.metrics.p99Ns as number | undefined));
-    const max = medianOf(ok.map((r) => r.metrics.maxNs as number | undefined));
-    if (p50 !== null && p99 !== null && max !== null) summary.latency = { p50Ns: p50, p99Ns: p99, maxNs: max };
+    const pick = (runs: OkRun[], key: string): number | null => medianOf(runs.map((r) => r.metrics[key] as number | undefined));
+    const p50 = pick(ok, 'p50Ns');
+    const p99 = pick(ok, 'p99Ns');
+    const max = pick(ok, 'maxNs');
+    if (p50 !== null && p99 !== null && max !== null) {
+      summary.latency = { p50Ns: p50, p99Ns: p99, maxNs: max };
+      // A fixed-duration workload's wall time says nothing: the limit shows in its tail latency.
+      const baseP99 = baseline ? pick(measuredRuns(baseline), 'p99Ns') : null;
+      if (baseP99 !== null && baseP99 > 0) summary.latency.p99Ratio = p99 / baseP99;
+    }
   }
   return summary;
 }

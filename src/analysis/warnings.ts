@@ -1,13 +1,19 @@
-// Typed warnings about a result document's cells: noisy measurements, limits that did not bite or
-// bit harder than the model, failed runs. Pure; rendered by the reporters.
+// Typed warnings about a result document's cells: failed runs, noisy measurements, too few runs for an
+// interval, limits that did not bite or bit harder than the model. Pure; the reporters group and render them.
 
 import { cpuQuotaCpus, dockerUnsupportedLimits } from '../model/limits.js';
 import { runDelta } from '../model/metrics.js';
 import { measuredRuns, medianOf } from './runs.js';
+import { slowdownMeans } from '../model/params.js';
 import type { Cell, CgroupMode, Warning } from '../model/types.js';
+import { expectedOutcomes } from './expected.js';
 
-/** A cell whose wall times vary more than this (coefficient of variation) is flagged as noisy. */
-export const NOISY_CV = 0.05;
+/**
+ * A cell whose runs' median absolute deviation exceeds this share of their median is flagged noisy:
+ * the robust spread the tables show (about a 5 % coefficient of variation for normal noise, but one
+ * stray run among three cannot trigger it, nor hide a real spread).
+ */
+export const NOISY_MAD = 0.03;
 /** A write throttle that slows a buffered (command) workload by less than this had no effect on v1. */
 const BUFFERED_NO_EFFECT_SLOWDOWN = 1.2;
 /** Only models that predict at least this slowdown are checked against the observed one. */
@@ -20,6 +26,8 @@ const HARSHER_FACTOR = 1.2;
 const COSTLY_CPU_RATIO = 1.1;
 /** A launcher inside the group (container mode) whose sampling took more than this share of its CPU. */
 const SAMPLER_SHARE = 0.05;
+/** An IO rate this far outside the throttle model's range (relative) is flagged. */
+const IO_MODEL_SLACK = { above: 1.1, below: 0.8 };
 
 export interface WarningContext {
   cgroupMode: CgroupMode;
@@ -30,32 +38,78 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(1)} %`;
 }
 
-export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
+const x2 = (v: number): string => `${v.toFixed(2)}x`;
+const mbps = (v: number): string => `${(v / 1e6).toFixed(1)} MB/s`;
+
+function outcomeWarnings(cell: Cell): Warning[] {
   const out: Warning[] = [];
   const s = cell.summary;
-  const failed = (s.outcomes.failed ?? 0) + (s.outcomes.timeout ?? 0);
-  if (failed > 0) {
-    const last = [...cell.runs].reverse().find((r) => r.outcome === 'failed' || r.outcome === 'timeout');
+  const expect = cell.expect ?? expectedOutcomes(cell);
+  const failing = cell.runs.filter((r) => r.outcome !== 'ok' && r.outcome !== 'interrupted' && !expect.includes(r.outcome));
+  const unexpected = s.unexpectedRuns ?? failing.length;
+  if (unexpected > 0) {
+    const last = failing.at(-1);
+    const kinds = [...new Set(failing.map((r) => r.outcome))].join(' or ');
+    const why = last && 'message' in last ? last.message : '';
+    const ended = kinds === 'timeout' ? 'timed out' : `ended ${kinds}`;
     out.push({
       code: 'runs-failed',
       cellId: cell.id,
-      message: `${failed} run(s) of ${cell.id} failed${last && 'message' in last ? `: ${last.message}` : ''}`,
-      hint: 'see the runs in results.json (stderrTail) and `cgbench doctor`',
+      message: `${unexpected} of ${cell.runs.length} run(s) of ${cell.id} ${ended}${why ? `: ${why}` : ''}`,
+      detail: `${unexpected}/${cell.runs.length} ${kinds}${why ? `: ${why.slice(0, 80)}` : ''}`,
+      hint:
+        'see the runs in results.json (stderrTail) and `cgbench doctor`; ' +
+        'a limit set measuring it on purpose says expect: timeout, failed or oom-killed',
     });
   }
-  if (s.wall && s.wall.n >= 2 && s.wall.cv > NOISY_CV) {
+  const okRuns = s.outcomes.ok ?? 0;
+  if (!expect.includes('ok') && okRuns > 0) {
+    out.push({
+      code: 'limit-no-effect',
+      cellId: cell.id,
+      message: `${cell.id}: ${okRuns} run(s) ended ok where ${expect.join(' or ')} was expected`,
+      detail: `${okRuns} ok, ${expect.join('/')} expected`,
+      hint: 'swap may have absorbed the working set (memory: {max, swap: 0}); if either is fine, say expect: [ok, oom-killed]',
+    });
+  }
+  return out;
+}
+
+function noiseWarnings(cell: Cell): Warning[] {
+  const s = cell.summary;
+  const out: Warning[] = [];
+  if (s.wall && s.wall.n >= 2 && s.wall.median > 0 && s.wall.mad / s.wall.median > NOISY_MAD) {
+    const rel = pct(s.wall.mad / s.wall.median);
     out.push({
       code: 'noisy',
       cellId: cell.id,
-      message: `noisy: CV ${pct(s.wall.cv)} over ${s.wall.n} runs of ${cell.id}`,
-      hint: 'rerun with more repetitions (--repetitions) or on a quieter machine',
+      message: `noisy: the wall times of ${cell.id} spread ± ${rel} (MAD) around their median over ${s.wall.n} runs`,
+      detail: `± ${rel} over ${s.wall.n} runs`,
+      hint: 'rerun with more repetitions (--repetitions, or --target-ci 2% --max-repetitions 20) or on a quieter machine',
     });
   }
+  if (slowdownMeans(cell) && s.slowdown !== null && !s.slowdownRange && s.slowdownRunsNeeded !== undefined) {
+    out.push({
+      code: 'too-few-runs',
+      cellId: cell.id,
+      message:
+        `${cell.id}: too few runs for a 95 % interval of the slowdown ` +
+        `(${s.measuredRuns} here; ${s.slowdownRunsNeeded} needed against its baseline's)`,
+      detail: `${s.measuredRuns} runs, ${s.slowdownRunsNeeded} needed`,
+      hint: 'a distribution-free interval needs e.g. 4 runs in each cell (--repetitions 4) or 5 against a baseline of 3',
+    });
+  }
+  return out;
+}
+
+function unsupportedWarnings(cell: Cell, ctx: WarningContext): Warning[] {
+  const out: Warning[] = [];
   if (cell.runtime === 'native' && ctx.driver === 'v1' && cell.limits.memory?.highBytes != null) {
     out.push({
       code: 'unsupported-limit',
       cellId: cell.id,
       message: `${cell.id}: memory.high exists only on cgroup v2; on this v1 host the runs went ahead without it`,
+      detail: 'memory.high (v2 only)',
       hint: 'run on a cgroup v2 host (or the v2 lab: npm run test:v2 / scripts/v2lab/run.sh) to see reclaim throttling',
     });
   }
@@ -66,6 +120,7 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
         code: 'unsupported-limit',
         cellId: cell.id,
         message: `${cell.id}: docker run cannot set ${missing.join('; ')}; the runs went ahead without it`,
+        detail: missing.map((m) => m.replace(/ \(.*$/, '')).join(', '),
         hint: 'compare with the native runtime, which sets it',
       });
     }
@@ -78,74 +133,124 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
       hint: 'sweep CPU limits for cpu workloads, memory limits for memory workloads',
     });
   }
+  return out;
+}
+
+/** The IO rate against the throttle model's range (the throttle up to its initial allowance). */
+function ioModelWarnings(cell: Cell, ctx: WarningContext): Warning[] {
+  const s = cell.summary;
+  const model = s.ioExpectedBytesPerSec;
+  if (!model || s.ioBytesPerSec === null) return [];
+  const rate = s.ioBytesPerSec;
+  const range = `${mbps(model[0])}–${mbps(model[1])}`;
+  if (rate > model[1] * IO_MODEL_SLACK.above) {
+    const write = cell.params.kind === 'io' && cell.params.mode === 'write';
+    return [
+      {
+        code: 'limit-no-effect',
+        cellId: cell.id,
+        message: `${cell.id}: ${mbps(rate)}, above the ${range} the throttle allows`,
+        detail: `${mbps(rate)} vs ${range}`,
+        hint:
+          write && ctx.driver === 'v1'
+            ? 'cgroup v1 throttles only direct IO; buffered writes escape blkio throttling'
+            : 'check that the throttle applies to the disk the scratch directory is on',
+      },
+    ];
+  }
+  if (rate < model[0] * IO_MODEL_SLACK.below) {
+    return [
+      {
+        code: 'limit-harsher-than-model',
+        cellId: cell.id,
+        message: `${cell.id}: ${mbps(rate)}, below the ${range} the throttle allows`,
+        detail: `${mbps(rate)} vs ${range}`,
+        hint: 'the disk itself is slower than the throttle here, or another limit binds (see the unlimited row)',
+      },
+    ];
+  }
+  return [];
+}
+
+/** The observed slowdown against the model's, for the kinds whose slowdown means something. */
+function slowdownModelWarnings(cell: Cell, ctx: WarningContext): Warning[] {
+  const s = cell.summary;
+  const out: Warning[] = [];
+  if (!slowdownMeans(cell) || s.slowdown === null) return out;
   const writeLimited = (cell.limits.io ?? []).some((l) => l.wbps !== undefined || l.wiops !== undefined);
-  if (
-    ctx.driver === 'v1' &&
-    writeLimited &&
-    cell.params.kind === 'command' &&
-    s.slowdown !== null &&
-    s.slowdown < BUFFERED_NO_EFFECT_SLOWDOWN
-  ) {
+  if (ctx.driver === 'v1' && writeLimited && cell.params.kind === 'command' && s.slowdown < BUFFERED_NO_EFFECT_SLOWDOWN) {
     out.push({
       code: 'buffered-io-v1',
       cellId: cell.id,
       message:
-        `${cell.id}: a write throttle made no difference (slowdown ${s.slowdown.toFixed(2)}x); on cgroup v1 blkio throttles only ` +
+        `${cell.id}: a write throttle made no difference (slowdown ${x2(s.slowdown)}); on cgroup v1 blkio throttles only ` +
         'direct IO, buffered writes reach the disk later through writeback outside the group',
+      detail: `slowdown ${x2(s.slowdown)}`,
       hint: 'use O_DIRECT or fsync in the workload, or run on cgroup v2 where writeback is attributed to the group',
     });
   }
-  if (s.slowdown !== null && s.expectedSlowdown !== null && s.expectedSlowdown >= CHECKED_MODEL_SLOWDOWN) {
-    if (s.slowdown < 1 + (s.expectedSlowdown - 1) * NO_EFFECT_SHARE) {
-      const hint =
-        cell.params.kind === 'io' && ctx.driver === 'v1' && cell.params.mode === 'write'
-          ? 'cgroup v1 throttles only direct IO; buffered writes escape blkio throttling'
-          : 'check that the limit applies to the device/resource the workload uses';
-      out.push({
-        code: 'limit-no-effect',
-        cellId: cell.id,
-        message: `${cell.id}: slowdown ${s.slowdown.toFixed(2)}x where the limit should cause ${s.expectedSlowdown.toFixed(2)}x`,
-        hint,
-      });
-    } else if (s.slowdown > s.expectedSlowdown * HARSHER_FACTOR) {
-      const costly = s.cpuCostRatio !== undefined && s.cpuCostRatio > COSTLY_CPU_RATIO;
-      const enforced =
-        s.cpuEnforcement !== null ? ` (the quota itself was enforced: ${(s.cpuEnforcement * 100).toFixed(0)} % of it granted)` : '';
-      const beyond = `${cell.id}: slowdown ${s.slowdown.toFixed(2)}x`;
-      out.push({
-        code: 'limit-harsher-than-model',
-        cellId: cell.id,
-        message: costly
-          ? `${beyond} beyond the ${s.expectedSlowdown.toFixed(2)}x of the quota: ` +
-            `the same work took ${s.cpuCostRatio?.toFixed(2)}x the CPU time under the limit${enforced}`
-          : `${beyond}, well beyond the ${s.expectedSlowdown.toFixed(2)}x the limit explains`,
-        hint: costly
-          ? 'each throttled period evicts caches and TLBs (and costs more under emulation or CPU contention); ' +
-            'longer periods (cpu.cfs_period_us) cut that cost'
-          : 'look for contention or a second limit (throttle ratio, major faults, PSI)',
-      });
-    }
+  if (s.expectedSlowdown === null || s.expectedSlowdown < CHECKED_MODEL_SLOWDOWN) return out;
+  const vs = `${x2(s.slowdown)} vs ${x2(s.expectedSlowdown)}`;
+  if (s.slowdown < 1 + (s.expectedSlowdown - 1) * NO_EFFECT_SHARE) {
+    out.push({
+      code: 'limit-no-effect',
+      cellId: cell.id,
+      message: `${cell.id}: slowdown ${x2(s.slowdown)} where the limit should cause ${x2(s.expectedSlowdown)}`,
+      detail: vs,
+      hint: 'check that the limit applies to the device/resource the workload uses',
+    });
+  } else if (s.slowdown > s.expectedSlowdown * HARSHER_FACTOR) {
+    const costly = s.cpuCostRatio !== undefined && s.cpuCostRatio > COSTLY_CPU_RATIO;
+    const enforced =
+      s.cpuEnforcement !== null ? ` (the quota itself was enforced: ${(s.cpuEnforcement * 100).toFixed(0)} % of it granted)` : '';
+    const beyond = `${cell.id}: slowdown ${x2(s.slowdown)}`;
+    out.push({
+      code: 'limit-harsher-than-model',
+      cellId: cell.id,
+      message: costly
+        ? `${beyond} beyond the ${x2(s.expectedSlowdown)} of the quota: ` +
+          `the same work took ${s.cpuCostRatio?.toFixed(2)}x the CPU time under the limit${enforced}`
+        : `${beyond}, well beyond the ${x2(s.expectedSlowdown)} the limit explains`,
+      detail: costly ? `${vs}, CPU per op ${s.cpuCostRatio?.toFixed(2)}x` : vs,
+      hint: costly
+        ? 'each throttled period evicts caches and TLBs (and costs more under emulation or CPU contention); ' +
+          'longer periods (cpu.cfs_period_us) cut that cost'
+        : 'look for contention or a second limit (throttle ratio, major faults, PSI)',
+    });
   }
   return out;
 }
 
 /** In container mode the launcher samples from inside the group, so its CPU counts against the limit. */
-function samplerOverhead(cell: Cell): Warning | null {
-  if (cell.runtime !== 'docker') return null;
+function samplerOverhead(cell: Cell): Warning[] {
+  if (cell.runtime !== 'docker') return [];
   const shares = measuredRuns(cell).map((r) => {
     const used = runDelta(r, (x) => x.cpu?.usageUs);
     return used && r.process?.launcherCpuUs !== undefined ? r.process.launcherCpuUs / used : undefined;
   });
   const share = medianOf(shares);
-  if (share === null || share <= SAMPLER_SHARE) return null;
-  return {
-    code: 'sampler-overhead',
-    cellId: cell.id,
-    message: `${cell.id}: the launcher's sampling took ${pct(share)} of the container's CPU (it runs inside the container's group)`,
-    hint: 'sample less often (sampleInterval) for CPU-limited containers, or use the native runtime, which samples from outside the group',
-  };
+  if (share === null || share <= SAMPLER_SHARE) return [];
+  return [
+    {
+      code: 'sampler-overhead',
+      cellId: cell.id,
+      message: `${cell.id}: the launcher's sampling took ${pct(share)} of the container's CPU (it runs inside the container's group)`,
+      hint: 'sample less often (sampleInterval) for CPU-limited containers, or use the native runtime (it samples from outside the group)',
+    },
+  ];
+}
+
+export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
+  return [
+    ...outcomeWarnings(cell),
+    ...noiseWarnings(cell),
+    ...unsupportedWarnings(cell, ctx),
+    ...ioModelWarnings(cell, ctx),
+    ...slowdownModelWarnings(cell, ctx),
+    ...samplerOverhead(cell),
+  ];
 }
 
 export function documentWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
-  return cells.flatMap((c) => [...cellWarnings(c, ctx), ...[samplerOverhead(c)].filter((w): w is Warning => w !== null)]);
+  return cells.flatMap((c) => cellWarnings(c, ctx));
 }

@@ -1,5 +1,6 @@
 // `cgbench clean`: finds and removes groups, Docker containers and temp directories a crashed or
-// killed cgbench left behind. Groups with live processes belong to a running suite: kept unless --force.
+// killed cgbench left behind. Groups with live processes of a live cgbench belong to a running suite:
+// kept unless --force; those of a cgbench that is gone are removed, orphaned workloads killed.
 
 import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { openCgroups } from '../cgroup/index.js';
 import { cleanDockerLeftovers } from '../runtimes/docker/clean.js';
 import { STATUS_DIR_PREFIX } from '../runtimes/native.js';
 import { requireRoot } from './environment.js';
+import { findStaleGroups, processAlive } from './stale.js';
 
 export interface CleanResult {
   groups: string[];
@@ -15,15 +17,6 @@ export interface CleanResult {
   busy: string[];
   containers: string[];
   tempDirs: string[];
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Status directories of native runs whose cgbench process is gone. */
@@ -39,7 +32,7 @@ function staleTempDirs(): string[] {
     .filter((n) => {
       if (!n.startsWith(STATUS_DIR_PREFIX)) return false;
       const m = /^(\d+)-/.exec(n.slice(STATUS_DIR_PREFIX.length));
-      return m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]));
+      return m !== null && Number(m[1]) !== process.pid && !processAlive(Number(m[1]));
     })
     .map((n) => join(dir, n));
 }
@@ -53,7 +46,10 @@ export async function cleanCommand(
   const containers = await cleanDockerLeftovers(opts.dockerHost, { dryRun, images: opts.images });
   const cgroups = openCgroups();
   const found = cgroups.leftovers();
-  const busy = opts.force ? [] : found.filter((n) => cgroups.pidsIn(n).length > 0);
+  // A group whose owner is gone is a leftover even with processes in it (an orphaned workload):
+  // only groups of a live (or unknown) owner that still run something are a suite's.
+  const dead = new Set(findStaleGroups(cgroups).dead);
+  const busy = opts.force ? [] : found.filter((n) => !dead.has(n) && cgroups.pidsIn(n).length > 0);
   const groups = found.filter((n) => !busy.includes(n));
   const tempDirs = staleTempDirs();
   if (dryRun) return { groups, busy, containers, tempDirs };

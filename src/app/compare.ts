@@ -9,6 +9,7 @@ import type { CompareResult } from '../model/types.js';
 import { parsePercent } from '../model/units.js';
 import { renderCompare } from '../reporters/compare.js';
 import { loadResultDocument } from './results.js';
+import { terminalColumns } from './streams.js';
 
 /** "5%", "5" or "2.5 %" -> percent. */
 export function parseThreshold(text: string): number {
@@ -31,6 +32,9 @@ export interface CompareCliOptions {
   threshold?: string;
   /** table (default), md or json. */
   format?: string;
+  /** The terminal table: every column (--wide), or this terminal width. */
+  wide?: boolean;
+  width?: number;
 }
 
 export interface CompareCommandResult {
@@ -39,11 +43,15 @@ export interface CompareCommandResult {
   exitCode: 0 | 1;
 }
 
-export function compareCommand(baseFile: string, currentFile: string, opts: CompareCliOptions = {}): CompareCommandResult {
+export async function compareCommand(baseFile: string, currentFile: string, opts: CompareCliOptions = {}): Promise<CompareCommandResult> {
   const thresholdPct = opts.threshold === undefined ? DEFAULT_THRESHOLD_PCT : parseThreshold(opts.threshold);
   const format = parseCompareFormat(opts.format ?? DEFAULT_COMPARE_FORMAT);
-  const base = loadResultDocument(baseFile);
-  const current = loadResultDocument(currentFile);
+  const base = await loadResultDocument(baseFile);
+  const current = await loadResultDocument(currentFile);
   const result = compareDocuments(base, current, { thresholdPct });
-  return { result, output: renderCompare(result, format), exitCode: compareExitCode(result) };
+  return {
+    result,
+    output: renderCompare(result, format, { wide: opts.wide, width: opts.width ?? terminalColumns() }),
+    exitCode: compareExitCode(result),
+  };
 }

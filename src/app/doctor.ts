@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { detectCgroups } from '../cgroup/detect.js';
+import { openCgroups } from '../cgroup/index.js';
 import { resolveDiskTarget } from '../cgroup/disk.js';
 import { isCgbenchError } from '../model/errors.js';
 import { NATIVE_DIR } from '../model/paths.js';
@@ -12,7 +13,8 @@ import { assertNativeBuilt } from '../programs/registry.js';
 import { dockerBin, dockerCli, engineAddress, INSTALL_HINT } from '../runtimes/docker/client.js';
 import { dockerEngineInfo } from '../runtimes/docker/engine.js';
 import { isRoot } from '../cgroup/files.js';
-import { defaultScratchDir } from './environment.js';
+import { defaultScratchDir, probeScratch } from './environment.js';
+import { findStaleGroups, type StaleGroups, staleText } from './stale.js';
 
 export interface Check {
   name: string;
@@ -21,8 +23,9 @@ export interface Check {
   fix?: string;
 }
 
-/** Checks whose failure does not stop the native runtime: only --runtime docker needs Docker. */
-const OPTIONAL_CHECKS = new Set(['docker']);
+/** Checks whose failure does not stop the native runtime: only --runtime docker needs Docker; leftovers
+ *  of killed suites are removed by the next run (and `cgbench clean`). */
+const OPTIONAL_CHECKS = new Set(['docker', 'leftovers']);
 
 /** How long a program asked for its version may take. */
 const PROBE_TIMEOUT_MS = 5000;
@@ -80,8 +83,9 @@ function nativeCheck(): Check {
   }
 }
 
-function scratchCheck(scratchDir: string): Check {
+async function scratchCheck(scratchDir: string): Promise<Check> {
   try {
+    await probeScratch(scratchDir);
     const d = resolveDiskTarget(scratchDir);
     return {
       name: 'IO scratch disk',
@@ -113,9 +117,29 @@ export async function doctorChecks(scratchDir = defaultScratchDir(), dockerHost?
       : { name: 'C compiler', ok: false, detail: 'cc not found', fix: 'install gcc (Debian: apt-get install -y gcc libc6-dev)' },
   );
   checks.push(nativeCheck());
-  checks.push(scratchCheck(scratchDir));
+  checks.push(await scratchCheck(scratchDir));
+  checks.push(leftoversCheck());
   checks.push(await dockerCheck(dockerHost));
   return checks;
+}
+
+/** Groups of cgbench processes that are gone (killed with SIGKILL): say so, and how to remove them. */
+function leftoversCheck(): Check {
+  let stale: StaleGroups;
+  try {
+    stale = findStaleGroups(openCgroups());
+  } catch (e) {
+    return { name: 'leftovers', ok: true, detail: `cannot look for leftover groups: ${(e as Error).message}` };
+  }
+  const text = staleText(stale, false);
+  return text
+    ? {
+        name: 'leftovers',
+        ok: false,
+        detail: text,
+        fix: 'run `cgbench clean` (the next `cgbench run` removes groups of dead cgbench processes too)',
+      }
+    : { name: 'leftovers', ok: true, detail: 'no groups left by killed cgbench processes' };
 }
 
 /** Docker is optional (only --runtime docker needs it): client, engine, and what the engine is made of. */

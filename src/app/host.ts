@@ -37,14 +37,19 @@ export async function gatherHost(cgroup: CgroupInfo, disk?: DiskTarget): Promise
     cgbenchVersion: toolVersion(),
   };
   if (disk) {
-    let model: string | undefined;
-    try {
-      model = readFileSync(`/sys/dev/block/${disk.major}:${disk.minor}/device/model`, 'utf8').trim() || undefined;
-    } catch {
-      model = undefined;
-    }
+    const sys = (file: string): string | undefined => {
+      try {
+        return readFileSync(`/sys/dev/block/${disk.major}:${disk.minor}/${file}`, 'utf8').trim() || undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const model = sys('device/model');
+    const rotational = sys('queue/rotational');
     host.disk = { scratchDir: disk.dir, device: `${disk.diskName} (${disk.major}:${disk.minor})`, fsType: disk.fsType };
     if (model) host.disk.model = model;
+    // The IO model needs it: the block throttle's slice (its initial allowance) depends on it.
+    if (rotational !== undefined) host.disk.rotational = rotational === '1';
   }
   return host;
 }

@@ -19,12 +19,16 @@ export interface ScenarioOverrides {
   maxRepetitions?: number;
 }
 
-export function resolveScenario(file: string | undefined, o: ScenarioOverrides): Scenario {
-  if (file && o.preset) throw new CgbenchError('E_INPUT', 'give either a scenario file or --preset, not both');
-  const base = file ? loadScenarioFile(file) : loadPreset(o.preset ?? SCENARIO_DEFAULTS.preset);
+export async function resolveScenario(file: string | undefined, o: ScenarioOverrides): Promise<Scenario> {
+  if (file && o.preset) throw new CgbenchError('E_INPUT', 'give either a scenario file or --preset, not both', 'drop one of them');
+  const base = file ? await loadScenarioFile(file) : loadPreset(o.preset ?? SCENARIO_DEFAULTS.preset);
   const s: Scenario = { ...base };
   if (o.repetitions !== undefined) s.repetitions = o.repetitions;
-  if (o.warmup !== undefined) s.warmup = o.warmup;
+  // --warmup is for every workload, also those whose own count differs.
+  if (o.warmup !== undefined) {
+    s.warmup = o.warmup;
+    s.workloads = s.workloads.map(({ warmup: _own, ...w }) => w);
+  }
   if (o.runtime) s.runtimes = o.runtime;
   if (o.scratch) s.scratchDir = o.scratch;
   if (o.sampleInterval !== undefined) s.sampleIntervalMs = o.sampleInterval;
@@ -38,7 +42,8 @@ export function resolveScenario(file: string | undefined, o: ScenarioOverrides):
         'raise --max-repetitions or lower --repetitions',
       );
     }
-    s.adaptive = { targetRel, maxRepetitions };
+    // The scenario's budget stays: the command line sets the target and the cap, not where extra runs are cheap.
+    s.adaptive = { ...s.adaptive, targetRel, maxRepetitions };
   }
   return s;
 }

@@ -21,9 +21,9 @@ export interface ReportResult {
 
 /** Prints nothing; the caller prints `paths`. */
 export async function reportCommand(file: string, opts: ReportOptions = {}): Promise<ReportResult> {
-  const doc = loadResultDocument(file);
+  const doc = await loadResultDocument(file);
   const dir = resolve(opts.out ?? dirname(resolve(file)));
-  const formats = checkOutputs(dir, opts.format ?? [...DEFAULT_REPORT_FORMATS]);
+  const formats = await checkOutputs(dir, opts.format ?? [...DEFAULT_REPORT_FORMATS]);
   const paths = await writeReports(doc, dir, formats);
   return { dir, paths, doc };
 }

@@ -8,8 +8,9 @@ import { SCHEMA_VERSION } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
 import { SCHEMA_PATH } from '../model/paths.js';
 import type { ResultDocument } from '../model/types.js';
+import { pathReason, probeWritable, readUserFile, writeFileAtomic } from '../model/user-files.js';
 import { renderJson } from '../reporters/json.js';
-import { probeWritable, writeAtomic } from '../reporters/writer.js';
+import { markUnfinished } from './stale.js';
 
 // ajv is CommonJS; under NodeNext its default export arrives as the module namespace.
 const Ajv = AjvModule.default;
@@ -20,28 +21,42 @@ export function defaultOutDir(scenarioName: string, now = new Date()): string {
   return resolve('reports', `${stamp}-${safe}`);
 }
 
-/** Create and probe the directory now: a bad path fails before the first run, not after it. */
-export function prepareOutDir(dir: string): string {
+/** Create and probe the directory now: a bad path fails before the first run, not after it. Returns
+ *  it and the directories made for it (removed again if the suite cannot start: nothing half-written). */
+export async function prepareOutDir(dir: string, signal?: AbortSignal): Promise<{ dir: string; created: string[] }> {
   const abs = resolve(dir);
   try {
-    probeWritable(abs);
+    return { dir: abs, created: await probeWritable(abs, { signal }) };
   } catch (e) {
+    if (signal?.aborted) throw e;
     throw new CgbenchError(
       'E_OUTPUT',
-      `cannot write to output directory ${abs} (${(e as NodeJS.ErrnoException).code})`,
+      `cannot write to output directory ${abs} (${pathReason(e)})`,
       'pass --out DIR pointing to a writable directory',
     );
   }
-  return abs;
 }
 
 export function resultsPath(dir: string): string {
   return join(dir, 'results.json');
 }
 
-export function saveResults(dir: string, doc: ResultDocument): void {
-  writeAtomic(resultsPath(dir), renderJson(doc));
+/** Saved after every run: a failure (a full disk, a hung mount) stops the suite with E_OUTPUT, the runs so far kept in memory. */
+export async function saveResults(dir: string, doc: ResultDocument): Promise<void> {
+  const path = resultsPath(dir);
+  try {
+    await writeFileAtomic(path, renderJson(doc));
+  } catch (e) {
+    throw new CgbenchError(
+      'E_OUTPUT',
+      `cannot save ${path} (${pathReason(e)})`,
+      'check free space and permissions of the output directory',
+    );
+  }
 }
+
+/** A result document this big is not one cgbench wrote (samples are bounded per run). */
+const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
 
 let validator: ValidateFunction | undefined;
 
@@ -77,23 +92,23 @@ export function validateResultDocument(data: unknown, opts: { allowUnknownProper
 
 const NOT_A_DOCUMENT = 'pass the results.json written by `cgbench run`';
 
-function readDocumentText(path: string): string {
+async function readDocumentText(path: string): Promise<string> {
   try {
-    return readFileSync(path, 'utf8');
+    return await readUserFile(path, MAX_DOCUMENT_BYTES);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const hint =
       code === 'EISDIR'
         ? `pass the results.json inside it: ${join(path, 'results.json')}`
         : 'pass the path of a results.json written by `cgbench run`';
-    throw new CgbenchError('E_INPUT', `cannot read result document ${path} (${code ?? (e as Error).message})`, hint);
+    throw new CgbenchError('E_INPUT', `cannot read result document ${path} (${pathReason(e)})`, hint);
   }
 }
 
 /** Read and check a result document; every problem becomes an E_INPUT error naming the file and the fix. */
-export function loadResultDocument(file: string): ResultDocument {
+export async function loadResultDocument(file: string): Promise<ResultDocument> {
   const path = resolve(file);
-  const text = readDocumentText(path);
+  const text = await readDocumentText(path);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -127,5 +142,6 @@ export function loadResultDocument(file: string): ResultDocument {
       `see ${SCHEMA_PATH}; a hand-edited or truncated file cannot be rendered`,
     );
   }
-  return data as ResultDocument;
+  // A document saying `running` whose writer was killed must not look like a suite still under way.
+  return markUnfinished(data as ResultDocument);
 }

@@ -1,28 +1,40 @@
 // `cgbench run`: the scenario with its overrides, the machine checked, the suite run with progress on
 // stderr and signals handled, the reports written; returns what goes to stdout and the exit code.
 
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { unexpectedRuns } from '../analysis/expected.js';
+import { parentCpus } from '../cgroup/cpuset.js';
 import { detectCgroups } from '../cgroup/detect.js';
 import { type DiskTarget, resolveDiskTarget } from '../cgroup/disk.js';
 import { openCgroups } from '../cgroup/index.js';
+import { CgbenchError, EXIT_DONE, EXIT_RUNS_FAILED } from '../model/errors.js';
 import type { ResultDocument } from '../model/types.js';
 import { DEFAULT_REPORT_FORMATS } from '../model/defaults.js';
+import { removeEmptyDirs } from '../model/user-files.js';
 import { renderJson } from '../reporters/json.js';
 import { renderTable } from '../reporters/table.js';
 import { checkOutputs, writeReports } from '../reporters/writer.js';
 import { needsScratch } from '../scheduler/cells.js';
-import { runSuite } from '../scheduler/suite.js';
-import { defaultScratchDir, requireControllers, requireRoot } from './environment.js';
+import { modelContext, runSuite } from '../scheduler/suite.js';
+import { defaultScratchDir, probeScratch, requireControllers, requireRoot } from './environment.js';
 import { gatherHost } from './host.js';
 import { Progress } from './progress.js';
 import { defaultOutDir, prepareOutDir, resultsPath, saveResults } from './results.js';
 import { closeRuntimes, openRuntimes } from './runtimes.js';
 import { resolveScenario, type ScenarioOverrides } from './overrides.js';
 import { withSignals } from './signals.js';
+import { terminalColumns } from './streams.js';
+import { currentWriter, findStaleGroups, staleText } from './stale.js';
 
 export interface RunOptions extends ScenarioOverrides {
   out?: string;
   json?: boolean;
+  /** Failed or timed-out runs (and unexpected OOM kills) do not fail the suite: exit 0, not 4. */
+  allowFailures?: boolean;
+  /** Every column of the tables, however wide. */
+  wide?: boolean;
+  /** The terminal's width for the tables (default: at most 100 columns). */
+  width?: number;
   /** Comma-separated report formats, or "none". */
   report?: string;
   /** Docker engine address (`docker -H`); default DOCKER_HOST. */
@@ -39,8 +51,22 @@ export interface RunResult {
   exitCode: number;
 }
 
+/** Runs that are not results fail the suite (exit 4) unless allowed; either way stderr says which cells. */
+export function suiteVerdict(doc: ResultDocument, allowFailures: boolean): { exitCode: number; line: string } {
+  const bad = unexpectedRuns(doc.cells);
+  if (!bad.runs) return { exitCode: EXIT_DONE, line: '' };
+  const cells = bad.cells.map((c) => c.id).join(', ');
+  const what = `${bad.runs} run(s) failed, timed out or were OOM-killed unexpectedly in ${bad.cells.length} cell(s): ${cells}`;
+  return allowFailures
+    ? { exitCode: EXIT_DONE, line: `cgbench: ${what} (accepted: --allow-failures)\n` }
+    : {
+        exitCode: EXIT_RUNS_FAILED,
+        line: `cgbench: ${what}; exit ${EXIT_RUNS_FAILED} (see the warnings; --allow-failures accepts them)\n`,
+      };
+}
+
 export async function runCommand(file: string | undefined, opts: RunOptions): Promise<RunResult> {
-  const scenario = resolveScenario(file, opts);
+  const scenario = await resolveScenario(file, opts);
   const wantsNative = scenario.runtimes.includes('native');
   if (wantsNative) requireRoot('cgbench run', 'to create cgroups and namespaces for the native runtime');
   const cgroupInfo = detectCgroups();
@@ -48,43 +74,81 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   const scratchDir = resolve(scenario.scratchDir ?? defaultScratchDir());
   let disk: DiskTarget | undefined;
   const scratch = (): DiskTarget => (disk ??= resolveDiskTarget(scratchDir));
-  if (needsScratch(scenario)) scratch();
+  if (needsScratch(scenario)) {
+    await probeScratch(scratchDir);
+    scratch();
+  }
 
   // From here on a signal ends the suite cleanly, also while set-up (an image build) is under way.
-  const announce = (sig: NodeJS.Signals): void => {
-    process.stderr.write(`\n${sig}: stopping the running workload and writing partial results...\n`);
+  const announce = (sig: NodeJS.Signals, second: boolean): void => {
+    process.stderr.write(
+      second
+        ? `\n${sig} again: exiting now without waiting for the clean-up (\`cgbench clean\` removes anything left behind)\n`
+        : `\n${sig}: stopping; the runs that finished are kept (a second signal exits at once)...\n`,
+    );
   };
   return withSignals(async (signals) => {
-    const dir = prepareOutDir(opts.out ?? defaultOutDir(scenario.name));
-    // Report formats and paths are checked now, not after a long suite.
-    const formats = opts.report === 'none' ? [] : checkOutputs(dir, opts.report ?? [...DEFAULT_REPORT_FORMATS]);
-    const host = await gatherHost(cgroupInfo, disk);
-    const cgroups = openCgroups(cgroupInfo);
-    const runtimes = await openRuntimes(scenario.runtimes, cgroups, host, opts.dockerHost);
-    const progress = new Progress(process.stderr);
-    let doc: ResultDocument;
+    const interrupted = (e: unknown): never => {
+      // A signal during set-up: nothing ran, nothing to keep; the exit code is the signal's.
+      if (signals.signal.aborted)
+        throw new CgbenchError('E_INTERRUPTED', 'interrupted before the first run', undefined, signals.exitCode());
+      throw e;
+    };
+    const out = await prepareOutDir(opts.out ?? defaultOutDir(scenario.name), signals.signal).catch(interrupted);
+    const dir = out.dir;
+    let saved = false;
     try {
-      doc = await runSuite({
-        scenario,
-        host,
-        runtimes,
-        scratch,
-        scratchDir,
-        save: (d) => saveResults(dir, d),
-        onEvent: (e) => {
-          if (e.type === 'suite-start') progress.setMatrix(e.doc.cells, e.perCell, { hostCpus: host.cpuCount });
-          progress.on(e);
-        },
-        signal: signals.signal,
-      });
-    } finally {
-      progress.stop();
-      await closeRuntimes(runtimes);
-      cgroups.removeSubtreeIfEmpty();
+      // Report formats and paths are checked now, not after a long suite.
+      const formats =
+        opts.report === 'none'
+          ? []
+          : await checkOutputs(dir, opts.report ?? [...DEFAULT_REPORT_FORMATS], signals.signal).catch(interrupted);
+      const host = await gatherHost(cgroupInfo, disk);
+      const cgroups = openCgroups(cgroupInfo);
+      // Groups of a cgbench that was killed (SIGKILL) would keep their orphaned workloads running beside ours.
+      if (wantsNative) {
+        const stale = findStaleGroups(cgroups);
+        if (stale.dead.length) await cgroups.clean(stale.dead);
+        const text = staleText(stale, true);
+        if (text) process.stderr.write(`cgbench: ${text}${stale.unowned.length ? ' (`cgbench clean` removes those)' : ''}\n`);
+      }
+      const runtimes = await openRuntimes(scenario.runtimes, cgroups, host, opts.dockerHost);
+      const progress = new Progress(process.stderr);
+      let doc: ResultDocument;
+      try {
+        doc = await runSuite({
+          scenario,
+          host,
+          runtimes,
+          scratch,
+          scratchDir,
+          save: async (d) => {
+            await saveResults(dir, d);
+            saved = true;
+          },
+          onEvent: (e) => {
+            if (e.type === 'suite-start') progress.setMatrix(e.doc.cells, e.perCell, modelContext(host));
+            progress.on(e);
+          },
+          signal: signals.signal,
+          availableCpus: parentCpus(cgroupInfo),
+          writer: currentWriter(),
+        });
+      } finally {
+        progress.stop();
+        await closeRuntimes(runtimes);
+        cgroups.removeSubtreeIfEmpty();
+      }
+      const reports = formats.length ? await writeReports(doc, dir, formats) : [];
+      const reportLines = reports.map((p) => `report: ${p}\n`).join('');
+      const table = renderTable(doc, { wide: Boolean(opts.wide), width: opts.width ?? terminalColumns() });
+      const stdout = opts.json ? renderJson(doc) : `${table}\n\n${reportLines}results: ${resultsPath(dir)}\n`;
+      const verdict = suiteVerdict(doc, Boolean(opts.allowFailures));
+      return { doc, dir, stdout, stderr: (opts.json ? reportLines : '') + verdict.line, exitCode: signals.exitCode() || verdict.exitCode };
+    } catch (e) {
+      // The suite could not start (a preflight problem, Docker unreachable): leave nothing half-written.
+      if (!saved) await removeEmptyDirs([...out.created, join(dir, 'charts')]).catch(() => undefined);
+      throw e;
     }
-    const reports = formats.length ? await writeReports(doc, dir, formats) : [];
-    const reportLines = reports.map((p) => `report: ${p}\n`).join('');
-    const stdout = opts.json ? renderJson(doc) : `${renderTable(doc)}\n\n${reportLines}results: ${resultsPath(dir)}\n`;
-    return { doc, dir, stdout, stderr: opts.json ? reportLines : '', exitCode: signals.exitCode() };
   }, announce);
 }

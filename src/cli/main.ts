@@ -10,6 +10,7 @@ import { toolVersion } from '../app/host.js';
 import { listText } from '../app/list.js';
 import { reportCommand } from '../app/report.js';
 import { type RunOptions, runCommand } from '../app/run.js';
+import { guardStdio } from '../app/streams.js';
 import {
   BOUNDS,
   COMPARE_FORMATS,
@@ -20,22 +21,22 @@ import {
   RUNTIME_NAMES,
   SCENARIO_DEFAULTS,
 } from '../model/defaults.js';
-import { EXIT_BAD_INPUT, exitCodeFor, isCgbenchError } from '../model/errors.js';
+import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_CODES_HELP, exitCodeFor, isCgbenchError } from '../model/errors.js';
 import { integerIn, runtimeList, SAMPLE_INTERVAL_RANGE, sampleInterval, targetCi } from './options.js';
-
-/** Exit code of an unexpected error (a bug): EX_SOFTWARE. */
-const EXIT_BUG = 70;
 
 function print(text: string): void {
   if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
+
+// A closed pipe (`cgbench run --json | head`) ends the output, not cgbench.
+guardStdio();
 
 const program = new Command();
 program
   .name('cgbench')
   .description('Measure what cgroup limits (CPU quota, memory, IO throttles) do to workloads')
   .version(toolVersion())
-  .showHelpAfterError()
+  .addHelpText('after', `\n${EXIT_CODES_HELP}`)
   .exitOverride();
 
 const D = SCENARIO_DEFAULTS;
@@ -81,6 +82,12 @@ program
     `reports to write next to results.json: ${REPORT_FORMATS.join(', ')}, or none (default: ${formats(DEFAULT_REPORT_FORMATS)})`,
   )
   .option('--json', 'print the result document on stdout instead of the tables')
+  .option(
+    '--wide',
+    'tables with every column that means something for the workload (default: its key columns, at most 100 wide or $COLUMNS)',
+  )
+  .option('--allow-failures', 'failed or timed-out runs (and OOM kills no limit set expects) do not fail the suite: exit 0, not 4')
+  .addHelpText('after', `\n${EXIT_CODES_HELP}`)
   .action(async (scenario: string | undefined, opts: RunOptions) => {
     const res = await runCommand(scenario, opts);
     print(res.stdout);
@@ -106,8 +113,10 @@ program
   .argument('<current>', 'current results.json')
   .option('-t, --threshold <pct>', 'regressions smaller than this are tolerated', `${DEFAULT_THRESHOLD_PCT}%`)
   .option('-f, --format <fmt>', COMPARE_FORMATS.join(', '), DEFAULT_COMPARE_FORMAT)
-  .action((base: string, current: string, opts: { threshold?: string; format?: string }) => {
-    const res = compareCommand(base, current, opts);
+  .option('--wide', 'table with every column (default: at most 100 wide or $COLUMNS)')
+  .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+  .action(async (base: string, current: string, opts: { threshold?: string; format?: string; wide?: boolean }) => {
+    const res = await compareCommand(base, current, opts);
     print(res.output);
     process.exitCode = res.exitCode;
   });
@@ -142,15 +151,27 @@ program
     print(renderClean(found, dryRun));
   });
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  if (e instanceof CommanderError) {
-    // Help and version are not errors; usage errors are bad input, like a bad scenario.
-    process.exitCode = e.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
-  } else if (isCgbenchError(e)) {
-    process.stderr.write(`cgbench: ${e.format()}\n`);
-    process.exitCode = exitCodeFor(e);
-  } else {
-    process.stderr.write(`cgbench: unexpected error (a bug; please report it):\n${(e as Error).stack ?? String(e)}\n`);
-    process.exitCode = EXIT_BUG;
-  }
-});
+// A usage error is one line naming the option and where the help is, never the whole help text.
+for (const cmd of [program, ...program.commands]) {
+  const where = cmd === program ? 'cgbench --help lists the commands' : `cgbench ${cmd.name()} --help lists the options`;
+  cmd.configureOutput({
+    outputError: (text, write) => write(`${text.trimEnd().replace(/^error: /, 'cgbench: ')} (${where})\n`),
+  });
+}
+
+program
+  .parseAsync(process.argv)
+  .catch((e: unknown) => {
+    if (e instanceof CommanderError) {
+      // Help and version are not errors; usage errors are bad input, like a bad scenario.
+      process.exitCode = e.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+    } else if (isCgbenchError(e)) {
+      process.stderr.write(`cgbench: ${e.format()}\n`);
+      process.exitCode = exitCodeFor(e);
+    } else {
+      process.stderr.write(`cgbench: unexpected error (a bug; please report it):\n${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = EXIT_BUG;
+    }
+  })
+  // Exit explicitly: an abandoned request on a hung mount (see model/user-files.ts) must not keep the process alive.
+  .finally(() => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0));

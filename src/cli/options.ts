@@ -4,7 +4,7 @@
 import { InvalidArgumentError } from 'commander';
 import { BOUNDS, RUNTIME_NAMES } from '../model/defaults.js';
 import type { RuntimeName } from '../model/types.js';
-import { parsePercent } from '../model/units.js';
+import { parseDurationMs, parsePercent } from '../model/units.js';
 
 /** An integer within `range` (one of BOUNDS), as the scenario schema requires of the same setting. */
 export function integerIn(name: string, range: { min: number; max: number }) {
@@ -29,10 +29,11 @@ export function runtimeList(v: string): RuntimeName[] {
 const { min: INTERVAL_MIN, max: INTERVAL_MAX } = BOUNDS.sampleIntervalMs;
 export const SAMPLE_INTERVAL_RANGE = `${INTERVAL_MIN}..${INTERVAL_MAX}`;
 
+/** "100ms", "1s" or a bare number of ms, as the scenario's sampleInterval is written. */
 export function sampleInterval(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < INTERVAL_MIN || n > INTERVAL_MAX)
-    throw new InvalidArgumentError(`--sample-interval must be ${SAMPLE_INTERVAL_RANGE} ms`);
+  const n = parseDurationMs(v);
+  if (n === null || n < INTERVAL_MIN || n > INTERVAL_MAX)
+    throw new InvalidArgumentError(`--sample-interval must be ${SAMPLE_INTERVAL_RANGE} ms, e.g. 100ms or 1s`);
   return n;
 }
 

@@ -52,6 +52,13 @@ export const BOUNDS = {
 /** The CFS period the kernel and Docker default to, us. */
 export const DEFAULT_CPU_PERIOD_US = 100_000;
 
+/**
+ * The block throttle's slice (blk-throttle.c: DFL_THROTL_SLICE_HD = HZ/10, DFL_THROTL_SLICE_SSD = HZ/50),
+ * ms. A throttled group may dispatch one slice's worth at the full rate as soon as it starts: the
+ * "initial allowance" that lets a short throttled run beat the rate it is limited to.
+ */
+export const IO_THROTTLE_SLICE_MS = { rotational: 100, nonRotational: 20 } as const;
+
 /** Parameter defaults of the built-in workloads. */
 export const WORKLOAD_DEFAULTS = {
   cpu: { iterations: 2 ** 30, threads: 1 },

@@ -16,12 +16,15 @@ export type ErrorCode =
 export class CgbenchError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
+  /** An exit code that overrides the code's class (E_INTERRUPTED: 128 + the signal). */
+  readonly exitCode: number | undefined;
 
-  constructor(code: ErrorCode, message: string, hint?: string) {
+  constructor(code: ErrorCode, message: string, hint?: string, exitCode?: number) {
     super(message);
     this.name = 'CgbenchError';
     this.code = code;
     this.hint = hint;
+    this.exitCode = exitCode;
   }
 
   /** One line for the terminal: the problem, then the fix. */
@@ -44,11 +47,29 @@ const ENVIRONMENT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_NATIVE_BUILD',
 ]);
 
-/** `cgbench compare`: a significant regression beyond the threshold. */
+/** The CI contract: every command's exit codes, listed in the README and --help from EXIT_CODES_HELP. */
+export const EXIT_DONE = 0;
+/** compare: a significant regression beyond the threshold (doctor: a check failed). */
 export const EXIT_REGRESSION = 1;
 export const EXIT_BAD_INPUT = 2;
-const EXIT_ENVIRONMENT = 3;
+export const EXIT_ENVIRONMENT = 3;
+/** run: a run failed or timed out (or was OOM-killed where its cell expects no OOM kill). */
+export const EXIT_RUNS_FAILED = 4;
+/** An unexpected error (a bug): EX_SOFTWARE. */
+export const EXIT_BUG = 70;
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0              done: every run ended as a result (ok, or an outcome its cell expects, e.g. an OOM kill
+                 under a memory limit below the working set)
+  1              compare: a significant regression beyond the threshold; doctor: a check failed
+  2              bad input (scenario, options, paths)
+  3              this machine cannot do it (root, a cgroup controller, Docker, a limit the kernel refuses)
+  4              run: a run failed or timed out, or was OOM-killed where its cell expects none
+                 (--allow-failures accepts them: exit 0)
+  70             a bug in cgbench (the stack is printed)
+  129, 130, 143  interrupted by SIGHUP, SIGINT, SIGTERM (partial results kept; a second signal exits at once)`;
 
 export function exitCodeFor(e: CgbenchError): number {
+  if (e.exitCode !== undefined) return e.exitCode;
   return ENVIRONMENT_ERRORS.has(e.code) ? EXIT_ENVIRONMENT : EXIT_BAD_INPUT;
 }

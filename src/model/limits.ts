@@ -19,14 +19,20 @@ export function cpuQuotaCpus(l: Limits): number | null {
   return cpu.quotaUs / cpu.periodUs;
 }
 
+/** The CPUs of a cpuset list such as "0-1,3" (the kernel's list format), sorted. */
+export function cpuList(list: string): number[] {
+  const out = new Set<number>();
+  for (const part of list.split(',').map((p) => p.trim())) {
+    if (!part) continue;
+    const [a, b] = part.split('-').map(Number) as [number, number | undefined];
+    for (let c = a; c <= (b ?? a); c++) out.add(c);
+  }
+  return [...out].sort((x, y) => x - y);
+}
+
 /** Number of CPUs in a cpuset list such as "0-1,3". */
 export function cpusetSize(list: string): number {
-  let n = 0;
-  for (const part of list.split(',')) {
-    const [a, b] = part.split('-').map(Number) as [number, number | undefined];
-    n += b === undefined ? 1 : b - a + 1;
-  }
-  return n;
+  return cpuList(list).length;
 }
 
 /** The tightest byte and operation rates a throttle puts on reads or writes (null: not throttled). */

@@ -50,9 +50,14 @@ export interface ResolvedLimits extends Omit<Limits, 'io'> {
   io?: ResolvedIoLimit[];
 }
 
+/** The outcomes a run of a cell may end with and still be a result (`interrupted` never is one). */
+export type ExpectedOutcome = 'ok' | 'oom-killed' | 'failed' | 'timeout';
+
 export interface LimitSet {
   name: string;
   limits: Limits;
+  /** What its runs are expected to end with, when the scenario says (otherwise analysis/expected.ts decides). */
+  expect?: ExpectedOutcome[];
 }
 
 export type WorkloadKind = 'cpu' | 'memory' | 'io' | 'latency' | 'command';
@@ -68,6 +73,8 @@ export type WorkloadParams =
 export interface WorkloadSpec {
   name: string;
   params: WorkloadParams;
+  /** Warm-up runs of this workload's cells, where they differ from the scenario's (a CPU loop needs none). */
+  warmup?: number;
   /** Limit sets this workload is swept over; the first without limits is its baseline. */
   limitSets: LimitSet[];
 }
@@ -83,8 +90,9 @@ export interface Scenario {
   warmup: number;
   timeoutMs: number;
   sampleIntervalMs: number;
-  /** Keep repeating a cell until the median's 95 % interval is within ±targetRel of it, or maxRepetitions. */
-  adaptive?: { targetRel: number; maxRepetitions: number };
+  /** Keep repeating a cell until the median's 95 % interval is within ±targetRel of it, or maxRepetitions;
+   *  with budgetMs, no extra run starts once the cell's runs took that long (extra runs only where cheap). */
+  adaptive?: { targetRel: number; maxRepetitions: number; budgetMs?: number };
   /** Directory for IO and page-cache files; must be on a real disk. */
   scratchDir?: string;
 }
@@ -259,11 +267,17 @@ export interface Stats {
 export interface CellSummary {
   measuredRuns: number;
   outcomes: Partial<Record<Outcome, number>>;
+  /** Runs (warm-ups included) that ended in an outcome the cell does not expect (failed, timeout, an
+   *  unexpected OOM kill): any of them makes `cgbench run` exit 4. */
+  unexpectedRuns?: number;
   wall?: Stats;
   medianWallNs: number | null;
   slowdown: number | null;
-  /** Interval of the slowdown from the 95 % intervals of both medians' means. */
+  /** Distribution-free 95 % interval of the slowdown (the ratio of the two cells' run times): the
+   *  Mann-Whitney interval of the scale ratio. Absent when too few runs allow one. */
   slowdownRange?: [number, number];
+  /** Without slowdownRange: measured runs this cell needs (at its baseline's count) for a 95 % interval. */
+  slowdownRunsNeeded?: number;
   expectedSlowdown: number | null;
   /** CPUs actually used on average during the run (CPU time / wall time). */
   cpuGranted: number | null;
@@ -285,13 +299,17 @@ export interface CellSummary {
   ioBytesPerSec: number | null;
   ioLimitBytesPerSec: number | null;
   ioEnforcement: number | null;
+  /** The rate the throttle allows this run, B/s: from the throttle itself to what its initial
+   *  allowance (one throttle slice at the full rate) adds over the run's bytes. */
+  ioExpectedBytesPerSec?: [number, number];
   /** Median docker start-up or native launch overhead, ns. */
   medianStartupNs: number | null;
-  latency?: { p50Ns: number; p99Ns: number; maxNs: number };
+  latency?: { p50Ns: number; p99Ns: number; maxNs: number; /** p99 over the baseline's p99. */ p99Ratio?: number };
 }
 
 export type WarningCode =
   | 'noisy'
+  | 'too-few-runs'
   | 'limit-no-effect'
   | 'limit-harsher-than-model'
   | 'buffered-io-v1'
@@ -300,12 +318,16 @@ export type WarningCode =
   | 'runs-failed'
   | 'unsupported-limit'
   | 'interrupted'
+  | 'unfinished'
   | 'sampler-overhead';
 
 export interface Warning {
   code: WarningCode;
   cellId?: string;
+  /** One sentence for readers of one warning (JSON consumers). */
   message: string;
+  /** The cell's own figure, short ("± 8.1 %", "1.05x vs 4.00x"): what a grouped line lists after the cell. */
+  detail?: string;
   hint?: string;
 }
 
@@ -317,6 +339,8 @@ export interface Cell {
   runtime: RuntimeName;
   limitSet: string;
   limits: Limits;
+  /** The outcomes a run may end with and still be a result (see analysis/expected.ts); absent in older documents. */
+  expect?: ExpectedOutcome[];
   /** Id of the cell this one is compared with (same workload and runtime, no limits). */
   baselineId: string | null;
   runs: Run[];
@@ -332,10 +356,19 @@ export interface HostInfo {
   cpuCount: number;
   memoryBytes: number;
   cgroup: { mode: CgroupMode; driver: 'v1' | 'v2'; controllers: string[]; root: string };
-  disk?: { scratchDir: string; device: string; fsType: string; model?: string };
+  /** `rotational` decides the IO throttle's slice (and so its initial allowance): 100 ms, or 20 ms on SSDs. */
+  disk?: { scratchDir: string; device: string; fsType: string; model?: string; rotational?: boolean };
   docker?: { version: string; storageDriver: string; cgroupDriver: string; cgroupVersion: string };
   node: string;
   cgbenchVersion: string;
+}
+
+/** The cgbench process writing a document, so a reader can tell a running suite from a killed one. */
+export interface Writer {
+  pid: number;
+  hostname: string;
+  /** /proc/sys/kernel/random/boot_id: a pid means nothing after a reboot. */
+  bootId?: string;
 }
 
 export interface ResultDocument {
@@ -343,7 +376,9 @@ export interface ResultDocument {
   tool: { name: 'cgbench'; version: string };
   createdAt: string;
   finishedAt: string | null;
-  status: 'running' | 'complete' | 'interrupted' | 'failed';
+  /** `unfinished` is never written: readers set it for a `running` document whose writer is gone (killed). */
+  status: 'running' | 'complete' | 'interrupted' | 'failed' | 'unfinished';
+  writer?: Writer;
   host: HostInfo;
   scenario: Scenario;
   scenarioHash: string;

@@ -1,11 +1,13 @@
-// Renders a comparison of two result documents (the nightly CI gate) as a terminal table, Markdown
-// for a CI job summary, or JSON. Pure: the comparison comes from analysis/compare.ts.
+// Renders a comparison of two result documents (the nightly CI gate) as terminal tables (one per cell,
+// fitted to the terminal like run's), Markdown for a CI job summary, or JSON. Pure: the comparison
+// comes from analysis/compare.ts.
 
-import Table from 'cli-table3';
 import type { CompareFormat } from '../model/defaults.js';
 import type { CellComparison, CompareResult, MetricComparison, MetricUnit, Outcome } from '../model/types.js';
 import { formatBytes, formatDurationNs } from '../model/units.js';
+import { fitColumns, type FitRules, type Grid, truncate } from './columns.js';
 import { escapeMarkdown } from './markdown.js';
+import { gridLines, hiddenNote, type TableOptions, tableWidth, wrap } from './table.js';
 
 function value(unit: MetricUnit, v: number | null): string {
   if (v === null || !Number.isFinite(v)) return '–';
@@ -118,29 +120,43 @@ function docLine(label: string, d: CompareResult['base']): string {
 
 const HEAD = ['cell', 'metric', 'base', 'current', 'change', '95 % intervals (base → current)', 'evidence', 'verdict'];
 
-function renderTable(r: CompareResult): string {
+/** The terminal's per-cell table: the verdict and the figures stay; evidence, then intervals, go first to fit. */
+const TERMINAL_HEAD = ['metric', 'base', 'current', 'change', 'verdict', 'evidence', '95 % intervals (base → current)'];
+const TERMINAL_FIT: FitRules = {
+  priority: (h) => (h === 'evidence' ? 2 : h === '95 % intervals (base → current)' ? 1 : 10),
+  spine: new Set(['metric', 'base', 'current', 'change', 'verdict']),
+  cut: 'metric',
+};
+
+function renderTable(r: CompareResult, opts: TableOptions): string {
+  const width = tableWidth(opts);
+  const fit = (text: string): string => (Number.isFinite(width) ? truncate(text, width) : text);
   const out = [
-    docLine('base   ', r.base),
-    docLine('current', r.current),
-    `significant = 95 % intervals apart or Mann-Whitney p < ${r.alpha}; threshold ${r.thresholdPct} %`,
-    '',
+    fit(docLine('base   ', r.base)),
+    fit(docLine('current', r.current)),
+    ...wrap(`significant = 95 % intervals apart or Mann-Whitney p < ${r.alpha}; threshold ${r.thresholdPct} %`, width, 2),
   ];
-  const t = new Table({ head: HEAD, style: { head: [], border: [], compact: true } });
+  // One table per cell under its name, as `cgbench run` has one per workload: no cell column to widen every row.
+  const hidden = new Set<string>();
   for (const c of r.cells) {
-    rowsOf(c).forEach((row, i) =>
-      t.push([i === 0 ? row.cell : '', row.metric, row.base, row.current, row.change, row.intervals, row.evidence, row.verdict]),
-    );
+    const rows = rowsOf(c).map((row) => [row.metric, row.base, row.current, row.change, row.verdict, row.evidence, row.intervals]);
+    const full: Grid = { head: TERMINAL_HEAD, rows, hidden: [] };
+    const grid = Number.isFinite(width) ? fitColumns(full, width, TERMINAL_FIT) : full;
+    out.push('', fit(`${c.currentCellId}: ${c.verdict === 'regression' ? 'REGRESSION' : c.verdict}`));
+    out.push(...gridLines(grid, (h) => h !== 'base' && h !== 'current' && h !== 'change'));
+    for (const h of grid.hidden) hidden.add(h);
   }
-  if (r.cells.length) out.push(t.toString());
+  if (hidden.size) out.push('', ...hiddenNote([...hidden], width));
+  const wrapAt = Number.isFinite(width) ? width : 140;
   if (r.unmatched.length) {
     out.push('', 'Not compared:');
-    for (const u of r.unmatched) out.push(`  - ${u.cellId} (${u.side}): ${u.reason}`);
+    for (const u of r.unmatched) out.push(...wrap(`  - ${u.cellId} (${u.side}): ${u.reason}`, wrapAt, 4));
   }
   if (r.warnings.length) {
     out.push('', 'Warnings:');
-    for (const w of r.warnings) out.push(`  ! ${w}`);
+    for (const w of r.warnings) out.push(...wrap(`  ! ${w}`, wrapAt, 4));
   }
-  out.push('', headline(r));
+  out.push('', ...wrap(headline(r), wrapAt, 2));
   return out.join('\n');
 }
 
@@ -187,13 +203,13 @@ function renderMd(r: CompareResult): string {
   return out.join('\n');
 }
 
-export function renderCompare(result: CompareResult, format: CompareFormat): string {
+export function renderCompare(result: CompareResult, format: CompareFormat, opts: TableOptions = {}): string {
   switch (format) {
     case 'json':
       return JSON.stringify(result, null, 2);
     case 'md':
       return renderMd(result);
     case 'table':
-      return renderTable(result);
+      return renderTable(result, opts);
   }
 }

@@ -1,7 +1,7 @@
 // What every reporter says the same way: cells grouped by workload, a workload's parameters in
 // words, and the host in one line.
 
-import type { Cell, ResultDocument } from '../model/types.js';
+import type { Cell, ResultDocument, Scenario } from '../model/types.js';
 import { formatBytes } from '../model/units.js';
 
 /** Cells grouped by workload, in scenario order. */
@@ -34,6 +34,12 @@ export function describeParams(cell: Cell): string {
     case 'command':
       return `command: ${JSON.stringify(p.argv)}`;
   }
+}
+
+/** "1 warm-up per cell (cpu-loop: 0)": the scenario's warm-up and the workloads that differ. */
+export function warmupText(s: Scenario): string {
+  const own = s.workloads.filter((w) => w.warmup !== undefined && w.warmup !== s.warmup).map((w) => `${w.name}: ${w.warmup}`);
+  return `${s.warmup} warm-up per cell${own.length ? ` (${own.join(', ')})` : ''}`;
 }
 
 /** The cgroup mode as readers need it: a hybrid host's limits are v1's. */

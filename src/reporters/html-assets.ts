@@ -38,7 +38,8 @@ header.top h1 { margin: 0 0 4px; font-size: 24px; display: flex; gap: 12px; alig
   font-size: 12px; font-weight: 600; padding: 2px 9px; border-radius: 999px; border: 1px solid currentColor;
   text-transform: uppercase; letter-spacing: .04em;
 }
-.badge.complete { color: var(--ok); } .badge.interrupted, .badge.running { color: var(--warn); } .badge.failed { color: var(--bad); }
+.badge.complete { color: var(--ok); } .badge.interrupted, .badge.running { color: var(--warn); }
+.badge.failed, .badge.unfinished { color: var(--bad); }
 nav.toc { margin-top: 12px; display: flex; flex-wrap: wrap; gap: 6px 14px; font-size: 14px; }
 nav.toc a { color: var(--accent); text-decoration: none; } nav.toc a:hover { text-decoration: underline; }
 section.card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 18px 22px; margin-bottom: 18px; }

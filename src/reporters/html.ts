@@ -4,11 +4,13 @@
 
 import { limitsLabel } from '../model/limits.js';
 import { cpuUsedCpus, throttleRatio, workloadBytesPerSec } from '../model/metrics.js';
-import type { Cell, ResultDocument, Warning } from '../model/types.js';
+import { slowdownMeans } from '../model/params.js';
+import type { Cell, ResultDocument } from '../model/types.js';
 import { formatBytes, formatDurationNs } from '../model/units.js';
 import { buildCharts, type ChartSpec, type WorkloadCharts } from './charts/index.js';
 import { summaryGrid, TEXT_COLUMNS } from './columns.js';
-import { byWorkload, cgroupText, describeParams } from './format.js';
+import { byWorkload, cgroupText, describeParams, warmupText } from './format.js';
+import { groupWarnings } from './warnings.js';
 import { BOOT, chartJsBundle, CSS } from './html-assets.js';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -92,8 +94,9 @@ function table(head: { text: string; num?: boolean }[], rows: string[]): string 
 function scenarioSection(doc: ResultDocument): string {
   const s = doc.scenario;
   const adaptive = s.adaptive
-    ? `; adaptive: more runs (up to ${s.adaptive.maxRepetitions}) until the 95 % interval is within ` +
-      `±${(s.adaptive.targetRel * 100).toFixed(1)} % of the mean`
+    ? `; adaptive: more runs (up to ${s.adaptive.maxRepetitions}) until the median's 95 % interval is within ` +
+      `±${(s.adaptive.targetRel * 100).toFixed(1)} %` +
+      (s.adaptive.budgetMs !== undefined ? `, while a cell's runs take under ${formatDurationNs(s.adaptive.budgetMs * 1e6)}` : '')
     : '';
   const settings = facts([
     ['name', s.name],
@@ -101,7 +104,7 @@ function scenarioSection(doc: ResultDocument): string {
     ['source', s.source],
     ['hash', doc.scenarioHash],
     ['runtimes', s.runtimes.join(', ')],
-    ['repetitions', `${s.repetitions} measured + ${s.warmup} warm-up per cell${adaptive}`],
+    ['repetitions', `${s.repetitions} measured + ${warmupText(s)}${adaptive}`],
     ['sample interval', `${s.sampleIntervalMs} ms`],
     ['time-out', formatDurationNs(s.timeoutMs * 1e6)],
     ['scratch directory', s.scratchDir],
@@ -127,15 +130,23 @@ function scenarioSection(doc: ResultDocument): string {
 }
 
 function warningsSection(doc: ResultDocument, anchorOf: (cellId: string | undefined) => string | null): string {
-  if (!doc.warnings.length) return '';
-  const items = doc.warnings
-    .map((w: Warning) => {
-      const anchor = anchorOf(w.cellId);
-      const msg = anchor ? `<a href="#${anchor}">${h(w.message)}</a>` : h(w.message);
-      return `<li><span class="code">${h(w.code)}</span>${msg}${w.hint ? `<span class="hint">${h(w.hint)}</span>` : ''}</li>`;
+  const groups = groupWarnings(doc);
+  if (!groups.length) return '';
+  const items = groups
+    .map((g) => {
+      const cells = g.items
+        .map((i) => {
+          const anchor = anchorOf(i.cellId);
+          const text = h(i.detail ? `${i.label} (${i.detail})` : i.label);
+          // The full sentence stays one hover away.
+          return anchor ? `<a href="#${anchor}" title="${h(i.message)}">${text}</a>` : `<span title="${h(i.message)}">${text}</span>`;
+        })
+        .join('; ');
+      const hint = g.hint ? `<span class="hint">${h(g.hint)}</span>` : '';
+      return `<li><span class="code">${h(g.code)}</span>${h(g.title)}${cells ? `: ${cells}` : ''}${hint}</li>`;
     })
     .join('');
-  return `<section class="card" id="warnings"><h2>Warnings (${doc.warnings.length})</h2><ul class="warnings">${items}</ul></section>`;
+  return `<section class="card" id="warnings"><h2>Warnings (${groups.length})</h2><ul class="warnings">${items}</ul></section>`;
 }
 
 function summaryTable(doc: ResultDocument, cells: Cell[], flagged: Set<string>): string {
@@ -148,7 +159,7 @@ function summaryTable(doc: ResultDocument, cells: Cell[], flagged: Set<string>):
     const tds = row
       .map((v, j) => {
         const col = grid.head[j] ?? '';
-        const bad = (col === 'OOM kills' && v !== '0') || (col === 'runs' && /\(/.test(v));
+        const bad = col === 'runs' && v.endsWith(' !');
         const classes = [TEXT_COLUMNS.has(col) ? '' : 'num', bad ? 'bad' : ''].filter(Boolean).join(' ');
         return `<td${classes ? ` class="${classes}"` : ''}>${h(v)}</td>`;
       })
@@ -161,6 +172,8 @@ function summaryTable(doc: ResultDocument, cells: Cell[], flagged: Set<string>):
   );
 }
 
+const mbps = (bps: number): string => (bps / 1e6).toFixed(1);
+
 /** One sentence per limited cell saying what the limit did, for readers who skip the tables. */
 function findings(cells: Cell[]): string {
   const items: string[] = [];
@@ -169,14 +182,19 @@ function findings(cells: Cell[]): string {
     const s = c.summary;
     const parts: string[] = [];
     if (s.outcomes['oom-killed']) parts.push(`${s.outcomes['oom-killed']} run(s) OOM-killed`);
-    if (s.slowdown !== null)
+    if (s.slowdown !== null && slowdownMeans(c))
       parts.push(`slowdown ${s.slowdown.toFixed(2)}×${s.expectedSlowdown !== null ? ` (model: ${s.expectedSlowdown.toFixed(2)}×)` : ''}`);
     if (s.cpuGranted !== null && s.cpuQuota !== null) parts.push(`granted ${s.cpuGranted.toFixed(2)} of ${s.cpuQuota.toFixed(2)} CPU`);
     if (s.throttleRatio !== null && s.throttleRatio > 0) parts.push(`throttled in ${(s.throttleRatio * 100).toFixed(0)} % of periods`);
-    if (s.ioBytesPerSec !== null && s.ioLimitBytesPerSec !== null)
-      parts.push(`${(s.ioBytesPerSec / 1e6).toFixed(1)} MB/s against a ${(s.ioLimitBytesPerSec / 1e6).toFixed(1)} MB/s throttle`);
+    if (s.ioBytesPerSec !== null && s.ioLimitBytesPerSec !== null) {
+      const model = s.ioExpectedBytesPerSec ? ` (its model: ${mbps(s.ioExpectedBytesPerSec[0])}–${mbps(s.ioExpectedBytesPerSec[1])})` : '';
+      parts.push(`${mbps(s.ioBytesPerSec)} MB/s against a ${mbps(s.ioLimitBytesPerSec)} MB/s throttle${model}`);
+    }
     if (s.majorFaults !== null && s.majorFaults > 0) parts.push(`${Math.round(s.majorFaults)} major faults per run`);
-    if (s.latency) parts.push(`p99 latency ${formatDurationNs(s.latency.p99Ns)}`);
+    if (s.latency) {
+      const ratio = s.latency.p99Ratio !== undefined ? ` (${s.latency.p99Ratio.toFixed(2)}× the baseline's)` : '';
+      parts.push(`p99 latency ${formatDurationNs(s.latency.p99Ns)}${ratio}`);
+    }
     if (parts.length)
       items.push(`<li><strong>${h(c.limitSet)}</strong>${c.runtime !== 'native' ? ` (${h(c.runtime)})` : ''}: ${h(parts.join(', '))}</li>`);
   }
@@ -250,7 +268,7 @@ export function renderHtml(doc: ResultDocument): string {
   const s = doc.scenario;
   const took = durationBetween(doc.createdAt, doc.finishedAt);
   const toc = [
-    doc.warnings.length ? `<a href="#warnings">Warnings (${doc.warnings.length})</a>` : '',
+    doc.warnings.length ? `<a href="#warnings">Warnings (${groupWarnings(doc).length})</a>` : '',
     ...groups.map((g, i) => `<a href="#w${i}">${h(g.workload)}</a>`),
     '<a href="#host">Host</a>',
     '<a href="#scenario">Scenario</a>',

@@ -1,9 +1,11 @@
 // Markdown reporter: a link-free summary for a CI job summary or a review comment (host line,
-// one table per workload, warnings). Pure: returns text. Also home of Markdown escaping.
+// one table per workload with every column that means something for it, warnings one line per kind).
+// Pure: returns text. Also home of Markdown escaping.
 
 import type { ResultDocument } from '../model/types.js';
 import { summaryGrid, TEXT_COLUMNS } from './columns.js';
-import { byWorkload, describeParams, hostLine } from './format.js';
+import { byWorkload, describeParams, hostLine, warmupText } from './format.js';
+import { groupWarnings, itemsText } from './warnings.js';
 
 /**
  * Text from a scenario or a command, made inert: HTML is rendered by GitHub's Markdown, so `<`, `>`
@@ -40,7 +42,7 @@ export function renderMarkdown(doc: ResultDocument): string {
   if (s.description) out.push(escapeMarkdown(s.description, { lineStart: true }), '');
   out.push(`**Host** ${escapeMarkdown(doc.host.hostname)}: ${escapeMarkdown(hostLine(doc))}`, '');
   const settings = [
-    `${s.repetitions} measured run(s) + ${s.warmup} warm-up per cell`,
+    `${s.repetitions} measured run(s) + ${warmupText(s)}`,
     `runtimes ${s.runtimes.join(', ')}`,
     `samples every ${s.sampleIntervalMs} ms`,
     `started ${doc.createdAt}${doc.finishedAt ? `, finished ${doc.finishedAt}` : ''}`,
@@ -55,10 +57,13 @@ export function renderMarkdown(doc: ResultDocument): string {
     const grid = summaryGrid(doc, g.cells);
     out.push(...table(grid.head, grid.rows, (h) => !TEXT_COLUMNS.has(h)), '');
   }
-  if (doc.warnings.length) {
-    out.push(`### Warnings (${doc.warnings.length})`, '');
-    for (const w of doc.warnings)
-      out.push(`- **${w.code}**: ${escapeMarkdown(w.message)}${w.hint ? ` *(${escapeMarkdown(w.hint)})*` : ''}`);
+  const groups = groupWarnings(doc);
+  if (groups.length) {
+    out.push(`### Warnings (${groups.length})`, '');
+    for (const g of groups) {
+      const cells = g.items.length ? `: ${escapeMarkdown(itemsText(g))}` : '';
+      out.push(`- **${escapeMarkdown(g.title)}**${cells}${g.hint ? ` *(${escapeMarkdown(g.hint)})*` : ''}`);
+    }
     out.push('');
   } else out.push('No warnings.', '');
   return out.join('\n');

@@ -1,28 +1,90 @@
-// Terminal reporter: one cli-table3 table per workload, then the warnings. Pure: returns text.
+// Terminal reporter: one borderless table per workload, sized to the terminal (at most 100 columns by
+// default, narrower when the terminal is; --wide shows every column), then the warnings, one line per
+// kind. Pure: returns text.
 
-import Table from 'cli-table3';
 import type { ResultDocument } from '../model/types.js';
-import { summaryGrid } from './columns.js';
+import { fitGrid, GAP, type Grid, summaryGrid, TEXT_COLUMNS, textWidth, truncate } from './columns.js';
 import { byWorkload, cgroupText, describeParams } from './format.js';
+import { groupWarnings, itemsText } from './warnings.js';
 
-export function renderTable(doc: ResultDocument): string {
+/** What the default table fits in, whatever the terminal: wider tables are for --wide. */
+export const DEFAULT_TABLE_WIDTH = 100;
+
+export interface TableOptions {
+  /** Every column that means something for the workload, however wide. */
+  wide?: boolean;
+  /** The terminal's width; the default table fits min(this, 100). */
+  width?: number;
+}
+
+function pad(text: string, width: number, right: boolean): string {
+  const fill = ' '.repeat(Math.max(0, width - textWidth(text)));
+  return right ? fill + text : text + fill;
+}
+
+/** A borderless table: the header, a rule under each column, the rows; numbers right-aligned. */
+export function gridLines(grid: Grid, isText: (head: string) => boolean = (h) => TEXT_COLUMNS.has(h)): string[] {
+  const w = grid.head.map((h, i) => Math.max(textWidth(h), ...grid.rows.map((r) => textWidth(r[i] ?? ''))));
+  const line = (cells: string[], header = false): string =>
+    cells
+      .map((c, i) => pad(c, w[i] ?? 0, !header && !isText(grid.head[i] ?? '')))
+      .join(' '.repeat(GAP))
+      .trimEnd();
+  return [line(grid.head, true), w.map((n) => '─'.repeat(n)).join(' '.repeat(GAP)), ...grid.rows.map((r) => line(r))];
+}
+
+/** The width a table gets: unbounded with --wide, else min(terminal, 100), at least 40. */
+export function tableWidth(opts: TableOptions): number {
+  return opts.wide ? Number.POSITIVE_INFINITY : Math.max(40, Math.min(DEFAULT_TABLE_WIDTH, opts.width ?? DEFAULT_TABLE_WIDTH));
+}
+
+/** "(not shown, to fit 80 columns: a, b; --wide shows them)", wrapped. */
+export function hiddenNote(hidden: string[], width: number): string[] {
+  return hidden.length ? wrap(`(not shown, to fit ${width} columns: ${hidden.join(', ')}; --wide shows them)`, width, 1) : [];
+}
+
+/** Words wrapped to `width`, continuation lines indented by `indent` spaces. */
+export function wrap(text: string, width: number, indent: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && textWidth(next) > width) {
+      lines.push(line);
+      line = `${' '.repeat(indent)}${word}`;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+export function renderTable(doc: ResultDocument, opts: TableOptions = {}): string {
+  const width = tableWidth(opts);
+  const fit = (text: string): string => (Number.isFinite(width) ? truncate(text, width) : text);
   const parts: string[] = [];
   const h = doc.host;
   const machine = `${h.kernel}, cgroup ${cgroupText(doc)}, ${h.cpuCount} CPU ${h.cpuModel}`;
-  parts.push(`cgbench ${doc.tool.version} — ${doc.scenario.name} on ${h.hostname}: ${machine}`);
+  parts.push(fit(`cgbench ${doc.tool.version} — ${doc.scenario.name} on ${h.hostname}: ${machine}`));
+  if (doc.status !== 'complete') parts.push(`partial results: the suite is ${doc.status}`);
   for (const group of byWorkload(doc)) {
     const first = group.cells[0];
     parts.push('');
-    parts.push(`${group.workload} — ${first ? describeParams(first) : ''}`);
-    const grid = summaryGrid(doc, group.cells);
-    const table = new Table({ head: grid.head, style: { head: [], border: [], compact: true } });
-    for (const row of grid.rows) table.push(row);
-    parts.push(table.toString());
+    parts.push(fit(`${group.workload} — ${first ? describeParams(first) : ''}`));
+    const full = summaryGrid(doc, group.cells, opts.wide ? 'wide' : 'default');
+    const grid = Number.isFinite(width) ? fitGrid(full, width) : full;
+    parts.push(...gridLines(grid));
+    if (grid.hidden.length)
+      parts.push(...wrap(`(not shown, to fit ${width} columns: ${grid.hidden.join(', ')}; --wide shows them)`, width, 1));
   }
-  if (doc.warnings.length) {
+  const groups = groupWarnings(doc);
+  if (groups.length) {
     parts.push('');
     parts.push('Warnings:');
-    for (const w of doc.warnings) parts.push(`  ! ${w.message}${w.hint ? ` — ${w.hint}` : ''}`);
+    const wrapAt = Number.isFinite(width) ? width : 140;
+    for (const g of groups) {
+      const cells = g.items.length ? `: ${itemsText(g)}` : '';
+      parts.push(...wrap(`! ${g.title}${cells}${g.hint ? ` — ${g.hint}` : ''}`, wrapAt, 4));
+    }
   }
   return parts.join('\n');
 }

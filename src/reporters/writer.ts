@@ -1,12 +1,13 @@
 // The one place that turns rendered reports (and results.json) into files: checks the output directory
 // and format names before a suite starts (a bad path fails in the first second, not after an hour of
-// runs), then writes every file atomically so a reader never sees half a report.
+// runs), then writes every file atomically so a reader never sees half a report. Every operation on the
+// output directory is bounded (model/user-files.ts): a hung mount is an error, never a hang.
 
-import { accessSync, constants, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { CgbenchError } from '../model/errors.js';
 import type { ResultDocument } from '../model/types.js';
 import { REPORT_FORMATS, type ReportFormat } from '../model/defaults.js';
+import { listDir, pathReason, probeWritable, removeFile, writeFileAtomic } from '../model/user-files.js';
 import { isReportFormat, REPORTERS } from './index.js';
 
 /** "html,md" or ["html", "md"] -> checked, de-duplicated format names in the order given. */
@@ -25,43 +26,27 @@ export function parseFormats(input: string | readonly string[]): ReportFormat[] 
   return out;
 }
 
-/** Create `dir` and prove it writable with a real write (access() says yes on a read-only mount). */
-export function probeWritable(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  accessSync(dir, constants.W_OK);
-  const p = join(dir, `.cgbench-probe-${process.pid}`);
-  writeFileSync(p, '');
-  rmSync(p, { force: true });
-}
-
 /**
  * Validate the format names and that `dir` (and charts/ for png) can be written. Call before a suite
  * starts. Returns the parsed formats.
  */
-export function checkOutputs(dir: string, formats: string | readonly string[]): ReportFormat[] {
+export async function checkOutputs(dir: string, formats: string | readonly string[], signal?: AbortSignal): Promise<ReportFormat[]> {
   const list = parseFormats(formats);
   const abs = resolve(dir);
   const dirs = [abs, ...(list.includes('png') ? [join(abs, 'charts')] : [])];
   for (const d of dirs) {
     try {
-      probeWritable(d);
+      await probeWritable(d, { signal });
     } catch (e) {
+      if (signal?.aborted) throw e;
       throw new CgbenchError(
         'E_OUTPUT',
-        `cannot write reports to ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        `cannot write reports to ${d} (${pathReason(e)})`,
         'pass --out DIR pointing to a writable directory',
       );
     }
   }
   return list;
-}
-
-/** Write a file so a reader sees the old or the new content, never half of it. */
-export function writeAtomic(path: string, content: string | Buffer): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, path);
 }
 
 /** Render every format and write it under `dir`; returns the absolute paths written, in format order. */
@@ -75,17 +60,17 @@ export async function writeReports(doc: ResultDocument, dir: string, formats: re
       // Renderers name their files; make sure none can escape the report directory.
       if (!path.startsWith(abs + '/')) throw new Error(`reporter ${f} produced a path outside ${abs}: ${file.path}`);
       try {
-        writeAtomic(path, file.content);
+        await writeFileAtomic(path, file.content);
       } catch (e) {
         throw new CgbenchError(
           'E_OUTPUT',
-          `cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+          `cannot write ${path} (${pathReason(e)})`,
           'check free space and permissions of the output directory',
         );
       }
       written.push(path);
     }
-    if (f === 'png') removeStaleCharts(join(abs, 'charts'), new Set(files.map((x) => basename(x.path))));
+    if (f === 'png') await removeStaleCharts(join(abs, 'charts'), new Set(files.map((x) => basename(x.path))));
   }
   return written;
 }
@@ -97,12 +82,6 @@ const CHART_FILE = /^\d{2}-[a-z0-9-]+\.png$/;
  * Re-rendering into the same directory must not leave the previous document's charts beside the
  * new ones, where a reader would take them for current.
  */
-function removeStaleCharts(dir: string, keep: Set<string>): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const n of names) if (CHART_FILE.test(n) && !keep.has(n)) rmSync(join(dir, n), { force: true });
+async function removeStaleCharts(dir: string, keep: Set<string>): Promise<void> {
+  for (const n of await listDir(dir)) if (CHART_FILE.test(n) && !keep.has(n)) await removeFile(join(dir, n));
 }

@@ -5,8 +5,9 @@ import { monotonicNs } from '../model/clock.js';
 import { DEFAULT_CPU_PERIOD_US } from '../model/defaults.js';
 import { cpuQuotaCpus, ioRateLimit } from '../model/limits.js';
 import type { LauncherReport, Reading, ResolvedLimits, WorkloadParams } from '../model/types.js';
+import { hostProgramProblems } from './host-preflight.js';
 import { MAX_KEPT } from './launcher.js';
-import type { ExitInfo, LaunchRequest, RunHandle, Runtime } from './runtime.js';
+import type { ExitInfo, LaunchRequest, PreflightItem, RunHandle, Runtime } from './runtime.js';
 
 /** The simulated machine, roughly this development VM's figures. */
 const SIM = {
@@ -64,6 +65,8 @@ export interface Simulated {
   rbytes: number;
   wbytes: number;
   majorFaults: number;
+  /** latency: the requests' p50 and p99, ns. */
+  latencyNs?: { p50: number; p99: number };
 }
 
 function hashNoise(id: string, amp: number): number {
@@ -111,6 +114,12 @@ function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: FakeOpti
         sim.periods = Math.ceil(sim.wallNs / 1000 / periodUs);
         sim.throttled = rate < used ? sim.periods - 1 : 0;
         sim.throttledUs = rate < used ? (sim.wallNs / 1000) * (1 - quota / used) : 0;
+      }
+      if (params.kind === 'latency') {
+        // Requests that meet a throttled period wait for the next one: the tail grows by the stall.
+        const work = params.workUs * 1000 * noise;
+        const stall = quota !== null && quota < used ? (1 - quota / used) * periodUs * 1000 : 0;
+        sim.latencyNs = { p50: work, p99: work + stall };
       }
       break;
     }
@@ -212,6 +221,11 @@ export class FakeRuntime implements Runtime {
 
   constructor(private readonly opts: FakeOptions = {}) {}
 
+  /** The programs a simulated command would run must exist on this host, as for native. */
+  preflight(items: PreflightItem[]): Promise<string[]> {
+    return Promise.resolve(hostProgramProblems(items));
+  }
+
   launch(req: LaunchRequest): Promise<RunHandle> {
     const sim = simulate(req.params, req.limits, this.opts, req.runId);
     const startNs = monotonicNs();
@@ -222,6 +236,12 @@ export class FakeRuntime implements Runtime {
         const killed = ended === 'stopped' || sim.oom;
         const metrics: Record<string, number | string> = { workload: req.params.kind, wall_ns: Math.round(sim.wallNs) };
         if (sim.bytes) metrics.bytes = sim.bytes;
+        if (sim.latencyNs)
+          Object.assign(metrics, {
+            p50_ns: Math.round(sim.latencyNs.p50),
+            p99_ns: Math.round(sim.latencyNs.p99),
+            max_ns: Math.round(sim.latencyNs.p99 * 1.2),
+          });
         resolve({
           exitCode: killed ? SIM.killedExitCode : 0,
           signal: null,

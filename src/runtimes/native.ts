@@ -10,10 +10,12 @@ import { monotonicNs } from '../model/clock.js';
 import { launcherPath } from '../model/paths.js';
 import { assertNativeBuilt, invocationFor } from '../programs/registry.js';
 import type { LauncherReport } from '../model/types.js';
+import { hostProgramProblems } from './host-preflight.js';
 import { launcherArgv, parseLauncherReport } from './launcher.js';
 import {
   type ExitInfo,
   type LaunchRequest,
+  type PreflightItem,
   type RunHandle,
   type Runtime,
   STDERR_TAIL,
@@ -42,6 +44,10 @@ export class NativeRuntime implements Runtime {
   constructor(private readonly cgroups: CgroupSystem) {
     assertNativeBuilt();
     this.statusDir = mkdtempSync(join(tmpdir(), `${STATUS_DIR_PREFIX}${process.pid}-`));
+  }
+
+  preflight(items: PreflightItem[]): Promise<string[]> {
+    return Promise.resolve(hostProgramProblems(items));
   }
 
   async launch(req: LaunchRequest): Promise<RunHandle> {

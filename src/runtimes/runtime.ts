@@ -37,8 +37,19 @@ export interface RunHandle {
   dispose(): Promise<void>;
 }
 
+/** One cell as a runtime's preflight sees it: what it will run, and under which limits. */
+export interface PreflightItem {
+  /** Names the cell in a problem: 'workload "mine", limit set "pinned"'. */
+  where: string;
+  params: WorkloadParams;
+  limits: ResolvedLimits;
+}
+
 export interface Runtime {
   readonly name: RuntimeName;
+  /** What can be checked before the first run (a command's program exists where it will run): one
+   *  line per problem, naming the field and the fix. Optional: a runtime without it checks nothing. */
+  preflight?(items: PreflightItem[]): Promise<string[]>;
   launch(req: LaunchRequest): Promise<RunHandle>;
   /** Release what the runtime made for the whole suite (temp dirs, images). */
   close(): Promise<void>;

@@ -6,7 +6,11 @@ import { parse as parseYaml } from 'yaml';
 import { CgbenchError } from '../model/errors.js';
 import { PRESET_DIR } from '../model/paths.js';
 import type { Scenario } from '../model/types.js';
+import { pathReason, readUserFile } from '../model/user-files.js';
 import { validateScenario } from './schema.js';
+
+/** A scenario file bigger than this is not a scenario (and reading /dev/zero must not fill the memory). */
+const MAX_SCENARIO_BYTES = 4 * 1024 * 1024;
 
 export function parseScenarioText(text: string, source: string): Scenario {
   let raw: unknown;
@@ -23,18 +27,24 @@ export function parseScenarioText(text: string, source: string): Scenario {
   return validateScenario(raw, source);
 }
 
-export function loadScenarioFile(path: string): Scenario {
+/** A user's scenario file: read with a deadline, refused when it is a FIFO, a device or too big. */
+export async function loadScenarioFile(path: string): Promise<Scenario> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = await readUserFile(path, MAX_SCENARIO_BYTES);
   } catch (e) {
     throw new CgbenchError(
       'E_SCENARIO',
-      `cannot read scenario ${path} (${(e as NodeJS.ErrnoException).code})`,
-      'check the path, or use --preset NAME (see `cgbench list`)',
+      `cannot read scenario ${path} (${pathReason(e)})`,
+      'pass a YAML or JSON file, or use --preset NAME (see `cgbench list`)',
     );
   }
   return parseScenarioText(text, path);
+}
+
+/** A preset: one of cgbench's own files, read synchronously. */
+function loadPresetFile(path: string): Scenario {
+  return parseScenarioText(readFileSync(path, 'utf8'), path);
 }
 
 export function listPresets(): { name: string; description: string }[] {
@@ -43,7 +53,7 @@ export function listPresets(): { name: string; description: string }[] {
     .filter((f) => /\.ya?ml$/.test(f))
     .sort()
     .map((f) => {
-      const s = loadScenarioFile(join(PRESET_DIR, f));
+      const s = loadPresetFile(join(PRESET_DIR, f));
       return { name: basename(f).replace(/\.ya?ml$/, ''), description: s.description ?? '' };
     });
 }
@@ -53,7 +63,7 @@ export function loadPreset(name: string): Scenario {
   for (const ext of ['.yaml', '.yml']) {
     const path = join(PRESET_DIR, name + ext);
     if (existsSync(path)) {
-      const s = loadScenarioFile(path);
+      const s = loadPresetFile(path);
       return { ...s, source: `preset:${name}` };
     }
   }

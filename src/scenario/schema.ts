@@ -2,43 +2,73 @@
 // the file, the field path and the fix, all at once.
 
 import { z } from 'zod';
-import { BASELINE_NAME, BOUNDS, DEFAULT_CPU_PERIOD_US, RUNTIME_NAMES, SCENARIO_DEFAULTS, WORKLOAD_DEFAULTS } from '../model/defaults.js';
+import {
+  BASELINE_NAME,
+  BOUNDS,
+  DEFAULT_CPU_PERIOD_US,
+  IO_THROTTLE_SLICE_MS,
+  RUNTIME_NAMES,
+  SCENARIO_DEFAULTS,
+  WORKLOAD_DEFAULTS,
+} from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
 import { isEmptyLimits, limitsLabel } from '../model/limits.js';
-import type { LimitSet, Limits, RuntimeName, Scenario, WorkloadParams, WorkloadSpec } from '../model/types.js';
-import { parseBytes, parseDurationMs, parsePercent, parseRate } from '../model/units.js';
+import type { ExpectedOutcome, LimitSet, Limits, RuntimeName, Scenario, WorkloadParams, WorkloadSpec } from '../model/types.js';
+import { formatBytes, formatDurationNs, parseBytes, parseDurationMs, parsePercent, parseRate } from '../model/units.js';
 
-const size = (what: string) =>
-  z.union([z.number(), z.string()]).transform((v, ctx) => {
-    const n = parseBytes(v);
-    if (n === null) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${v}" is not a ${what}; write e.g. 512M, 1GiB or 100MB` });
+/** How a value was written, for a message: "64X", true, [1]. */
+function shown(v: unknown): string {
+  return typeof v === 'string' ? `"${v}"` : (JSON.stringify(v) ?? String(v));
+}
+
+/**
+ * A value written as a number or a text ("512M", "2s", "10MB/s"), parsed by `parse` and checked by `ok`.
+ * Any other type gets the same message as a bad text, so no field ever answers a bare "Invalid input".
+ */
+function written(
+  parse: (v: string | number) => number | null,
+  ok: (n: number) => boolean,
+  message: (v: string, parsed: number | null) => string,
+) {
+  return z.unknown().transform((v, ctx) => {
+    const n = typeof v === 'number' || typeof v === 'string' ? parse(v) : null;
+    if (n === null || !ok(n)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: message(shown(v), n) });
       return z.NEVER;
     }
     return n;
   });
+}
 
-const rate = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const n = parseRate(v);
-  if (n === null || n <= 0) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${v}" is not a positive rate; write e.g. 10MB/s (decimal) or 10MiB/s` });
-    return z.NEVER;
-  }
-  return n;
-});
+const MIB = 1 << 20;
+const size = (what: string) =>
+  written(
+    parseBytes,
+    () => true,
+    (v) => `${v} is not a ${what}; write e.g. 512M, 1GiB or 100MB`,
+  );
+/** Every way of writing a memory limit (max, high, the short form) meets the same floor. */
+const memorySize = written(
+  parseBytes,
+  (n) => n >= MIB,
+  (v, n) =>
+    n === null
+      ? `${v} is not a memory size; write e.g. 512M, 1GiB or 100MB`
+      : `${v} is below 1 MiB, where no workload can run; write e.g. 64M, 1GiB or 100MB`,
+);
+
+const rate = written(
+  parseRate,
+  (n) => n > 0,
+  (v) => `${v} is not a positive rate; write e.g. 10MB/s (decimal) or 10MiB/s`,
+);
 
 const duration = (minMs: number, maxMs: number) =>
-  z.union([z.number(), z.string()]).transform((v, ctx) => {
-    const n = parseDurationMs(v);
-    if (n === null || n < minMs || n > maxMs) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        message: `"${v}" is not a duration between ${minMs} ms and ${maxMs / 1000} s; write e.g. 100ms or 2s`,
-      });
-      return z.NEVER;
-    }
-    return n;
-  });
+  written(
+    parseDurationMs,
+    (n) => n >= minMs && n <= maxMs,
+    (v) => `${v} is not a duration between ${minMs} ms and ${maxMs / 1000} s; write e.g. 100ms or 2s`,
+  );
 
 const name = z
   .string()
@@ -49,39 +79,75 @@ const name = z
 const { cpuPeriodUs: PERIOD, cpuQuotaMinUs: QUOTA_MIN } = BOUNDS;
 const periodRange = `period must be ${PERIOD.min}..${PERIOD.max} us`;
 
+/** A quota in us, or max / -1 for none (null). */
+const quota = z.unknown().transform((v, ctx): number | null => {
+  if (v === 'max' || v === -1) return null;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= QUOTA_MIN) return v;
+  const why = typeof v === 'number' && v < QUOTA_MIN ? `the kernel accepts quotas of ${QUOTA_MIN} us (1 ms) and more` : 'not a quota';
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${shown(v)}: ${why}; write microseconds per period (e.g. 50000) or max` });
+  return z.NEVER;
+});
+
+/** CPUs as a number of them: the short form `cpus` and `cpu.cpus` are held to one rule. */
+const cpuCount = z.number({ invalid_type_error: 'write a number of CPUs such as 0.5' }).positive().max(1024);
+
 const cpuSchema = z
-  .object({
-    quota: z
-      .union([
-        z.number().int().min(QUOTA_MIN, `the kernel accepts quotas of ${QUOTA_MIN} us (1 ms) and more`),
-        z.literal('max'),
-        z.literal(-1),
-      ])
-      .optional(),
-    period: z.number().int().min(PERIOD.min, periodRange).max(PERIOD.max, periodRange).default(DEFAULT_CPU_PERIOD_US),
-    burst: z.number().int().min(0).optional(),
-    cpus: z.number().positive().max(1024).optional(),
-  })
+  .object(
+    {
+      quota: quota.optional(),
+      period: z
+        .number({ invalid_type_error: 'write the period in microseconds, e.g. 100000' })
+        .int()
+        .min(PERIOD.min, periodRange)
+        .max(PERIOD.max, periodRange)
+        .default(DEFAULT_CPU_PERIOD_US),
+      burst: z.number().int().min(0).optional(),
+      cpus: cpuCount.optional(),
+    },
+    { invalid_type_error: 'write { quota, period } in microseconds, or the short form cpus: 0.5' },
+  )
   .strict();
 
 const memorySchema = z
-  .object({
-    max: size('memory size')
-      .refine((n) => n >= 1 << 20, 'a memory limit below 1 MiB cannot run any workload')
-      .optional(),
-    swap: size('swap size').optional(),
-    high: size('memory size').optional(),
-  })
+  .object(
+    {
+      max: memorySize.optional(),
+      swap: size('swap size').optional(),
+      high: memorySize.optional(),
+    },
+    { invalid_type_error: 'write a size such as 64M, or { max, swap, high }' },
+  )
   .strict();
 
+/** The short form `memory: 64M` is `memory: { max: 64M }`, validated by the same rules. */
+const memoryField = z.preprocess((v) => (typeof v === 'string' || typeof v === 'number' ? { max: v } : v), memorySchema);
+
+const EXPECTABLE = ['ok', 'oom-killed', 'failed', 'timeout'] as const;
+/** `expect: oom-killed` or a list of outcomes. */
+const expectField = z.preprocess(
+  (v) => (typeof v === 'string' ? [v] : v),
+  z
+    .array(
+      z.enum(EXPECTABLE, { errorMap: (_i, ctx) => ({ message: `${shown(ctx.data)} is not an outcome; write ${EXPECTABLE.join(', ')}` }) }),
+      {
+        invalid_type_error: `write an outcome (${EXPECTABLE.join(', ')}) or a list of them`,
+      },
+    )
+    .min(1),
+);
+
+const iops = z.number({ invalid_type_error: 'write IO operations per second as a number, e.g. 100' }).int().positive();
 const ioSchema = z
-  .object({
-    device: z.string().default('scratch'),
-    rbps: rate.optional(),
-    wbps: rate.optional(),
-    riops: z.number().int().positive().optional(),
-    wiops: z.number().int().positive().optional(),
-  })
+  .object(
+    {
+      device: z.string().default('scratch'),
+      rbps: rate.optional(),
+      wbps: rate.optional(),
+      riops: iops.optional(),
+      wiops: iops.optional(),
+    },
+    { invalid_type_error: 'write { device, rbps, wbps, riops, wiops }, e.g. { wbps: 10MB/s }' },
+  )
   .strict()
   .refine(
     (o) => o.rbps !== undefined || o.wbps !== undefined || o.riops !== undefined || o.wiops !== undefined,
@@ -89,26 +155,25 @@ const ioSchema = z
   );
 
 const limitSetSchema = z
-  .object({
-    name: name.optional(),
-    cpu: cpuSchema.optional(),
-    cpus: z.number().positive().max(1024).optional(),
-    memory: z
-      .union([
-        memorySchema,
-        z
-          .union([z.number(), z.string()])
-          .pipe(size('memory size'))
-          .transform((max) => ({ max, swap: undefined, high: undefined })),
-      ])
-      .optional(),
-    io: z.array(ioSchema).optional(),
-    pids: z.number().int().min(1).optional(),
-    cpuset: z
-      .string()
-      .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'write CPUs like "0" or "0-1,3"')
-      .optional(),
-  })
+  .object(
+    {
+      name: name.optional(),
+      cpu: cpuSchema.optional(),
+      cpus: cpuCount.optional(),
+      memory: memoryField.optional(),
+      io: z.array(ioSchema, { invalid_type_error: 'write a list of throttles, e.g. [{ wbps: 10MB/s }]' }).optional(),
+      pids: z.number({ invalid_type_error: 'write a number of tasks, e.g. 64' }).int().min(1).optional(),
+      cpuset: z
+        .string({ invalid_type_error: 'write CPUs as text, like "0" or "0-1,3"' })
+        .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'write CPUs like "0" or "0-1,3"')
+        .refine((list) => list.split(',').every((r) => !r.includes('-') || Number(r.split('-')[0]) <= Number(r.split('-')[1])), {
+          message: 'a range must go up, like "1-3" (not "3-1")',
+        })
+        .optional(),
+      expect: expectField.optional(),
+    },
+    { invalid_type_error: 'write a limit set as { name, cpus, cpu, memory, io, pids, cpuset, expect }' },
+  )
   .strict();
 
 const W = WORKLOAD_DEFAULTS;
@@ -167,20 +232,20 @@ const workloadSchema = z
     kind: z.enum(['cpu', 'memory', 'io', 'latency', 'command']),
     params: z.record(z.unknown()).default({}),
     command: z.array(z.string().min(1)).min(1).optional(),
+    warmup: z.number().int().min(BOUNDS.warmup.min).max(BOUNDS.warmup.max).optional(),
     limits: z.array(limitSetSchema).min(1).optional(),
   })
   .strict();
 
 /** "2%" or 0.02 (a bare number is a ratio) -> 0.02. */
-const relativeTarget = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const pct = parsePercent(v, true);
-  const n = pct === null ? Number.NaN : typeof v === 'number' ? v : pct / 100;
-  if (!Number.isFinite(n) || n <= B.targetRel.min || n >= B.targetRel.max) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${v}" is not a relative interval half-width; write e.g. 2% or 0.02` });
-    return z.NEVER;
-  }
-  return n;
-});
+const relativeTarget = written(
+  (v) => {
+    const pct = parsePercent(v, true);
+    return pct === null ? null : typeof v === 'number' ? v : pct / 100;
+  },
+  (n) => n > B.targetRel.min && n < B.targetRel.max,
+  (v) => `${v} is not a relative interval half-width; write e.g. 2% or 0.02`,
+);
 
 const D = SCENARIO_DEFAULTS;
 const B = BOUNDS;
@@ -197,6 +262,7 @@ const scenarioSchema = z
       .object({
         target: relativeTarget,
         maxRepetitions: z.number().int().min(B.maxRepetitions.min).max(B.maxRepetitions.max).default(D.adaptiveMaxRepetitions),
+        budget: duration(B.timeoutMs.min, B.timeoutMs.max).optional(),
       })
       .strict()
       .optional(),
@@ -232,7 +298,11 @@ function fail(source: string, problems: string[]): never {
 
 function zodProblems(error: z.ZodError, prefix: (string | number)[] = []): string[] {
   return error.issues.map((i) => {
-    const hint = i.code === z.ZodIssueCode.custom ? '' : HINTS[i.code] ? ` (${HINTS[i.code]})` : '';
+    // A message of our own already says what to write; zod's defaults ("Expected object, received
+    // string") get the generic fix.
+    const typeOrChoice = i.code === z.ZodIssueCode.invalid_type || i.code === z.ZodIssueCode.invalid_enum_value;
+    const own = i.code === z.ZodIssueCode.custom || (typeOrChoice && !/^(Expected|Required|Invalid enum value)/.test(i.message));
+    const hint = own ? '' : HINTS[i.code] ? ` (${HINTS[i.code]})` : '';
     return `${fieldPath([...prefix, ...i.path])}: ${i.message}${hint}`;
   });
 }
@@ -241,6 +311,8 @@ function toLimits(raw: RawLimitSet, at: string, problems: string[]): Limits {
   const limits: Limits = {};
   if (raw.cpu && raw.cpus !== undefined)
     problems.push(`${at}: give either cpus or cpu, not both (cpus: 0.5 equals cpu: {quota: 50000, period: 100000})`);
+  if (raw.cpu?.cpus !== undefined && raw.cpu.quota !== undefined)
+    problems.push(`${at}.cpu: give either cpus or quota, not both (cpus: 0.5 at period 100000 is quota 50000)`);
   const cpus = raw.cpus ?? raw.cpu?.cpus;
   if (cpus !== undefined) {
     const periodUs = raw.cpu?.period ?? DEFAULT_CPU_PERIOD_US;
@@ -251,17 +323,23 @@ function toLimits(raw: RawLimitSet, at: string, problems: string[]): Limits {
     }
     limits.cpu = { quotaUs, periodUs };
   } else if (raw.cpu) {
-    const q = raw.cpu.quota;
-    limits.cpu = { quotaUs: q === undefined || q === 'max' || q === -1 ? null : q, periodUs: raw.cpu.period };
+    limits.cpu = { quotaUs: raw.cpu.quota ?? null, periodUs: raw.cpu.period };
   }
-  if (limits.cpu && raw.cpu?.burst !== undefined) limits.cpu.burstUs = raw.cpu.burst;
+  if (limits.cpu && raw.cpu?.burst !== undefined) {
+    limits.cpu.burstUs = raw.cpu.burst;
+    const q = limits.cpu.quotaUs;
+    if (q === null) problems.push(`${at}.cpu.burst: a burst needs a quota to add to (give quota or cpus)`);
+    else if (raw.cpu.burst > q)
+      problems.push(`${at}.cpu.burst: the kernel refuses a burst (${raw.cpu.burst} us) above the quota (${q} us)`);
+  }
   if (raw.memory) {
     const m = raw.memory;
     limits.memory = { maxBytes: m.max ?? null };
     if (m.swap !== undefined) limits.memory.swapBytes = m.swap;
     if (m.high !== undefined) limits.memory.highBytes = m.high;
+    if (m.max === undefined && m.high === undefined) problems.push(`${at}.memory: limits nothing (give max or high, e.g. memory: 64M)`);
     if (m.high !== undefined && m.max !== undefined && m.high > m.max)
-      problems.push(`${at}.memory: high (${m.high}) above max (${m.max}) never triggers (lower high)`);
+      problems.push(`${at}.memory: high (${formatBytes(m.high)}) above max (${formatBytes(m.max)}) never triggers (lower high)`);
   }
   if (raw.io) limits.io = raw.io.map((o) => ({ ...o }));
   if (raw.pids !== undefined) limits.pids = raw.pids;
@@ -295,6 +373,7 @@ function toParams(
 
 /** Validate raw scenario data (already parsed from YAML/JSON). `source` names the file in messages. */
 export function validateScenario(raw: unknown, source: string): Scenario {
+  if (raw === null || raw === undefined) fail(source, ['the file is empty (write at least workloads: [{ name, kind }])']);
   const parsed = scenarioSchema.safeParse(raw);
   if (!parsed.success) fail(source, zodProblems(parsed.error));
   const s = parsed.data;
@@ -308,9 +387,18 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     const params = toParams(w.kind, w.params, w.command, at, problems);
     const rawSets = w.limits ?? s.limits ?? [{}];
     const from = w.limits ? `${at}.limits` : 'limits';
+    if (params?.kind === 'latency' && params.durationMs >= s.timeout) {
+      const runs = formatDurationNs(params.durationMs * 1e6);
+      problems.push(
+        `${at}.params.durationMs: every run lasts ${runs}, beyond the ${formatDurationNs(s.timeout * 1e6)} time-out (raise timeout)`,
+      );
+    }
     const sets: LimitSet[] = rawSets.map((ls, li) => {
       const limits = toLimits(ls, `${from}[${li}]`, problems);
-      return { name: ls.name ?? limitsLabel(limits), limits };
+      const set: LimitSet = { name: ls.name ?? limitsLabel(limits), limits };
+      if (ls.expect) set.expect = [...new Set(ls.expect)];
+      if (params) problems.push(...foreseeableFailures(params, set, s.timeout).map((p) => `${from}[${li}]${p}`));
+      return set;
     });
     const names = new Set<string>();
     sets.forEach((ls, li) => {
@@ -322,7 +410,7 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     const baseIdx = sets.findIndex((ls) => isEmptyLimits(ls.limits));
     if (baseIdx === -1) sets.unshift({ name: names.has(BASELINE_NAME) ? 'baseline' : BASELINE_NAME, limits: {} });
     else if (baseIdx > 0) sets.unshift(...sets.splice(baseIdx, 1));
-    if (params) workloads.push({ name: w.name, params, limitSets: sets });
+    if (params) workloads.push({ name: w.name, params, limitSets: sets, ...(w.warmup !== undefined ? { warmup: w.warmup } : {}) });
   });
   if (problems.length) fail(source, problems);
   const scenario: Scenario = {
@@ -341,6 +429,46 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     if (s.adaptive.maxRepetitions < s.repetitions)
       fail(source, [`adaptive.maxRepetitions: ${s.adaptive.maxRepetitions} is below repetitions (${s.repetitions}) (raise it)`]);
     scenario.adaptive = { targetRel: s.adaptive.target, maxRepetitions: s.adaptive.maxRepetitions };
+    if (s.adaptive.budget !== undefined) scenario.adaptive.budgetMs = s.adaptive.budget;
   }
   return scenario;
+}
+
+/**
+ * Limits whose runs cannot succeed, known before the first run: a throttle too slow to finish within
+ * the time-out, a pids limit below the workload's own threads. A limit set that expects the outcome
+ * (`expect: timeout`, `expect: failed`) is measuring it on purpose and passes. Returns "field: problem".
+ */
+function foreseeableFailures(params: WorkloadParams, set: LimitSet, timeoutMs: number): string[] {
+  const out: string[] = [];
+  const expects = (o: ExpectedOutcome): boolean => set.expect?.includes(o) ?? false;
+  if (params.kind === 'io' && !expects('timeout')) {
+    const bytes = params.mib * MIB;
+    (set.limits.io ?? []).forEach((io, i) => {
+      const bps = params.mode === 'write' ? io.wbps : io.rbps;
+      const ops = params.mode === 'write' ? io.wiops : io.riops;
+      const field = bps !== undefined ? (params.mode === 'write' ? 'wbps' : 'rbps') : params.mode === 'write' ? 'wiops' : 'riops';
+      // Even with the throttle's initial allowance (one slice at the full rate), this is the least it takes.
+      const slice = IO_THROTTLE_SLICE_MS.rotational;
+      const needMs = Math.max(
+        bps !== undefined ? (bytes / bps) * 1000 - slice : 0,
+        ops !== undefined ? (bytes / (params.blockKib * 1024) / ops) * 1000 - slice : 0,
+      );
+      if (needMs > timeoutMs) {
+        const need = formatDurationNs(needMs * 1e6);
+        out.push(
+          `.io[${i}].${field}: the ${params.mode} of ${params.mib} MiB needs at least ${need} at this rate, beyond the ` +
+            `${formatDurationNs(timeoutMs * 1e6)} time-out (raise the rate or timeout, or expect: timeout)`,
+        );
+      }
+    });
+  }
+  const threads = params.kind === 'cpu' || params.kind === 'latency' ? params.threads : null;
+  if (threads !== null && set.limits.pids !== undefined && set.limits.pids <= threads && !expects('failed')) {
+    out.push(
+      `.pids: ${set.limits.pids} task(s) leave no room for the workload's ${threads} thread(s) and its main thread ` +
+        `(raise pids above ${threads}, or expect: failed to measure the failure)`,
+    );
+  }
+  return out;
 }

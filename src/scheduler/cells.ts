@@ -2,6 +2,7 @@
 // limits resolved to real disks, and the empty result document a suite fills in. Pure but for disk lookups.
 
 import { createHash } from 'node:crypto';
+import { expectedOutcomes } from '../analysis/expected.js';
 import type { DiskTarget } from '../cgroup/disk.js';
 import { resolveIoLimit } from '../cgroup/disk.js';
 import { BASELINE_NAME, SCHEMA_VERSION } from '../model/defaults.js';
@@ -53,6 +54,7 @@ export function expandCells(scenario: Scenario): Cell[] {
           runtime,
           limitSet: ls.name,
           limits: ls.limits,
+          expect: expectedOutcomes({ params: w.params, limits: ls.limits }, ls.expect),
           baselineId: id === baseId ? null : baseId,
           runs: [],
           summary: { ...EMPTY_SUMMARY, outcomes: {} },

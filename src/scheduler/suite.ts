@@ -2,12 +2,14 @@
 // and saves the result document after each run so an interrupted suite leaves a valid file.
 
 import { randomBytes } from 'node:crypto';
-import { relativeHalfWidth } from '../analysis/stats.js';
+import { ioSliceMs, type ModelContext } from '../analysis/expected.js';
+import { relativeHalfWidth, runsForRatioInterval } from '../analysis/stats.js';
 import { measuredRuns } from '../analysis/runs.js';
 import { summarizeCell } from '../analysis/summary.js';
 import { documentWarnings } from '../analysis/warnings.js';
 import type { DiskTarget } from '../cgroup/disk.js';
 import { monotonicNs } from '../model/clock.js';
+import { suiteIdFor } from '../model/owner.js';
 import { CgbenchError } from '../model/errors.js';
 import type {
   Cell,
@@ -19,12 +21,14 @@ import type {
   Run,
   RuntimeName,
   Scenario,
+  Writer,
 } from '../model/types.js';
 import { invocationFor } from '../programs/registry.js';
 import type { RunHandle, Runtime } from '../runtimes/runtime.js';
 import { expandCells, newDocument, resolveLimits } from './cells.js';
 import { classifyRun } from './classify.js';
 import { seriesFromReport } from '../sampler/series.js';
+import { preflight } from './preflight.js';
 
 export type SuiteEvent =
   | { type: 'suite-start'; cells: number; runs: number; perCell: number; doc: ResultDocument }
@@ -39,20 +43,44 @@ export interface SuiteOptions {
   runtimes: Partial<Record<RuntimeName, Runtime>>;
   scratch: () => DiskTarget;
   scratchDir: string;
-  save: (doc: ResultDocument) => void;
+  /** Saves the document (after every run); a rejection stops the suite. */
+  save: (doc: ResultDocument) => void | Promise<void>;
   onEvent?: (e: SuiteEvent) => void;
   signal?: AbortSignal;
-  /** Used in group names so parallel suites never collide. */
+  /** Used in group names so parallel suites never collide (default: this process's pid and a random part). */
   suiteId?: string;
+  /** Who writes the document (so a reader can tell a killed suite from a running one). */
+  writer?: Writer;
+  /** The parent group's CPUs ("0-1"): every cpuset is checked against them before the first run. */
+  availableCpus?: string;
 }
 
 function maxMeasured(s: Scenario): number {
   return s.adaptive ? Math.max(s.repetitions, s.adaptive.maxRepetitions) : s.repetitions;
 }
 
-/** Adaptive repetitions: the cell's median is pinned down well enough (or failures make more runs moot). */
-function converged(cell: Cell, s: Scenario): boolean {
+/** Warm-up runs of a cell: its workload's own count, else the scenario's. */
+export function warmupOf(cell: Cell, s: Scenario): number {
+  return s.workloads.find((w) => w.name === cell.workload)?.warmup ?? s.warmup;
+}
+
+/**
+ * Adaptive repetitions: the cell's median is pinned down well enough (or failures make more runs moot),
+ * or another run would take the cell past its time budget: extra runs only where they are cheap. A
+ * baseline first gets the runs its limited cells' slowdowns need for a 95 % interval (it is the
+ * fastest cell of its workload, so the cheapest place for them).
+ */
+export function converged(cell: Cell, s: Scenario): boolean {
   if (!s.adaptive) return true;
+  const measured = cell.runs.filter((r) => !r.warmup).length;
+  const forIntervals = Math.min(s.adaptive.maxRepetitions, runsForRatioInterval(s.repetitions));
+  const limited = (s.workloads.find((w) => w.name === cell.workload)?.limitSets.length ?? 0) > 1;
+  if (limited && cell.baselineId === null && measured < forIntervals && cell.runs.every((r) => r.outcome === 'ok')) return false;
+  const budgetMs = s.adaptive.budgetMs;
+  if (budgetMs !== undefined && cell.runs.length) {
+    const spentMs = cell.runs.reduce((sum, r) => sum + r.harnessWallNs / 1e6, 0);
+    if (spentMs + spentMs / cell.runs.length > budgetMs) return true;
+  }
   const ok = measuredRuns(cell).map((r) => r.metrics.wallNs);
   const failed = cell.runs.filter((r) => !r.warmup && r.outcome !== 'ok').length;
   if (failed > 0 && ok.length === 0) return true;
@@ -60,10 +88,16 @@ function converged(cell: Cell, s: Scenario): boolean {
   return rel !== null && rel <= s.adaptive.targetRel;
 }
 
-function refreshSummaries(doc: ResultDocument): void {
+/** What the models need of the host: its CPUs and the scratch disk's throttle slice. */
+export function modelContext(host: HostInfo): ModelContext {
+  return { hostCpus: host.cpuCount, ioSliceMs: ioSliceMs(host.disk) };
+}
+
+export function refreshSummaries(doc: ResultDocument): void {
   const byId = new Map(doc.cells.map((c) => [c.id, c]));
+  const ctx = modelContext(doc.host);
   for (const cell of doc.cells) {
-    cell.summary = summarizeCell(cell, cell.baselineId ? byId.get(cell.baselineId) : undefined, { hostCpus: doc.host.cpuCount });
+    cell.summary = summarizeCell(cell, cell.baselineId ? byId.get(cell.baselineId) : undefined, ctx);
   }
   doc.warnings = documentWarnings(doc.cells, { cgroupMode: doc.host.cgroup.mode, driver: doc.host.cgroup.driver });
 }
@@ -76,11 +110,15 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   for (const rt of scenario.runtimes) {
     if (!opts.runtimes[rt]) throw new CgbenchError('E_INPUT', `runtime "${rt}" is not available`, 'see `cgbench doctor`');
   }
+  // And everything else that can be known now: nothing is written when the suite cannot run.
+  await preflight({ scenario, cells, resolved, runtimes: opts.runtimes, availableCpus: opts.availableCpus });
   const doc = newDocument(scenario, opts.host, cells);
+  if (opts.writer) doc.writer = opts.writer;
   const perCell = scenario.warmup + scenario.repetitions;
-  const total = cells.length * perCell;
-  const suiteId = opts.suiteId ?? randomBytes(3).toString('hex');
-  opts.save(doc);
+  // Grows by one for each extra run adaptive repetitions start, so progress never reads 70/64.
+  let total = cells.reduce((n, c) => n + warmupOf(c, scenario) + scenario.repetitions, 0);
+  const suiteId = opts.suiteId ?? suiteIdFor(process.pid, randomBytes(3).toString('hex'));
+  await opts.save(doc);
   opts.onEvent?.({ type: 'suite-start', cells: cells.length, runs: total, perCell, doc });
 
   let done = 0;
@@ -91,16 +129,19 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
     doc.status = 'failed';
     doc.finishedAt = new Date().toISOString();
     refreshSummaries(doc);
-    opts.save(doc);
+    // The original error is the one to report; a save that fails too (a hung disk) must not hide it.
+    await Promise.resolve(opts.save(doc)).catch(() => undefined);
     throw e;
   }
   async function runCells(): Promise<number> {
     outer: for (const [ci, cell] of cells.entries()) {
       const runtime = opts.runtimes[cell.runtime] as Runtime;
-      for (let i = 0; i < scenario.warmup + maxMeasured(scenario); i++) {
+      const warm = warmupOf(cell, scenario);
+      for (let i = 0; i < warm + maxMeasured(scenario); i++) {
         if (signal?.aborted) break outer;
-        if (i >= perCell && converged(cell, scenario)) break;
-        const warmup = i < scenario.warmup;
+        if (i >= warm + scenario.repetitions && converged(cell, scenario)) break;
+        if (i >= warm + scenario.repetitions) total++;
+        const warmup = i < warm;
         opts.onEvent?.({ type: 'run-start', cell, index: i, warmup, done, total });
         const { run, disposeError } = await runOnce({
           runtime,
@@ -116,7 +157,7 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
         cell.runs.push(run);
         done++;
         refreshSummaries(doc);
-        opts.save(doc);
+        await opts.save(doc);
         opts.onEvent?.({ type: 'run-end', cell, run, done, total });
         // A group or container that cannot be removed is an environment failure: stop, run saved.
         if (disposeError) throw disposeError;
@@ -136,7 +177,7 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
       hint: 'the finished runs are kept; rerun to complete',
     });
   }
-  opts.save(doc);
+  await opts.save(doc);
   opts.onEvent?.({ type: 'suite-end', doc });
   return doc;
 }

@@ -1,6 +1,6 @@
 // The command line end to end with the fake runtime, as an unprivileged user (nobody, when the tests
 // run as root): exit codes, data alone on stdout (tables or JSON), progress alone on stderr.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,11 +25,29 @@ describe('cgbench run --runtime fake, unprivileged', () => {
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  function cgbench(args: string[]): SpawnSyncReturns<string> {
-    // As root the command runs as nobody, so it proves the fake runtime needs no privileges.
-    const as = isRoot ? { uid: NOBODY, gid: NOBODY } : {};
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, TMPDIR: work };
-    return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: work, env, timeout: 60_000, ...as });
+  // As root the command runs as nobody, so it proves the fake runtime needs no privileges.
+  const as = isRoot ? { uid: NOBODY, gid: NOBODY } : {};
+  const env = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, TMPDIR: work });
+
+  function cgbench(args: string[], extraEnv: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+    return spawnSync(process.execPath, [CLI, ...args], {
+      encoding: 'utf8',
+      cwd: work,
+      env: { ...env(), ...extraEnv },
+      timeout: 60_000,
+      ...as,
+    });
+  }
+
+  /** Runs cgbench with the given stream's reader gone at once, as `cgbench ... | head -c0` would. */
+  function withClosedReader(args: string[], closed: 'stdout' | 'stderr'): Promise<{ code: number | null; other: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [CLI, ...args], { cwd: work, env: env(), stdio: ['ignore', 'pipe', 'pipe'], ...as });
+      child[closed].destroy();
+      let other = '';
+      child[closed === 'stdout' ? 'stderr' : 'stdout'].on('data', (d: Buffer) => (other += d.toString()));
+      child.on('close', (code) => resolve({ code, other }));
+    });
   }
 
   it('runs the quick preset: exit 0, tables on stdout, only progress on stderr', () => {
@@ -38,16 +56,20 @@ describe('cgbench run --runtime fake, unprivileged', () => {
     expect(res.status, res.stderr).toBe(0);
     const stdout = res.stdout.trimEnd().split('\n');
     expect(stdout[0]).toMatch(/^cgbench \S+ — quick on /);
-    for (const w of ['cpu-loop', 'mem-anon-128M', 'mem-pagecache-256M', 'io-write-32M', 'io-read-32M']) {
+    for (const w of ['cpu-loop', 'mem-anon-512M', 'mem-pagecache-256M', 'io-write-32M', 'io-read-32M']) {
       expect(res.stdout).toMatch(new RegExp(`^${w} — `, 'm'));
     }
     expect(stdout.at(-1)).toBe(`results: ${join(out, 'results.json')}`);
     expect(res.stdout).toContain(`report: ${join(out, 'report.html')}`);
     const stderr = res.stderr.trimEnd().split('\n');
-    expect(stderr.length).toBe(1 + 16 * 2);
     for (const line of stderr) expect(line).toMatch(PROGRESS);
     const doc = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultDocument;
     expect(doc.status).toBe('complete');
+    // One progress line per run; the preset's adaptive repetitions give each baseline the runs its
+    // 2-run limited cells need for a slowdown interval (8 against 2).
+    expect(stderr.length).toBe(1 + doc.cells.reduce((n, c) => n + c.runs.length, 0));
+    expect(doc.cells.filter((c) => c.baselineId === null).every((c) => c.runs.length === 8)).toBe(true);
+    expect(doc.cells.filter((c) => c.baselineId !== null).every((c) => c.runs.length === 2)).toBe(true);
     if (isRoot) expect(statSync(join(out, 'results.json')).uid).toBe(NOBODY);
   });
 
@@ -82,6 +104,127 @@ describe('cgbench run --runtime fake, unprivileged', () => {
       expect(res.stderr).toMatch(/cgbench: |error: /);
     }
     for (const d of ['bad1', 'bad2', 'bad3']) expect(existsSync(join(work, d))).toBe(false);
+  });
+
+  it('a usage error is one line naming the option and where the help is, not the whole help', () => {
+    for (const args of [['run', '--preset', 'seed', '--runtime', 'fake', '-r', '1.5'], ['run', '--bogus'], ['frobnicate']]) {
+      const res = cgbench(args);
+      expect(res.status, args.join(' ')).toBe(2);
+      expect(res.stderr.trim().split('\n'), res.stderr).toHaveLength(1);
+      expect(res.stderr).toMatch(/^cgbench: .*\(cgbench( run)? --help lists the (options|commands)\)$/m);
+    }
+    expect(cgbench(['run', '--help']).stdout).toMatch(/Exit codes:[\s\S]*\n {2}4 {2,}run: a run failed or timed out/);
+  });
+
+  it('paths that would hang or spin are refused at once: FIFOs, devices, /proc', () => {
+    const fifo = join(work, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    if (isRoot) chownSync(fifo, NOBODY, NOBODY);
+    const fake = ['--runtime', 'fake', '-r', '1', '-w', '0'];
+    const cases: [string[], RegExp][] = [
+      [['run', fifo, ...fake], /cannot read scenario .*fifo \(ENOTREG: it is a FIFO, not a regular file\)/],
+      [['run', '/dev/zero', ...fake], /cannot read scenario \/dev\/zero \(ENOTREG: it is a character device/],
+      [
+        ['run', '--preset', 'seed', ...fake, '--out', '/proc/self/cgbench-x'],
+        /cannot write to output directory \/proc\/self\/cgbench-x \(ENOENT/,
+      ],
+      [['run', '--preset', 'seed', ...fake, '--out', fifo], /exists and is a FIFO, not a directory/],
+      [['report', fifo], /cannot read result document .*fifo \(ENOTREG/],
+      [['report', '/dev/zero'], /cannot read result document \/dev\/zero \(ENOTREG/],
+    ];
+    for (const [args, message] of cases) {
+      const t0 = Date.now();
+      const res = cgbench(args);
+      expect(res.status, `${args.join(' ')}: ${res.stderr}`).toBe(2);
+      expect(res.stderr).toMatch(message);
+      expect(res.stderr.trim().split('\n')).toHaveLength(1);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    }
+  });
+
+  it('a reader that goes away ends the output quietly: stdout (run --json | head) and stderr mid-suite', async () => {
+    const out = join(work, 'epipe');
+    const json = await withClosedReader(
+      ['run', '--preset', 'quick', '--runtime', 'fake', '-r', '1', '-w', '0', '--json', '--out', out],
+      'stdout',
+    );
+    expect(json.code).toBe(0);
+    expect(json.other).not.toMatch(/Error|\bat /);
+    const progress = await withClosedReader(
+      ['run', '--preset', 'quick', '--runtime', 'fake', '-r', '1', '-w', '0', '--out', `${out}2`],
+      'stderr',
+    );
+    expect(progress.code).toBe(0);
+    expect(progress.other).toContain(`results: ${join(`${out}2`, 'results.json')}`);
+    expect((JSON.parse(readFileSync(join(`${out}2`, 'results.json'), 'utf8')) as ResultDocument).status).toBe('complete');
+  });
+
+  it('runs that are not results fail the suite with exit 4, naming the cells; --allow-failures accepts them', () => {
+    const file = join(work, 'oom.yaml');
+    const cells = (expect: string) =>
+      `repetitions: 2\nwarmup: 0\nworkloads:\n  - name: anon\n    kind: memory\n    params: { mode: anon, mib: 128 }\n` +
+      `    limits: [{ name: tight, memory: 64M${expect} }]\n`;
+    writeFileSync(file, cells(', expect: ok'));
+    const failing = cgbench(['run', file, '--runtime', 'fake', '--out', join(work, 'oom1')]);
+    expect(failing.status, failing.stderr).toBe(4);
+    expect(failing.stderr).toMatch(
+      /^cgbench: 2 run\(s\) failed, timed out or were OOM-killed unexpectedly in 1 cell\(s\): anon \/ tight \/ fake; exit 4/m,
+    );
+    expect(failing.stdout).toMatch(/^! runs failed or timed out \(the suite exits 4\): anon \/ tight \(2\/2 oom-killed/m);
+    expect(failing.stdout).toMatch(/^tight +2 oom-killed !/m);
+    const allowed = cgbench(['run', file, '--runtime', 'fake', '--out', join(work, 'oom2'), '--allow-failures']);
+    expect(allowed.status).toBe(0);
+    expect(allowed.stderr).toContain('(accepted: --allow-failures)');
+    // Without `expect`, an OOM kill below the working set is that cell's expected outcome: a result.
+    writeFileSync(file, cells(''));
+    expect(cgbench(['run', file, '--runtime', 'fake', '--out', join(work, 'oom3')]).status).toBe(0);
+  });
+
+  it('what can be checked before the first run fails at once with exit 2 and writes nothing', () => {
+    const file = join(work, 'pre.yaml');
+    writeFileSync(
+      file,
+      'workloads:\n  - name: mine\n    kind: command\n    command: [/no/such/program]\n' +
+        '  - name: loop\n    kind: cpu\n    limits: [{ name: pinned, cpuset: "0-255" }]\n',
+    );
+    const out = join(work, 'pre-out', 'deep');
+    const res = cgbench(['run', file, '--runtime', 'fake', '--out', out]);
+    expect(res.status).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toMatch(/cannot run .*pre\.yaml, checked before the first run: 2 problems:/);
+    expect(res.stderr).toContain('workload "mine", limit set "unlimited" (fake): command[0] /no/such/program does not exist');
+    expect(res.stderr).toMatch(/workload "loop", limit set "pinned" \(fake\): cpuset 0-255 names CPU\(s\) \d+-255/);
+    expect(existsSync(join(work, 'pre-out'))).toBe(false);
+  });
+
+  it('the table fits the terminal: 100 columns by default, COLUMNS when narrower, --wide for everything', () => {
+    const width = (text: string) => Math.max(...text.split('\n').map((l) => [...l].length));
+    const base = ['run', '--preset', 'quick', '--runtime', 'fake', '-r', '2', '-w', '0', '--scratch', '/var/tmp', '--report', 'none'];
+    const normal = cgbench([...base, '--out', join(work, 'w1')], { COLUMNS: '200' });
+    expect(width(normal.stdout)).toBeLessThanOrEqual(100);
+    const narrow = cgbench([...base, '--out', join(work, 'w2')], { COLUMNS: '64' });
+    expect(width(narrow.stdout)).toBeLessThanOrEqual(64);
+    expect(narrow.stdout).toContain('--wide shows them');
+    const wide = cgbench([...base, '--out', join(work, 'w3'), '--wide'], { COLUMNS: '64' });
+    expect(wide.stdout).toContain('range (min … max)');
+  });
+
+  it('report shows a document whose writer was killed as unfinished, not running', () => {
+    const src = join(work, 'tables', 'results.json');
+    const doc = JSON.parse(readFileSync(src, 'utf8')) as ResultDocument;
+    expect(doc.writer?.pid).toBeGreaterThan(0);
+    // The run that wrote it has exited: as if it had been killed before it could finish.
+    doc.status = 'running';
+    doc.finishedAt = null;
+    const file = join(work, 'killed', 'results.json');
+    execFileSync('mkdir', ['-p', join(work, 'killed')]);
+    if (isRoot) chownSync(join(work, 'killed'), NOBODY, NOBODY);
+    writeFileSync(file, JSON.stringify(doc));
+    const res = cgbench(['report', file, '--format', 'md']);
+    expect(res.status, res.stderr).toBe(0);
+    const md = readFileSync(join(work, 'killed', 'report.md'), 'utf8');
+    expect(md).toContain('(unfinished)');
+    expect(md).toMatch(/the suite never finished: its writer \(pid \d+ on .+\) is gone/);
   });
 
   it('the native runtime without root exits 3 with one line naming the fix', () => {

@@ -198,15 +198,15 @@ describe('cgbench compare', () => {
     return file;
   }
 
-  it('exits 1 on a planted regression, 0 on identical input and on an improvement', () => {
+  it('exits 1 on a planted regression, 0 on identical input and on an improvement', async () => {
     const b = save(base, 'base.json');
-    expect(compareCommand(b, save(slower, 'current.json')).exitCode).toBe(1);
-    expect(compareCommand(b, b).exitCode).toBe(0);
-    expect(compareCommand(b, save(faster, 'current.json')).exitCode).toBe(0);
-    expect(compareCommand(b, save(slower, 'current.json'), { threshold: '25%' }).exitCode).toBe(0);
+    expect((await compareCommand(b, save(slower, 'current.json'))).exitCode).toBe(1);
+    expect((await compareCommand(b, b)).exitCode).toBe(0);
+    expect((await compareCommand(b, save(faster, 'current.json'))).exitCode).toBe(0);
+    expect((await compareCommand(b, save(slower, 'current.json'), { threshold: '25%' })).exitCode).toBe(0);
   });
 
-  it('throws E_INPUT (exit code 2 in main) on bad input', () => {
+  it('throws E_INPUT (exit code 2 in main) on bad input', async () => {
     const b = save(base, 'base.json');
     const bad = [
       () => compareCommand(b, join(tmpdir(), 'does-not-exist.json')),
@@ -214,13 +214,9 @@ describe('cgbench compare', () => {
       () => compareCommand(b, b, { format: 'xml' }),
     ];
     for (const f of bad) {
-      try {
-        f();
-        expect.unreachable();
-      } catch (e) {
-        expect(e).toBeInstanceOf(CgbenchError);
-        expect((e as CgbenchError).code).toBe('E_INPUT');
-      }
+      const e: unknown = await f().catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(CgbenchError);
+      expect((e as CgbenchError).code).toBe('E_INPUT');
     }
   });
 
@@ -238,7 +234,11 @@ describe('cgbench compare', () => {
     expect(table).toContain('cpu-loop / unlimited / fake');
     expect(table).toContain('REGRESSION');
     expect(table).toMatch(/CIs apart, p=0\.008, n=5\/5/);
-    expect(table.trim().split('\n').at(-1)).toMatch(/^FAIL: \d+ cell\(s\) with a significant regression beyond 5 %/);
+    expect(table).toMatch(/\n\nFAIL: \d+ cell\(s\) with a significant regression beyond 5 %/);
+    // One table per cell, fitted like run's: 100 columns by default, a narrow terminal respected.
+    for (const line of table.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    for (const line of renderCompare(r, 'table', { width: 60 }).split('\n')) expect(line.length).toBeLessThanOrEqual(60);
+    expect(renderCompare(r, 'table', { wide: true })).toContain('95 % intervals (base → current)');
     const md = renderCompare(r, 'md');
     expect(md).toContain('## cgbench compare: FAIL');
     expect(md).toContain('**REGRESSION**');

@@ -164,7 +164,7 @@ describe('chart configs', () => {
     }
   });
 
-  it('draw the slowdown with its interval and a dashed expected curve per workload', () => {
+  it('draw the slowdown with its interval and a dashed expected curve per workload', async () => {
     const charts = buildCharts(doc);
     expect(charts.map((c) => c.workload)).toEqual(['cpu-loop', 'mem-anon', 'io-write', XSS_NAME, MD_NAME]);
     const loop = charts[0]!.summary.find((s) => s.kind === 'slowdown')!;
@@ -173,9 +173,13 @@ describe('chart configs', () => {
     expect(observed?.data[0]).toBe(1); // the baseline is 1 by definition
     expect(observed?.data[2] as number).toBeGreaterThan(9);
     expect((expected as { borderDash?: number[] }).borderDash?.length).toBe(2);
-    const range = spread?.data[2] as [number, number];
-    expect(range[0]).toBeLessThan(observed?.data[2] as number);
-    expect(range[1]).toBeGreaterThan(observed?.data[2] as number);
+    // 3 + 3 runs allow no distribution-free 95 % interval: no bar rather than a made-up one.
+    expect(spread?.data[2]).toBeNull();
+    const five = buildCharts(await buildDocument({ repetitions: 5, samples: false, hostileNames: false }));
+    const [obs5, , spread5] = five[0]!.summary.find((s) => s.kind === 'slowdown')!.config.data.datasets;
+    const range = spread5?.data[2] as [number, number];
+    expect(range[0]).toBeLessThan(obs5?.data[2] as number);
+    expect(range[1]).toBeGreaterThan(obs5?.data[2] as number);
     // A limit set without results says why on the axis.
     const mem = charts[1]!.summary.find((s) => s.kind === 'slowdown')!;
     expect(JSON.stringify(mem.config.data.labels)).toContain('no result: 3 oom-killed');
@@ -270,21 +274,24 @@ describe('HTML reporter', () => {
     }
     for (const col of [
       'limit',
-      'median wall',
-      'spread (MAD)',
-      'slowdown',
+      'wall (median ± MAD)',
+      'slowdown (95 % CI)',
       'expected',
       'CPU granted / quota',
       'throttle ratio',
       'OOM kills',
-      'IO MB/s (limit)',
+      'MB/s / throttle',
+      'expected MB/s',
     ]) {
       expect(SUMMARY_COLUMNS).toContain(col);
       expect(html).toContain(`>${escapeHtml(col)}</th>`);
     }
     expect(html).toContain('3 measured + 1 warm-up per cell');
+    // Warnings come one line per kind; each cell's full sentence is its link's title.
     expect(doc.warnings.length).toBeGreaterThan(0);
-    for (const w of doc.warnings) expect(html).toContain(escapeHtml(w.message));
+    for (const w of doc.warnings) expect(html).toContain(`title="${escapeHtml(w.message)}"`);
+    const lines = html.match(/<ul class="warnings">([\s\S]*?)<\/ul>/)?.[1]?.match(/<li>/g) ?? [];
+    expect(lines.length).toBe(new Set(doc.warnings.map((w) => `${w.code}\0${w.hint ?? ''}`)).size);
   });
 
   it('says why time-series charts are missing', () => {
@@ -331,11 +338,14 @@ describe('every reporter', () => {
 });
 
 describe('PNG reporter', () => {
-  it('renders 1200x600 non-blank charts: slowdown and one time series per workload', async () => {
+  it("renders 1200x600 non-blank charts: the kind's own summary chart and one time series per workload", async () => {
     const files = await renderPngs(doc);
+    // Workload 3 is IO: its figure is the rate against the throttle, not a slowdown.
+    const summaryKind = ['slowdown', 'slowdown', 'io-rate', 'slowdown'];
     for (let w = 1; w <= 4; w++) {
       const mine = files.filter((f) => f.path.startsWith(`charts/0${w}-`));
-      expect(mine.some((f) => f.spec.kind === 'slowdown')).toBe(true);
+      expect(mine.some((f) => f.spec.kind === summaryKind[w - 1])).toBe(true);
+      if (w === 3) expect(mine.some((f) => f.spec.kind === 'slowdown')).toBe(false);
       expect(mine.some((f) => f.spec.kind.endsWith('-time'))).toBe(true);
     }
     for (const f of files) {
@@ -441,25 +451,19 @@ describe('writer', () => {
     expect(parseFormats('html, md,html,markdown')).toEqual(['html', 'md']);
   });
 
-  it('rejects unknown formats and unwritable directories before a suite starts', () => {
+  it('rejects unknown formats and unwritable directories before a suite starts', async () => {
     const dir = tmp();
-    expect(() => checkOutputs(dir, 'html,pdf')).toThrowError(/unknown report format "pdf"/);
-    try {
-      checkOutputs(dir, 'pdf');
-    } catch (e) {
-      expect((e as CgbenchError).code).toBe('E_INPUT');
-      expect((e as CgbenchError).hint).toContain('html, png, md, csv, json');
-    }
+    await expect(checkOutputs(dir, 'html,pdf')).rejects.toThrowError(/unknown report format "pdf"/);
+    const e1 = (await checkOutputs(dir, 'pdf').catch((e: unknown) => e)) as CgbenchError;
+    expect(e1.code).toBe('E_INPUT');
+    expect(e1.hint).toContain('html, png, md, csv, json');
     const file = join(dir, 'a-file');
     writeFileSync(file, '');
-    try {
-      checkOutputs(join(file, 'sub'), 'html');
-      expect.unreachable();
-    } catch (e) {
-      expect((e as CgbenchError).code).toBe('E_OUTPUT');
-      expect((e as CgbenchError).message).toContain(join(file, 'sub'));
-    }
-    expect(checkOutputs(join(dir, 'new', 'deep'), 'png,csv')).toEqual(['png', 'csv']);
+    const e2 = (await checkOutputs(join(file, 'sub'), 'html').catch((e: unknown) => e)) as CgbenchError;
+    expect(e2.code).toBe('E_OUTPUT');
+    expect(e2.message).toContain(join(file, 'sub'));
+    expect(e2.message).toContain('not a directory');
+    expect(await checkOutputs(join(dir, 'new', 'deep'), 'png,csv')).toEqual(['png', 'csv']);
     expect(readdirSync(join(dir, 'new', 'deep'))).toEqual(['charts']);
   });
 
@@ -500,7 +504,7 @@ describe('cgbench report', () => {
   it('refuses bad input with E_INPUT naming the file and the fix', async () => {
     const dir = tmp();
     const cases: [string, string | null, RegExp][] = [
-      ['missing.json', null, /cannot read result document .*missing\.json \(ENOENT\)/],
+      ['missing.json', null, /cannot read result document .*missing\.json \(ENOENT: no such file/],
       ['text.json', 'not json', /text\.json is not JSON/],
       ['array.json', '[]', /not a cgbench result document/],
       ['old.json', JSON.stringify({ ...bare, schemaVersion: 2 }), /old\.json has schemaVersion 2; this cgbench reads schemaVersion 1/],
@@ -520,13 +524,13 @@ describe('cgbench report', () => {
       expect((caught as CgbenchError).message).toMatch(message);
       expect((caught as CgbenchError).hint).toBeTruthy();
     }
-    expect(() => loadResultDocument(dir)).toThrowError(/EISDIR/);
+    await expect(loadResultDocument(dir)).rejects.toThrowError(/EISDIR/);
   });
 
-  it('accepts a document with fields a newer cgbench added', () => {
+  it('accepts a document with fields a newer cgbench added', async () => {
     const dir = tmp();
     const file = join(dir, 'results.json');
     writeFileSync(file, JSON.stringify({ ...bare, somethingNew: true }));
-    expect(loadResultDocument(file).scenario.name).toBe('fixture');
+    expect((await loadResultDocument(file)).scenario.name).toBe('fixture');
   });
 });

@@ -129,3 +129,88 @@ describe('scenario validation', () => {
     expect(errorOf(() => loadPreset('../etc'))).toContain('unknown preset');
   });
 });
+
+describe('every way of writing a limit is held to the same rules', () => {
+  const limitsOf = (limits: unknown[], kind = 'memory', params: object = {}, extra: object = {}) =>
+    validateScenario({ ...extra, workloads: [{ name: 'w', kind, params, limits }] }, 's.yaml');
+  const problem = (limits: unknown[], kind = 'memory', params: object = {}, extra: object = {}) =>
+    errorOf(() => limitsOf(limits, kind, params, extra));
+
+  it('memory: the short form, max and high meet the same 1 MiB floor', () => {
+    for (const m of [100, 0, '512K', { max: 100 }, { max: '64M', high: '100K' }]) {
+      expect(problem([{ memory: m }]), JSON.stringify(m)).toMatch(/is below 1 MiB, where no workload can run; write e\.g\. 64M/);
+    }
+    expect(limitsOf([{ memory: '64M' }]).workloads[0]?.limitSets[1]?.limits.memory).toEqual({ maxBytes: 64 * 2 ** 20 });
+    expect(problem([{ memory: {} }])).toMatch(/memory: limits nothing \(give max or high/);
+    expect(problem([{ memory: { max: '64M', high: '128M' } }])).toMatch(/high \(128 MiB\) above max \(64.0 MiB\) never triggers/);
+  });
+
+  it('cpu: cpus, cpu.cpus and a quota agree on the kernel minimum, and cannot be mixed', () => {
+    expect(problem([{ cpus: 0.001 }], 'cpu')).toMatch(/quota of 100 us, below the kernel's 1000 us minimum/);
+    expect(problem([{ cpu: { cpus: 0.001 } }], 'cpu')).toMatch(/quota of 100 us, below the kernel's 1000 us minimum/);
+    expect(problem([{ cpu: { quota: 500 } }], 'cpu')).toMatch(/cpu\.quota: 500: the kernel accepts quotas of 1000 us/);
+    expect(problem([{ cpu: { cpus: 0.5, quota: 10000 } }], 'cpu')).toMatch(/cpu: give either cpus or quota, not both/);
+    expect(problem([{ cpu: { quota: 10000, burst: 20000 } }], 'cpu')).toMatch(/refuses a burst \(20000 us\) above the quota/);
+    expect(problem([{ cpu: { burst: 1000 } }], 'cpu')).toMatch(/a burst needs a quota/);
+  });
+
+  it('cpuset ranges must go up', () => {
+    expect(problem([{ cpuset: '3-1' }], 'cpu')).toMatch(/cpuset: a range must go up, like "1-3"/);
+    expect(limitsOf([{ cpuset: '0-1,3' }], 'cpu').workloads[0]?.limitSets[1]?.limits.cpuset).toBe('0-1,3');
+  });
+
+  it('no field answers a bare "Invalid input": every wrong type names the field and what to write', () => {
+    const wrong: [unknown[], RegExp][] = [
+      [[{ memory: true }], /memory: write a size such as 64M, or \{ max, swap, high \}/],
+      [[{ memory: '64X' }], /memory\.max: "64X" is not a memory size/],
+      [[{ memory: { max: [1] } }], /memory\.max: \[1\] is not a memory size/],
+      [[{ memory: { swap: true, max: '64M' } }], /memory\.swap: true is not a swap size/],
+      [[{ cpu: 0.5 }], /cpu: write \{ quota, period \} in microseconds, or the short form cpus: 0\.5/],
+      [[{ cpu: { quota: 'lots' } }], /cpu\.quota: "lots": not a quota; write microseconds per period/],
+      [[{ cpus: 'half' }], /cpus: write a number of CPUs such as 0\.5/],
+      [[{ io: { wbps: 1 } }], /io: write a list of throttles/],
+      [[{ io: [{ wbps: true }] }], /io\[0\]\.wbps: true is not a positive rate/],
+      [[{ io: [{ riops: '10' }] }], /io\[0\]\.riops: write IO operations per second as a number/],
+      [[{ pids: 'many' }], /pids: write a number of tasks/],
+      [[{ cpuset: 1 }], /cpuset: write CPUs as text/],
+      [[{ expect: 'banana' }], /expect\[0\]: "banana" is not an outcome; write ok, oom-killed, failed, timeout/],
+      [[{ expect: 3 }], /expect: write an outcome/],
+      [['x'], /limits\[0\]: write a limit set as/],
+    ];
+    for (const [limits, message] of wrong) {
+      const msg = problem(limits);
+      expect(msg, JSON.stringify(limits)).toMatch(message);
+      expect(msg).not.toContain('Invalid input');
+    }
+    for (const extra of [{ timeout: true }, { sampleInterval: [] }, { adaptive: { target: false } }]) {
+      const msg = problem([{}], 'cpu', {}, extra);
+      expect(msg).toMatch(/is not a (duration|relative interval)/);
+      expect(msg).not.toContain('Invalid input');
+    }
+    expect(errorOf(() => validateScenario(null, 'empty.yaml'))).toMatch(/empty\.yaml: the file is empty/);
+  });
+
+  it('expect: one outcome or a list, kept on the limit set', () => {
+    const s = limitsOf([
+      { memory: '64M', expect: 'oom-killed' },
+      { name: 'b', memory: '100M', expect: ['ok', 'oom-killed'] },
+    ]);
+    expect(s.workloads[0]?.limitSets.map((l) => l.expect)).toEqual([undefined, ['oom-killed'], ['ok', 'oom-killed']]);
+  });
+
+  it('refuses limits whose runs cannot succeed, unless the limit set expects it', () => {
+    const io = { mode: 'write', mib: 32 };
+    expect(problem([{ io: [{ wbps: 10 }] }], 'io', io)).toMatch(
+      /io\[0\]\.wbps: the write of 32 MiB needs at least .* at this rate, beyond the 120 s time-out \(raise the rate or timeout, or expect: timeout\)/,
+    );
+    expect(problem([{ io: [{ wiops: 1 }] }], 'io', io, { timeout: '10s' })).toMatch(/io\[0\]\.wiops: .* beyond the 10\.00 s time-out/);
+    expect(() => limitsOf([{ io: [{ wbps: 10 }], expect: 'timeout' }], 'io', io)).not.toThrow();
+    // The throttle's initial allowance (one slice) is granted: 32 MiB at 1 MB/s is 33.5 s minus 0.1 s.
+    expect(() => limitsOf([{ io: [{ wbps: '1MB/s' }] }], 'io', io, { timeout: '34s' })).not.toThrow();
+    expect(problem([{ pids: 4 }], 'cpu', { threads: 4 })).toMatch(/pids: 4 task\(s\) leave no room for the workload's 4 thread\(s\)/);
+    expect(() => limitsOf([{ pids: 4, expect: 'failed' }], 'cpu', { threads: 4 })).not.toThrow();
+    expect(problem([{}], 'latency', { durationMs: 5000 }, { timeout: '2s' })).toMatch(
+      /params\.durationMs: every run lasts 5\.00 s, beyond the 2\.00 s time-out/,
+    );
+  });
+});

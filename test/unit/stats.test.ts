@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { describe as stats, mad, mean, median, outliers, ratioRange, stdev, tQuantile975 } from '../../src/analysis/stats.js';
+import {
+  mannWhitneyCritical,
+  describe as stats,
+  mad,
+  mean,
+  median,
+  outliers,
+  ratioInterval,
+  runsForRatioInterval,
+  stdev,
+  tQuantile975,
+} from '../../src/analysis/stats.js';
 
 describe('statistics (hand-computed values)', () => {
   const xs = [2, 4, 4, 4, 5, 5, 7, 9];
@@ -30,10 +41,6 @@ describe('statistics (hand-computed values)', () => {
     expect(stats([5])).toMatchObject({ n: 1, median: 5, sd: 0, ci95: [5, 5], cv: 0 });
     expect(stats([])).toBeUndefined();
   });
-  it('ratio ranges', () => {
-    expect(ratioRange([9, 11], [0.9, 1.1])).toEqual([9 / 1.1, 11 / 0.9]);
-    expect(ratioRange([9, 11], [-1, 1])).toBeUndefined();
-  });
 });
 
 describe('median interval and adaptive stopping', () => {
@@ -47,5 +54,49 @@ describe('median interval and adaptive stopping', () => {
     // n = 20: P(X <= 5) = 0.0207, P(X <= 6) = 0.0577: [x6, x15]
     expect(medianCi95(Array.from({ length: 20 }, (_, i) => i + 1))).toEqual([6, 15]);
     expect(relativeHalfWidth([10, 10, 10])).toBe(0);
+  });
+});
+
+describe('the slowdown interval: Mann-Whitney inverted on the run-time ratio', () => {
+  it('takes its critical values from the exact null distribution (published two-sided 5 % table)', () => {
+    // Tables list the largest U that rejects; k is one more. 3 + 3 and 3 + 4 runs cannot reach 5 % at all.
+    const table: [number, number, number][] = [
+      [3, 3, 0],
+      [3, 4, 0],
+      [3, 5, 1],
+      [4, 4, 1],
+      [5, 5, 3],
+      [6, 6, 6],
+      [3, 10, 4],
+      [8, 8, 14],
+      [10, 10, 24],
+    ];
+    for (const [n1, n2, k] of table) expect(mannWhitneyCritical(n1, n2, 0.025), `${n1}+${n2}`).toBe(k);
+    expect(mannWhitneyCritical(30, 30, 0.025)).toBe(318);
+    // Beyond 60 values the normal approximation, continuous with the exact values at the boundary.
+    const approx = mannWhitneyCritical(30, 31, 0.025);
+    expect(approx).toBeGreaterThan(318);
+    expect(approx).toBeLessThan(318 + 20);
+  });
+
+  it('is the k-th smallest and largest of the pairwise ratios', () => {
+    // 4 + 4 runs: k = 1, the interval is [min, max] of the 16 ratios.
+    expect(ratioInterval([2, 2.2, 1.8, 2.1], [1, 1.1, 0.9, 1])).toEqual([1.8 / 1.1, 2.2 / 0.9]);
+    const r = ratioInterval([20, 21, 19, 20.5, 19.5], [10, 10.2, 9.8, 10.1, 9.9]) as [number, number];
+    expect(r[0]).toBeLessThan(2);
+    expect(r[1]).toBeGreaterThan(2);
+    // k = 3 of 25: tighter than [min, max].
+    expect(r[0]).toBeGreaterThan(19 / 10.2);
+    expect(ratioInterval([2, 2.1, 1.9], [1, 1.1, 0.9])).toBeNull();
+    expect(ratioInterval([2], [0])).toBeNull();
+  });
+
+  it('says how many runs an interval needs against the baseline', () => {
+    expect([1, 2, 3, 4, 5, 10].map((m) => runsForRatioInterval(m))).toEqual([39, 8, 5, 4, 3, 2]);
+    for (const m of [3, 4, 5, 10]) {
+      const n = runsForRatioInterval(m);
+      expect(mannWhitneyCritical(n, m, 0.025)).toBeGreaterThanOrEqual(1);
+      expect(mannWhitneyCritical(n - 1, m, 0.025)).toBe(0);
+    }
   });
 });

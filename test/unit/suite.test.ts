@@ -77,9 +77,9 @@ describe('suite with the fake runtime', () => {
       runtimes: { fake: rt },
       scratch: () => disk,
       scratchDir: '/var/tmp',
-      save: (d) => {
+      save: async (d) => {
         saves++;
-        saveResults(out, d);
+        await saveResults(out, d);
       },
     });
     expect(saves).toBe(1 + 7 * 4 + 1);
@@ -108,7 +108,7 @@ describe('suite with the fake runtime', () => {
     expect(saved.cells[0]?.runs).toHaveLength(4);
     const table = renderTable(doc);
     expect(table).toContain('loop — cpu: 1000000000 iterations');
-    expect(table).toContain('0.100 / 0.100');
+    expect(table).toContain('0.10 / 0.10 (100 %)');
   });
 
   it('an abort mid-suite leaves a valid partial document marked interrupted', async () => {

@@ -4,7 +4,7 @@
 
 import type { ResultDocument } from '../../model/types.js';
 import { byWorkload } from '../format.js';
-import { cpuGrantedChart, slowdownChart } from './limit-charts.js';
+import { cpuGrantedChart, ioRateChart, latencyChart, slowdownChart } from './limit-charts.js';
 import type { ChartKind, ChartOptions, ChartSpec, WorkloadCharts } from './spec.js';
 import { timeSeriesCharts } from './time-charts.js';
 
@@ -15,9 +15,12 @@ export { movingMean } from './lines.js';
 export function buildCharts(doc: ResultDocument, options: ChartOptions = {}): WorkloadCharts[] {
   const opts: Required<ChartOptions> = { maxRunsPerChart: options.maxRunsPerChart ?? 3 };
   return byWorkload(doc).map((g, wi) => {
-    const summary = [slowdownChart(g.workload, wi, g.cells), cpuGrantedChart(g.workload, wi, g.cells)].filter(
-      (s): s is ChartSpec => s !== null,
-    );
+    const summary = [
+      slowdownChart(g.workload, wi, g.cells),
+      ioRateChart(g.workload, wi, g.cells),
+      latencyChart(g.workload, wi, g.cells),
+      cpuGrantedChart(g.workload, wi, g.cells),
+    ].filter((s): s is ChartSpec => s !== null);
     const timeSeries = timeSeriesCharts(g.cells, wi, opts);
     const wc: WorkloadCharts = { workload: g.workload, index: wi, summary, timeSeries };
     if (!timeSeries.length) {
@@ -32,7 +35,8 @@ export function buildCharts(doc: ResultDocument, options: ChartOptions = {}): Wo
 }
 
 /**
- * The charts worth a PNG for one workload: slowdown, CPU granted, and one time series from the
+ * The charts worth a PNG for one workload: its summary charts (slowdown or IO rate or latency, CPU
+ * granted), and one time series from the
  * cell where the limit bit hardest (runs killed or failed, else the largest slowdown), since that is
  * the one a reviewer asks about.
  */

@@ -1,10 +1,12 @@
-// Charts over a workload's limit sets: the slowdown against the limit with the model's prediction and
-// the interval, and the CPU granted against the quota.
+// Charts over a workload's limit sets, each where it means something: the slowdown against the limit
+// with the model's prediction and the interval (cpu, memory, command), the CPU granted against the
+// quota, the IO rate against the throttle and its model (io), the tail latency (latency).
 
-import { cpuQuotaCpus, limitsLabel } from '../../model/limits.js';
+import { cpuQuotaCpus, ioRateLimit, limitsLabel } from '../../model/limits.js';
+import { slowdownMeans } from '../../model/params.js';
 import type { Cell, Limits } from '../../model/types.js';
 import { alpha, color, EXPECTED_GREY, LIMIT_RED } from './palette.js';
-import { axis, baseConfig, type ChartSpec, type ChartValue, type Dataset } from './spec.js';
+import { axis, baseConfig, type ChartKind, type ChartSpec, type ChartValue, type Dataset } from './spec.js';
 
 /** Limit set name, what it limits and, when no run finished, why: an empty column must explain itself. */
 function categoryLabel(limitSet: string, limits: Limits, cells: Cell[]): string | string[] {
@@ -44,6 +46,7 @@ function limitSetOrder(cells: Cell[]): { name: string; limits: Limits }[] {
 }
 
 export function slowdownChart(workload: string, wi: number, cells: Cell[]): ChartSpec | null {
+  if (!cells.every(slowdownMeans)) return null;
   if (!cells.some((c) => c.summary.slowdown !== null || c.summary.expectedSlowdown !== null)) return null;
   const sets = limitSetOrder(cells);
   const groups = cellsByRuntime(cells);
@@ -113,55 +116,143 @@ export function slowdownChart(workload: string, wi: number, cells: Cell[]): Char
   };
 }
 
-export function cpuGrantedChart(workload: string, wi: number, cells: Cell[]): ChartSpec | null {
-  if (!cells.some((c) => c.summary.cpuQuota !== null && c.summary.cpuGranted !== null)) return null;
-  const sets = limitSetOrder(cells);
-  const groups = cellsByRuntime(cells);
+interface BarChart {
+  workload: string;
+  wi: number;
+  cells: Cell[];
+  kind: ChartKind;
+  title: string;
+  caption: string;
+  yTitle: string;
+  series: { label: string; value: (c: Cell) => number | null }[];
+  /** A short horizontal mark per limit set (the quota, the throttle): the bar should reach it. */
+  mark?: { label: string; value: (limits: Limits) => number | null };
+  /** A thin floating bar per cell: the range a model allows. */
+  range?: { label: string; value: (c: Cell) => [number, number] | null };
+}
+
+/** Bars of a figure per limit set (per runtime), with the limit as a mark and a model's range. */
+function barChart(b: BarChart): ChartSpec | null {
+  if (!b.cells.some((c) => b.series.some((s) => s.value(c) !== null))) return null;
+  const sets = limitSetOrder(b.cells);
+  const groups = cellsByRuntime(b.cells);
   const multi = groups.length > 1;
   const config = baseConfig(
-    `${workload}: CPU granted vs quota`,
-    sets.map((s) => categoryLabel(s.name, s.limits, cells)),
-    {
-      x: axis({ title: 'limit set' }, 'category'),
-      y: axis({ title: 'CPUs (CPU time / wall time)' }, 'linear'),
-    },
+    `${b.workload}: ${b.title}`,
+    sets.map((s) => categoryLabel(s.name, s.limits, b.cells)),
+    { x: axis({ title: 'limit set' }, 'category'), y: axis({ title: b.yTitle }, 'linear') },
   );
   groups.forEach((g, gi) => {
     const at = (name: string): Cell | undefined => g.cells.find((c) => c.limitSet === name);
     const suffix = multi ? ` (${g.runtime})` : '';
-    config.data.datasets.push({
+    const values = (value: (c: Cell) => ChartValue): ChartValue[] =>
+      sets.map((s) => {
+        const cell = at(s.name);
+        return cell ? value(cell) : null;
+      });
+    const bar = (label: string, data: ChartValue[], c: string, fill: number, order: number): Dataset => ({
       type: 'bar',
-      label: `CPU granted${suffix}`,
-      data: sets.map((s) => at(s.name)?.summary.cpuGranted ?? null),
-      backgroundColor: alpha(color(gi), 0.75),
-      borderColor: color(gi),
+      label: `${label}${suffix}`,
+      data,
+      backgroundColor: alpha(c, fill),
+      borderColor: c,
       borderWidth: 1,
       pointStyle: 'rect',
-      order: 2,
+      order,
     });
+    b.series.forEach((series, si) => {
+      config.data.datasets.push(bar(series.label, values(series.value), color(gi * b.series.length + si), 0.75, 2));
+    });
+    // The model's range as a thin floating bar beside the figure.
+    if (b.range) config.data.datasets.push({ ...bar(b.range.label, values(b.range.value), EXPECTED_GREY, 0.35, 1), barPercentage: 0.25 });
   });
-  // The quota is a short horizontal mark over each bar: the bar should reach it and not pass it.
-  config.data.datasets.push({
-    type: 'line',
-    label: 'quota',
-    data: sets.map((s) => cpuQuotaCpus(s.limits)),
-    showLine: false,
-    pointStyle: 'line',
-    pointRadius: 22,
-    pointHoverRadius: 24,
-    pointBorderWidth: 3,
-    borderColor: LIMIT_RED,
-    backgroundColor: LIMIT_RED,
-    order: 0,
-  });
+  const mark = b.mark;
+  if (mark)
+    config.data.datasets.push({
+      type: 'line',
+      label: mark.label,
+      data: sets.map((s) => mark.value(s.limits)),
+      showLine: false,
+      pointStyle: 'line',
+      pointRadius: 22,
+      pointHoverRadius: 24,
+      pointBorderWidth: 3,
+      borderColor: LIMIT_RED,
+      backgroundColor: LIMIT_RED,
+      order: 0,
+    });
   return {
-    id: `w${wi}-cpu-granted`,
-    kind: 'cpu-granted',
+    id: `w${b.wi}-${b.kind}`,
+    kind: b.kind,
+    workload: b.workload,
+    title: b.title[0]?.toUpperCase() + b.title.slice(1),
+    caption: b.caption,
+    config,
+  };
+}
+
+export function cpuGrantedChart(workload: string, wi: number, cells: Cell[]): ChartSpec | null {
+  if (!cells.some((c) => c.summary.cpuQuota !== null && c.summary.cpuGranted !== null)) return null;
+  return barChart({
     workload,
+    wi,
+    cells,
+    kind: 'cpu-granted',
     title: 'CPU granted vs quota',
+    yTitle: 'CPUs (CPU time / wall time)',
     caption:
       'CPUs the group actually used on average (median over runs) against the quota (red mark): ' +
       'a bar at the mark means the quota was enforced exactly.',
-    config,
-  };
+    series: [{ label: 'CPU granted', value: (c) => c.summary.cpuGranted }],
+    // The quota is a short horizontal mark over each bar: the bar should reach it and not pass it.
+    mark: { label: 'quota', value: cpuQuotaCpus },
+  });
+}
+
+const mbps = (v: number | null): number | null => (v === null ? null : v / 1e6);
+
+/** An IO cell's figure is its rate against the throttle, not a slowdown against the (noisy) disk. */
+export function ioRateChart(workload: string, wi: number, cells: Cell[]): ChartSpec | null {
+  const first = cells[0];
+  if (first?.params.kind !== 'io') return null;
+  const mode = first.params.mode;
+  return barChart({
+    workload,
+    wi,
+    cells,
+    kind: 'io-rate',
+    title: 'IO rate vs throttle',
+    yTitle: 'MB/s (1 MB = 10^6 bytes)',
+    caption:
+      "The workload's own rate (median over runs) against the throttle (red mark); the grey bar is the model's range, " +
+      'from the throttle up to what its initial allowance (one throttle slice at the full rate) adds.',
+    series: [{ label: `${mode} rate`, value: (c) => mbps(c.summary.ioBytesPerSec) }],
+    mark: { label: 'throttle', value: (limits) => mbps(ioRateLimit(limits, mode).bps) },
+    range: {
+      label: 'model',
+      value: (c) => {
+        const r = c.summary.ioExpectedBytesPerSec;
+        return r ? [r[0] / 1e6, r[1] / 1e6] : null;
+      },
+    },
+  });
+}
+
+/** A fixed-duration latency workload shows a limit in its tail, not its wall time. */
+export function latencyChart(workload: string, wi: number, cells: Cell[]): ChartSpec | null {
+  if (cells[0]?.kind !== 'latency') return null;
+  const ms = (ns: number | undefined): number | null => (ns === undefined ? null : ns / 1e6);
+  return barChart({
+    workload,
+    wi,
+    cells,
+    kind: 'latency',
+    title: 'latency vs limit',
+    yTitle: 'request latency (ms)',
+    caption: 'Median and 99th percentile of the request latency (medians over runs): a quota shows in the tail.',
+    series: [
+      { label: 'p50', value: (c) => ms(c.summary.latency?.p50Ns) },
+      { label: 'p99', value: (c) => ms(c.summary.latency?.p99Ns) },
+    ],
+  });
 }

@@ -11,13 +11,14 @@ import { usesScratch } from '../../model/params.js';
 import { launcherPath, NATIVE_DIR } from '../../model/paths.js';
 import { assertNativeBuilt, invocationFor } from '../../programs/registry.js';
 import { launcherArgv } from '../launcher.js';
-import { type ExitInfo, type LaunchRequest, type RunHandle, type Runtime, STOP_GRACE_MS } from '../runtime.js';
+import { type ExitInfo, type LaunchRequest, type PreflightItem, type RunHandle, type Runtime, STOP_GRACE_MS } from '../runtime.js';
 import { type DockerExec, dockerBin, dockerCli, dockerError, hostArgs } from './client.js';
 import { ContainerRun, type ReadyMark } from './container.js';
 import { type DockerHostInfo, dockerEngineInfo } from './engine.js';
 import { bindMountFlag, toDockerFlags } from './flags.js';
 import { ensureImage } from './image.js';
 import { CGBENCH_LABEL, CONTAINER_SCRATCH, DOCKER_TIMEOUTS, IMAGE_BIN_DIR, NAME_PREFIX } from './names.js';
+import { dockerProgramProblems } from './preflight.js';
 
 export interface DockerRuntimeOptions {
   /** Engine address, passed as `docker -H`; default: DOCKER_HOST, else the client's default. */
@@ -68,6 +69,11 @@ export class DockerRuntime implements Runtime {
   constructor(private readonly engine: Engine) {
     this.docker = engine.docker;
     this.image = engine.image;
+  }
+
+  /** Command workloads' programs must exist in the image (see preflight.ts). */
+  preflight(items: PreflightItem[]): Promise<string[]> {
+    return dockerProgramProblems({ docker: this.docker, bin: this.engine.bin, hostArgs: this.engine.hostArgs, image: this.image }, items);
   }
 
   /** Engine version, storage driver, cgroup driver and version, for the result document. */

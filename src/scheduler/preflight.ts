@@ -1,0 +1,64 @@
+// What can be checked about a suite before its first run, all at once, so a long suite never fails in
+// its last cell for a reason known at the start: each runtime's own checks (a command's program exists
+// where it will run) and every cpuset against the CPUs of the parent group.
+
+import { CgbenchError } from '../model/errors.js';
+import { cpuList } from '../model/limits.js';
+import type { Cell, ResolvedLimits, RuntimeName, Scenario } from '../model/types.js';
+import type { PreflightItem, Runtime } from '../runtimes/runtime.js';
+
+/** "2-7,9": a sorted CPU list written as the kernel writes one. */
+export function cpuListText(cpus: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < cpus.length;) {
+    let j = i;
+    while (j + 1 < cpus.length && (cpus[j + 1] as number) === (cpus[j] as number) + 1) j++;
+    parts.push(i === j ? String(cpus[i]) : `${cpus[i]}-${cpus[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/** A cpuset naming CPUs the parent group lacks: the kernel would refuse it at the cell's first run. */
+export function cpusetProblem(cpuset: string, available: string): string | null {
+  if (!available) return null;
+  const have = new Set(cpuList(available));
+  const missing = cpuList(cpuset).filter((c) => !have.has(c));
+  if (!missing.length) return null;
+  const lacking = `CPU(s) ${cpuListText(missing)}, which the parent group does not have`;
+  return `cpuset ${cpuset} names ${lacking} (it has ${available}; name CPUs among them)`;
+}
+
+function where(cell: Cell): string {
+  return `workload "${cell.workload}", limit set "${cell.limitSet}" (${cell.runtime})`;
+}
+
+export interface PreflightContext {
+  scenario: Scenario;
+  cells: Cell[];
+  resolved: Map<string, ResolvedLimits>;
+  runtimes: Partial<Record<RuntimeName, Runtime>>;
+  /** The parent group's CPUs ("0-1"), for cpusets; unchecked when absent. */
+  availableCpus?: string;
+}
+
+/** Every problem found, or none; throws one E_SCENARIO error listing them all. */
+export async function preflight(ctx: PreflightContext): Promise<void> {
+  const problems: string[] = [];
+  for (const cell of ctx.cells) {
+    const cpuset = cell.limits.cpuset;
+    const p = cpuset !== undefined && ctx.availableCpus !== undefined ? cpusetProblem(cpuset, ctx.availableCpus) : null;
+    if (p) problems.push(`${where(cell)}: ${p}`);
+  }
+  for (const name of ctx.scenario.runtimes) {
+    const rt = ctx.runtimes[name];
+    if (!rt?.preflight) continue;
+    const items: PreflightItem[] = ctx.cells
+      .filter((c) => c.runtime === name)
+      .map((c) => ({ where: where(c), params: c.params, limits: ctx.resolved.get(c.id) as ResolvedLimits }));
+    problems.push(...(await rt.preflight(items)));
+  }
+  if (!problems.length) return;
+  const head = problems.length === 1 ? problems[0] : `${problems.length} problems:\n  ${problems.join('\n  ')}`;
+  throw new CgbenchError('E_SCENARIO', `cannot run ${ctx.scenario.source}, checked before the first run: ${head}`);
+}

@@ -1,0 +1,60 @@
+// Operations on user-given paths end with a result or an error naming the problem, never a spin or a
+// wait: mkdir -p under /proc, FIFOs, devices. (A hung mount is test/integration/hung-mount.test.ts.)
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeDirs, PathError, probeWritable, readUserFile, writeFileAtomic } from '../../src/model/user-files.js';
+
+const work = mkdtempSync(join(tmpdir(), 'cgbench-user-files-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function fifo(name: string): string {
+  const p = join(work, name);
+  execFileSync('mkfifo', [p]);
+  return p;
+}
+
+async function failure(p: Promise<unknown>): Promise<PathError> {
+  const e: unknown = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(PathError);
+  return e as PathError;
+}
+
+describe('user paths', () => {
+  it('mkdir -p under /proc fails at once instead of spinning (Node recursive mkdir loops there)', async () => {
+    const t0 = Date.now();
+    const e = await failure(makeDirs('/proc/self/cgbench-test/x'));
+    expect(e.code).toBe('ENOENT');
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('refuses an output directory that is a FIFO or a device, naming what it is', async () => {
+    const f = fifo('out-fifo');
+    expect((await failure(probeWritable(f))).message).toMatch(/exists and is a FIFO, not a directory/);
+    expect((await failure(probeWritable('/dev/null'))).message).toMatch(/is a character device/);
+    expect((await failure(probeWritable(join(f, 'below')))).code).toMatch(/ENOTDIR/);
+  });
+
+  it('creates missing directories and writes atomically, leaving no temporary file', async () => {
+    const path = join(work, 'a', 'b', 'results.json');
+    await writeFileAtomic(path, '{"x":1}');
+    await writeFileAtomic(path, '{"x":2}');
+    expect(await readUserFile(path, 100)).toBe('{"x":2}');
+    expect(readdirSync(join(work, 'a', 'b'))).toEqual(['results.json']);
+  });
+
+  it('reads only regular files of bounded size: a FIFO, /dev/zero and a big file are refused at once', async () => {
+    const f = fifo('in-fifo');
+    expect((await failure(readUserFile(f, 1000))).message).toBe('it is a FIFO, not a regular file');
+    expect((await failure(readUserFile('/dev/zero', 1000))).code).toBe('ENOTREG');
+    const big = join(work, 'big');
+    writeFileSync(big, Buffer.alloc(2000));
+    expect((await failure(readUserFile(big, 1000))).code).toBe('EFBIG');
+    expect((await failure(readUserFile(work, 1000))).code).toBe('EISDIR');
+  });
+});
