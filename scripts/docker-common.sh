@@ -40,15 +40,11 @@ cgb_die() { cgb_log "error: $*"; exit 1; }
 # docker client talking to the private daemon only.
 cgb_docker() { "$CGB_CLI" -H "unix://$CGB_SOCK" "$@"; }
 
-# True if the process exists and is not a zombie (kill -0 succeeds on
-# zombies, e.g. a dockerd that died while docker-up.sh is its parent).
-cgb_alive() {
-  local stat
-  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
-  stat=${stat##*) }
-  case ${stat%% *} in Z|X|x) return 1 ;; esac
-  return 0
-}
+# shellcheck source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/service-common.sh"
+svc_log() { cgb_log "$@"; }
+svc_die() { cgb_die "$@"; }
+cgb_alive() { svc_alive "$@"; }
 
 # Prints the pid from the pidfile if that process is alive and is a dockerd.
 cgb_daemon_pid() {

@@ -20,75 +20,11 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 [ "$(id -u)" = 0 ] || cgb_die "must run as root (dockerd needs it)"
 
 # ---------------------------------------------------------------- install
-POLICY=/usr/sbin/policy-rc.d
-POLICY_BACKUP=
-POLICY_INSTALLED=0
-
-restore_policy() {
-  if [ "$POLICY_INSTALLED" = 1 ]; then
-    if [ -n "$POLICY_BACKUP" ]; then
-      mv -f -- "$POLICY_BACKUP" "$POLICY"
-    else
-      rm -f -- "$POLICY"
-    fi
-    POLICY_INSTALLED=0
-  fi
-}
-
-# pids of running dockerd/containerd processes (to spot any that the package
-# install starts, so they can be stopped again).
-service_pids() {
-  local p comm
-  for p in /proc/[0-9]*; do
-    { read -r comm <"$p/comm"; } 2>/dev/null || continue
-    case $comm in dockerd|containerd) printf '%s\n' "${p#/proc/}" ;; esac
-  done | sort
-}
-
 install_docker() {
-  command -v apt-get >/dev/null || cgb_die "dockerd not found and apt-get is not available"
   cgb_log "dockerd not found: installing Debian's docker.io"
-  export DEBIAN_FRONTEND=noninteractive
-  # docker.io's postinst runs 'invoke-rc.d docker start' (sysvinit script,
-  # used when systemd is not PID 1) and 'deb-systemd-invoke start
-  # docker.service docker.socket' (with systemd); containerd's does the same
-  # for containerd.service. Both honour policy-rc.d: exit 101 = "forbidden".
-  if [ -e "$POLICY" ]; then
-    POLICY_BACKUP=$(mktemp "${POLICY}.cgbench.XXXXXX")
-    cp -p -- "$POLICY" "$POLICY_BACKUP"
-  fi
-  POLICY_INSTALLED=1
-  trap restore_policy EXIT
-  printf '#!/bin/sh\n# temporary, from cgbench scripts/docker-up.sh\nexit 101\n' >"$POLICY"
-  chmod 0755 "$POLICY"
-
-  local before after p
-  before=$(service_pids)
-  # --no-install-recommends keeps out cgroupfs-mount (init script that
-  # mounts cgroups), needrestart (restarts services) and apparmor.
-  local pkgs=(docker.io)
-  if ! apt-cache policy docker.io 2>/dev/null | grep -q 'Candidate: [0-9]'; then
-    cgb_log "running apt-get update"
-    apt-get update -qq >&2
-  fi
-  if ! apt-get install -y -q --no-install-recommends "${pkgs[@]}" >&2; then
-    cgb_log "install failed; running apt-get update and retrying"
-    apt-get update -qq >&2
-    apt-get install -y -q --no-install-recommends "${pkgs[@]}" >&2
-  fi
-  restore_policy
-  trap - EXIT
-
-  # Safety net: if a system daemon got started anyway, stop it again.
-  after=$(service_pids)
-  for p in $(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after")); do
-    [ -d "/proc/$p" ] || continue
-    cgb_log "stopping $(cat "/proc/$p/comm" 2>/dev/null) (pid $p) started by the package install"
-    if [ -d /run/systemd/system ]; then
-      systemctl stop docker.socket docker.service containerd.service >/dev/null 2>&1 || true
-    fi
-    kill -TERM "$p" 2>/dev/null || true
-  done
+  # docker.io's postinst starts docker.service and docker.socket, containerd's containerd.service;
+  # --no-install-recommends also keeps out cgroupfs-mount (an init script that mounts cgroups).
+  svc_install_quietly 'dockerd|containerd' 'docker.socket docker.service containerd.service' TERM docker.io
   command -v dockerd >/dev/null || cgb_die "docker.io installed but dockerd still not on PATH"
 }
 
@@ -192,10 +128,10 @@ fi
 cgb_log "starting dockerd (log: $CGB_LOG)"
 printf '# %s %s %s\n' "$(date -Is)" "${launch[*]}" "${args[*]}" >"$CGB_LOG"
 # setsid: own session, so it outlives the caller's process group. Its stdio
-# goes to the log and the lock fd is closed, so neither "$(...)" capture nor
-# the lock is held open by the daemon. nsenter and unshare exec into dockerd:
-# the pid stays the daemon's.
-setsid "${launch[@]}" "${args[@]}" </dev/null >>"$CGB_LOG" 2>&1 9>&- &
+# goes to the log and every other descriptor is closed, so neither "$(...)"
+# capture, nor our lock, nor a caller's (`flock LOCK ...`) is held by the daemon.
+# nsenter and unshare exec into dockerd: the pid stays the daemon's.
+(svc_close_fds && exec setsid "${launch[@]}" "${args[@]}") </dev/null >>"$CGB_LOG" 2>&1 &
 launched=$!
 
 deadline=$((SECONDS + CGB_TIMEOUT))

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine (as root): installs what the tests need (Debian packages,
-# npm ci, the native and TypeScript builds), starts a private dockerd, runs `npm test` (unit, real
-# cgroups, Docker, Chromium) and `npm run test:v2` (cgroup v2 in the QEMU lab), and stops everything
-# it started, whatever happens. CI runs exactly this (.ci/run).
+# npm ci, the native and TypeScript builds), starts a private dockerd and a private PostgreSQL
+# server, runs `npm test` (unit, real cgroups, Docker, Chromium, the history on SQLite and
+# PostgreSQL) and `npm run test:v2` (cgroup v2 in the QEMU lab), and stops everything it started,
+# whatever happens. CI runs exactly this (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -20,6 +21,7 @@ if ((${#need_pkgs[@]})); then
 fi
 
 docker_started=
+postgres_started=
 cleanup() {
   local rc=$?
   # Nothing cgbench made may survive: containers and groups first (needs the engine), then the engine.
@@ -27,12 +29,16 @@ cleanup() {
   # The remote-engine test stops its engine itself; after a crash of the test run, this does.
   scripts/docker-remote.sh down >&2 2>/dev/null || true
   if [[ -n "$docker_started" ]]; then scripts/docker-down.sh || true; fi
+  if [[ -n "$postgres_started" ]]; then scripts/postgres-down.sh || true; fi
   exit "$rc"
 }
 trap cleanup EXIT
 
 eval "$(scripts/docker-up.sh)"
 docker_started=1
+# The history tests' server (installs Debian's postgresql if missing); sets CGBENCH_TEST_PG_URL.
+postgres_started=1
+eval "$(scripts/postgres-up.sh)"
 
 npm ci --no-audit --no-fund
 npm test

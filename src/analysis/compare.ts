@@ -3,6 +3,7 @@
 // test on the per-run values). Pure: no I/O, no clock; reporters/compare.ts renders the result.
 
 import { EXIT_REGRESSION } from '../model/errors.js';
+import { canonicalJson as canonical } from '../model/canonical.js';
 import { cpuQuotaCpus } from '../model/limits.js';
 import { cpuUsedCpus, throttleRatio, workloadBytesPerSec } from '../model/metrics.js';
 import { slowdownMeans } from '../model/params.js';
@@ -34,19 +35,6 @@ export interface CompareOptions {
 
 // ---------------------------------------------------------------------------------------------
 // Matching
-
-/** Stable JSON with sorted keys, so two equal limit objects compare equal whatever their key order. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
-    return `{${entries
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 export function limitsEqual(a: Limits, b: Limits): boolean {
   return canonical(a) === canonical(b);

@@ -242,6 +242,12 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): RankTe
   const n2 = b.length;
   const n = n1 + n2;
   if (n1 === 0 || n2 === 0) return { u: Number.NaN, p: 1, exact: true };
+  // The exact count costs n x n1 x n(n+1) steps, and the two-sided p is the same either way round: count
+  // over the smaller sample (a pooled baseline of many nights against one night's runs).
+  if (n1 > n2) {
+    const swapped = mannWhitneyU(b, a);
+    return { ...swapped, u: n1 * n2 - swapped.u };
+  }
   const all = [...a.map((v) => ({ v, first: true })), ...b.map((v) => ({ v, first: false }))].sort((x, y) => x.v - y.v);
   const rank2: number[] = new Array<number>(n).fill(0);
   const tieSizes: number[] = [];

@@ -1,11 +1,26 @@
-// `cgbench compare BASE.json CURRENT.json`: the nightly CI gate. Loads both documents, compares them and
-// renders the result. Exit codes: 0 pass, 1 a significant regression beyond the threshold; bad input
-// throws a CgbenchError (E_INPUT, exit 2).
+// `cgbench compare BASE.json CURRENT.json` and `compare --baseline history[:N] CURRENT.json`: the
+// nightly CI gate. Loads the documents (or tonight's document and its stored nights), compares them
+// and renders the result. Exit codes: 0 pass, 1 a significant regression beyond the threshold; bad
+// input throws a CgbenchError (E_INPUT, exit 2).
 
+import { appendFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { compareWithHistory, pickNights } from '../analysis/baseline.js';
 import { compareDocuments, compareExitCode } from '../analysis/compare.js';
-import { COMPARE_FORMATS, type CompareFormat, DEFAULT_COMPARE_FORMAT, DEFAULT_THRESHOLD_PCT } from '../model/defaults.js';
+import { HistoryStore } from '../history/store.js';
+import { runKey } from '../history/records.js';
+import { parseDatabaseUrl } from '../history/url.js';
+import { cellKey } from '../model/canonical.js';
+import {
+  COMPARE_FORMATS,
+  type CompareFormat,
+  DEFAULT_COMPARE_FORMAT,
+  DEFAULT_HISTORY_NIGHTS,
+  DEFAULT_HOST_MATCH,
+  DEFAULT_THRESHOLD_PCT,
+} from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
-import type { CompareResult } from '../model/types.js';
+import type { CompareResult, HostMatchField, NightCell, ResultDocument } from '../model/types.js';
 import { parsePercent } from '../model/units.js';
 import { renderCompare } from '../reporters/compare.js';
 import { loadResultDocument } from './results.js';
@@ -32,9 +47,20 @@ export interface CompareCliOptions {
   threshold?: string;
   /** table (default), md or json. */
   format?: string;
+  /** Also append the Markdown rendering to this file (a CI job's summary, e.g. $GITHUB_STEP_SUMMARY). */
+  summary?: string;
   /** The terminal table: every column (--wide), or this terminal width. */
   wide?: boolean;
   width?: number;
+}
+
+export interface HistoryCompareOptions extends CompareCliOptions {
+  /** "history" or "history:N". */
+  baseline: string;
+  /** The history database (see history/url.ts). */
+  db?: string;
+  /** "kernel,cgroup,cpu,runtime" (default), any subset plus "host", or "none". */
+  match?: string;
 }
 
 export interface CompareCommandResult {
@@ -43,15 +69,124 @@ export interface CompareCommandResult {
   exitCode: 0 | 1;
 }
 
+const MATCH_FIELDS: readonly HostMatchField[] = ['kernel', 'cgroup', 'cpu', 'runtime', 'host'];
+
+/** "kernel,cgroup" -> the host facts a baseline night must share; "none" -> none. */
+export function parseHostMatch(text: string | undefined): HostMatchField[] {
+  if (text === undefined) return [...DEFAULT_HOST_MATCH];
+  const names = text
+    .split(',')
+    .map((x) => x.trim().toLowerCase())
+    .filter(Boolean);
+  if (names.length === 1 && names[0] === 'none') return [];
+  const out: HostMatchField[] = [];
+  for (const n of names) {
+    if (!(MATCH_FIELDS as readonly string[]).includes(n)) {
+      throw new CgbenchError('E_INPUT', `--match: unknown host fact "${n}"`, `choose from ${MATCH_FIELDS.join(', ')}, or none`);
+    }
+    if (!out.includes(n as HostMatchField)) out.push(n as HostMatchField);
+  }
+  if (!out.length) throw new CgbenchError('E_INPUT', '--match is empty', `choose from ${MATCH_FIELDS.join(', ')}, or none`);
+  return out;
+}
+
+/** "history" -> the default number of nights; "history:N" -> N. */
+export function parseHistoryBaseline(text: string): number {
+  const m = /^\s*history(?::(\d+))?\s*$/i.exec(text);
+  const n = m ? (m[1] === undefined ? DEFAULT_HISTORY_NIGHTS : Number(m[1])) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 1000) {
+    throw new CgbenchError(
+      'E_INPUT',
+      `--baseline "${text}" is not history or history:N`,
+      'write e.g. --baseline history:7 (the last 7 nights)',
+    );
+  }
+  return n;
+}
+
+function finish(result: CompareResult, opts: CompareCliOptions): CompareCommandResult {
+  const format = parseCompareFormat(opts.format ?? DEFAULT_COMPARE_FORMAT);
+  if (opts.summary) appendSummary(opts.summary, renderCompare(result, 'md'));
+  const output = renderCompare(result, format, { wide: opts.wide, width: opts.width ?? terminalColumns() });
+  return { result, output, exitCode: compareExitCode(result) };
+}
+
+function appendSummary(file: string, markdown: string): void {
+  try {
+    appendFileSync(resolve(file), `${markdown}\n`);
+  } catch (e) {
+    throw new CgbenchError(
+      'E_OUTPUT',
+      `cannot append the summary to ${resolve(file)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      'pass --summary with a writable file, e.g. "$GITHUB_STEP_SUMMARY"',
+    );
+  }
+}
+
 export async function compareCommand(baseFile: string, currentFile: string, opts: CompareCliOptions = {}): Promise<CompareCommandResult> {
   const thresholdPct = opts.threshold === undefined ? DEFAULT_THRESHOLD_PCT : parseThreshold(opts.threshold);
-  const format = parseCompareFormat(opts.format ?? DEFAULT_COMPARE_FORMAT);
+  parseCompareFormat(opts.format ?? DEFAULT_COMPARE_FORMAT);
   const base = await loadResultDocument(baseFile);
   const current = await loadResultDocument(currentFile);
-  const result = compareDocuments(base, current, { thresholdPct });
-  return {
-    result,
-    output: renderCompare(result, format, { wide: opts.wide, width: opts.width ?? terminalColumns() }),
-    exitCode: compareExitCode(result),
-  };
+  return finish(compareDocuments(base, current, { thresholdPct }), opts);
+}
+
+/** The stored nights of `current`'s cells: for each, the newest `nights` before it on a matching host. */
+export async function storedNights(
+  store: HistoryStore,
+  current: ResultDocument,
+  nights: number,
+  match: readonly HostMatchField[],
+): Promise<NightCell[]> {
+  const keys = [...new Set(current.cells.map(cellKey))];
+  const candidates = await store.nightCandidates(keys, current.createdAt, runKey(current));
+  return store.nightCells(pickNights(current, candidates, match, nights));
+}
+
+/** Tonight's document against the last N stored nights of each of its cells (the history store). */
+export async function historyCompareCommand(currentFile: string, opts: HistoryCompareOptions): Promise<CompareCommandResult> {
+  const nightsPerCell = parseHistoryBaseline(opts.baseline);
+  const thresholdPct = opts.threshold === undefined ? DEFAULT_THRESHOLD_PCT : parseThreshold(opts.threshold);
+  const match = parseHostMatch(opts.match);
+  parseCompareFormat(opts.format ?? DEFAULT_COMPARE_FORMAT);
+  const target = parseDatabaseUrl(opts.db);
+  const current = await loadResultDocument(currentFile);
+  const store = await HistoryStore.open(target, { create: false });
+  let nights: NightCell[];
+  try {
+    nights = await storedNights(store, current, nightsPerCell, match);
+  } finally {
+    await store.close();
+  }
+  return finish(compareWithHistory(current, nights, { thresholdPct, nightsPerCell, match }), opts);
+}
+
+/** `compare` as the CLI calls it: two documents, or one with --baseline history[:N]. */
+export async function runCompare(
+  files: readonly string[],
+  opts: CompareCliOptions & Partial<HistoryCompareOptions>,
+): Promise<CompareCommandResult> {
+  if (opts.baseline !== undefined) {
+    const [current, extra] = files;
+    if (current === undefined || extra !== undefined) {
+      throw new CgbenchError(
+        'E_INPUT',
+        `--baseline history takes one document, got ${files.length}`,
+        'compare --baseline history:7 CURRENT.json',
+      );
+    }
+    return historyCompareCommand(current, { ...opts, baseline: opts.baseline });
+  }
+  const [base, current, extra] = files;
+  if (base === undefined || current === undefined || extra !== undefined) {
+    throw new CgbenchError(
+      'E_INPUT',
+      `compare takes two documents, got ${files.length}`,
+      'compare BASE.json CURRENT.json, or --baseline history:N CURRENT.json',
+    );
+  }
+  if (opts.db !== undefined || opts.match !== undefined) {
+    throw new CgbenchError('E_INPUT', '--db and --match only apply with --baseline history[:N]', 'add --baseline history:N, or drop them');
+  }
+  return compareCommand(base, current, opts);
 }

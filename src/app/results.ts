@@ -107,6 +107,11 @@ async function readDocumentText(path: string): Promise<string> {
 
 /** Read and check a result document; every problem becomes an E_INPUT error naming the file and the fix. */
 export async function loadResultDocument(file: string): Promise<ResultDocument> {
+  return (await loadResultFile(file)).doc;
+}
+
+/** loadResultDocument with the absolute path and the file's text (`history add` keeps the file's hash). */
+export async function loadResultFile(file: string): Promise<{ path: string; text: string; doc: ResultDocument }> {
   const path = resolve(file);
   const text = await readDocumentText(path);
   let data: unknown;
@@ -143,5 +148,5 @@ export async function loadResultDocument(file: string): Promise<ResultDocument> 
     );
   }
   // A document saying `running` whose writer was killed must not look like a suite still under way.
-  return markUnfinished(data as ResultDocument);
+  return { path, text, doc: markUnfinished(data as ResultDocument) };
 }

@@ -4,8 +4,9 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import { cleanCommand, renderClean } from '../app/clean.js';
-import { compareCommand } from '../app/compare.js';
+import { runCompare } from '../app/compare.js';
 import { doctorChecks, doctorExitCode, renderChecks } from '../app/doctor.js';
+import { historyAdd, historyList, historyShow, historyTrend, type HistoryFilterOptions, type TrendOptions } from '../app/history.js';
 import { toolVersion } from '../app/host.js';
 import { listText } from '../app/list.js';
 import { reportCommand } from '../app/report.js';
@@ -15,6 +16,9 @@ import {
   BOUNDS,
   COMPARE_FORMATS,
   DEFAULT_COMPARE_FORMAT,
+  DEFAULT_HISTORY_DB,
+  DEFAULT_HISTORY_NIGHTS,
+  DEFAULT_HOST_MATCH,
   DEFAULT_REPORT_FORMATS,
   DEFAULT_THRESHOLD_PCT,
   REPORT_FORMATS,
@@ -22,7 +26,8 @@ import {
   SCENARIO_DEFAULTS,
 } from '../model/defaults.js';
 import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_CODES_HELP, exitCodeFor, isCgbenchError } from '../model/errors.js';
-import { integerIn, runtimeList, SAMPLE_INTERVAL_RANGE, sampleInterval, targetCi } from './options.js';
+import { DEFAULT_TREND_FORMATS, TREND_FORMATS } from '../reporters/trend.js';
+import { integerIn, positiveInt, runtimeList, SAMPLE_INTERVAL_RANGE, sampleInterval, targetCi } from './options.js';
 
 function print(text: string): void {
   if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -106,19 +111,90 @@ program
     print(res.paths.join('\n'));
   });
 
+const DB_HELP =
+  'history database: a SQLite file or postgres://USER:PASSWORD@HOST:PORT/DB ' +
+  `(default: $CGBENCH_HISTORY_DB, else ${DEFAULT_HISTORY_DB})`;
+const MATCH_HELP =
+  'host facts a stored night must share: kernel, cgroup, cpu, runtime (Docker version), host; or none ' +
+  `(default: ${DEFAULT_HOST_MATCH.join(',')})`;
+
 program
   .command('compare')
-  .description('compare two results.json (base, current); exit 1 on a significant regression beyond the threshold')
-  .argument('<base>', "baseline results.json (e.g. yesterday's)")
-  .argument('<current>', 'current results.json')
+  .description(
+    'compare two results.json (base, current), or one against the last N stored nights (--baseline history[:N]); ' +
+      'exit 1 on a significant regression beyond the threshold',
+  )
+  .argument('<documents...>', "BASE.json CURRENT.json (e.g. yesterday's, tonight's), or CURRENT.json with --baseline")
   .option('-t, --threshold <pct>', 'regressions smaller than this are tolerated', `${DEFAULT_THRESHOLD_PCT}%`)
   .option('-f, --format <fmt>', COMPARE_FORMATS.join(', '), DEFAULT_COMPARE_FORMAT)
   .option('--wide', 'table with every column (default: at most 100 wide or $COLUMNS)')
+  .option('-b, --baseline <history[:N]>', `pool the last N stored nights of each cell (default N: ${DEFAULT_HISTORY_NIGHTS}) as the base`)
+  .option('--db <url>', DB_HELP)
+  .option('--match <facts>', MATCH_HELP)
+  .option('--summary <file>', 'also append the Markdown summary to FILE (e.g. "$GITHUB_STEP_SUMMARY")')
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)
-  .action(async (base: string, current: string, opts: { threshold?: string; format?: string; wide?: boolean }) => {
-    const res = await compareCommand(base, current, opts);
-    print(res.output);
-    process.exitCode = res.exitCode;
+  .action(
+    async (
+      files: string[],
+      opts: { threshold?: string; format?: string; wide?: boolean; baseline?: string; db?: string; match?: string; summary?: string },
+    ) => {
+      const res = await runCompare(files, opts);
+      print(res.output);
+      process.exitCode = res.exitCode;
+    },
+  );
+
+const history = program
+  .command('history')
+  .description('result documents in a database (SQLite file or PostgreSQL): add, list, show, trend');
+
+const filterOptions = (c: Command): Command =>
+  c
+    .option('--db <url>', DB_HELP)
+    .option('--host <name>', 'only documents from this host')
+    .option('--kernel <release>', 'only documents from this kernel (uname -r)')
+    .option('--cgroup <mode>', 'only documents from this cgroup mode: v1, v2, hybrid')
+    .option('--runtime <name>', `only documents with cells on this runtime: ${RUNTIME_NAMES.join(', ')}`)
+    .option('--scenario <name>', 'only documents of this scenario')
+    .option('--last <n>', 'only the most recent N documents (after the other filters)', positiveInt('--last'));
+
+history
+  .command('add')
+  .description('store result documents (again: a no-op); all or nothing, a bad document is refused and nothing is written')
+  .argument('<results...>', 'results.json files written by cgbench run')
+  .option('--db <url>', DB_HELP)
+  .action(async (files: string[], opts: { db?: string }) => {
+    print((await historyAdd(files, opts)).output);
+  });
+
+filterOptions(history.command('list').description('the stored documents, oldest first'))
+  .option('--json', 'print them as JSON')
+  .action(async (opts: HistoryFilterOptions & { json?: boolean }) => {
+    print((await historyList(opts)).output);
+  });
+
+history
+  .command('show')
+  .description("one stored document's tables, and the file its sample series stay in")
+  .argument('<id>', 'its id from `history list` (4 or more leading hex digits)')
+  .option('--db <url>', DB_HELP)
+  .option('--json', 'print the stored document (all but the sample series) as JSON')
+  .action(async (id: string, opts: { db?: string; json?: boolean }) => {
+    print((await historyShow(id, opts)).output);
+  });
+
+filterOptions(
+  history
+    .command('trend')
+    .description("report each cell's median night by night per host, with the expected value and the nights the gate flags"),
+)
+  .option('-o, --out <dir>', 'output directory (default: reports/trend)')
+  .option('-f, --format <list>', `${TREND_FORMATS.join(', ')} (default: ${formats(DEFAULT_TREND_FORMATS)})`)
+  .option('--window <n>', `earlier nights a change mark pools (default ${DEFAULT_HISTORY_NIGHTS})`, positiveInt('--window'))
+  .option('-t, --threshold <pct>', 'changes smaller than this are not marked', `${DEFAULT_THRESHOLD_PCT}%`)
+  .option('--match <facts>', MATCH_HELP)
+  .action(async (opts: TrendOptions) => {
+    print((await historyTrend(opts)).paths.join('\n'));
   });
 
 program

@@ -6,12 +6,18 @@ import { BOUNDS, RUNTIME_NAMES } from '../model/defaults.js';
 import type { RuntimeName } from '../model/types.js';
 import { parseDurationMs, parsePercent } from '../model/units.js';
 
+/** A count of 1 or more with no upper bound of its own (e.g. --last N). */
+export function positiveInt(name: string) {
+  return integerIn(name, { min: 1, max: Number.MAX_SAFE_INTEGER });
+}
+
 /** An integer within `range` (one of BOUNDS), as the scenario schema requires of the same setting. */
 export function integerIn(name: string, range: { min: number; max: number }) {
   return (v: string): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < range.min || n > range.max) {
-      throw new InvalidArgumentError(`${name} must be an integer from ${range.min} to ${range.max}`);
+      const bound = range.max === Number.MAX_SAFE_INTEGER ? `>= ${range.min}` : `from ${range.min} to ${range.max}`;
+      throw new InvalidArgumentError(`${name} must be an integer ${bound}`);
     }
     return n;
   };

@@ -69,3 +69,12 @@ export const WORKLOAD_DEFAULTS = {
 
 /** `cgbench compare`: a significant change smaller than this (percent) does not fail the gate. */
 export const DEFAULT_THRESHOLD_PCT = 5;
+
+/** `compare --baseline history` without :N, and the nights a trend's change marks pool. */
+export const DEFAULT_HISTORY_NIGHTS = 7;
+
+/** What `--match` compares by default: a baseline night ran on the same kind of host. */
+export const DEFAULT_HOST_MATCH = ['kernel', 'cgroup', 'cpu', 'runtime'] as const;
+
+/** The history database when neither --db nor $CGBENCH_HISTORY_DB names one (under the working directory). */
+export const DEFAULT_HISTORY_DB = 'reports/history.sqlite';

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'E_DOCKER'
   | 'E_OUTPUT'
   | 'E_INPUT'
+  | 'E_DATABASE'
   | 'E_INTERRUPTED';
 
 export class CgbenchError extends Error {
@@ -37,7 +38,7 @@ export function isCgbenchError(e: unknown): e is CgbenchError {
   return e instanceof CgbenchError;
 }
 
-/** The machine cannot do it (root, cgroups, Docker, the native build): exit 3. Anything else a known
+/** The machine cannot do it (root, cgroups, Docker, the native build, the history database): exit 3. Anything else a known
  *  error names is the input's fault (scenario, options, paths): exit 2. */
 const ENVIRONMENT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_NOT_ROOT',
@@ -45,6 +46,7 @@ const ENVIRONMENT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_CONTROLLER',
   'E_DOCKER',
   'E_NATIVE_BUILD',
+  'E_DATABASE',
 ]);
 
 /** The CI contract: every command's exit codes, listed in the README and --help from EXIT_CODES_HELP. */

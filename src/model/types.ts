@@ -460,6 +460,8 @@ export interface DocumentRef {
   status: ResultDocument['status'];
   hostname: string;
   cgbenchVersion: string;
+  /** Set when the base is pooled from the history store (`compare --baseline history[:N]`). */
+  history?: HistoryBaselineRef;
 }
 
 export interface CompareResult {
@@ -478,4 +480,153 @@ export interface CompareResult {
   failed: boolean;
   /** What `cgbench compare` exits with: 1 on a regression, else 0. */
   exitCode: 0 | 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// History (`cgbench history`, `compare --baseline history`): what the store keeps, computed into
+// baselines and trends by analysis/baseline.ts and analysis/trend.ts, rendered by reporters/.
+
+/** A stored result document, as `history list` shows it. */
+export interface StoredDocument {
+  /** sha256 of the document's canonical JSON: the same document always gets the same id. */
+  id: string;
+  createdAt: string;
+  finishedAt: string | null;
+  status: ResultDocument['status'];
+  hostname: string;
+  kernel: string;
+  cgroupMode: CgroupMode;
+  cpuModel: string;
+  runtimes: RuntimeName[];
+  scenario: string;
+  scenarioHash: string;
+  cgbenchVersion: string;
+  cells: number;
+  runs: number;
+  /** The file the document was added from, and its sha256 then: the sample series stay in that file. */
+  sourcePath: string;
+  sourceSha256: string;
+  addedAt: string;
+}
+
+/** Which stored documents a command looks at; every field narrows, none means all. */
+export interface HistoryFilter {
+  host?: string;
+  kernel?: string;
+  cgroupMode?: CgroupMode;
+  /** Documents with at least one cell on this runtime. */
+  runtime?: RuntimeName;
+  scenario?: string;
+  /** Only the most recent N documents (after the other filters). */
+  last?: number;
+}
+
+export interface HistoryAddOutcome {
+  path: string;
+  id: string;
+  /** False when the store already had this document (adding it again is a no-op). */
+  added: boolean;
+}
+
+/** Host facts a baseline night must share with the current document (`--match`); the cell's runtime always matches. */
+export type HostMatchField = 'kernel' | 'cgroup' | 'cpu' | 'runtime' | 'host';
+
+/** The host facts `--match` compares, as stored with each document. */
+export interface HostFacts {
+  hostname: string;
+  kernel: string;
+  cgroupMode: CgroupMode;
+  cpuModel: string;
+  dockerVersion: string | null;
+}
+
+/** A stored night of a cell before its runs are loaded: enough to choose a baseline's nights. */
+export interface NightCandidate {
+  docId: string;
+  cellId: string;
+  /** model/canonical.ts cellKey. */
+  key: string;
+  createdAt: string;
+  facts: HostFacts;
+}
+
+/** One stored night of a cell: the cell as stored (its runs without sample series) and its document's context. */
+export interface NightCell {
+  docId: string;
+  createdAt: string;
+  host: HostInfo;
+  scenarioHash: string;
+  cell: Cell;
+}
+
+export interface HistoryBaselineRef {
+  /** The most nights pooled per cell (N of history:N). */
+  nightsPerCell: number;
+  /** Distinct stored documents the pooled cells come from. */
+  documents: number;
+  /** createdAt of the oldest and newest pooled night. */
+  from: string;
+  to: string;
+  hosts: string[];
+  match: HostMatchField[];
+}
+
+/** One night of one cell in a trend. */
+export interface TrendPoint {
+  docId: string;
+  createdAt: string;
+  /** Measured runs that ended ok. */
+  runs: number;
+  medianWallNs: number | null;
+  /** 95 % interval of the median (order statistics, n >= 6), else of the mean. */
+  intervalNs: [number, number] | null;
+  /** The model's expected slowdown times this night's baseline median; null for baselines or with no model. */
+  expectedWallNs: number | null;
+  slowdown: number | null;
+  expectedSlowdown: number | null;
+  /** The history gate's verdict for this night against the nights before it; null with too few such nights. */
+  change: 'regression' | 'improvement' | 'unchanged' | null;
+  /** The metrics behind a regression or improvement, e.g. "median wall +15.2 %". */
+  changed: string[];
+  /** Nights the verdict pooled. */
+  baselineNights: number;
+}
+
+export interface TrendSeries {
+  key: string;
+  workload: string;
+  kind: WorkloadKind;
+  runtime: RuntimeName;
+  limitSet: string;
+  limits: Limits;
+  /** The workload's unlimited cell (no slowdown, no expected value). */
+  baseline: boolean;
+  points: TrendPoint[];
+}
+
+/** A night where the host's kernel, cgroup mode or CPU differs from the night before (or the first night). */
+export interface HostContext {
+  createdAt: string;
+  kernel: string;
+  cgroupMode: CgroupMode;
+  cpuModel: string;
+}
+
+export interface HostTrend {
+  hostname: string;
+  nights: number;
+  from: string;
+  to: string;
+  contexts: HostContext[];
+  series: TrendSeries[];
+}
+
+export interface TrendReport {
+  /** Nights before each night that its change mark pools (N of history:N). */
+  windowNights: number;
+  thresholdPct: number;
+  match: HostMatchField[];
+  documents: number;
+  filter: HistoryFilter;
+  hosts: HostTrend[];
 }

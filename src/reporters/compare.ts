@@ -58,6 +58,15 @@ const VERDICT_TEXT: Record<MetricComparison['verdict'], string> = {
   'not-comparable': 'not comparable',
 };
 
+/** The same outcomes in the same shares: 3 of 3 ok against 35 of 35 (a pooled history baseline) is no change. */
+function sameShares(a: Partial<Record<Outcome, number>>, b: Partial<Record<Outcome, number>>): boolean {
+  const total = (o: Partial<Record<Outcome, number>>): number => Object.values(o).reduce((n, v) => n + (v ?? 0), 0);
+  const ta = total(a);
+  const tb = total(b);
+  const kinds = new Set([...Object.keys(a), ...Object.keys(b)] as Outcome[]);
+  return [...kinds].every((k) => (a[k] ?? 0) * tb === (b[k] ?? 0) * ta);
+}
+
 function outcomesText(o: Partial<Record<Outcome, number>>): string {
   const parts = Object.entries(o).map(([k, v]) => `${v} ${k}`);
   return parts.join(', ') || 'no runs';
@@ -89,7 +98,8 @@ function rowsOf(c: CellComparison): Row[] {
   }));
   const o = c.outcomes;
   // A cell whose runs all failed has no metrics; its outcomes are then the whole story.
-  if (o.regression || outcomesText(o.base) !== outcomesText(o.current) || rows.length === 0) {
+  const same = sameShares(o.base, o.current);
+  if (o.regression || !same || rows.length === 0) {
     rows.push({
       cell: id,
       metric: 'outcomes',
@@ -98,7 +108,7 @@ function rowsOf(c: CellComparison): Row[] {
       change: '',
       intervals: '',
       evidence: '',
-      verdict: o.regression ? 'REGRESSION' : outcomesText(o.base) === outcomesText(o.current) ? 'unchanged' : 'changed',
+      verdict: o.regression ? 'REGRESSION' : same ? 'unchanged' : 'changed',
     });
   }
   return rows;
@@ -114,6 +124,14 @@ function headline(r: CompareResult): string {
 }
 
 function docLine(label: string, d: CompareResult['base']): string {
+  const hist = d.history;
+  if (hist) {
+    const match = hist.match.length ? `same ${hist.match.join(', ')}` : 'any host';
+    return (
+      `${label}: history, up to ${hist.nightsPerCell} night(s) per cell from ${hist.documents} stored document(s), ` +
+      `${hist.from} .. ${hist.to}, on ${hist.hosts.join(', ')} (${match})`
+    );
+  }
   const partial = d.status !== 'complete' ? `, ${d.status}` : '';
   return `${label}: ${d.scenario} on ${d.hostname}, ${d.createdAt} (cgbench ${d.cgbenchVersion}${partial})`;
 }

@@ -52,7 +52,7 @@ export function pngFooter(doc: ResultDocument): string {
 }
 
 /** Draw one chart spec to PNG bytes. */
-async function renderChartPng(spec: ChartSpec, footer?: string, width = PNG_WIDTH, height = PNG_HEIGHT): Promise<Buffer> {
+export async function renderChartPng(spec: ChartSpec, footer?: string, width = PNG_WIDTH, height = PNG_HEIGHT): Promise<Buffer> {
   const canvas = createCanvas(width, height);
   // Deep copy: chart.js mutates the config it is given, and specs may be drawn twice.
   const config = JSON.parse(JSON.stringify(spec.config)) as ChartConfiguration;

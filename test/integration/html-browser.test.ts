@@ -1,12 +1,17 @@
-// Opens the HTML report in headless Chromium (Debian's chromium driven by playwright-core): no console
-// errors, no network, no script from a workload name, every chart canvas drawn; saves a screenshot.
+// Opens the HTML report and the history trend in headless Chromium (Debian's chromium driven by
+// playwright-core): no console errors, no network, no script from a name, every chart canvas drawn;
+// saves screenshots.
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTrend } from '../../src/analysis/trend.js';
+import { DEFAULT_HOST_MATCH } from '../../src/model/defaults.js';
 import { renderHtml } from '../../src/reporters/html.js';
-import { buildDocument } from '../fixtures/docs/build.js';
+import { renderTrendHtml } from '../../src/reporters/trend.js';
+import { buildDocument, XSS_NAME } from '../fixtures/docs/build.js';
+import { buildNight, plantedNights } from '../fixtures/docs/nights.js';
 import { ROOT_DIR } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -67,10 +72,9 @@ describe.skipIf(!haveChromium)('HTML report in a browser', () => {
     return { page, problems, dialogs };
   }
 
-  it('draws every chart without errors, network access or injected script', async () => {
-    const doc = await buildDocument();
-    const { page, problems, dialogs } = await open(renderHtml(doc), 'report.html');
-    const canvases = await page.evaluate(() =>
+  /** Every canvas of the page: its size, how much of it is drawn, and whether chart.js owns it. */
+  function canvases(page: Page) {
+    return page.evaluate(() =>
       [...document.querySelectorAll('canvas')].map((c) => {
         const ctx = c.getContext('2d');
         let ink = 0;
@@ -89,15 +93,10 @@ describe.skipIf(!haveChromium)('HTML report in a browser', () => {
         };
       }),
     );
-    const specs = await page.evaluate(
-      () => (JSON.parse(document.getElementById('cgbench-charts')?.textContent ?? '[]') as unknown[]).length,
-    );
-    await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
-    expect(problems).toEqual([]);
-    expect(dialogs).toEqual([]);
-    expect(canvases.length).toBe(specs);
-    expect(canvases.length).toBeGreaterThan(10);
-    for (const c of canvases) {
+  }
+
+  function expectDrawn(drawn: Awaited<ReturnType<typeof canvases>>): void {
+    for (const c of drawn) {
       expect(c.chart, c.id).toBe(true);
       expect(c.width, c.id).toBeGreaterThan(300);
       expect(c.height, c.id).toBeGreaterThan(200);
@@ -105,6 +104,21 @@ describe.skipIf(!haveChromium)('HTML report in a browser', () => {
       expect(c.ink, c.id).toBeGreaterThan(0.01);
       expect(c.png, c.id).toBeGreaterThan(5000);
     }
+  }
+
+  it('draws every chart without errors, network access or injected script', async () => {
+    const doc = await buildDocument();
+    const { page, problems, dialogs } = await open(renderHtml(doc), 'report.html');
+    const drawn = await canvases(page);
+    const specs = await page.evaluate(
+      () => (JSON.parse(document.getElementById('cgbench-charts')?.textContent ?? '[]') as unknown[]).length,
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    expect(dialogs).toEqual([]);
+    expect(drawn.length).toBe(specs);
+    expect(drawn.length).toBeGreaterThan(10);
+    expectDrawn(drawn);
     // Names from the scenario are text, not markup.
     const headings = await page.locator('section.workload h2').allTextContents();
     expect(headings).toContain('<script>alert(1)</script>');
@@ -119,6 +133,38 @@ describe.skipIf(!haveChromium)('HTML report in a browser', () => {
     expect(problems).toEqual([]);
     expect(await page.locator('.note').first().textContent()).toContain('No samples were recorded');
     expect(await page.locator('canvas').count()).toBe(4); // slowdown x3 + CPU granted
+    await page.close();
+  });
+
+  it('draws the history trend: a chart per cell and host, the regression marked, offline', async () => {
+    const p = await plantedNights();
+    const fleet = [];
+    for (let n = 0; n < 4; n++) fleet.push(await buildNight({ night: n, host: { hostname: XSS_NAME } }));
+    const nights = [...p.stored, p.regressed, ...fleet].map((doc, i) => ({ id: String(i).padStart(64, '0'), doc }));
+    const trend = buildTrend(nights, {}, { windowNights: 7, thresholdPct: 5, match: [...DEFAULT_HOST_MATCH] });
+    const { page, problems, dialogs } = await open(renderTrendHtml(trend), 'trend.html');
+    const drawn = await canvases(page);
+    await page.screenshot({ path: join(ARTIFACTS, 'trend.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    expect(dialogs).toEqual([]);
+    // A chart per cell and host, but for the cell OOM-killed every night.
+    expect(drawn.length).toBe(trend.hosts.reduce((n, h) => n + h.series.length - 1, 0));
+    expectDrawn(drawn);
+    // Hosts by name; a hostile one is text, not markup.
+    expect(await page.locator('section.card h2').allTextContents()).toEqual([XSS_NAME, 'bench-01']);
+    // The regression night is a dataset of its own in each CPU cell's chart.
+    const marked = await page.evaluate(
+      () =>
+        [...document.querySelectorAll('canvas')].filter((c) => {
+          const chart = (
+            window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: { label?: string }[] } } } }
+          ).Chart.getChart(c);
+          return chart.data.datasets.some((d) => d.label === 'regression (gate fails)');
+        }).length,
+    );
+    expect(marked).toBe(3);
+    expect(await page.locator('td.bad').count()).toBe(3);
+    expect(await page.locator('#chart-error').isVisible()).toBe(false);
     await page.close();
   });
 });

@@ -5,6 +5,7 @@ const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948
 export const LIMIT_RED = '#d62728';
 export const HIGH_ORANGE = '#ff7f0e';
 export const EXPECTED_GREY = '#444444';
+export const IMPROVEMENT_GREEN = '#1a7f37';
 
 export function color(i: number): string {
   return PALETTE[i % PALETTE.length] as string;
