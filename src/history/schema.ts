@@ -55,6 +55,8 @@ export interface CellsTable {
   limits_json: string;
   params_json: string;
   summary_json: string;
+  /** The outcomes a run may end with and still be a result (JSON list); null in documents that predate it. */
+  expect_json: string | null;
   measured_runs: number;
   median_wall_ns: number | null;
   slowdown: number | null;
@@ -106,6 +108,9 @@ export interface Migration {
 }
 
 const DOUBLE = 'double precision';
+
+/** The migration that added cgbench_cells.expect_json; a store kept at an older version writes without it. */
+export const EXPECT_COLUMN_VERSION = 3;
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -199,6 +204,13 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.schema.createIndex('cgbench_documents_scenario').on('cgbench_documents').column('scenario_name').execute();
       await db.schema.createIndex('cgbench_cells_key').on('cgbench_cells').column('cell_key').execute();
       await db.schema.createIndex('cgbench_cells_runtime').on('cgbench_cells').columns(['runtime', 'doc_id']).execute();
+    },
+  },
+  {
+    version: EXPECT_COLUMN_VERSION,
+    description: "a cell's expected outcomes (scenario expect:)",
+    async up(db) {
+      await db.schema.alterTable('cgbench_cells').addColumn('expect_json', 'text').execute();
     },
   },
 ];

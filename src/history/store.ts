@@ -8,7 +8,14 @@ import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import { CgbenchError } from '../model/errors.js';
 import type { HistoryAddOutcome, HistoryFilter, NightCandidate, NightCell, ResultDocument, StoredDocument } from '../model/types.js';
 import { cellFromRows, type DocumentInput, documentFromRows, documentRows, hostFromRow, runKey, storedDocument } from './records.js';
-import { type CellsTable, type HistoryDatabase, LATEST_SCHEMA_VERSION, MIGRATIONS, type RunsTable } from './schema.js';
+import {
+  type CellsTable,
+  EXPECT_COLUMN_VERSION,
+  type HistoryDatabase,
+  LATEST_SCHEMA_VERSION,
+  MIGRATIONS,
+  type RunsTable,
+} from './schema.js';
 import type { DatabaseTarget } from './url.js';
 
 export interface OpenOptions {
@@ -136,6 +143,9 @@ export class HistoryStore {
     private readonly db: Kysely<HistoryDatabase>,
   ) {}
 
+  /** The schema version this store writes: the latest, or an older target (a database kept at an older version). */
+  private version = LATEST_SCHEMA_VERSION;
+
   static async open(target: DatabaseTarget, opts: OpenOptions): Promise<HistoryStore> {
     let db: Kysely<HistoryDatabase>;
     try {
@@ -145,7 +155,8 @@ export class HistoryStore {
     }
     const store = new HistoryStore(target, db);
     try {
-      await store.migrate(opts.targetVersion ?? LATEST_SCHEMA_VERSION, opts.create);
+      store.version = opts.targetVersion ?? LATEST_SCHEMA_VERSION;
+      await store.migrate(store.version, opts.create);
     } catch (e) {
       await store.close();
       throw databaseError(target, e, 'opening');
@@ -256,7 +267,8 @@ export class HistoryStore {
             continue;
           }
           fresh.add(rows.document.id);
-          for (const part of chunks(rows.cells, INSERT_CHUNK)) await db.insertInto('cgbench_cells').values(part).execute();
+          const cells = this.version >= EXPECT_COLUMN_VERSION ? rows.cells : rows.cells.map(({ expect_json: _, ...c }) => c);
+          for (const part of chunks(cells, INSERT_CHUNK)) await db.insertInto('cgbench_cells').values(part).execute();
           for (const part of chunks(rows.runs, INSERT_CHUNK)) await db.insertInto('cgbench_runs').values(part).execute();
         }
         return fresh;

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCompare } from '../../src/app/compare.js';
 import { historyAdd, historyList, historyShow } from '../../src/app/history.js';
+import { LATEST_SCHEMA_VERSION } from '../../src/history/schema.js';
 import { HistoryStore } from '../../src/history/store.js';
 import { parseDatabaseUrl } from '../../src/history/url.js';
 import { CgbenchError } from '../../src/model/errors.js';
@@ -178,9 +179,9 @@ describe.each([sqlite, postgres])('history on $name', (engine) => {
     expect(await indexes()).toEqual([]);
 
     const store = await HistoryStore.open(target, { create: false });
-    expect(await store.schemaVersion()).toBe(2);
+    expect(await store.schemaVersion()).toBe(3);
     const applied = await store.migrations();
-    expect(applied.map((m) => m.version)).toEqual([1, 2]);
+    expect(applied.map((m) => m.version)).toEqual([1, 2, 3]);
     expect((await store.list()).map((d) => d.id)).toEqual([doc?.id]);
     await store.close();
     expect(await indexes()).toEqual(['cgbench_documents_host_time', 'cgbench_documents_scenario', 'cgbench_documents_time']);
@@ -194,7 +195,7 @@ describe.each([sqlite, postgres])('history on $name', (engine) => {
     const r = await cgbench(['history', 'list', '--db', db]);
     expect(r.status).toBe(3);
     expect(r.stderr.trimEnd().split('\n')).toEqual([
-      `cgbench: ${target.shown} has history schema version 99; this cgbench knows versions up to 2 (use the newer cgbench that wrote it)`,
+      `cgbench: ${target.shown} has history schema version 99; this cgbench knows versions up to ${LATEST_SCHEMA_VERSION} (use the newer cgbench that wrote it)`,
     ]);
     if (engine.name === 'postgres') expect(r.stderr).not.toContain(new URL(db).password);
   });
@@ -371,7 +372,9 @@ describe.each([sqlite, postgres])('history on $name', (engine) => {
     const gate = await cgbench(['compare', '--baseline', 'history:7', '--db', db, files.regressed, '--summary', summary]);
     expect(gate.status, gate.stdout + gate.stderr).toBe(1);
     expect(gate.stdout).toMatch(/^base {3}: history, up to 7 night\(s\) per cell from 7 stored document\(s\)/m);
-    expect(gate.stdout.trimEnd().split('\n').at(-1)).toMatch(/^FAIL: 3 cell\(s\) with a significant regression beyond 5 %: cpu-loop/);
+    // The verdict is the last paragraph; it wraps to the terminal's width.
+    const verdict = gate.stdout.slice(gate.stdout.lastIndexOf('\nFAIL: ') + 1).replace(/\s+/g, ' ');
+    expect(verdict).toMatch(/^FAIL: 3 cell\(s\) with a significant regression beyond 5 %: cpu-loop/);
     expect(readFileSync(summary, 'utf8')).toMatch(/^## cgbench compare: FAIL$/m);
     const quiet = await cgbench(['compare', '--baseline', 'history', '--db', db, files.quiet, '--format', 'md']);
     expect(quiet.status, quiet.stdout).toBe(0);
