@@ -2,8 +2,11 @@
 # Test hosts on this machine: network namespaces joined to one bridge, each with an address of its own,
 # for daemons (a second Docker engine, the nodes of a test swarm) that cgbench reaches over TCP.
 #
-# Usage:  scripts/netns.sh up NAME INDEX   creates namespace cgbench-NAME with address 10.231.0.(10+INDEX)/24
-#                                          on bridge cgbench-br0 (the host side is 10.231.0.1); prints the address
+# Usage:  scripts/netns.sh up NAME INDEX [--no-route]
+#                                          creates namespace cgbench-NAME with address 10.231.0.(10+INDEX)/24
+#                                          on bridge cgbench-br0 (the host side is 10.231.0.1); prints the address.
+#                                          --no-route: no default route (the hosts of a test swarm need only
+#                                          the bridge's subnet)
 #         scripts/netns.sh down NAME       deletes the namespace and its veth; the bridge goes with the last one
 #         scripts/netns.sh exec NAME CMD...  runs CMD in the namespace's network only (nsenter --net), so it
 #                                          keeps this machine's /sys and cgroup mounts (ip netns exec would not)
@@ -23,8 +26,8 @@ veth_of() { printf 'cgb-%.11s' "$1"; }
 cmd=${1:-}
 case $cmd in
   up)
-    [ $# -eq 3 ] || die "usage: netns.sh up NAME INDEX"
-    name=$2 index=$3
+    [ $# -eq 3 ] || { [ $# -eq 4 ] && [ "$4" = --no-route ]; } || die "usage: netns.sh up NAME INDEX [--no-route]"
+    name=$2 index=$3 route=${4:-}
     [[ $name =~ ^[a-z0-9-]{1,11}$ ]] || die "NAME must be 1-11 of a-z, 0-9, -"
     [[ $index =~ ^[0-9]+$ ]] && [ "$index" -le 200 ] || die "INDEX must be 0..200"
     ns=$(ns_of "$name") veth=$(veth_of "$name") addr=$SUBNET.$((10 + index))
@@ -40,7 +43,7 @@ case $cmd in
       ip -n "$ns" addr add "$addr/24" dev eth0
       ip -n "$ns" link set eth0 up
       ip -n "$ns" link set lo up
-      ip -n "$ns" route add default via "$SUBNET.1"
+      [ "$route" = --no-route ] || ip -n "$ns" route add default via "$SUBNET.1"
     fi
     echo "$addr"
     ;;
