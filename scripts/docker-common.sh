@@ -141,16 +141,31 @@ cgb_orphan_container_pids() {
   done
 }
 
+# Cgroup directories with one of the given names, in every hierarchy, deepest first. They are searched
+# for, not built from the mount root: a relative --cgroup-parent lands under the daemon's own group in a
+# hierarchy where that group is not the root (e.g. memory/<the starting shell's group>/<parent>).
+cgb_cgroups_named() {
+  local args=() name
+  for name in "$@"; do args+=(-o -path "*/$name"); done
+  find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d \( -false "${args[@]}" \) 2>/dev/null | awk '{ print length($0) "\t" $0 }' | sort -rn | cut -f2-
+}
+
+# Removes the (empty) cgroup directories with one of the given names, deepest first.
+cgb_remove_cgroups_named() {
+  local d
+  while IFS= read -r d; do
+    rmdir -- "$d" 2>/dev/null || true
+  done < <(cgb_cgroups_named "$@")
+}
+
 # Removes the (empty) cgroup directories of this daemon's containers, for
 # both the cgroupfs (<parent>/<id>) and systemd (docker-<id>.scope) layouts.
 cgb_remove_container_cgroups() {
-  local ids id args=() d
+  local ids id names=()
   ids=$(cgb_container_ids)
   [ -n "$ids" ] || return 0
-  for id in $ids; do args+=(-o -name "$id" -o -name "docker-$id.scope"); done
-  while IFS= read -r d; do
-    rmdir -- "$d" 2>/dev/null || true
-  done < <(find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d \( -false "${args[@]}" \) 2>/dev/null | awk '{ print length($0) "\t" $0 }' | sort -rn | cut -f2-)
+  for id in $ids; do names+=("$id" "docker-$id.scope"); done
+  cgb_remove_cgroups_named "${names[@]}"
 }
 
 # Cleans up after a daemon that is gone but did not stop cleanly: kills its

@@ -76,9 +76,8 @@ cgb_cleanup_leftovers || cgb_die "could not unmount everything under $CGB_EXEC a
 
 # The --cgroup-parent of an engine started with CGBENCH_DOCKER_CGROUP_PARENT, now that its containers are gone.
 if [ -n "${CGBENCH_DOCKER_CGROUP_PARENT:-}" ]; then
-  for d in /sys/fs/cgroup/*/"$CGBENCH_DOCKER_CGROUP_PARENT" /sys/fs/cgroup/"$CGBENCH_DOCKER_CGROUP_PARENT"; do
-    [ -d "$d" ] && { rmdir -- "$d" 2>/dev/null || cgb_log "warning: could not remove $d"; }
-  done
+  cgb_remove_cgroups_named "$CGBENCH_DOCKER_CGROUP_PARENT"
+  while IFS= read -r d; do cgb_log "warning: could not remove $d"; done < <(cgb_cgroups_named "$CGBENCH_DOCKER_CGROUP_PARENT")
 fi
 
 # ------------------------------------------------ 4. files
