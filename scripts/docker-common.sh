@@ -44,20 +44,9 @@ cgb_docker() { "$CGB_CLI" -H "unix://$CGB_SOCK" "$@"; }
 . "$(dirname "${BASH_SOURCE[0]}")/service-common.sh"
 svc_log() { cgb_log "$@"; }
 svc_die() { cgb_die "$@"; }
-cgb_alive() { svc_alive "$@"; }
 
 # Prints the pid from the pidfile if that process is alive and is a dockerd.
-cgb_daemon_pid() {
-  local pid comm
-  [ -r "$CGB_PIDFILE" ] || return 1
-  pid=$(tr -dc '0-9' <"$CGB_PIDFILE")
-  [ -n "$pid" ] || return 1
-  { read -r comm <"/proc/$pid/comm"; } 2>/dev/null || return 1
-  [ "$comm" = dockerd ] || return 1
-  # a SIGKILLed daemon lingers a moment as a zombie
-  cgb_alive "$pid" || return 1
-  printf '%s\n' "$pid"
-}
+cgb_daemon_pid() { svc_pidfile_pid "$CGB_PIDFILE" dockerd; }
 
 # True when the private daemon answers on its socket.
 cgb_daemon_answers() {

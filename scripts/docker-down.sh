@@ -22,7 +22,7 @@ PURGE=0
 for a in "$@"; do
   case $a in
     --purge) PURGE=1 ;;
-    -h|--help) awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; exit 0 ;;
+    -h|--help) svc_help; exit 0 ;;
     *) cgb_die "unknown argument: $a (usage: docker-down.sh [--purge])" ;;
   esac
 done
@@ -56,14 +56,10 @@ fi
 if pid=$(cgb_daemon_pid); then
   cgb_log "stopping dockerd pid $pid"
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do
-    cgb_alive "$pid" || break
-    sleep 0.2
-  done
-  if cgb_alive "$pid"; then
+  if ! svc_wait_gone "$pid" 200; then
     cgb_log "dockerd pid $pid still running after 20 s: SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do cgb_alive "$pid" || break; sleep 0.1; done
+    svc_wait_gone "$pid" 50 || true
   fi
   # its managed containerd exits right after it
   for _ in $(seq 1 30); do [ -z "$(cgb_orphan_helpers)" ] && break; sleep 0.1; done

@@ -136,7 +136,7 @@ launched=$!
 
 deadline=$((SECONDS + CGB_TIMEOUT))
 until cgb_daemon_answers; do
-  if ! cgb_alive "$launched"; then
+  if ! svc_alive "$launched"; then
     cgb_log "dockerd exited during start-up; last lines of $CGB_LOG:"
     tail -n 30 "$CGB_LOG" >&2 || true
     exit 1

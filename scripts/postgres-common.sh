@@ -36,19 +36,9 @@ pg_bindir() {
 . "$(dirname "${BASH_SOURCE[0]}")/service-common.sh"
 svc_log() { pg_log "$@"; }
 svc_die() { pg_die "$@"; }
-pg_alive() { svc_alive "$@"; }
 
 # Prints the postmaster's pid (first line of postmaster.pid) if that process is alive and a postgres.
-pg_server_pid() {
-  local pid comm
-  [ -r "$PG_DATA/postmaster.pid" ] || return 1
-  { read -r pid <"$PG_DATA/postmaster.pid"; } 2>/dev/null || return 1
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  { read -r comm <"/proc/$pid/comm"; } 2>/dev/null || return 1
-  [ "$comm" = postgres ] || return 1
-  pg_alive "$pid" || return 1
-  printf '%s\n' "$pid"
-}
+pg_server_pid() { svc_pidfile_pid "$PG_DATA/postmaster.pid" postgres; }
 
 # True when the server accepts connections on its loopback port.
 pg_answers() {

@@ -16,7 +16,7 @@ PURGE=0
 for a in "$@"; do
   case $a in
     --purge) PURGE=1 ;;
-    -h|--help) awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; exit 0 ;;
+    -h|--help) svc_help; exit 0 ;;
     *) pg_die "unknown argument: $a (usage: postgres-down.sh [--purge])" ;;
   esac
 done
@@ -26,25 +26,16 @@ done
 exec 9>"$PG_LOCK"
 flock -w 90 9 || pg_die "timed out waiting for $PG_LOCK"
 
-wait_gone() { # pid tenths-of-a-second
-  local i
-  for ((i = 0; i < $2; i++)); do
-    pg_alive "$1" || return 0
-    sleep 0.1
-  done
-  ! pg_alive "$1"
-}
-
 if pid=$(pg_server_pid); then
   pg_log "stopping postgres pid $pid"
   kill -INT "$pid" 2>/dev/null || true
-  if ! wait_gone "$pid" 300; then
+  if ! svc_wait_gone "$pid" 300; then
     pg_log "postgres pid $pid still running after 30 s: SIGQUIT"
     kill -QUIT "$pid" 2>/dev/null || true
-    if ! wait_gone "$pid" 100; then
+    if ! svc_wait_gone "$pid" 100; then
       pg_log "postgres pid $pid still running: SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
-      wait_gone "$pid" 50 || pg_die "postgres pid $pid does not exit"
+      svc_wait_gone "$pid" 50 || pg_die "postgres pid $pid does not exit"
     fi
   fi
 else

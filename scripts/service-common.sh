@@ -12,6 +12,36 @@ svc_alive() {
   return 0
 }
 
+# Prints the pid on the first line of a pidfile if that process is alive and its comm is the given name
+# (a pid the kernel has handed to another program is not ours). Usage: svc_pidfile_pid FILE COMM
+svc_pidfile_pid() {
+  local pid= comm
+  # dockerd writes the pid without a newline: read then fails but has set pid.
+  { read -r pid <"$1" || [ -n "$pid" ]; } 2>/dev/null || return 1
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  { read -r comm <"/proc/$pid/comm"; } 2>/dev/null || return 1
+  [ "$comm" = "$2" ] || return 1
+  # a SIGKILLed process lingers a moment as a zombie
+  svc_alive "$pid" || return 1
+  printf '%s\n' "$pid"
+}
+
+# Waits until the process is gone, up to the given tenths of a second; false if it still runs.
+# Usage: svc_wait_gone PID TENTHS
+svc_wait_gone() {
+  local i
+  for ((i = 0; i < $2; i++)); do
+    svc_alive "$1" || return 0
+    sleep 0.1
+  done
+  ! svc_alive "$1"
+}
+
+# The calling script's usage: its opening comment, after the #! line (for -h/--help).
+svc_help() {
+  awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
+}
+
 # Pids of running processes whose comm is one of the |-separated names (e.g. 'dockerd|containerd').
 svc_pids() {
   local p comm
