@@ -26,8 +26,9 @@ import { renderCompare } from '../reporters/compare.js';
 import { loadResultDocument } from './results.js';
 import { terminalColumns } from './streams.js';
 
-/** "5%", "5" or "2.5 %" -> percent. */
-export function parseThreshold(text: string): number {
+/** "5%", "5" or "2.5 %" -> percent; none given -> the default threshold. */
+export function parseThreshold(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_THRESHOLD_PCT;
   const v = parsePercent(text) ?? Number.NaN;
   if (!Number.isFinite(v) || v < 0 || v >= 1000)
     throw new CgbenchError('E_INPUT', `--threshold "${text}" is not a percentage`, 'write e.g. --threshold 5%');
@@ -104,8 +105,12 @@ export function parseHistoryBaseline(text: string): number {
   return n;
 }
 
-function finish(result: CompareResult, opts: CompareCliOptions): CompareCommandResult {
-  const format = parseCompareFormat(opts.format ?? DEFAULT_COMPARE_FORMAT);
+/** The gate's threshold and the output format, checked before any document is read. */
+function gateOptions(opts: CompareCliOptions): { thresholdPct: number; format: CompareFormat } {
+  return { thresholdPct: parseThreshold(opts.threshold), format: parseCompareFormat(opts.format ?? DEFAULT_COMPARE_FORMAT) };
+}
+
+function finish(result: CompareResult, format: CompareFormat, opts: CompareCliOptions): CompareCommandResult {
   if (opts.summary) appendSummary(opts.summary, renderCompare(result, 'md'));
   const output = renderCompare(result, format, { wide: opts.wide, width: opts.width ?? terminalColumns() });
   return { result, output, exitCode: compareExitCode(result) };
@@ -124,11 +129,10 @@ function appendSummary(file: string, markdown: string): void {
 }
 
 export async function compareCommand(baseFile: string, currentFile: string, opts: CompareCliOptions = {}): Promise<CompareCommandResult> {
-  const thresholdPct = opts.threshold === undefined ? DEFAULT_THRESHOLD_PCT : parseThreshold(opts.threshold);
-  parseCompareFormat(opts.format ?? DEFAULT_COMPARE_FORMAT);
+  const { thresholdPct, format } = gateOptions(opts);
   const base = await loadResultDocument(baseFile);
   const current = await loadResultDocument(currentFile);
-  return finish(compareDocuments(base, current, { thresholdPct }), opts);
+  return finish(compareDocuments(base, current, { thresholdPct }), format, opts);
 }
 
 /** The stored nights of `current`'s cells: for each, the newest `nights` before it on a matching host. */
@@ -146,9 +150,8 @@ export async function storedNights(
 /** Tonight's document against the last N stored nights of each of its cells (the history store). */
 export async function historyCompareCommand(currentFile: string, opts: HistoryCompareOptions): Promise<CompareCommandResult> {
   const nightsPerCell = parseHistoryBaseline(opts.baseline);
-  const thresholdPct = opts.threshold === undefined ? DEFAULT_THRESHOLD_PCT : parseThreshold(opts.threshold);
+  const { thresholdPct, format } = gateOptions(opts);
   const match = parseHostMatch(opts.match);
-  parseCompareFormat(opts.format ?? DEFAULT_COMPARE_FORMAT);
   const target = parseDatabaseUrl(opts.db);
   const current = await loadResultDocument(currentFile);
   const store = await HistoryStore.open(target, { create: false });
@@ -158,7 +161,7 @@ export async function historyCompareCommand(currentFile: string, opts: HistoryCo
   } finally {
     await store.close();
   }
-  return finish(compareWithHistory(current, nights, { thresholdPct, nightsPerCell, match }), opts);
+  return finish(compareWithHistory(current, nights, { thresholdPct, nightsPerCell, match }), format, opts);
 }
 
 /** `compare` as the CLI calls it: two documents, or one with --baseline history[:N]. */

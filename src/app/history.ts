@@ -9,7 +9,7 @@ import type { DocumentInput } from '../history/records.js';
 import { HistoryStore } from '../history/store.js';
 import { parseDatabaseUrl } from '../history/url.js';
 import { sha256Hex } from '../model/canonical.js';
-import { DEFAULT_HISTORY_NIGHTS, DEFAULT_THRESHOLD_PCT, RUNTIME_NAMES } from '../model/defaults.js';
+import { DEFAULT_HISTORY_NIGHTS, RUNTIME_NAMES } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
 import type { CgroupMode, HistoryAddOutcome, HistoryFilter, RuntimeName, StoredDocument, TrendReport } from '../model/types.js';
 import { renderHistoryList, renderHistoryShow, SHORT_ID, type SourceState } from '../reporters/history.js';
@@ -131,7 +131,7 @@ export interface TrendOptions extends HistoryFilterOptions {
 
 export async function historyTrend(opts: TrendOptions = {}): Promise<{ dir: string; paths: string[]; report: TrendReport }> {
   const filter = historyFilter(opts);
-  const thresholdPct = opts.threshold === undefined ? DEFAULT_THRESHOLD_PCT : parseThreshold(opts.threshold);
+  const thresholdPct = parseThreshold(opts.threshold);
   const match = parseHostMatch(opts.match);
   const dir = resolve(opts.out ?? resolve('reports', 'trend'));
   // A bad output path fails before the database is read.
