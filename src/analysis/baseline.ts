@@ -3,6 +3,7 @@
 // the gate judges tonight against the spread of many nights instead of one file's. Pure.
 
 import { cellKey } from '../model/canonical.js';
+import { byNewest, groupBy } from '../model/collections.js';
 import type {
   Cell,
   CompareResult,
@@ -57,17 +58,10 @@ export function pickNights(
   nights: number,
 ): NightCandidate[] {
   const tonight = hostFacts(current.host);
-  const byKey = new Map<string, NightCandidate[]>();
-  for (const c of candidates) {
-    const list = byKey.get(c.key);
-    if (list) list.push(c);
-    else byKey.set(c.key, [c]);
-  }
+  const byKey = groupBy(candidates, (c) => c.key);
   const out: NightCandidate[] = [];
   for (const cell of current.cells) {
-    const mine = (byKey.get(cellKey(cell)) ?? [])
-      .filter((c) => hostMatches(c.facts, tonight, match, cell.runtime))
-      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+    const mine = (byKey.get(cellKey(cell)) ?? []).filter((c) => hostMatches(c.facts, tonight, match, cell.runtime)).sort(byNewest);
     out.push(...mine.slice(0, nights));
   }
   return out;
@@ -82,10 +76,6 @@ export function nightsOfDocument(id: string, doc: ResultDocument): { candidates:
   };
 }
 
-function byNewest(a: NightCell, b: NightCell): number {
-  return a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0;
-}
-
 /**
  * One base document made of the stored nights: each of tonight's cells with nights gets a cell of the
  * same identity whose runs are all those nights' measured runs, and a summary computed over them
@@ -93,13 +83,7 @@ function byNewest(a: NightCell, b: NightCell): number {
  * rank test then see. Tonight's cells without a stored night are left out.
  */
 export function poolBaseline(current: ResultDocument, nights: readonly NightCell[]): ResultDocument {
-  const byKey = new Map<string, NightCell[]>();
-  for (const n of nights) {
-    const k = cellKey(n.cell);
-    const list = byKey.get(k);
-    if (list) list.push(n);
-    else byKey.set(k, [n]);
-  }
+  const byKey = groupBy(nights, (n) => cellKey(n.cell));
   const cells: Cell[] = [];
   for (const c of current.cells) {
     const mine = byKey.get(cellKey(c));
@@ -160,9 +144,8 @@ export function compareWithHistory(current: ResultDocument, nights: readonly Nig
   result.unmatched = result.unmatched.map((u) =>
     u.side === 'current' && !pooled.has(u.cellId) ? { ...u, reason: `no stored night of this cell on a matching host (${matchText})` } : u,
   );
-  const counts = new Map<string, number>();
-  for (const n of nights) counts.set(cellKey(n.cell), (counts.get(cellKey(n.cell)) ?? 0) + 1);
-  const short = current.cells.map((c) => counts.get(cellKey(c)) ?? 0).filter((k) => k > 0 && k < opts.nightsPerCell);
+  const nightsOf = groupBy(nights, (n) => cellKey(n.cell));
+  const short = current.cells.map((c) => nightsOf.get(cellKey(c))?.length ?? 0).filter((k) => k > 0 && k < opts.nightsPerCell);
   if (short.length) {
     result.warnings.push(
       `${short.length} cell(s) have fewer than ${opts.nightsPerCell} stored nights on a matching host (fewest: ${Math.min(...short)}): ` +

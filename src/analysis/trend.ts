@@ -3,6 +3,7 @@
 // (the same pooled comparison `compare --baseline history` makes, so a marked change is a failed gate). Pure.
 
 import { cellKey } from '../model/canonical.js';
+import { groupBy } from '../model/collections.js';
 import type {
   Cell,
   CellComparison,
@@ -83,14 +84,10 @@ function hostTrend(hostname: string, nights: readonly StoredNight[], opts: Requi
   for (const night of nights) {
     // The nights before this one, as the gate would have seen them that night.
     const picks = pickNights(night.doc, candidates, opts.match, opts.windowNights);
-    const perKey = new Map<string, NightCell[]>();
-    for (const p of picks) {
-      const nc = cellsByPick.get(`${p.docId}\n${p.cellId}`);
-      if (!nc) continue;
-      const list = perKey.get(p.key) ?? [];
-      list.push(nc);
-      perKey.set(p.key, list);
-    }
+    const perKey = groupBy(
+      picks.flatMap((p) => cellsByPick.get(`${p.docId}\n${p.cellId}`) ?? []),
+      (nc) => cellKey(nc.cell),
+    );
     const pooled = [...perKey.values()].filter((list) => list.length >= opts.minNights).flat();
     const result = pooled.length
       ? compareWithHistory(night.doc, pooled, { thresholdPct: opts.thresholdPct, nightsPerCell: opts.windowNights, match: opts.match })
@@ -133,12 +130,7 @@ function hostTrend(hostname: string, nights: readonly StoredNight[], opts: Requi
 export function buildTrend(nights: readonly StoredNight[], filter: HistoryFilter, options: TrendOptions): TrendReport {
   const opts: Required<TrendOptions> = { ...options, minNights: options.minNights ?? 2 };
   const sorted = [...nights].sort((a, b) => (a.doc.createdAt < b.doc.createdAt ? -1 : a.doc.createdAt > b.doc.createdAt ? 1 : 0));
-  const byHost = new Map<string, StoredNight[]>();
-  for (const n of sorted) {
-    const list = byHost.get(n.doc.host.hostname) ?? [];
-    list.push(n);
-    byHost.set(n.doc.host.hostname, list);
-  }
+  const byHost = groupBy(sorted, (n) => n.doc.host.hostname);
   return {
     windowNights: opts.windowNights,
     thresholdPct: opts.thresholdPct,

@@ -2,6 +2,7 @@
 // the runs' sample series, which stay in the source file), its id and the key of its suite run.
 
 import { canonicalJson, cellKey, sha256Hex } from '../model/canonical.js';
+import { groupBy } from '../model/collections.js';
 import { cpuUsedCpus, throttleRatio, workloadBytesPerSec } from '../model/metrics.js';
 import type { Cell, CgroupMode, HostInfo, ResultDocument, Run, RuntimeName, StoredDocument } from '../model/types.js';
 import type { CellsTable, DocumentsTable, RunsTable } from './schema.js';
@@ -164,12 +165,7 @@ export function hostFromRow(d: Pick<DocumentsTable, 'host_json'>): HostInfo {
 
 /** The stored document rebuilt: the original but for the runs' sample series. */
 export function documentFromRows(d: DocumentsTable, cells: CellsTable[], runs: RunsTable[]): ResultDocument {
-  const runsOf = new Map<string, RunsTable[]>();
-  for (const r of runs) {
-    const list = runsOf.get(r.cell_id) ?? [];
-    list.push(r);
-    runsOf.set(r.cell_id, list);
-  }
+  const runsOf = groupBy(runs, (r) => r.cell_id);
   return {
     schemaVersion: d.schema_version as ResultDocument['schemaVersion'],
     tool: { name: 'cgbench', version: d.cgbench_version },

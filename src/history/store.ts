@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import { groupBy } from '../model/collections.js';
 import { CgbenchError } from '../model/errors.js';
 import type { HistoryAddOutcome, HistoryFilter, NightCandidate, NightCell, ResultDocument, StoredDocument } from '../model/types.js';
 import { cellFromRows, type DocumentInput, documentFromRows, documentRows, hostFromRow, runKey, storedDocument } from './records.js';
@@ -463,15 +464,4 @@ export class HistoryStore {
     }
     return out;
   }
-}
-
-function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = out.get(k);
-    if (list) list.push(r);
-    else out.set(k, [r]);
-  }
-  return out;
 }
