@@ -1,7 +1,7 @@
 // The report formats, one map from format name to renderer: adding a format is one file plus one
 // entry here. Renderers are pure (document in, files out); writer.ts puts the files on disk.
 
-import { REPORT_FORMATS, type ReportFormat } from '../model/defaults.js';
+import type { ReportFormat } from '../model/defaults.js';
 import type { ResultDocument } from '../model/types.js';
 import { renderCsv } from './csv.js';
 import { renderHtml } from './html.js';
@@ -41,7 +41,3 @@ export const REPORTERS: Record<ReportFormat, Reporter> = {
   csv: { description: 'one row per run', output: 'results.csv', render: (d) => [{ path: 'results.csv', content: renderCsv(d) }] },
   json: { description: 'the result document', output: 'results.json', render: (d) => [{ path: 'results.json', content: renderJson(d) }] },
 };
-
-export function isReportFormat(name: string): name is ReportFormat {
-  return (REPORT_FORMATS as readonly string[]).includes(name);
-}
