@@ -26,12 +26,21 @@ export function escapeMarkdown(text: string, opts: { lineStart?: boolean } = {})
   return out;
 }
 
-function table(head: string[], rows: string[][], numeric: (h: string) => boolean): string[] {
+/**
+ * A Markdown table: `numeric` columns right-aligned; `cell` renders a cell's text (escaped by default;
+ * a caller that adds emphasis escapes the text itself).
+ */
+export function markdownTable(
+  head: readonly string[],
+  rows: readonly string[][],
+  numeric: (h: string, j: number) => boolean,
+  cell: (text: string, j: number) => string = (text) => escapeMarkdown(text),
+): string[] {
   const out = [
     `| ${head.map((h) => escapeMarkdown(h)).join(' | ')} |`,
-    `|${head.map((h) => (numeric(h) ? ' ---: ' : ' --- ')).join('|')}|`,
+    `|${head.map((h, j) => (numeric(h, j) ? ' ---: ' : ' --- ')).join('|')}|`,
   ];
-  for (const r of rows) out.push(`| ${r.map((c) => escapeMarkdown(c)).join(' | ')} |`);
+  for (const r of rows) out.push(`| ${r.map(cell).join(' | ')} |`);
   return out;
 }
 
@@ -55,7 +64,7 @@ export function renderMarkdown(doc: ResultDocument): string {
     out.push(`### ${escapeMarkdown(g.workload)}`, '');
     if (first) out.push(escapeMarkdown(describeParams(first), { lineStart: true }), '');
     const grid = summaryGrid(doc, g.cells);
-    out.push(...table(grid.head, grid.rows, (h) => !TEXT_COLUMNS.has(h)), '');
+    out.push(...markdownTable(grid.head, grid.rows, (h) => !TEXT_COLUMNS.has(h)), '');
   }
   const groups = groupWarnings(doc);
   if (groups.length) {

@@ -6,16 +6,14 @@ import type { HostTrend, TrendPoint, TrendReport, TrendSeries } from '../model/t
 import { formatDurationNs } from '../model/units.js';
 import { seriesTitle, trendChart } from './charts/trend-charts.js';
 import { slug, type ChartSpec } from './charts/index.js';
-import { fmtSlowdown } from './columns.js';
+import { DASH as dash, fmtSlowdown } from './columns.js';
 import { escapeHtml as h, facts, figure, htmlPage, table } from './html.js';
 import type { RenderedFile } from './index.js';
-import { escapeMarkdown } from './markdown.js';
+import { escapeMarkdown, markdownTable } from './markdown.js';
 
 export const TREND_FORMATS = ['html', 'png', 'md'] as const;
 export type TrendFormat = (typeof TREND_FORMATS)[number];
 export const DEFAULT_TREND_FORMATS: readonly TrendFormat[] = ['html', 'md'];
-
-const dash = '–';
 
 function duration(ns: number | null): string {
   return ns === null || !Number.isFinite(ns) ? dash : formatDurationNs(ns);
@@ -66,6 +64,11 @@ export function trendRows(host: HostTrend, windowNights: number): string[][] {
       markedText(s),
     ];
   });
+}
+
+/** The first and the last night of a host, as dates. */
+function nightSpan(host: HostTrend): string {
+  return `${host.from.slice(0, 10)} .. ${host.to.slice(0, 10)}`;
 }
 
 function contextLine(c: HostTrend['contexts'][number]): string {
@@ -141,7 +144,7 @@ function hostSection(host: HostTrend, hi: number, r: TrendReport, specs: ChartSp
     ([w, g]) => `<h3>${h(w)}</h3>${g.figures.length ? `<div class="charts">${g.figures.join('')}</div>` : ''}${g.notes.join('')}`,
   );
   const sub = facts([
-    ['nights', `${host.nights}, ${host.from.slice(0, 10)} .. ${host.to.slice(0, 10)}`],
+    ['nights', `${host.nights}, ${nightSpan(host)}`],
     ['cells', String(host.series.length)],
   ]);
   return `<section class="card" id="h${hi}"><h2>${h(host.hostname)}</h2>${sub}${ctx}${table(head, rows)}${workloads.join('')}</section>`;
@@ -167,17 +170,14 @@ export function renderTrendMarkdown(r: TrendReport): string {
   if (f) out.push(e(f), '');
   if (!r.hosts.length) out.push('No stored night matches the filter.', '');
   for (const host of r.hosts) {
-    out.push(`### ${e(host.hostname)}`, '', `${host.nights} night(s), ${host.from.slice(0, 10)} .. ${host.to.slice(0, 10)}`, '');
+    out.push(`### ${e(host.hostname)}`, '', `${host.nights} night(s), ${nightSpan(host)}`, '');
     if (host.contexts.length > 1) {
       for (const c of host.contexts) out.push(`- since ${c.createdAt.slice(0, 10)}: ${e(contextLine(c))}`);
       out.push('');
     }
-    out.push(`| ${TREND_COLUMNS.map(e).join(' | ')} |`, '| --- | ---: | ---: | ---: | ---: | --- | --- |');
-    for (const row of trendRows(host, r.windowNights)) {
-      const cells = row.map((v, j) => (j === 5 && v.startsWith('REGRESSION') ? `**${e(v)}**` : e(v)));
-      out.push(`| ${cells.join(' | ')} |`);
-    }
-    out.push('');
+    const numeric = (_: string, j: number): boolean => j >= 1 && j <= 4;
+    const cell = (v: string, j: number): string => (j === 5 && v.startsWith('REGRESSION') ? `**${e(v)}**` : e(v));
+    out.push(...markdownTable(TREND_COLUMNS, trendRows(host, r.windowNights), numeric, cell), '');
   }
   return out.join('\n');
 }
@@ -202,7 +202,7 @@ export async function renderTrend(r: TrendReport, format: TrendFormat): Promise<
       const files: RenderedFile[] = [];
       for (const c of trendCharts(r)) {
         const host = r.hosts[c.host];
-        const span = host ? `${host.hostname} · ${host.from.slice(0, 10)} .. ${host.to.slice(0, 10)}` : '';
+        const span = host ? `${host.hostname} · ${nightSpan(host)}` : '';
         const footer = `cgbench history trend · ${span}`;
         files.push({ path: pngName(r, c.host, c.series), content: await renderChartPng(c.spec, footer) });
       }
