@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
-import { groupBy } from '../model/collections.js';
+import { byNewest, groupBy } from '../model/collections.js';
 import { CgbenchError } from '../model/errors.js';
 import type { HistoryAddOutcome, HistoryFilter, NightCandidate, NightCell, ResultDocument, StoredDocument } from '../model/types.js';
 import { cellFromRows, type DocumentInput, documentFromRows, documentRows, hostFromRow, runKey, storedDocument } from './records.js';
@@ -413,7 +413,7 @@ export class HistoryStore {
     } catch (e) {
       throw databaseError(this.target, e, 'reading');
     }
-    return out.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+    return out.sort(byNewest);
   }
 
   /** The chosen nights' cells with their runs and their documents' context. */
