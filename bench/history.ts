@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Table from 'cli-table3';
 import pg from 'pg';
+import { median } from '../src/analysis/stats.js';
 import { buildTrend } from '../src/analysis/trend.js';
 import { loadResultFile } from '../src/app/results.js';
 import { HistoryStore } from '../src/history/store.js';
@@ -30,12 +31,6 @@ const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 function cli(args: string[]): number {
