@@ -7,14 +7,15 @@
 # Idempotent: exits 0 when nothing is running.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-BASE=${CGBENCH_SWARM_DIR:-/var/tmp/cgbench-swarm}
+# shellcheck source-path=SCRIPTDIR
+. "$HERE/swarm-common.sh"
 log() { printf 'swarm-down.sh: %s\n' "$*" >&2; }
 [ "$(id -u)" = 0 ] || { log "error: must run as root"; exit 1; }
-[ -d "$BASE" ] || { log "nothing to stop ($BASE does not exist)"; exit 0; }
+[ -d "$SWARM_BASE" ] || { log "nothing to stop ($SWARM_BASE does not exist)"; exit 0; }
 
 # Nodes from the list swarm-up.sh wrote, and any node directory it did not get to write down.
-nodes=$({ [ -f "$BASE/nodes" ] && awk '{ print substr($1, 6) }' "$BASE/nodes"; for d in "$BASE"/n[0-9]; do [ -d "$d" ] && echo "${d##*/n}"; done; } | sort -u)
-manager=$([ -f "$BASE/nodes" ] && awk 'NR == 1 { print $2 }' "$BASE/nodes" || true)
+nodes=$({ [ -f "$SWARM_BASE/nodes" ] && awk '{ print substr($1, 6) }' "$SWARM_BASE/nodes"; for d in "$SWARM_BASE"/n[0-9]; do [ -d "$d" ] && echo "${d##*/n}"; done; } | sort -u)
+manager=$([ -f "$SWARM_BASE/nodes" ] && awk 'NR == 1 { print $2 }' "$SWARM_BASE/nodes" || true)
 if [ -n "$manager" ] && timeout 10 docker -H "tcp://$manager:2375" info >/dev/null 2>&1; then
   ids=$(timeout 15 docker -H "tcp://$manager:2375" service ls -q --filter label=cgbench 2>/dev/null || true)
   if [ -n "$ids" ]; then
@@ -24,12 +25,9 @@ if [ -n "$manager" ] && timeout 10 docker -H "tcp://$manager:2375" info >/dev/nu
   fi
 fi
 for i in $nodes; do
-  (
-    export CGBENCH_DOCKER_DIR=$BASE/n$i CGBENCH_DOCKER_NETNS=cgbench-swarm$i CGBENCH_DOCKER_CGROUP_PARENT=cgbench-swarm$i
-    "$HERE/docker-down.sh" --purge
-  )
+  (swarm_node_env "$i" && "$HERE/docker-down.sh" --purge)
   "$HERE/netns.sh" down "swarm$i"
 done
-rm -f -- "$BASE/nodes" "$BASE/nodes.new"
-rmdir -- "$BASE" 2>/dev/null || true
+rm -f -- "$SWARM_BASE/nodes" "$SWARM_BASE/nodes.new"
+rmdir -- "$SWARM_BASE" 2>/dev/null || true
 log "down"

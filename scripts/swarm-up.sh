@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A Docker Swarm of N nodes on this machine, for the swarm runtime's tests: N dockerd, each in a network
+# A Docker Swarm of N nodes on this machine, for trying Swarm jobs against real nodes: N dockerd, each in a network
 # namespace of its own (scripts/netns.sh, no default route: only the bridge's subnet), with its own data
 # root, exec root, pidfile, socket, --cgroup-parent and hostname (cgbench-swarmI), joined into one swarm
 # over the namespaces' addresses. Node 1 is the manager; every node runs tasks.
@@ -8,40 +8,32 @@
 #                                             export CGBENCH_SWARM_HOST=tcp://ADDR1:2375 (the manager)
 #         scripts/swarm-down.sh               stops every node by pid, removes their data and namespaces
 #
-# Each node carries the label cgbench.engine=tcp://ADDR:2375 (its own engine's address): the swarm runtime
-# loads the workload image into every node through it (docker save on the manager | docker load on the
-# node), so no node ever needs a registry. Needs root, iproute2 and Debian's docker.io (scripts/docker-up.sh
-# installs it). Idempotent: nodes already up are reused.
+# Each node carries the label cgbench.engine=tcp://ADDR:2375 (its own engine's address), through which an
+# image is loaded into it (docker save on one node | docker load on the other), so no node needs a
+# registry; jobs then use `docker service create --no-resolve-image`. Needs root, iproute2 and Debian's
+# docker.io (scripts/docker-up.sh installs it). Idempotent: nodes already up are reused.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR
+. "$HERE/swarm-common.sh"
 
 N=${1:-3}
 [[ $N =~ ^[1-9]$ ]] || { echo "swarm-up.sh: N must be 1..9" >&2; exit 2; }
-BASE=${CGBENCH_SWARM_DIR:-/var/tmp/cgbench-swarm}
 log() { printf 'swarm-up.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root"
-mkdir -p -- "$BASE"
-chmod 0711 "$BASE"
-
-# One node's engine: docker-up.sh with the node's own paths, namespace, hostname and cgroup parent.
-node_env() {
-  local i=$1
-  export CGBENCH_DOCKER_DIR=$BASE/n$i
-  export CGBENCH_DOCKER_NETNS=cgbench-swarm$i
-  export CGBENCH_DOCKER_HOSTNAME=cgbench-swarm$i
-  export CGBENCH_DOCKER_CGROUP_PARENT=cgbench-swarm$i
-}
+mkdir -p -- "$SWARM_BASE"
+chmod 0711 "$SWARM_BASE"
 
 addrs=()
 for i in $(seq 1 "$N"); do
   addr=$("$HERE/netns.sh" up "swarm$i" "$((20 + i))" --no-route)
   addrs+=("$addr")
-  (node_env "$i" && CGBENCH_DOCKER_TCP="$addr:2375" "$HERE/docker-up.sh" >/dev/null)
-  printf 'swarm%s %s\n' "$i" "$addr" >>"$BASE/nodes.new"
+  (swarm_node_env "$i" && CGBENCH_DOCKER_TCP="$addr:2375" "$HERE/docker-up.sh" >/dev/null)
+  printf 'swarm%s %s\n' "$i" "$addr" >>"$SWARM_BASE/nodes.new"
 done
-sort -u "$BASE/nodes.new" >"$BASE/nodes"
-rm -f -- "$BASE/nodes.new"
+sort -u "$SWARM_BASE/nodes.new" >"$SWARM_BASE/nodes"
+rm -f -- "$SWARM_BASE/nodes.new"
 
 dk() { docker -H "tcp://$1:2375" "${@:2}"; }
 state() { dk "$1" info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null; }
