@@ -9,6 +9,7 @@ import { doctorChecks, doctorExitCode, renderChecks } from '../app/doctor.js';
 import { historyAdd, historyList, historyShow, historyTrend, type HistoryFilterOptions, type TrendOptions } from '../app/history.js';
 import { toolVersion } from '../app/host.js';
 import { listText } from '../app/list.js';
+import { mergeCommand } from '../app/merge.js';
 import { reportCommand } from '../app/report.js';
 import { type RunOptions, runCommand } from '../app/run.js';
 import { guardStdio } from '../app/streams.js';
@@ -109,6 +110,25 @@ program
   .action(async (file: string, opts: { format?: string; out?: string }) => {
     const res = await reportCommand(file, opts);
     print(res.paths.join('\n'));
+  });
+
+program
+  .command('merge')
+  .description("merge the results.json of one scenario from several hosts into one document with each host's context, and report it")
+  .argument('<results...>', 'results.json files (merged ones too); FILE=NAME names its host (default: the hostname)')
+  .option('-o, --out <dir>', 'directory for the merged results.json and reports (default: reports/<time>-<scenario>-merged)')
+  .option(
+    '--report <formats>',
+    `reports to write next to results.json: ${REPORT_FORMATS.join(', ')}, or none (default: ${formats(DEFAULT_REPORT_FORMATS)})`,
+  )
+  .addHelpText(
+    'after',
+    '\nThe documents must come from one scenario (same workloads, parameters and limit sets; repetitions, runtimes\n' +
+      'and other settings may differ) and from different hosts: two from one host need names of their own\n' +
+      '(before.json=before after.json=after). A refusal is one line, exit 2, and nothing is written.',
+  )
+  .action(async (files: string[], opts: { out?: string; report?: string }) => {
+    print((await mergeCommand(files, opts)).paths.join('\n'));
   });
 
 const DB_HELP =
