@@ -141,22 +141,33 @@ const MATCH_HELP =
 program
   .command('compare')
   .description(
-    'compare two results.json (base, current), or one against the last N stored nights (--baseline history[:N]); ' +
+    'compare two results.json (base, current), two hosts of a merged one (--hosts A,B), ' +
+      'or one against the last N stored nights (--baseline history[:N]); ' +
       'exit 1 on a significant regression beyond the threshold',
   )
-  .argument('<documents...>', "BASE.json CURRENT.json (e.g. yesterday's, tonight's), or CURRENT.json with --baseline")
+  .argument('<documents...>', "BASE.json CURRENT.json (e.g. yesterday's, tonight's), or one with --baseline or --hosts")
   .option('-t, --threshold <pct>', 'regressions smaller than this are tolerated', `${DEFAULT_THRESHOLD_PCT}%`)
   .option('-f, --format <fmt>', COMPARE_FORMATS.join(', '), DEFAULT_COMPARE_FORMAT)
   .option('--wide', 'table with every column (default: at most 100 wide or $COLUMNS)')
   .option('-b, --baseline <history[:N]>', `pool the last N stored nights of each cell (default N: ${DEFAULT_HISTORY_NIGHTS}) as the base`)
   .option('--db <url>', DB_HELP)
   .option('--match <facts>', MATCH_HELP)
+  .option('--hosts <base,candidate>', 'compare two hosts of one merged document (cgbench merge): the first is the base')
   .option('--summary <file>', 'also append the Markdown summary to FILE (e.g. "$GITHUB_STEP_SUMMARY")')
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)
   .action(
     async (
       files: string[],
-      opts: { threshold?: string; format?: string; wide?: boolean; baseline?: string; db?: string; match?: string; summary?: string },
+      opts: {
+        threshold?: string;
+        format?: string;
+        wide?: boolean;
+        baseline?: string;
+        db?: string;
+        match?: string;
+        hosts?: string;
+        summary?: string;
+      },
     ) => {
       const res = await runCompare(files, opts);
       print(res.output);

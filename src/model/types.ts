@@ -481,6 +481,8 @@ export interface DocumentRef {
   status: ResultDocument['status'];
   hostname: string;
   cgbenchVersion: string;
+  /** Set when the side is one host of a merged document (`compare --hosts A,B`): its name there. */
+  host?: string;
   /** Set when the base is pooled from the history store (`compare --baseline history[:N]`). */
   history?: HistoryBaselineRef;
 }
