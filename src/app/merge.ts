@@ -8,15 +8,20 @@ import { DEFAULT_REPORT_FORMATS, type ReportFormat } from '../model/defaults.js'
 import { CgbenchError } from '../model/errors.js';
 import type { ResultDocument } from '../model/types.js';
 import { type RenderedFile, REPORTERS } from '../reporters/index.js';
+import { renderTable } from '../reporters/table.js';
 import { checkOutputs, writeRendered } from '../reporters/writer.js';
 import { toolVersion } from './host.js';
 import { defaultOutDir, loadResultFile, prepareOutDir, resultsPath, saveResults } from './results.js';
+import { terminalColumns } from './streams.js';
 
 export interface MergeOptions {
   /** Output directory. Default: reports/<time>-<scenario>-merged. */
   out?: string;
   /** Comma-separated report formats, or "none". Default: html,md. */
   report?: string;
+  /** The tables: every column (--wide), or this terminal width. */
+  wide?: boolean;
+  width?: number;
 }
 
 export interface MergeResult {
@@ -24,6 +29,8 @@ export interface MergeResult {
   /** results.json, then the reports, absolute. */
   paths: string[];
   doc: ResultDocument;
+  /** The tables with a host column, then the paths written, as `cgbench run` prints them. */
+  stdout: string;
 }
 
 /** "A.json=bench-01" -> the file and its host's name; a name never ends in .json, so "a=b.json" stays a file. */
@@ -71,7 +78,9 @@ export async function mergeCommand(args: readonly string[], opts: MergeOptions =
   );
   await prepareOutDir(dir);
   await saveResults(dir, doc);
-  const paths = [resultsPath(dir)];
-  for (const [format, files] of rendered) paths.push(...(await writeRendered(dir, format, files)));
-  return { dir, paths, doc };
+  const reports: string[] = [];
+  for (const [format, files] of rendered) reports.push(...(await writeRendered(dir, format, files)));
+  const table = renderTable(doc, { wide: Boolean(opts.wide), width: opts.width ?? terminalColumns() });
+  const stdout = `${table}\n\n${reports.map((p) => `report: ${p}\n`).join('')}results: ${resultsPath(dir)}\n`;
+  return { dir, paths: [resultsPath(dir), ...reports], doc, stdout };
 }

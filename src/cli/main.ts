@@ -114,7 +114,10 @@ program
 
 program
   .command('merge')
-  .description("merge the results.json of one scenario from several hosts into one document with each host's context, and report it")
+  .description(
+    "merge the results.json of one scenario from several hosts into one document with each host's context; " +
+      'print its tables with a host column and write its reports',
+  )
   .argument('<results...>', 'results.json files (merged ones too); FILE=NAME names its host (default: the hostname)')
   .option('-o, --out <dir>', 'directory for the merged results.json and reports (default: reports/<time>-<scenario>-merged)')
   .option(
@@ -127,8 +130,9 @@ program
       'and other settings may differ) and from different hosts: two from one host need names of their own\n' +
       '(before.json=before after.json=after). A refusal is one line, exit 2, and nothing is written.',
   )
-  .action(async (files: string[], opts: { out?: string; report?: string }) => {
-    print((await mergeCommand(files, opts)).paths.join('\n'));
+  .option('--wide', 'tables with every column (default: the key columns, at most 100 wide or $COLUMNS)')
+  .action(async (files: string[], opts: { out?: string; report?: string; wide?: boolean }) => {
+    print((await mergeCommand(files, opts)).stdout);
   });
 
 const DB_HELP =

@@ -1,7 +1,7 @@
 // The host dimension of a result document: a merged document (`cgbench merge`) holds several hosts and
 // each of its cells names the one it ran on; a document of one suite run has one host and names none.
 
-import type { Cell, HostEntry, HostInfo, ResultDocument } from './types.js';
+import type { HostEntry, ResultDocument } from './types.js';
 
 /** What a host's name may be (schema hostName): no comma (`--hosts A,B`), no "=" (`FILE=NAME`), no spaces. */
 export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,63}$/;
@@ -44,11 +44,6 @@ export function entryOf(doc: ResultDocument, name: string): HostEntry {
   };
   if (doc.writer) entry.writer = doc.writer;
   return entry;
-}
-
-/** The host a cell ran on: its entry's context in a merged document, else the document's one host. */
-export function cellHost(doc: ResultDocument, cell: Pick<Cell, 'host'>): HostInfo {
-  return doc.hosts?.find((e) => e.name === cell.host)?.host ?? doc.host;
 }
 
 /** The names of a document's hosts, in order ([] for a document of one suite run). */

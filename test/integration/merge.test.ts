@@ -52,7 +52,11 @@ describe.skipIf(!isRoot)('cgbench merge over two native runs', () => {
     const out = join(work, 'labelled');
     const res = cgbench(['merge', `${a}=before`, `${b}=after`, '--out', out, '--report', 'md']);
     expect(res.status, res.stderr).toBe(0);
-    expect(res.stdout.trim().split('\n')).toEqual([join(out, 'results.json'), join(out, 'report.md')]);
+    const lines = res.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^cgbench \S+ — tiny-hosts on 2 hosts$/);
+    expect(lines.slice(1, 3).map((l) => l.split(':')[0])).toEqual(['  before', '  after']);
+    expect(lines.filter((l) => /^half {2,}(before|after) /.test(l)).map((l) => l.split(/ +/)[1])).toEqual(['before', 'after']);
+    expect(lines.slice(-2)).toEqual([`report: ${join(out, 'report.md')}`, `results: ${join(out, 'results.json')}`]);
     const merged = read(join(out, 'results.json'));
     expect(merged.hosts?.map((e) => e.name)).toEqual(['before', 'after']);
     expect(merged.hosts?.map((e) => e.host)).toEqual([read(a).host, read(b).host]);
