@@ -31,7 +31,12 @@ export interface CompareOptions {
   thresholdPct: number;
   /** Rank-test significance level. Default 0.05. */
   alpha?: number;
+  /** Two hosts of one merged document (`compare --hosts`): their differences are the question, not a caveat. */
+  acrossHosts?: boolean;
 }
+
+/** What every cell's verdict needs, resolved. */
+type GateOptions = Required<Omit<CompareOptions, 'acrossHosts'>>;
 
 // ---------------------------------------------------------------------------------------------
 // Matching
@@ -40,8 +45,9 @@ export function limitsEqual(a: Limits, b: Limits): boolean {
   return canonical(a) === canonical(b);
 }
 
+/** Workload, runtime and limit set; in merged documents the host too (each host against its own). */
 function matchKey(c: Cell): string {
-  return JSON.stringify([c.workload, c.runtime, c.limitSet]);
+  return JSON.stringify(c.host === undefined ? [c.workload, c.runtime, c.limitSet] : [c.workload, c.runtime, c.limitSet, c.host]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -141,14 +147,7 @@ function changePct(base: number | null, current: number | null): number | null {
   return ((current - base) / Math.abs(base)) * 100;
 }
 
-function compareMetric(
-  def: MetricDef,
-  b: Cell,
-  bDoc: ResultDocument,
-  c: Cell,
-  cDoc: ResultDocument,
-  opts: Required<CompareOptions>,
-): MetricComparison {
+function compareMetric(def: MetricDef, b: Cell, bDoc: ResultDocument, c: Cell, cDoc: ResultDocument, opts: GateOptions): MetricComparison {
   const bv = def.values(b, bDoc);
   const cv = def.values(c, cDoc);
   const base = pointOf(def, b, bv);
@@ -193,7 +192,7 @@ function okPct(cell: Cell): number | null {
   return counted ? ((cell.summary.outcomes.ok ?? 0) / counted) * 100 : null;
 }
 
-function compareCells(b: Cell, bDoc: ResultDocument, c: Cell, cDoc: ResultDocument, opts: Required<CompareOptions>): CellComparison {
+function compareCells(b: Cell, bDoc: ResultDocument, c: Cell, cDoc: ResultDocument, opts: GateOptions): CellComparison {
   const metrics = METRICS.filter((d) => d.applies(b) || d.applies(c))
     .map((d) => compareMetric(d, b, bDoc, c, cDoc, opts))
     // A metric neither side measured (no cpu.stat on a host, say) is noise in the output.
@@ -254,14 +253,19 @@ function hostDifferences(a: ResultDocument, b: ResultDocument): string[] {
   return out;
 }
 
+function hostWarning(base: ResultDocument, current: ResultDocument, acrossHosts: boolean): string | null {
+  const diff = hostDifferences(base, current).join('; ');
+  if (!diff) return null;
+  return acrossHosts
+    ? `the hosts differ in: ${diff}`
+    : `the documents come from different machines or setups (${diff}): differences may be the host's, not the code's`;
+}
+
 export function compareDocuments(base: ResultDocument, current: ResultDocument, options: CompareOptions): CompareResult {
-  const opts: Required<CompareOptions> = { thresholdPct: options.thresholdPct, alpha: options.alpha ?? 0.05 };
+  const opts: GateOptions = { thresholdPct: options.thresholdPct, alpha: options.alpha ?? 0.05 };
   const warnings: string[] = [];
-  const hostDiff = hostDifferences(base, current);
-  if (hostDiff.length)
-    warnings.push(
-      `the documents come from different machines or setups (${hostDiff.join('; ')}): differences may be the host's, not the code's`,
-    );
+  const hostDiff = hostWarning(base, current, options.acrossHosts === true);
+  if (hostDiff) warnings.push(hostDiff);
   if (base.scenarioHash !== current.scenarioHash)
     warnings.push(
       `the scenarios differ (hash ${base.scenarioHash} vs ${current.scenarioHash}): ` +
@@ -280,7 +284,8 @@ export function compareDocuments(base: ResultDocument, current: ResultDocument, 
   const unmatched: UnmatchedCell[] = [];
   // A limit set renamed between the documents (a default name that changed with cgbench) is still the
   // same cell when its workload, runtime and limits are: match it by its limits, and say so.
-  const sameCell = (b: Cell, c: Cell): boolean => b.workload === c.workload && b.runtime === c.runtime && limitsEqual(b.limits, c.limits);
+  const sameCell = (b: Cell, c: Cell): boolean =>
+    b.workload === c.workload && b.runtime === c.runtime && b.host === c.host && limitsEqual(b.limits, c.limits);
   const byLimits = (c: Cell): Cell | undefined => base.cells.find((b) => !used.has(matchKey(b)) && sameCell(b, c));
   for (const c of current.cells) {
     let b = byKey.get(matchKey(c));

@@ -7,10 +7,12 @@ import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compareWithHistory, pickNights } from '../analysis/baseline.js';
 import { compareDocuments, compareExitCode } from '../analysis/compare.js';
+import { hostDocument } from '../analysis/merge.js';
 import { HistoryStore } from '../history/store.js';
 import { runKey } from '../history/records.js';
 import { parseDatabaseUrl } from '../history/url.js';
 import { cellKey } from '../model/canonical.js';
+import { hostNames, isMultiHost } from '../model/hosts.js';
 import {
   COMPARE_FORMATS,
   type CompareFormat,
@@ -53,6 +55,11 @@ export interface CompareCliOptions {
   /** The terminal table: every column (--wide), or this terminal width. */
   wide?: boolean;
   width?: number;
+}
+
+export interface HostsCompareOptions extends CompareCliOptions {
+  /** "A,B": the base host and the candidate host of one merged document. */
+  hosts: string;
 }
 
 export interface HistoryCompareOptions extends CompareCliOptions {
@@ -132,7 +139,48 @@ export async function compareCommand(baseFile: string, currentFile: string, opts
   const { thresholdPct, format } = gateOptions(opts);
   const base = await loadResultDocument(baseFile);
   const current = await loadResultDocument(currentFile);
+  requireSameShape(base, current, [baseFile, currentFile]);
   return finish(compareDocuments(base, current, { thresholdPct }), format, opts);
+}
+
+/** "A,B" -> two different host names. */
+export function parseHostPair(text: string): [string, string] {
+  const names = text.split(',').map((x) => x.trim());
+  const [a, b] = names;
+  if (names.length !== 2 || !a || !b || a === b)
+    throw new CgbenchError('E_INPUT', `--hosts "${text}" is not two hosts`, 'write --hosts BASE,CANDIDATE, e.g. --hosts bench-01,bench-02');
+  return [a, b];
+}
+
+function hostSide(doc: ResultDocument, file: string, name: string): ResultDocument {
+  const side = hostDocument(doc, name);
+  if (side) return side;
+  const names = hostNames(doc);
+  throw new CgbenchError(
+    'E_INPUT',
+    names.length ? `${file} has no host "${name}"` : `${file} is not a merged document: --hosts compares two hosts of one`,
+    names.length ? `its hosts: ${names.join(', ')}` : 'cgbench merge A.json B.json --out DIR, then compare DIR/results.json --hosts A,B',
+  );
+}
+
+/** Two hosts of one merged document: the first is the base, the second the candidate. */
+export async function hostsCompareCommand(file: string, opts: HostsCompareOptions): Promise<CompareCommandResult> {
+  const [a, b] = parseHostPair(opts.hosts);
+  const { thresholdPct, format } = gateOptions(opts);
+  const doc = await loadResultDocument(file);
+  const result = compareDocuments(hostSide(doc, file, a), hostSide(doc, file, b), { thresholdPct, acrossHosts: true });
+  return finish({ ...result, base: { ...result.base, host: a }, current: { ...result.current, host: b } }, format, opts);
+}
+
+/** Merged documents compare with merged ones (host by host); one host against a suite's own document goes through --hosts. */
+function requireSameShape(base: ResultDocument, current: ResultDocument, files: [string, string]): void {
+  if (isMultiHost(base) === isMultiHost(current)) return;
+  const merged = isMultiHost(base) ? files[0] : files[1];
+  throw new CgbenchError(
+    'E_INPUT',
+    `${merged} is a merged document and the other is not: their cells cannot be matched`,
+    'compare two merged documents, or two hosts of one with --hosts A,B',
+  );
 }
 
 /** The stored nights of `current`'s cells: for each, the newest `nights` before it on a matching host. */
@@ -154,6 +202,12 @@ export async function historyCompareCommand(currentFile: string, opts: HistoryCo
   const match = parseHostMatch(opts.match);
   const target = parseDatabaseUrl(opts.db);
   const current = await loadResultDocument(currentFile);
+  if (isMultiHost(current))
+    throw new CgbenchError(
+      'E_INPUT',
+      `${currentFile} is a merged document: the history holds each host's own nights`,
+      "gate each host's own results.json against the history",
+    );
   const store = await HistoryStore.open(target, { create: false });
   let nights: NightCell[];
   try {
@@ -167,8 +221,19 @@ export async function historyCompareCommand(currentFile: string, opts: HistoryCo
 /** `compare` as the CLI calls it: two documents, or one with --baseline history[:N]. */
 export async function runCompare(
   files: readonly string[],
-  opts: CompareCliOptions & Partial<HistoryCompareOptions>,
+  opts: CompareCliOptions & Partial<HistoryCompareOptions> & Partial<HostsCompareOptions>,
 ): Promise<CompareCommandResult> {
+  if (opts.hosts !== undefined) {
+    const [file, extra] = files;
+    const history = opts.baseline ?? opts.db ?? opts.match;
+    if (file === undefined || extra !== undefined || history !== undefined)
+      throw new CgbenchError(
+        'E_INPUT',
+        `--hosts takes one merged document${history !== undefined ? ' and no --baseline, --db or --match' : `, got ${files.length}`}`,
+        'compare MERGED.json --hosts BASE,CANDIDATE',
+      );
+    return hostsCompareCommand(file, { ...opts, hosts: opts.hosts });
+  }
   if (opts.baseline !== undefined) {
     const [current, extra] = files;
     if (current === undefined || extra !== undefined) {

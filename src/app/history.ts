@@ -85,6 +85,12 @@ export async function historyAdd(files: readonly string[], opts: HistoryDbOption
         'add it once the suite has finished; nothing was written',
       );
     }
+    if (doc.hosts)
+      throw new CgbenchError(
+        'E_INPUT',
+        `${path} is a merged document (cgbench merge): the history keeps each host's own nights`,
+        "add each host's own results.json; nothing was written",
+      );
     inputs.push({ doc, path, fileSha256: sha256Hex(text) });
   }
   const outcomes = await withStore(opts, true, (store) => store.add(inputs));

@@ -9,6 +9,7 @@ import { doctorChecks, doctorExitCode, renderChecks } from '../app/doctor.js';
 import { historyAdd, historyList, historyShow, historyTrend, type HistoryFilterOptions, type TrendOptions } from '../app/history.js';
 import { toolVersion } from '../app/host.js';
 import { listText } from '../app/list.js';
+import { mergeCommand } from '../app/merge.js';
 import { reportCommand } from '../app/report.js';
 import { type RunOptions, runCommand } from '../app/run.js';
 import { guardStdio } from '../app/streams.js';
@@ -111,6 +112,29 @@ program
     print(res.paths.join('\n'));
   });
 
+program
+  .command('merge')
+  .description(
+    "merge the results.json of one scenario from several hosts into one document with each host's context; " +
+      'print its tables with a host column and write its reports',
+  )
+  .argument('<results...>', 'results.json files (merged ones too); FILE=NAME names its host (default: the hostname)')
+  .option('-o, --out <dir>', 'directory for the merged results.json and reports (default: reports/<time>-<scenario>-merged)')
+  .option(
+    '--report <formats>',
+    `reports to write next to results.json: ${REPORT_FORMATS.join(', ')}, or none (default: ${formats(DEFAULT_REPORT_FORMATS)})`,
+  )
+  .addHelpText(
+    'after',
+    '\nThe documents must come from one scenario (same workloads, parameters and limit sets; repetitions, runtimes\n' +
+      'and other settings may differ) and from different hosts: two from one host need names of their own\n' +
+      '(before.json=before after.json=after). A refusal is one line, exit 2, and nothing is written.',
+  )
+  .option('--wide', 'tables with every column (default: the key columns, at most 100 wide or $COLUMNS)')
+  .action(async (files: string[], opts: { out?: string; report?: string; wide?: boolean }) => {
+    print((await mergeCommand(files, opts)).stdout);
+  });
+
 const DB_HELP =
   'history database: a SQLite file or postgres://USER:PASSWORD@HOST:PORT/DB ' +
   `(default: $CGBENCH_HISTORY_DB, else ${DEFAULT_HISTORY_DB})`;
@@ -121,22 +145,33 @@ const MATCH_HELP =
 program
   .command('compare')
   .description(
-    'compare two results.json (base, current), or one against the last N stored nights (--baseline history[:N]); ' +
+    'compare two results.json (base, current), two hosts of a merged one (--hosts A,B), ' +
+      'or one against the last N stored nights (--baseline history[:N]); ' +
       'exit 1 on a significant regression beyond the threshold',
   )
-  .argument('<documents...>', "BASE.json CURRENT.json (e.g. yesterday's, tonight's), or CURRENT.json with --baseline")
+  .argument('<documents...>', "BASE.json CURRENT.json (e.g. yesterday's, tonight's), or one with --baseline or --hosts")
   .option('-t, --threshold <pct>', 'regressions smaller than this are tolerated', `${DEFAULT_THRESHOLD_PCT}%`)
   .option('-f, --format <fmt>', COMPARE_FORMATS.join(', '), DEFAULT_COMPARE_FORMAT)
   .option('--wide', 'table with every column (default: at most 100 wide or $COLUMNS)')
   .option('-b, --baseline <history[:N]>', `pool the last N stored nights of each cell (default N: ${DEFAULT_HISTORY_NIGHTS}) as the base`)
   .option('--db <url>', DB_HELP)
   .option('--match <facts>', MATCH_HELP)
+  .option('--hosts <base,candidate>', 'compare two hosts of one merged document (cgbench merge): the first is the base')
   .option('--summary <file>', 'also append the Markdown summary to FILE (e.g. "$GITHUB_STEP_SUMMARY")')
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)
   .action(
     async (
       files: string[],
-      opts: { threshold?: string; format?: string; wide?: boolean; baseline?: string; db?: string; match?: string; summary?: string },
+      opts: {
+        threshold?: string;
+        format?: string;
+        wide?: boolean;
+        baseline?: string;
+        db?: string;
+        match?: string;
+        hosts?: string;
+        summary?: string;
+      },
     ) => {
       const res = await runCompare(files, opts);
       print(res.output);

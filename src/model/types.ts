@@ -329,6 +329,8 @@ export interface Warning {
   /** The cell's own figure, short ("± 8.1 %", "1.05x vs 4.00x"): what a grouped line lists after the cell. */
   detail?: string;
   hint?: string;
+  /** Merged documents: the host (HostEntry name) a warning about a whole suite came from. */
+  host?: string;
 }
 
 export interface Cell {
@@ -345,6 +347,8 @@ export interface Cell {
   baselineId: string | null;
   runs: Run[];
   summary: CellSummary;
+  /** Merged documents (`cgbench merge`): the name of the host it ran on, one of the document's `hosts`. */
+  host?: string;
 }
 
 export interface HostInfo {
@@ -371,6 +375,20 @@ export interface Writer {
   bootId?: string;
 }
 
+/** One host of a merged document: the name its cells carry and what its own document said of it. */
+export interface HostEntry {
+  /** The label given to `cgbench merge` (FILE=NAME), else the hostname (with the kernel when two hosts share one). */
+  name: string;
+  host: HostInfo;
+  createdAt: string;
+  finishedAt: string | null;
+  status: ResultDocument['status'];
+  writer?: Writer;
+  /** The scenario as this host ran it: settings (repetitions, runtimes, scratch) may differ between hosts. */
+  scenario: Scenario;
+  scenarioHash: string;
+}
+
 export interface ResultDocument {
   schemaVersion: typeof SCHEMA_VERSION;
   tool: { name: 'cgbench'; version: string };
@@ -379,7 +397,10 @@ export interface ResultDocument {
   /** `unfinished` is never written: readers set it for a `running` document whose writer is gone (killed). */
   status: 'running' | 'complete' | 'interrupted' | 'failed' | 'unfinished';
   writer?: Writer;
+  /** The host context; in a merged document, the first host's (`hosts` has them all). */
   host: HostInfo;
+  /** Merged documents only (two or more hosts): every host, in input order; each cell names its own. */
+  hosts?: HostEntry[];
   scenario: Scenario;
   scenarioHash: string;
   cells: Cell[];
@@ -460,6 +481,8 @@ export interface DocumentRef {
   status: ResultDocument['status'];
   hostname: string;
   cgbenchVersion: string;
+  /** Set when the side is one host of a merged document (`compare --hosts A,B`): its name there. */
+  host?: string;
   /** Set when the base is pooled from the history store (`compare --baseline history[:N]`). */
   history?: HistoryBaselineRef;
 }

@@ -3,6 +3,7 @@
 // figure is MB/s against the throttle, a fixed-duration latency run has no slowdown), which of those
 // the default table keeps, and how a table narrows to fit a terminal. One place, one grid.
 
+import { isMultiHost } from '../model/hosts.js';
 import { slowdownMeans } from '../model/params.js';
 import type { Cell, ResultDocument, WorkloadKind } from '../model/types.js';
 import { formatBytes, formatDurationNs } from '../model/units.js';
@@ -78,6 +79,7 @@ function ioModelText(cell: Cell): string {
 
 const COLUMNS: Column[] = [
   { head: 'limit', text: true, kinds: ALL, main: ALL, priority: 100, value: (c) => c.limitSet },
+  { head: 'host', text: true, kinds: ALL, main: ALL, priority: 99, value: (c) => c.host ?? DASH },
   { head: 'runtime', text: true, kinds: ALL, main: ALL, priority: 96, value: (c) => c.runtime },
   { head: 'runs', text: true, kinds: ALL, main: ALL, priority: 98, value: runsText },
   { head: 'wall (median ± MAD)', kinds: TIMED, main: TIMED, priority: 90, priorityFor: { io: 60 }, value: wallText },
@@ -170,8 +172,8 @@ const COLUMNS: Column[] = [
 export const SUMMARY_COLUMNS: readonly string[] = COLUMNS.map((c) => c.head);
 /** Columns of text (left-aligned); the others are numbers. */
 export const TEXT_COLUMNS = new Set<string>(COLUMNS.filter((c) => c.text).map((c) => c.head));
-/** The table's spine, kept however narrow the terminal. */
-const SPINE = new Set(['limit', 'runs']);
+/** The table's spine, kept however narrow the terminal (a merged document's rows mean nothing without their host). */
+const SPINE = new Set(['limit', 'host', 'runs']);
 
 /** A table as rows of text: what the terminal fits to a width, and Markdown and HTML show whole. */
 export interface Grid {
@@ -187,13 +189,14 @@ export interface SummaryGrid extends Grid {
 
 /**
  * One workload's table: the columns that mean something for its kind (the default tier keeps the
- * kind's key ones), without columns empty in every row, and the runtime only when the document has
- * several runtimes.
+ * kind's key ones), without columns empty in every row, and the runtime (the host) only when the
+ * document has several runtimes (hosts).
  */
 export function summaryGrid(doc: ResultDocument, cells: Cell[], tier: GridTier = 'wide'): SummaryGrid {
   const kind = cells[0]?.kind ?? 'cpu';
-  const showRuntime = new Set(doc.cells.map((c) => c.runtime)).size > 1;
-  const cols = COLUMNS.filter((c) => (tier === 'wide' ? c.kinds : c.main).includes(kind) && (c.head !== 'runtime' || showRuntime));
+  const shown = (head: string): boolean =>
+    head === 'runtime' ? new Set(doc.cells.map((c) => c.runtime)).size > 1 : head !== 'host' || isMultiHost(doc);
+  const cols = COLUMNS.filter((c) => (tier === 'wide' ? c.kinds : c.main).includes(kind) && shown(c.head));
   const rows = cells.map((cell) => cols.map((c) => c.value(cell, doc)));
   const keep = cols.map((c, i) => SPINE.has(c.head) || rows.some((r) => r[i] !== DASH));
   return {

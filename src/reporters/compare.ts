@@ -133,7 +133,8 @@ function docLine(label: string, d: CompareResult['base']): string {
     );
   }
   const partial = d.status !== 'complete' ? `, ${d.status}` : '';
-  return `${label}: ${d.scenario} on ${d.hostname}, ${d.createdAt} (cgbench ${d.cgbenchVersion}${partial})`;
+  const host = d.host === undefined ? d.hostname : `host ${d.host}${d.host === d.hostname ? '' : ` (${d.hostname})`}`;
+  return `${label}: ${d.scenario} on ${host}, ${d.createdAt} (cgbench ${d.cgbenchVersion}${partial})`;
 }
 
 const HEAD = ['cell', 'metric', 'base', 'current', 'change', '95 % intervals (base → current)', 'evidence', 'verdict'];

@@ -1,7 +1,8 @@
 // What every reporter says the same way: cells grouped by workload, a workload's parameters in
-// words, and the host in one line.
+// words, a cell's name, and a host in one line.
 
-import type { Cell, ResultDocument, Scenario } from '../model/types.js';
+import { isMultiHost } from '../model/hosts.js';
+import type { Cell, HostInfo, ResultDocument, Scenario } from '../model/types.js';
 import { formatBytes } from '../model/units.js';
 
 /** Cells grouped by workload, in scenario order. */
@@ -12,7 +13,7 @@ export function byWorkload(doc: ResultDocument): { workload: string; cells: Cell
     if (!g) out.push((g = { workload: cell.workload, cells: [] }));
     g.cells.push(cell);
   }
-  // Same limit side by side across runtimes.
+  // Same limit side by side across runtimes and hosts.
   for (const g of out) {
     const order = [...new Set(g.cells.map((c) => c.limitSet))];
     g.cells.sort((a, b) => order.indexOf(a.limitSet) - order.indexOf(b.limitSet));
@@ -42,20 +43,26 @@ export function warmupText(s: Scenario): string {
   return `${s.warmup} warm-up per cell${own.length ? ` (${own.join(', ')})` : ''}`;
 }
 
+/** A cell as a reader names it: "workload / limit set", then the runtime and the host where the document has several. */
+export function cellLabel(doc: ResultDocument, cell: Cell): string {
+  const severalRuntimes = new Set(doc.cells.map((c) => c.runtime)).size > 1;
+  const host = isMultiHost(doc) && cell.host !== undefined ? ` @ ${cell.host}` : '';
+  return `${cell.workload} / ${cell.limitSet}${severalRuntimes ? ` / ${cell.runtime}` : ''}${host}`;
+}
+
 /** The cgroup mode as readers need it: a hybrid host's limits are v1's. */
-export function cgroupText(doc: ResultDocument): string {
-  const mode = doc.host.cgroup.mode;
+export function cgroupText(h: HostInfo): string {
+  const mode = h.cgroup.mode;
   return mode === 'hybrid' ? 'hybrid (v1 controllers)' : mode;
 }
 
-/** The host in one line: CPU, memory, distribution and kernel, cgroup mode, disk, Docker, cgbench. */
-export function hostLine(doc: ResultDocument): string {
-  const h = doc.host;
+/** A host in one line: CPU, memory, distribution and kernel, cgroup mode, disk, Docker, cgbench. */
+export function hostLine(h: HostInfo): string {
   const parts = [
     `${h.cpuModel} (${h.cpuCount} cores, ${h.arch})`,
     `${formatBytes(h.memoryBytes)} RAM`,
     `${h.distro}, kernel ${h.kernel}`,
-    `cgroup ${cgroupText(doc)}`,
+    `cgroup ${cgroupText(h)}`,
   ];
   if (h.disk) parts.push(`disk ${h.disk.device} ${h.disk.fsType}${h.disk.model ? ` ${h.disk.model}` : ''}`);
   if (h.docker)

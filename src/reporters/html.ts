@@ -2,10 +2,11 @@
 // host context, the scenario, per-workload tables, warnings and interactive charts. Pure apart from
 // reading chart.js's bundle from node_modules once (html-assets.ts).
 
+import { hostNames, isMultiHost } from '../model/hosts.js';
 import { limitsLabel } from '../model/limits.js';
 import { cpuUsedCpus, throttleRatio, workloadBytesPerSec } from '../model/metrics.js';
 import { slowdownMeans } from '../model/params.js';
-import type { Cell, ResultDocument } from '../model/types.js';
+import type { Cell, HostInfo, ResultDocument } from '../model/types.js';
 import { formatBytes, formatDurationNs } from '../model/units.js';
 import { buildCharts, type ChartSpec, type WorkloadCharts } from './charts/index.js';
 import { summaryGrid, TEXT_COLUMNS } from './columns.js';
@@ -55,15 +56,15 @@ export function facts(rows: [string, string | undefined][]): string {
     .join('')}</dl>`;
 }
 
-function hostSection(doc: ResultDocument): string {
-  const x = doc.host;
+/** A host's facts in two columns. */
+function hostFacts(x: HostInfo): string {
   const left = facts([
     ['host', x.hostname],
     ['CPU', `${x.cpuModel} — ${x.cpuCount} cores (${x.arch})`],
     ['memory', formatBytes(x.memoryBytes)],
     ['distribution', x.distro],
     ['kernel', x.kernel],
-    ['cgroup', `${cgroupText(doc)}, driver ${x.cgroup.driver}`],
+    ['cgroup', `${cgroupText(x)}, driver ${x.cgroup.driver}`],
     ['controllers', x.cgroup.controllers.join(', ')],
   ]);
   const right = facts([
@@ -82,7 +83,20 @@ function hostSection(doc: ResultDocument): string {
     ['Node.js', x.node],
     ['cgbench', x.cgbenchVersion],
   ]);
-  return `<section class="card" id="host"><h2>Host</h2><div class="two-col">${left}${right}</div></section>`;
+  return `<div class="two-col">${left}${right}</div>`;
+}
+
+/** The host, or a merged document's hosts: each under its name, with its own suite run's facts. */
+function hostSection(doc: ResultDocument): string {
+  if (!doc.hosts) return `<section class="card" id="host"><h2>Host</h2>${hostFacts(doc.host)}</section>`;
+  const hosts = doc.hosts.map((e) => {
+    const run = facts([
+      ['suite', `${e.status}, started ${formatTime(e.createdAt)}`],
+      ['scenario hash', e.scenarioHash === doc.scenarioHash ? undefined : e.scenarioHash],
+    ]);
+    return `<h3>${h(e.name)}</h3>${run}${hostFacts(e.host)}`;
+  });
+  return `<section class="card" id="host"><h2>Hosts (${doc.hosts.length})</h2>${hosts.join('')}</section>`;
 }
 
 /** A table: header cells (`num` ones right-aligned) and rows already rendered as <tr> elements. */
@@ -174,6 +188,12 @@ function summaryTable(doc: ResultDocument, cells: Cell[], flagged: Set<string>):
 
 const mbps = (bps: number): string => (bps / 1e6).toFixed(1);
 
+/** "(docker)", "(bench-02)", "(docker, bench-02)": where a finding's cell ran, when that is not the default. */
+function whereText(c: Cell): string {
+  const where = [c.runtime !== 'native' ? c.runtime : '', c.host ?? ''].filter(Boolean).join(', ');
+  return where ? ` (${h(where)})` : '';
+}
+
 /** One sentence per limited cell saying what the limit did, for readers who skip the tables. */
 function findings(cells: Cell[]): string {
   const items: string[] = [];
@@ -195,8 +215,7 @@ function findings(cells: Cell[]): string {
       const ratio = s.latency.p99Ratio !== undefined ? ` (${s.latency.p99Ratio.toFixed(2)}× the baseline's)` : '';
       parts.push(`p99 latency ${formatDurationNs(s.latency.p99Ns)}${ratio}`);
     }
-    if (parts.length)
-      items.push(`<li><strong>${h(c.limitSet)}</strong>${c.runtime !== 'native' ? ` (${h(c.runtime)})` : ''}: ${h(parts.join(', '))}</li>`);
+    if (parts.length) items.push(`<li><strong>${h(c.limitSet)}</strong>${whereText(c)}: ${h(parts.join(', '))}</li>`);
   }
   return items.length ? `<ul class="findings">${items.join('')}</ul>` : '';
 }
@@ -205,7 +224,7 @@ function num(v: number | undefined | null, f: (x: number) => string): string {
   return v === undefined || v === null || !Number.isFinite(v) ? '–' : f(v);
 }
 
-function runsTable(cells: Cell[]): string {
+function runsTable(cells: Cell[], multiHost: boolean): string {
   const rows: string[] = [];
   let extra = '';
   for (const c of cells) {
@@ -226,14 +245,21 @@ function runsTable(cells: Cell[]): string {
       ].map((v) => `<td class="num">${v}</td>`);
       const outcome = `<td${r.outcome === 'ok' ? '' : ' class="bad"'}>${h(r.outcome)}</td>`;
       const [runNo, ...figures] = nums;
-      const cells = [`<td>${h(c.limitSet)}</td>`, `<td>${h(c.runtime)}</td>`, runNo, outcome, ...figures, `<td>${h(msg)}</td>`];
+      const where = [`<td>${h(c.limitSet)}</td>`, ...(multiHost ? [`<td>${h(c.host ?? '')}</td>`] : []), `<td>${h(c.runtime)}</td>`];
+      const cells = [...where, runNo, outcome, ...figures, `<td>${h(msg)}</td>`];
       rows.push(`<tr${r.warmup ? ' class="baseline"' : ''}>${cells.join('')}</tr>`);
       if (r.stderrTail) extra += `<p><strong>${h(c.id)}</strong> run ${no} stderr:</p><pre>${h(r.stderrTail)}</pre>`;
     }
   }
   const count = cells.reduce((n, c) => n + c.runs.length, 0);
   const numbers = ['workload wall', 'harness wall', 'CPUs used', 'throttle ratio', 'peak memory', 'MB/s', 'samples'];
-  const head = [{ text: 'limit' }, { text: 'runtime' }, { text: 'run', num: true }, { text: 'outcome' }];
+  const head = [
+    { text: 'limit' },
+    ...(multiHost ? [{ text: 'host' }] : []),
+    { text: 'runtime' },
+    { text: 'run', num: true },
+    { text: 'outcome' },
+  ];
   head.push(...numbers.map((text) => ({ text, num: true })), { text: 'message' });
   return `<details><summary>All ${count} runs</summary>${table(head, rows)}${extra}</details>`;
 }
@@ -254,7 +280,7 @@ function workloadSection(doc: ResultDocument, cells: Cell[], charts: WorkloadCha
   parts.push('<h3>Over time</h3>');
   if (charts.timeSeries.length) parts.push(`<div class="charts time">${charts.timeSeries.map(figure).join('')}</div>`);
   else parts.push(`<p class="note">${h(charts.timeSeriesNote ?? 'No time series.')}</p>`);
-  parts.push(runsTable(cells), '</section>');
+  parts.push(runsTable(cells, isMultiHost(doc)), '</section>');
   return parts.join('');
 }
 
@@ -270,7 +296,7 @@ export function renderHtml(doc: ResultDocument): string {
   const toc = [
     doc.warnings.length ? `<a href="#warnings">Warnings (${groupWarnings(doc).length})</a>` : '',
     ...groups.map((g, i) => `<a href="#w${i}">${h(g.workload)}</a>`),
-    '<a href="#host">Host</a>',
+    `<a href="#host">${doc.hosts ? 'Hosts' : 'Host'}</a>`,
     '<a href="#scenario">Scenario</a>',
   ].filter(Boolean);
   const banner =
@@ -279,12 +305,14 @@ export function renderHtml(doc: ResultDocument): string {
       : `<div class="banner"><strong>Partial results.</strong> The suite is <strong>${h(doc.status)}</strong>: ` +
         'only the runs that finished before it stopped are shown.</div>';
   const runs = doc.cells.reduce((n, c) => n + c.runs.length, 0);
+  const where = doc.hosts
+    ? [`cgbench ${h(doc.tool.version)} on <strong>${doc.hosts.length} hosts</strong> (${h(hostNames(doc).join(', '))})`]
+    : [`cgbench ${h(doc.tool.version)} on <strong>${h(doc.host.hostname)}</strong>`];
   const sub = [
-    `cgbench ${h(doc.tool.version)} on <strong>${h(doc.host.hostname)}</strong>`,
+    ...where,
     `started ${h(formatTime(doc.createdAt))}${took ? ` · took ${h(took)}` : ''}`,
     `${doc.cells.length} cells, ${runs} runs`,
-    `cgroup ${h(doc.host.cgroup.mode)}`,
-    h(doc.host.kernel),
+    ...(doc.hosts ? [] : [`cgroup ${h(doc.host.cgroup.mode)}`, h(doc.host.kernel)]),
   ];
   const body = [
     `<header class="top"><h1>${h(s.name)} <span class="badge ${h(doc.status)}">${h(doc.status)}</span></h1>`,
@@ -300,7 +328,7 @@ export function renderHtml(doc: ResultDocument): string {
       'Self-contained: works offline.</footer>',
   ].join('\n');
   return htmlPage({
-    title: `${s.name} — cgbench report (${doc.host.hostname})`,
+    title: `${s.name} — cgbench report (${doc.hosts ? hostNames(doc).join(', ') : doc.host.hostname})`,
     generator: `cgbench ${doc.tool.version}`,
     body,
     specs,

@@ -44,12 +44,28 @@ export function markdownTable(
   return out;
 }
 
+/** One host's line, or a merged document's list of hosts (its name, hostname, context and run). */
+function hostLines(doc: ResultDocument): string[] {
+  if (!doc.hosts) return [`**Host** ${escapeMarkdown(doc.host.hostname)}: ${escapeMarkdown(hostLine(doc.host))}`];
+  const own = (hash: string): string => (hash === doc.scenarioHash ? '' : `, scenario hash ${hash}`);
+  return [
+    `**Hosts** (${doc.hosts.length}):`,
+    '',
+    ...doc.hosts.map(
+      (e) =>
+        `- **${escapeMarkdown(e.name)}**${e.name === e.host.hostname ? '' : ` ${escapeMarkdown(e.host.hostname)}`}: ` +
+        `${escapeMarkdown(hostLine(e.host))} ` +
+        `(${escapeMarkdown(`${e.status}, started ${e.createdAt}${own(e.scenarioHash)}`)})`,
+    ),
+  ];
+}
+
 export function renderMarkdown(doc: ResultDocument): string {
   const s = doc.scenario;
   const out: string[] = [];
   out.push(`## cgbench: ${escapeMarkdown(s.name)} (${doc.status})`, '');
   if (s.description) out.push(escapeMarkdown(s.description, { lineStart: true }), '');
-  out.push(`**Host** ${escapeMarkdown(doc.host.hostname)}: ${escapeMarkdown(hostLine(doc))}`, '');
+  out.push(...hostLines(doc), '');
   const settings = [
     `${s.repetitions} measured run(s) + ${warmupText(s)}`,
     `runtimes ${s.runtimes.join(', ')}`,

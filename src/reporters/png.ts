@@ -31,13 +31,18 @@ export interface PngFile {
   data: Buffer;
 }
 
-function fileName(workloadIndex: number, workload: string, spec: ChartSpec): string {
-  const cell = spec.cellId ? `-${slug(spec.cellId.split(' / ')[1] ?? spec.cellId)}` : '';
+function fileName(workloadIndex: number, workload: string, spec: ChartSpec, doc: ResultDocument): string {
+  const host = doc.cells.find((c) => c.id === spec.cellId)?.host;
+  const cell = spec.cellId ? `-${slug(spec.cellId.split(' / ')[1] ?? spec.cellId)}${host === undefined ? '' : `-${slug(host)}`}` : '';
   return `charts/${String(workloadIndex + 1).padStart(2, '0')}-${slug(workload)}-${spec.kind}${cell}.png`;
 }
 
 /** The context line under every PNG: an image pasted into a review travels without its report. */
 export function pngFooter(doc: ResultDocument): string {
+  if (doc.hosts) {
+    const hosts = doc.hosts.map((e) => `${e.name}: kernel ${e.host.kernel}, cgroup ${e.host.cgroup.mode}, ${e.host.cpuCount} CPUs`);
+    return [`cgbench ${doc.tool.version}`, `${doc.scenario.name} (${doc.createdAt.slice(0, 10)})`, ...hosts].join(' · ');
+  }
   const h = doc.host;
   const parts = [
     `cgbench ${doc.tool.version}`,
@@ -94,7 +99,7 @@ export async function renderPngs(doc: ResultDocument): Promise<PngFile[]> {
   const out: PngFile[] = [];
   for (const wc of buildCharts(doc)) {
     for (const spec of keyCharts(wc, doc))
-      out.push({ path: fileName(wc.index, wc.workload, spec), spec, data: await renderChartPng(spec, pngFooter(doc)) });
+      out.push({ path: fileName(wc.index, wc.workload, spec, doc), spec, data: await renderChartPng(spec, pngFooter(doc)) });
   }
   return out;
 }

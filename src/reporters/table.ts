@@ -2,7 +2,7 @@
 // default, narrower when the terminal is; --wide shows every column), then the warnings, one line per
 // kind. Pure: returns text.
 
-import type { ResultDocument } from '../model/types.js';
+import type { HostInfo, ResultDocument } from '../model/types.js';
 import { fitGrid, GAP, type Grid, summaryGrid, TEXT_COLUMNS, textWidth, truncate } from './columns.js';
 import { byWorkload, cgroupText, describeParams } from './format.js';
 import { groupWarnings, itemsText } from './warnings.js';
@@ -58,13 +58,22 @@ export function wrap(text: string, width: number, indent: number): string[] {
   return lines;
 }
 
+const machine = (h: HostInfo): string => `${h.kernel}, cgroup ${cgroupText(h)}, ${h.cpuCount} CPU ${h.cpuModel}`;
+
+/** "cgbench 0.1.0 — quick on vm: kernel, cgroup, CPU", or a merged document's hosts one per line. */
+function headerLines(doc: ResultDocument): string[] {
+  const title = `cgbench ${doc.tool.version} — ${doc.scenario.name} on`;
+  if (!doc.hosts) return [`${title} ${doc.host.hostname}: ${machine(doc.host)}`];
+  return [
+    `${title} ${doc.hosts.length} hosts`,
+    ...doc.hosts.map((e) => `  ${e.name}: ${e.name === e.host.hostname ? '' : `${e.host.hostname}, `}${machine(e.host)}`),
+  ];
+}
+
 export function renderTable(doc: ResultDocument, opts: TableOptions = {}): string {
   const width = tableWidth(opts);
   const fit = (text: string): string => (Number.isFinite(width) ? truncate(text, width) : text);
-  const parts: string[] = [];
-  const h = doc.host;
-  const machine = `${h.kernel}, cgroup ${cgroupText(doc)}, ${h.cpuCount} CPU ${h.cpuModel}`;
-  parts.push(fit(`cgbench ${doc.tool.version} — ${doc.scenario.name} on ${h.hostname}: ${machine}`));
+  const parts: string[] = headerLines(doc).map(fit);
   if (doc.status !== 'complete') parts.push(`partial results: the suite is ${doc.status}`);
   for (const group of byWorkload(doc)) {
     const first = group.cells[0];

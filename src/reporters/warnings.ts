@@ -2,6 +2,7 @@
 // applies to with each cell's own figure, instead of one sentence per cell. Pure.
 
 import type { ResultDocument, Warning, WarningCode } from '../model/types.js';
+import { cellLabel } from './format.js';
 
 /** What a kind of warning says about the cells it lists. Unknown codes (from a newer cgbench) show their code. */
 const TITLES: Partial<Record<WarningCode, string>> = {
@@ -18,7 +19,7 @@ const TITLES: Partial<Record<WarningCode, string>> = {
 
 export interface WarningItem {
   cellId?: string;
-  /** The cell as a reader names it: "workload / limit set" (and the runtime when there are several). */
+  /** The cell as a reader names it: "workload / limit set" (and the runtime and host when there are several). */
   label: string;
   detail?: string;
   /** The full sentence, for a tooltip or a reader of one cell. */
@@ -35,19 +36,19 @@ export interface WarningGroup {
 /** Warnings grouped by kind (and fix, where the fix differs), in the order each kind first appears. */
 export function groupWarnings(doc: ResultDocument): WarningGroup[] {
   const cells = new Map(doc.cells.map((c) => [c.id, c]));
-  const severalRuntimes = new Set(doc.cells.map((c) => c.runtime)).size > 1;
   const groups = new Map<string, WarningGroup>();
   for (const w of doc.warnings) {
     const cell = w.cellId ? cells.get(w.cellId) : undefined;
     // A warning about the whole suite (interrupted, unfinished) is its own line.
     if (!cell) {
-      groups.set(`${groups.size}\0${w.code}`, { code: w.code, title: w.message, ...(w.hint ? { hint: w.hint } : {}), items: [] });
+      const title = w.host === undefined ? w.message : `${w.host}: ${w.message}`;
+      groups.set(`${groups.size}\0${w.code}`, { code: w.code, title, ...(w.hint ? { hint: w.hint } : {}), items: [] });
       continue;
     }
     const key = `${w.code}\0${w.hint ?? ''}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { code: w.code, title: TITLES[w.code] ?? w.code, ...(w.hint ? { hint: w.hint } : {}), items: [] }));
-    g.items.push(itemOf(w, `${cell.workload} / ${cell.limitSet}${severalRuntimes ? ` / ${cell.runtime}` : ''}`));
+    g.items.push(itemOf(w, cellLabel(doc, cell)));
   }
   return [...groups.values()];
 }

@@ -29,11 +29,19 @@ function slowdownOf(c: Cell | undefined): number | null {
   return c.summary.slowdown;
 }
 
-function cellsByRuntime(cells: Cell[]): { runtime: string; cells: Cell[] }[] {
-  const out: { runtime: string; cells: Cell[] }[] = [];
+/**
+ * A chart's series: one per runtime, and in a merged document one per host (and runtime), so the
+ * same limit is side by side across hosts. The label is what tells them apart.
+ */
+function cellSeries(cells: Cell[]): { label: string; cells: Cell[] }[] {
+  const severalRuntimes = new Set(cells.map((c) => c.runtime)).size > 1;
+  const severalHosts = new Set(cells.map((c) => c.host)).size > 1;
+  const labelOf = (c: Cell): string => (severalHosts ? [c.host ?? '', ...(severalRuntimes ? [c.runtime] : [])].join(', ') : c.runtime);
+  const out: { label: string; cells: Cell[] }[] = [];
   for (const c of cells) {
-    let g = out.find((x) => x.runtime === c.runtime);
-    if (!g) out.push((g = { runtime: c.runtime, cells: [] }));
+    const label = labelOf(c);
+    let g = out.find((x) => x.label === label);
+    if (!g) out.push((g = { label, cells: [] }));
     g.cells.push(c);
   }
   return out;
@@ -49,7 +57,7 @@ export function slowdownChart(workload: string, wi: number, cells: Cell[]): Char
   if (!cells.every(slowdownMeans)) return null;
   if (!cells.some((c) => c.summary.slowdown !== null || c.summary.expectedSlowdown !== null)) return null;
   const sets = limitSetOrder(cells);
-  const groups = cellsByRuntime(cells);
+  const groups = cellSeries(cells);
   const multi = groups.length > 1;
   const config = baseConfig(
     `${workload}: slowdown vs limit`,
@@ -58,7 +66,7 @@ export function slowdownChart(workload: string, wi: number, cells: Cell[]): Char
   );
   groups.forEach((g, gi) => {
     const at = (name: string): Cell | undefined => g.cells.find((c) => c.limitSet === name);
-    const suffix = multi ? ` (${g.runtime})` : '';
+    const suffix = multi ? ` (${g.label})` : '';
     const c = color(gi);
     const observed: Dataset = {
       type: 'line',
@@ -135,7 +143,7 @@ interface BarChart {
 function barChart(b: BarChart): ChartSpec | null {
   if (!b.cells.some((c) => b.series.some((s) => s.value(c) !== null))) return null;
   const sets = limitSetOrder(b.cells);
-  const groups = cellsByRuntime(b.cells);
+  const groups = cellSeries(b.cells);
   const multi = groups.length > 1;
   const config = baseConfig(
     `${b.workload}: ${b.title}`,
@@ -144,7 +152,7 @@ function barChart(b: BarChart): ChartSpec | null {
   );
   groups.forEach((g, gi) => {
     const at = (name: string): Cell | undefined => g.cells.find((c) => c.limitSet === name);
-    const suffix = multi ? ` (${g.runtime})` : '';
+    const suffix = multi ? ` (${g.label})` : '';
     const values = (value: (c: Cell) => ChartValue): ChartValue[] =>
       sets.map((s) => {
         const cell = at(s.name);

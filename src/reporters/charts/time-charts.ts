@@ -22,7 +22,7 @@ interface TimeChart {
   kind: ChartKind;
   /** Heading of the chart itself ("<workload> / <limit set>: heading"). */
   heading: string;
-  /** Title in the report ("<limit set> (<runtime>): title"). */
+  /** Title in the report ("<limit set> (<runtime>[, <host>]): title"). */
   title: string;
   caption: string;
   /** The y axis on the left, and an optional second one on the right. */
@@ -33,14 +33,15 @@ interface TimeChart {
 
 /** The spec of a per-cell chart over time: the same heading, title, axes and id conventions for all. */
 function timeSeriesSpec(cell: Cell, id: string, c: TimeChart): ChartSpec {
-  const config = baseConfig(`${cell.workload} / ${cell.limitSet}: ${c.heading}`, undefined, timeScales(c.left, c.right));
+  const at = cell.host === undefined ? '' : ` @ ${cell.host}`;
+  const config = baseConfig(`${cell.workload} / ${cell.limitSet}${at}: ${c.heading}`, undefined, timeScales(c.left, c.right));
   config.data.datasets = c.datasets;
   return {
     id,
     kind: c.kind,
     workload: cell.workload,
     cellId: cell.id,
-    title: `${cell.limitSet} (${cell.runtime}): ${c.title}`,
+    title: `${cell.limitSet} (${cell.runtime}${cell.host === undefined ? '' : `, ${cell.host}`}): ${c.title}`,
     caption: c.caption,
     config,
   };
