@@ -2,7 +2,8 @@
  * An Indexed Job gives every pod the same command and only JOB_COMPLETION_INDEX tells them apart, and
  * the image has no shell, so this picks the pod's run from the plan's table (DIR/run-INDEX, mounted
  * from a ConfigMap), prints who it is and the node it runs on, then execs the launcher (which stays
- * PID 1, as in `docker run`). The file holds one line of identification JSON, then the command's
+ * PID 1, as in `docker run`). Cells with different limits need different pod resources, so a plan is
+ * several Jobs sharing one table: --index-offset is where a Job's indices begin in it. The file holds one line of identification JSON, then the command's
  * arguments, each ended by a NUL byte (so an argument may hold any character).
  *
  *   CGBENCH-POD <identification JSON, verbatim>
@@ -21,8 +22,8 @@
 
 static void usage(void)
 {
-    printf("usage: cgbench-pod --plan-dir DIR\n"
-           "  runs the command of DIR/run-$JOB_COMPLETION_INDEX after printing the CGBENCH-POD and\n"
+    printf("usage: cgbench-pod --plan-dir DIR [--index-offset N]\n"
+           "  runs the command of DIR/run-(N + $JOB_COMPLETION_INDEX) after printing the CGBENCH-POD and\n"
            "  CGBENCH-NODE lines on stdout (see the comment at the top of pod.c)\n");
 }
 
@@ -122,9 +123,12 @@ int main(int argc, char **argv)
 {
     prog_name = "cgbench-pod";
     const char *dir = NULL;
+    uint64_t offset = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--plan-dir"))
             dir = opt_value(argc, argv, &i);
+        else if (!strcmp(argv[i], "--index-offset"))
+            offset = parse_u64("--index-offset", opt_value(argc, argv, &i), 0, INT_MAX);
         else if (!strcmp(argv[i], "--help")) {
             usage();
             return 0;
@@ -138,7 +142,7 @@ int main(int argc, char **argv)
         die(EXIT_ENV, "JOB_COMPLETION_INDEX is not set (run as a pod of an Indexed Job)");
     uint64_t n = parse_u64("JOB_COMPLETION_INDEX", index, 0, INT_MAX);
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/run-%" PRIu64, dir, n);
+    snprintf(path, sizeof path, "%s/run-%" PRIu64, dir, offset + n);
     size_t len;
     char *table = read_file(path, &len);
     char *nl = memchr(table, '\n', len);

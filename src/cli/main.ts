@@ -22,6 +22,7 @@ import {
   DEFAULT_REPORT_FORMATS,
   DEFAULT_THRESHOLD_PCT,
   REPORT_FORMATS,
+  RUN_RUNTIMES,
   RUNTIME_NAMES,
   SCENARIO_DEFAULTS,
 } from '../model/defaults.js';
@@ -64,7 +65,7 @@ program
     integerIn('--warmup', BOUNDS.warmup),
   )
   .addOption(
-    new Option('--runtime <list>', `runtimes to use: ${RUNTIME_NAMES.join(', ')} (fake: a simulation, no root)`).argParser(runtimeList),
+    new Option('--runtime <list>', `runtimes to use: ${RUN_RUNTIMES.join(', ')} (fake: a simulation, no root)`).argParser(runtimeList),
   )
   .option('--scratch <dir>', 'directory on a real disk for IO and page-cache files (default: $CGBENCH_SCRATCH, $TMPDIR or /var/tmp)')
   .option(
