@@ -8,20 +8,10 @@ import { kubernetesUnsupportedLimits, limitsLabel } from '../model/limits.js';
 import { usesScratch } from '../model/params.js';
 import type { Cell, Scenario } from '../model/types.js';
 import { containerCommand } from '../runtimes/docker/command.js';
+import type { PodIdentity } from '../runtimes/kubernetes/logs.js';
 import { podResources } from '../runtimes/kubernetes/manifest.js';
 import { expandCells, scenarioHash } from './cells.js';
 import { warmupOf } from './suite.js';
-
-/** Who a pod is: printed by it first (its CGBENCH-POD line), so its log maps back to its cell. */
-export interface PodIdentity {
-  /** The plan's hash: logs of another plan are refused. */
-  plan: string;
-  index: number;
-  cell: string;
-  /** The run's index within its cell, warm-ups included (Run.index). */
-  repetition: number;
-  warmup: boolean;
-}
 
 export interface PlannedRun {
   identity: PodIdentity;

@@ -204,7 +204,8 @@ function processOf(status: LauncherStatus): ProcessStatus {
 export interface RunExit {
   exit: ExitInfo;
   cell: Cell;
-  limits: ResolvedLimits;
+  /** Whether a memory limit was set decides whether a SIGKILL with failcnt up is an OOM kill. */
+  limits: Pick<ResolvedLimits, 'memory'>;
   index: number;
   warmup: boolean;
   startedAt: string;
