@@ -38,7 +38,11 @@ const NAME_MAX = 50;
 /** "cgbench-<scenario>-<hash>", a DNS label whatever the scenario is called. */
 export function planName(scenarioName: string, hash: string): string {
   const room = NAME_MAX - 'cgbench--'.length - 8;
-  const safe = scenarioName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, room).replace(/^-+|-+$/g, '');
+  const safe = scenarioName
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, room)
+    .replace(/^-+|-+$/g, '');
   return ['cgbench', safe, hash.slice(0, 8)].filter(Boolean).join('-');
 }
 
