@@ -56,8 +56,8 @@ workloads:
     params: { iterations: 1073741824, threads: 1 }
     limits:
       - { name: unlimited }
-      - { name: 50% CPU, cpus: 0.5 }
       - { name: 20% CPU, cpus: 0.2 }
+      - { name: 10% CPU, cpus: 0.1 }
   - name: mem-anon-96M
     kind: memory
     params: { mode: anon, mib: 96 }
@@ -150,8 +150,8 @@ describe.skipIf(skipReason !== null)('cgbench collect on logs of real cgbench co
     const runs = Object.fromEntries(doc.cells.map((c) => [c.id, c.runs.map((r) => `${r.index}${r.warmup ? 'w' : ''}:${r.outcome}`)]));
     expect(runs).toEqual({
       'cpu-loop / unlimited / kubernetes': ['0:ok', '1:ok'],
-      'cpu-loop / 50% CPU / kubernetes': ['0:ok', '1:ok'],
       'cpu-loop / 20% CPU / kubernetes': ['0:ok', '1:ok'],
+      'cpu-loop / 10% CPU / kubernetes': ['0:ok', '1:ok'],
       'mem-anon-96M / unlimited / kubernetes': ['0w:ok', '1:ok', '2:ok'],
       'mem-anon-96M / 48M (below) / kubernetes': ['0w:oom-killed', '1:oom-killed', '2:oom-killed'],
       'pagecache-32M / unlimited / kubernetes': ['0:ok', '1:ok'],
@@ -166,15 +166,16 @@ describe.skipIf(skipReason !== null)('cgbench collect on logs of real cgbench co
 
   it('grants the CPU the quota allows, and the pod was throttled', () => {
     for (const [id, quota] of [
-      ['cpu-loop / 50% CPU / kubernetes', 0.5],
       ['cpu-loop / 20% CPU / kubernetes', 0.2],
+      ['cpu-loop / 10% CPU / kubernetes', 0.1],
     ] as const) {
       const s = doc.cells.find((c) => c.id === id)!.summary;
       console.log(
         `${id}: granted ${s.cpuGranted?.toFixed(4)} CPU of ${quota}, throttle ratio ${s.throttleRatio?.toFixed(3)}, slowdown ${s.slowdown?.toFixed(2)}`,
       );
       expect(s.cpuQuota).toBeCloseTo(quota, 6);
-      // The kernel never grants more than the quota; other load on the machine can only take from it.
+      // The kernel never grants more than the quota; other load on the machine can only take from it
+      // (small quotas, so that a busy 2-CPU machine still leaves the container its quota).
       expect(s.cpuGranted! / quota).toBeLessThan(1.03);
       expect(s.cpuGranted! / quota).toBeGreaterThan(0.9);
       expect(s.throttleRatio).toBeGreaterThan(0);
