@@ -101,7 +101,7 @@ async function readPods(paths: string[]): Promise<PodLog[]> {
     throw new CgbenchError(
       'E_INPUT',
       `no planned pod's log in ${paths.join(', ')} (no CGBENCH-POD line)`,
-      'pass the output of kubectl logs -l cgbench/plan=HASH --prefix --tail=-1, or a folder of the pods\u2019 logs',
+      "pass the output of kubectl logs -l cgbench/plan=HASH --prefix --tail=-1, or a folder of the pods' logs",
     );
   }
   return pods;

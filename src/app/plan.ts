@@ -10,6 +10,8 @@ import { type Plan, planRuns, tableEntry } from '../scheduler/plan.js';
 import { resolveScenario, type ScenarioOverrides } from './overrides.js';
 
 export const PLAN_TARGETS = ['kubernetes'] as const;
+/** Without a scenario: the preset of the limits a pod can express. */
+export const PLAN_PRESET = 'cluster';
 
 export interface PlanOptions extends ScenarioOverrides {
   target?: string;
@@ -106,7 +108,7 @@ function nextSteps(plan: Plan, file: string | undefined, namespace: string | und
 
 export async function planCommand(file: string | undefined, o: PlanOptions): Promise<PlanResult> {
   const { image } = checkOptions(o);
-  const plan = planRuns(await resolveScenario(file, o));
+  const plan = planRuns(await resolveScenario(file, { ...o, preset: file ? o.preset : (o.preset ?? PLAN_PRESET) }));
   const text = renderManifest(plan, { ...o, image });
   const toStdout = !o.out || o.out === '-';
   if (!toStdout) {

@@ -10,7 +10,7 @@ import { doctorChecks, doctorExitCode, renderChecks } from '../app/doctor.js';
 import { historyAdd, historyList, historyShow, historyTrend, type HistoryFilterOptions, type TrendOptions } from '../app/history.js';
 import { toolVersion } from '../app/host.js';
 import { listText } from '../app/list.js';
-import { PLAN_TARGETS, type PlanOptions, planCommand } from '../app/plan.js';
+import { PLAN_PRESET, PLAN_TARGETS, type PlanOptions, planCommand } from '../app/plan.js';
 import { reportCommand } from '../app/report.js';
 import { type RunOptions, runCommand } from '../app/run.js';
 import { guardStdio } from '../app/streams.js';
@@ -121,7 +121,7 @@ repetitionOptions(
   program
     .command('plan')
     .description('write the Kubernetes objects (a ConfigMap and Indexed Jobs) that run a scenario on a cluster; apply them with kubectl')
-    .argument('[scenario]', `scenario file (YAML or JSON); default: --preset ${D.preset}`)
+    .argument('[scenario]', `scenario file (YAML or JSON); default: --preset ${PLAN_PRESET}`)
     .requiredOption('--target <engine>', `where the runs go: ${PLAN_TARGETS.join(', ')}`)
     .requiredOption('--image <ref>', 'the cgbench workload image the nodes pull or have (see README, Kubernetes)')
     .option('-p, --preset <name>', 'plan a preset from workloads/ (see `cgbench list`)')
