@@ -22,6 +22,8 @@ import { isRoot, ROOT_DIR } from '../helpers.js';
 
 const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
 const NODE = 'cgbench-node-1';
+/** Marks the containers this test starts as pods. */
+const POD_LABEL = 'cgbench.test=kubernetes-pod';
 
 function docker(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync('docker', args, { encoding: 'utf8', timeout: 30_000 });
@@ -86,7 +88,7 @@ function runPod(a: { job: IJob; index: number; image: string; tableDir: string; 
   const c = pod.containers[0]!;
   const name = `${a.job.metadata!.name}-${a.index}`;
   const args = [
-    'run', '--rm', '--name', name, '--label', 'cgbench=1', '--network', 'none', '--pull', 'never', '--hostname', name,
+    'run', '--rm', '--name', name, '--label', 'cgbench=1', '--label', POD_LABEL, '--network', 'none', '--pull', 'never', '--hostname', name,
     '-e', `JOB_COMPLETION_INDEX=${a.index}`, '-e', `NODE_NAME=${NODE}`, '-e', `POD_NAME=${name}`,
     '--mount', `type=bind,source=${a.tableDir},target=${c.volumeMounts![0]!.mountPath},readonly`,
     ...(c.volumeMounts!.length > 1 ? ['--mount', `type=bind,source=${a.scratch},target=${c.volumeMounts![1]!.mountPath}`] : []),
@@ -138,7 +140,8 @@ describe.skipIf(skipReason !== null)('cgbench collect on logs of real cgbench co
   }, 300_000);
 
   afterAll(() => {
-    const left = docker('ps', '-a', '--format', '{{.Names}}', '--filter', 'label=cgbench=1').stdout.split('\n').filter(Boolean);
+    // Only this test's containers: other suites may share the engine.
+    const left = docker('ps', '-a', '--format', '{{.Names}}', '--filter', `label=${POD_LABEL}`).stdout.split('\n').filter(Boolean);
     if (left.length) docker('rm', '-f', ...left);
     if (work) rmSync(work, { recursive: true, force: true });
     expect(left).toEqual([]);
