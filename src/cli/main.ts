@@ -4,12 +4,14 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import { cleanCommand, renderClean } from '../app/clean.js';
+import { type CollectOptions, collectCommand } from '../app/collect.js';
 import { runCompare } from '../app/compare.js';
 import { doctorChecks, doctorExitCode, renderChecks } from '../app/doctor.js';
 import { historyAdd, historyList, historyShow, historyTrend, type HistoryFilterOptions, type TrendOptions } from '../app/history.js';
 import { toolVersion } from '../app/host.js';
 import { listText } from '../app/list.js';
 import { mergeCommand } from '../app/merge.js';
+import { PLAN_PRESET, PLAN_TARGETS, type PlanOptions, planCommand } from '../app/plan.js';
 import { reportCommand } from '../app/report.js';
 import { type RunOptions, runCommand } from '../app/run.js';
 import { guardStdio } from '../app/streams.js';
@@ -23,6 +25,7 @@ import {
   DEFAULT_REPORT_FORMATS,
   DEFAULT_THRESHOLD_PCT,
   REPORT_FORMATS,
+  RUN_RUNTIMES,
   RUNTIME_NAMES,
   SCENARIO_DEFAULTS,
 } from '../model/defaults.js';
@@ -65,7 +68,7 @@ program
     integerIn('--warmup', BOUNDS.warmup),
   )
   .addOption(
-    new Option('--runtime <list>', `runtimes to use: ${RUNTIME_NAMES.join(', ')} (fake: a simulation, no root)`).argParser(runtimeList),
+    new Option('--runtime <list>', `runtimes to use: ${RUN_RUNTIMES.join(', ')} (fake: a simulation, no root)`).argParser(runtimeList),
   )
   .option('--scratch <dir>', 'directory on a real disk for IO and page-cache files (default: $CGBENCH_SCRATCH, $TMPDIR or /var/tmp)')
   .option(
@@ -96,6 +99,66 @@ program
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)
   .action(async (scenario: string | undefined, opts: RunOptions) => {
     const res = await runCommand(scenario, opts);
+    print(res.stdout);
+    if (res.stderr) process.stderr.write(res.stderr);
+    process.exitCode = res.exitCode;
+  });
+
+const repetitionOptions = (c: Command): Command =>
+  c
+    .option(
+      '-r, --repetitions <n>',
+      `measured repetitions per cell (default: the scenario's)`,
+      integerIn('--repetitions', BOUNDS.repetitions),
+    )
+    .option('-w, --warmup <n>', `warm-up runs per cell (default: the scenario's)`, integerIn('--warmup', BOUNDS.warmup))
+    .option(
+      '--sample-interval <ms>',
+      `stat-file sampling interval in ms, ${SAMPLE_INTERVAL_RANGE} (default: the scenario's)`,
+      sampleInterval,
+    );
+
+repetitionOptions(
+  program
+    .command('plan')
+    .description('write the Kubernetes objects (a ConfigMap and Indexed Jobs) that run a scenario on a cluster; apply them with kubectl')
+    .argument('[scenario]', `scenario file (YAML or JSON); default: --preset ${PLAN_PRESET}`)
+    .requiredOption('--target <engine>', `where the runs go: ${PLAN_TARGETS.join(', ')}`)
+    .requiredOption('--image <ref>', 'the cgbench workload image the nodes pull or have (see README, Kubernetes)')
+    .option('-p, --preset <name>', 'plan a preset from workloads/ (see `cgbench list`)')
+    .option('-o, --out <file>', 'manifest file, or - for stdout (default: stdout)')
+    .option('--namespace <ns>', "namespace of the objects (default: kubectl's current one)")
+    .option(
+      '--parallelism <n>',
+      'pods of one Job at once, at most one per node (default 1)',
+      integerIn('--parallelism', { min: 1, max: 10_000 }),
+    ),
+).action(async (scenario: string | undefined, opts: PlanOptions) => {
+  const res = await planCommand(scenario, opts);
+  if (res.stdout) process.stdout.write(res.stdout);
+  process.stderr.write(res.stderr);
+});
+
+repetitionOptions(
+  program
+    .command('collect')
+    .description("turn the logs of a plan's pods into results.json and the reports, as cgbench run writes them")
+    .argument('<logs...>', 'kubectl logs output (--prefix welcome), files of one pod each, or folders of them')
+    .option('--plan <file>', 'the manifest cgbench plan wrote (it holds the plan)')
+    .option('--scenario <file>', 'or: the scenario file it was planned from (with the same options)')
+    .option('-p, --preset <name>', 'or: the preset it was planned from')
+    .option('-o, --out <dir>', 'directory for results.json (default: reports/<time>-<scenario>)')
+    .option(
+      '--report <formats>',
+      `reports to write next to results.json: ${REPORT_FORMATS.join(', ')}, or none (default: ${formats(DEFAULT_REPORT_FORMATS)})`,
+    )
+    .option('--json', 'print the result document on stdout instead of the tables')
+    .option('--wide', 'tables with every column that means something for the workload')
+    .option('--allow-failures', 'failed runs do not fail the command: exit 0, not 4'),
+)
+  .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+  .action(async (logs: string[], opts: CollectOptions) => {
+    const res = await collectCommand(logs, opts);
     print(res.stdout);
     if (res.stderr) process.stderr.write(res.stderr);
     process.exitCode = res.exitCode;

@@ -2,7 +2,7 @@
 // applies to the same setting, and says what is wrong in the option's own words.
 
 import { InvalidArgumentError } from 'commander';
-import { BOUNDS, RUNTIME_NAMES } from '../model/defaults.js';
+import { BOUNDS, RUN_RUNTIMES } from '../model/defaults.js';
 import type { RuntimeName } from '../model/types.js';
 import { parseDurationMs, parsePercent } from '../model/units.js';
 
@@ -26,8 +26,10 @@ export function integerIn(name: string, range: { min: number; max: number }) {
 export function runtimeList(v: string): RuntimeName[] {
   const list = v.split(',').map((s) => s.trim());
   for (const r of list) {
-    if (!(RUNTIME_NAMES as readonly string[]).includes(r))
-      throw new InvalidArgumentError(`unknown runtime "${r}" (${RUNTIME_NAMES.join(', ')})`);
+    if (r === 'kubernetes')
+      throw new InvalidArgumentError('kubernetes runs are planned and collected: see `cgbench plan --target kubernetes`');
+    if (!(RUN_RUNTIMES as readonly string[]).includes(r))
+      throw new InvalidArgumentError(`unknown runtime "${r}" (${RUN_RUNTIMES.join(', ')})`);
   }
   return list as RuntimeName[];
 }

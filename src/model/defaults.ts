@@ -1,8 +1,6 @@
 // The defaults and bounds of the settings a user gives, in one place: the scenario schema applies them,
 // the CLI checks and states them in --help, and `cgbench list` shows the workloads' parameter defaults.
 
-import type { RuntimeName } from './types.js';
-
 /** The result document's format version (schema/results.schema.json). */
 export const SCHEMA_VERSION = 1;
 
@@ -19,8 +17,11 @@ export const COMPARE_FORMATS = ['table', 'md', 'json'] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];
 export const DEFAULT_COMPARE_FORMAT: CompareFormat = 'table';
 
-/** Every runtime a scenario or --runtime may name. */
-export const RUNTIME_NAMES = ['native', 'docker', 'fake'] as const;
+/** Every runtime a result document's cell may name. */
+export const RUNTIME_NAMES = ['native', 'docker', 'fake', 'kubernetes'] as const;
+/** Runtimes a scenario or --runtime may name, which `cgbench run` starts itself; a Kubernetes cluster's
+ *  runs are planned (`cgbench plan --target kubernetes`) and collected (`cgbench collect`) instead. */
+export const RUN_RUNTIMES = ['native', 'docker', 'fake'] as const;
 
 export const SCENARIO_DEFAULTS = {
   name: 'scenario',
@@ -28,7 +29,7 @@ export const SCENARIO_DEFAULTS = {
   warmup: 1,
   timeout: '120s',
   sampleInterval: '100ms',
-  runtimes: ['native'] as RuntimeName[],
+  runtimes: ['native'] as (typeof RUN_RUNTIMES)[number][],
   /** Adaptive repetitions: the median's 95 % interval half-width target and the run cap per cell. */
   adaptiveTargetRel: 0.02,
   adaptiveMaxRepetitions: 20,

@@ -1,5 +1,5 @@
 // Pure facts about a Limits value that several layers need: whether it limits anything, the CPUs a
-// quota allows, its one human label, and which of its limits `docker run` cannot express.
+// quota allows, its one human label, and which of its limits `docker run` or a Kubernetes pod cannot express.
 
 import { BASELINE_NAME, DEFAULT_CPU_PERIOD_US } from './defaults.js';
 import type { Limits } from './types.js';
@@ -85,5 +85,32 @@ export function dockerUnsupportedLimits(limits: Limits): string[] {
       out.push('memory.high (docker run has no flag for it; --memory-reservation is a soft limit, not reclaim throttling)');
     }
   }
+  return out;
+}
+
+/** A Kubernetes CPU quantity's step, 1 millicore: 100 µs of quota in the 100 ms period every pod gets. */
+export const KUBERNETES_MILLICORE_US = 100;
+/** The kubelet raises a quota below 1 ms to 1 ms (10 m), so a smaller one would not be what ran. */
+const KUBERNETES_MIN_QUOTA_US = 1000;
+
+/** Limits a pod's `resources` cannot express, each naming the runtimes that can. */
+export function kubernetesUnsupportedLimits(limits: Limits): string[] {
+  const out: string[] = [];
+  const cpu = limits.cpu;
+  if (cpu && cpu.periodUs !== DEFAULT_CPU_PERIOD_US)
+    out.push(`a CPU period of ${cpu.periodUs / 1000} ms (the kubelet gives every pod 100 ms; native and docker can set it)`);
+  else if (cpu?.quotaUs != null && (cpu.quotaUs % KUBERNETES_MILLICORE_US !== 0 || cpu.quotaUs < KUBERNETES_MIN_QUOTA_US))
+    out.push(`a CPU quota of ${cpu.quotaUs} µs (a pod's cpu limit is whole millicores, 10m at least; native and docker can set it)`);
+  if (cpu?.burstUs !== undefined) out.push('cpu burst (a pod has no field for it; native can set it)');
+  if (limits.memory) {
+    const { swapBytes, highBytes } = limits.memory;
+    if (swapBytes !== undefined && swapBytes !== 0)
+      out.push('memory swap (a pod cannot ask for swap, only the node decides; native and docker can set it)');
+    if (highBytes != null) out.push('memory.high (a pod has no field for it; native can set it)');
+  }
+  if (limits.io?.length) out.push('IO throttles (a pod has no field for them; native and docker can set them)');
+  if (limits.pids !== undefined)
+    out.push("a pids limit (Kubernetes sets it per node, the kubelet's podPidsLimit, not per pod; native and docker can set it)");
+  if (limits.cpuset !== undefined) out.push("a cpuset (the kubelet's CPU manager picks a pod's CPUs itself; native and docker can set it)");
   return out;
 }

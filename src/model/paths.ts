@@ -10,8 +10,9 @@ export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 /** The static C programs built by `npm run build` (CGBENCH_NATIVE_DIR overrides, e.g. for tests). */
 export const NATIVE_DIR = process.env.CGBENCH_NATIVE_DIR ?? join(PACKAGE_ROOT, 'native', 'build');
 
-/** Every native program cgbench runs: the launcher and the built-in workloads (and so the Docker image's contents). */
-export const NATIVE_BINARIES = ['cgbench-launch', 'cgbench-cpu', 'cgbench-memory', 'cgbench-io', 'cgbench-latency'] as const;
+/** Every native program cgbench runs: the launcher, the built-in workloads and the pod's entry point
+ *  that picks a Kubernetes pod's run (and so the workload image's contents). */
+export const NATIVE_BINARIES = ['cgbench-launch', 'cgbench-cpu', 'cgbench-memory', 'cgbench-io', 'cgbench-latency', 'cgbench-pod'] as const;
 export type NativeBinary = (typeof NATIVE_BINARIES)[number];
 
 /** Scenario presets (`cgbench run --preset NAME`). */
@@ -26,4 +27,9 @@ export function nativeBinary(name: NativeBinary, binDir = NATIVE_DIR): string {
 
 export function launcherPath(binDir = NATIVE_DIR): string {
   return nativeBinary('cgbench-launch', binDir);
+}
+
+/** The first program of a planned Kubernetes pod (native/pod.c). */
+export function podEntryPath(binDir = NATIVE_DIR): string {
+  return nativeBinary('cgbench-pod', binDir);
 }

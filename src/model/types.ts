@@ -221,6 +221,18 @@ export interface SampleSeries {
 
 export type Outcome = 'ok' | 'oom-killed' | 'failed' | 'timeout' | 'interrupted';
 
+/** A cluster node as its pod saw it: the node's kernel, cgroup version, CPUs and memory. */
+export interface NodeInfo {
+  hostname: string;
+  pod?: string;
+  kernel: string;
+  arch?: string;
+  cgroupVersion: 'v1' | 'v2';
+  cpuModel: string;
+  cpuCount: number;
+  memoryBytes?: number;
+}
+
 interface RunBase {
   index: number;
   warmup: boolean;
@@ -232,6 +244,8 @@ interface RunBase {
   launchOverheadNs?: number;
   /** Docker: time from `docker run` to the workload's start, ns. */
   startupNs?: number;
+  /** The cluster node the run ran on (Kubernetes); absent when it ran on the document's host. */
+  node?: NodeInfo;
   before?: Reading;
   after?: Reading;
   process?: ProcessStatus;

@@ -7,7 +7,7 @@ import {
   BOUNDS,
   DEFAULT_CPU_PERIOD_US,
   IO_THROTTLE_SLICE_MS,
-  RUNTIME_NAMES,
+  RUN_RUNTIMES,
   SCENARIO_DEFAULTS,
   WORKLOAD_DEFAULTS,
 } from '../model/defaults.js';
@@ -267,7 +267,7 @@ const scenarioSchema = z
       .strict()
       .optional(),
     runtimes: z
-      .array(z.enum(RUNTIME_NAMES))
+      .array(z.enum(RUN_RUNTIMES))
       .min(1)
       .default([...D.runtimes]),
     limits: z.array(limitSetSchema).min(1).optional(),

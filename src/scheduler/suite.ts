@@ -24,7 +24,7 @@ import type {
   Writer,
 } from '../model/types.js';
 import { invocationFor } from '../programs/registry.js';
-import type { RunHandle, Runtime } from '../runtimes/runtime.js';
+import type { ExitInfo, RunHandle, Runtime } from '../runtimes/runtime.js';
 import { expandCells, newDocument, resolveLimits } from './cells.js';
 import { classifyRun } from './classify.js';
 import { seriesFromReport } from '../sampler/series.js';
@@ -201,6 +201,48 @@ function processOf(status: LauncherStatus): ProcessStatus {
   return process;
 }
 
+export interface RunExit {
+  exit: ExitInfo;
+  cell: Cell;
+  /** Whether a memory limit was set decides whether a SIGKILL with failcnt up is an OOM kill. */
+  limits: Pick<ResolvedLimits, 'memory'>;
+  index: number;
+  warmup: boolean;
+  startedAt: string;
+  timedOut: boolean;
+  interrupted: boolean;
+  scenario: Scenario;
+}
+
+/** A run as the result document keeps it, from what its runtime saw and the launcher reported. Pure:
+ *  `cgbench collect` makes the runs of a cluster's pods with it from their logs. */
+export function runFromExit(a: RunExit): Run {
+  const { exit } = a;
+  const report = exit.report;
+  const part = classifyRun({
+    exit,
+    // Whether the program times itself does not depend on where its files go.
+    selfTimed: invocationFor(a.cell.params, '').selfTimed,
+    timedOut: a.timedOut,
+    interrupted: a.interrupted,
+    timeoutMs: a.scenario.timeoutMs,
+    memoryLimited: a.limits.memory?.maxBytes != null,
+  });
+  const run: Run = { ...part, index: a.index, warmup: a.warmup, startedAt: a.startedAt, harnessWallNs: exit.harnessWallNs };
+  if (report?.before) run.before = report.before;
+  if (report?.after) run.after = report.after;
+  // Launch overhead: harness wall minus the launcher's exec-to-exit wall, so a workload's own
+  // untimed preparation (writing the file an IO read test reads) does not count as overhead.
+  const innerNs = report?.status.wallNs || part.metrics?.wallNs;
+  if (innerNs) run.launchOverheadNs = Math.max(0, exit.harnessWallNs - innerNs);
+  if (exit.startupNs !== undefined) run.startupNs = exit.startupNs;
+  if (report) run.process = processOf(report.status);
+  const samples = report ? seriesFromReport(report) : null;
+  if (samples) run.samples = samples;
+  if (part.outcome !== 'ok' && exit.stderrTail) run.stderrTail = exit.stderrTail;
+  return run;
+}
+
 async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: Error }> {
   const startedAt = new Date().toISOString();
   const t0 = monotonicNs();
@@ -242,27 +284,17 @@ async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: Error
   let run: Run;
   try {
     const exit = await handle.exited;
-    const report = exit.report;
-    const part = classifyRun({
+    run = runFromExit({
       exit,
-      selfTimed: invocationFor(a.cell.params, a.scratchDir).selfTimed,
+      cell: a.cell,
+      limits: a.limits,
+      index: a.index,
+      warmup: a.warmup,
+      startedAt,
       timedOut,
       interrupted,
-      timeoutMs: a.scenario.timeoutMs,
-      memoryLimited: a.limits.memory?.maxBytes != null,
+      scenario: a.scenario,
     });
-    run = { ...part, index: a.index, warmup: a.warmup, startedAt, harnessWallNs: exit.harnessWallNs };
-    if (report?.before) run.before = report.before;
-    if (report?.after) run.after = report.after;
-    // Launch overhead: harness wall minus the launcher's exec-to-exit wall, so a workload's own
-    // untimed preparation (writing the file an IO read test reads) does not count as overhead.
-    const innerNs = report?.status.wallNs || part.metrics?.wallNs;
-    if (innerNs) run.launchOverheadNs = Math.max(0, exit.harnessWallNs - innerNs);
-    if (exit.startupNs !== undefined) run.startupNs = exit.startupNs;
-    if (report) run.process = processOf(report.status);
-    const samples = report ? seriesFromReport(report) : null;
-    if (samples) run.samples = samples;
-    if (part.outcome !== 'ok' && exit.stderrTail) run.stderrTail = exit.stderrTail;
   } finally {
     clearTimeout(timer);
     a.signal?.removeEventListener('abort', onAbort);

@@ -251,3 +251,35 @@ describe('cgbench run --runtime fake, unprivileged', () => {
     expect(res.stderr).toBe('');
   });
 });
+
+describe('cgbench plan --target kubernetes and collect, from the command line', () => {
+  const cgbench = (args: string[]): SpawnSyncReturns<string> =>
+    spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it('writes the manifest alone on stdout and the next steps on stderr', () => {
+    const res = cgbench(['plan', '--target', 'kubernetes', '--image', 'cgbench-workloads:x', '--namespace', 'bench']);
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^# cgbench plan [0-9a-f]{12}: 36 runs of preset:cluster in 8 Indexed Job\(s\)\n/);
+    expect(res.stdout.match(/^kind: Job$/gm)).toHaveLength(8);
+    expect(res.stderr).toMatch(/^ {2}kubectl apply -n bench -f PLAN\.yaml$/m);
+  });
+
+  it('refuses what it cannot plan or collect, in one line, exit 2, writing nothing', () => {
+    const work = mkdtempSync(join(tmpdir(), 'cgbench-e2e-k8s-'));
+    try {
+      const out = join(work, 'plan.yaml');
+      const quick = cgbench(['plan', '--target', 'kubernetes', '--preset', 'quick', '--image', 'x', '--out', out]);
+      expect(quick.status).toBe(2);
+      expect(quick.stderr).toMatch(/limit set "50 MB\/s": IO throttles \(a pod has no field for them; native and docker can set them\)/);
+      expect(existsSync(out)).toBe(false);
+      writeFileSync(join(work, 'log.txt'), 'no pods here\n');
+      const none = cgbench(['collect', '--preset', 'cluster', join(work, 'log.txt'), '--out', join(work, 'res')]);
+      expect(none.status).toBe(2);
+      expect(none.stderr.trim().split('\n')).toHaveLength(1);
+      expect(none.stderr).toMatch(/no planned pod's log in .*log\.txt/);
+      expect(existsSync(join(work, 'res'))).toBe(false);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});

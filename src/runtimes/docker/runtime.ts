@@ -8,16 +8,16 @@ import { isSafeName } from '../../cgroup/files.js';
 import { monotonicNs } from '../../model/clock.js';
 import { CgbenchError } from '../../model/errors.js';
 import { usesScratch } from '../../model/params.js';
-import { launcherPath, NATIVE_DIR } from '../../model/paths.js';
-import { assertNativeBuilt, invocationFor } from '../../programs/registry.js';
-import { launcherArgv } from '../launcher.js';
+import { NATIVE_DIR } from '../../model/paths.js';
+import { assertNativeBuilt } from '../../programs/registry.js';
 import { type ExitInfo, type LaunchRequest, type PreflightItem, type RunHandle, type Runtime, STOP_GRACE_MS } from '../runtime.js';
 import { type DockerExec, dockerBin, dockerCli, dockerError, hostArgs } from './client.js';
+import { containerCommand } from './command.js';
 import { ContainerRun, type ReadyMark } from './container.js';
 import { type DockerHostInfo, dockerEngineInfo } from './engine.js';
 import { bindMountFlag, toDockerFlags } from './flags.js';
 import { ensureImage } from './image.js';
-import { CGBENCH_LABEL, CONTAINER_SCRATCH, DOCKER_TIMEOUTS, IMAGE_BIN_DIR, NAME_PREFIX } from './names.js';
+import { CGBENCH_LABEL, CONTAINER_SCRATCH, DOCKER_TIMEOUTS, NAME_PREFIX } from './names.js';
 import { dockerProgramProblems } from './preflight.js';
 
 export interface DockerRuntimeOptions {
@@ -88,7 +88,6 @@ export class DockerRuntime implements Runtime {
     }
     const flags = toDockerFlags(req.limits, devicePathOf);
     const scratch = usesScratch(req.params);
-    const inv = invocationFor(req.params, CONTAINER_SCRATCH, IMAGE_BIN_DIR);
     return [
       'run',
       '-i',
@@ -111,16 +110,7 @@ export class DockerRuntime implements Runtime {
       // Overlayfs can neither do O_DIRECT nor be throttled: IO goes to a bind-mounted real disk.
       ...(scratch ? bindMountFlag(req.scratchDir, CONTAINER_SCRATCH) : []),
       this.image,
-      launcherPath(IMAGE_BIN_DIR),
-      ...launcherArgv({
-        group: 'self',
-        sampleIntervalMs: req.sampleIntervalMs,
-        report: '-',
-        ns: 'none',
-        watchStdin: true,
-        program: inv.program,
-        args: inv.args,
-      }),
+      ...containerCommand({ params: req.params, sampleIntervalMs: req.sampleIntervalMs, watchStdin: true }),
     ];
   }
 
