@@ -1,4 +1,4 @@
-// `cgbench clean`: finds and removes groups, Docker containers and temp directories a crashed or
+// `cgbench clean`: finds and removes groups, Swarm services, Docker containers and temp directories a crashed or
 // killed cgbench left behind. Groups with live processes of a live cgbench belong to a running suite:
 // kept unless --force; those of a cgbench that is gone are removed, orphaned workloads killed.
 
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { openCgroups } from '../cgroup/index.js';
 import { cleanDockerLeftovers } from '../runtimes/docker/clean.js';
 import { STATUS_DIR_PREFIX } from '../runtimes/native.js';
+import { cleanSwarmLeftovers } from '../runtimes/swarm/clean.js';
 import { requireRoot } from './environment.js';
 import { findStaleGroups, processAlive } from './stale.js';
 
@@ -15,6 +16,8 @@ export interface CleanResult {
   groups: string[];
   /** Groups left alone because processes still run in them (use --force). */
   busy: string[];
+  /** Swarm services (jobs), when the engine is a swarm manager. */
+  services: string[];
   containers: string[];
   tempDirs: string[];
 }
@@ -42,7 +45,9 @@ export async function cleanCommand(
   opts: { dockerHost?: string; images?: boolean; force?: boolean } = {},
 ): Promise<CleanResult> {
   if (!dryRun) requireRoot('cgbench clean', 'to remove cgroups');
-  // Containers first: removing them empties their groups. No engine answering means nothing to clean there.
+  // Services first (their tasks' containers go with them), then containers: removing them empties their
+  // groups. No engine answering means nothing to clean there.
+  const services = await cleanSwarmLeftovers(opts.dockerHost, { dryRun });
   const containers = await cleanDockerLeftovers(opts.dockerHost, { dryRun, images: opts.images });
   const cgroups = openCgroups();
   const found = cgroups.leftovers();
@@ -52,11 +57,11 @@ export async function cleanCommand(
   const busy = opts.force ? [] : found.filter((n) => !dead.has(n) && cgroups.pidsIn(n).length > 0);
   const groups = found.filter((n) => !busy.includes(n));
   const tempDirs = staleTempDirs();
-  if (dryRun) return { groups, busy, containers, tempDirs };
+  if (dryRun) return { groups, busy, services, containers, tempDirs };
   await cgroups.clean(groups);
   cgroups.removeSubtreeIfEmpty();
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-  return { groups, busy, containers, tempDirs };
+  return { groups, busy, services, containers, tempDirs };
 }
 
 /** What clean did (or with --dry-run would do), one line per kind. */
@@ -64,6 +69,7 @@ export function renderClean(found: CleanResult, dryRun: boolean): string {
   const verb = dryRun ? 'would remove' : 'removed';
   const lines: string[] = [];
   if (found.groups.length) lines.push(`${verb} ${found.groups.length} group(s): ${found.groups.join(', ')}`);
+  if (found.services.length) lines.push(`${verb} ${found.services.length} service(s): ${found.services.join(', ')}`);
   if (found.containers.length) lines.push(`${verb} ${found.containers.length} container(s): ${found.containers.join(', ')}`);
   if (found.tempDirs.length) lines.push(`${verb} ${found.tempDirs.length} temp dir(s): ${found.tempDirs.join(', ')}`);
   if (found.busy.length) {

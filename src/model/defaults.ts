@@ -20,7 +20,7 @@ export type CompareFormat = (typeof COMPARE_FORMATS)[number];
 export const DEFAULT_COMPARE_FORMAT: CompareFormat = 'table';
 
 /** Every runtime a scenario or --runtime may name. */
-export const RUNTIME_NAMES = ['native', 'docker', 'fake'] as const;
+export const RUNTIME_NAMES = ['native', 'docker', 'swarm', 'fake'] as const;
 
 export const SCENARIO_DEFAULTS = {
   name: 'scenario',

@@ -70,9 +70,18 @@ export type WorkloadParams =
   | { kind: 'latency'; threads: number; durationMs: number; workUs: number; intervalUs: number }
   | { kind: 'command'; argv: string[] };
 
+/** Where a cluster runtime (swarm) may run a cell: on the node with this hostname, or on any node with
+ *  this label ("key" or "key=value"); absent: any node (cells spread over the nodes). */
+export interface Placement {
+  node?: string;
+  label?: string;
+}
+
 export interface WorkloadSpec {
   name: string;
   params: WorkloadParams;
+  /** Cluster runtimes only: the nodes this workload's cells may run on (default: the scenario's). */
+  placement?: Placement;
   /** Warm-up runs of this workload's cells, where they differ from the scenario's (a CPU loop needs none). */
   warmup?: number;
   /** Limit sets this workload is swept over; the first without limits is its baseline. */
@@ -95,6 +104,8 @@ export interface Scenario {
   adaptive?: { targetRel: number; maxRepetitions: number; budgetMs?: number };
   /** Directory for IO and page-cache files; must be on a real disk. */
   scratchDir?: string;
+  /** Cluster runtimes only: the nodes cells may run on, unless a workload says otherwise. */
+  placement?: Placement;
 }
 
 /** Where a group's files are: its directory in each v1 hierarchy, or its one v2 directory. */
@@ -343,8 +354,24 @@ export interface Cell {
   expect?: ExpectedOutcome[];
   /** Id of the cell this one is compared with (same workload and runtime, no limits). */
   baselineId: string | null;
+  /** Cluster runtimes: the node every run of this cell ran on. */
+  node?: NodeInfo;
   runs: Run[];
   summary: CellSummary;
+}
+
+/** A host that runs cells for a cluster engine (a Swarm node), as its engine describes it. */
+export interface NodeInfo {
+  hostname: string;
+  kernel: string;
+  /** The node engine's cgroup version ("1", "2"). */
+  cgroupVersion: string;
+  /** Absent when the engine does not say (Docker reports no CPU model). */
+  cpuModel?: string;
+  cpuCount: number;
+  memoryBytes: number;
+  engineVersion: string;
+  labels: Record<string, string>;
 }
 
 export interface HostInfo {
