@@ -47,8 +47,9 @@ export async function cleanCommand(
   if (!dryRun) requireRoot('cgbench clean', 'to remove cgroups');
   // Services first (their tasks' containers go with them), then containers: removing them empties their
   // groups. No engine answering means nothing to clean there.
-  const services = await cleanSwarmLeftovers(opts.dockerHost, { dryRun });
-  const containers = await cleanDockerLeftovers(opts.dockerHost, { dryRun, images: opts.images });
+  const swarm = await cleanSwarmLeftovers(opts.dockerHost, { dryRun });
+  const services = swarm.services;
+  const containers = [...(await cleanDockerLeftovers(opts.dockerHost, { dryRun, images: opts.images })), ...swarm.containers];
   const cgroups = openCgroups();
   const found = cgroups.leftovers();
   // A group whose owner is gone is a leftover even with processes in it (an orphaned workload):

@@ -16,7 +16,7 @@ export interface SwarmNode {
   engine: string;
 }
 
-interface NodeJson {
+export interface NodeJson {
   Spec?: { Labels?: Record<string, string>; Availability?: string };
   Status?: { State?: string };
   Description?: { Hostname?: string; Engine?: { EngineVersion?: string } };
@@ -52,7 +52,8 @@ function parseJson<T>(s: string): T | null {
   }
 }
 
-async function inspectNodes(manager: DockerExec): Promise<NodeJson[]> {
+/** Every node of the swarm as `docker node inspect` describes it (E_DOCKER when the engine is no manager). */
+export async function inspectNodes(manager: DockerExec): Promise<NodeJson[]> {
   const ids = await manager(['node', 'ls', '--quiet'], { timeoutMs: DOCKER_TIMEOUTS.query });
   const list = ids.stdout.split('\n').filter((l) => l.trim());
   if (ids.code !== 0 || !list.length) {

@@ -19,7 +19,7 @@ import { CGBENCH_LABEL, CONTAINER_SCRATCH, DOCKER_TIMEOUTS, IMAGE_BIN_DIR, NAME_
 import { startupFrom, within } from '../docker/runtime.js';
 import { nodeConstraint, swarmLimitProblems, toSwarmFlags } from './flags.js';
 import { distributeImage, type SwarmNode, swarmNodes } from './nodes.js';
-import { removeService, type TaskStatus, taskStatus, waitContainersGone } from './service.js';
+import { removeService, type TaskStatus, taskStatus, removeServiceContainers } from './service.js';
 
 export interface SwarmRuntimeOptions {
   /** The manager's engine (`docker -H`); default DOCKER_HOST. */
@@ -117,7 +117,7 @@ export class SwarmRuntime implements Runtime {
         (disposed ??= (async () => {
           await this.remove(name);
           await job.end();
-          await waitContainersGone(dockerCli(node.engine, this.swarm.bin), name);
+          await removeServiceContainers(dockerCli(node.engine, this.swarm.bin), name);
         })()),
     };
   }
