@@ -112,7 +112,13 @@ export class SwarmRuntime implements Runtime {
     let disposed: Promise<void> | undefined;
     return {
       exited: job.exited,
-      stop: () => void this.remove(name).catch(() => undefined),
+      // Removing the service stops its container (SIGTERM: the launcher kills the workload); what it
+      // still reports within the grace is read, then the reader stops.
+      stop: () =>
+        void this.remove(name).then(
+          () => job.stopReading(STOP_GRACE_MS),
+          () => job.stopReading(0),
+        ),
       dispose: () =>
         (disposed ??= (async () => {
           await this.remove(name);
@@ -171,6 +177,11 @@ class Job {
       if (task?.error) info.stderrTail = `${info.stderrTail}\n${task.state}: ${task.error}`.trim();
     }
     return info;
+  }
+
+  /** Stops reading the logs `afterMs` from now. */
+  stopReading(afterMs: number): void {
+    setTimeout(() => this.logs.kill(), afterMs).unref();
   }
 
   /** Stops reading the logs (after the service is gone) and waits for the reader to exit. */

@@ -29,6 +29,8 @@ export function parseTaskStatus(json: string): TaskStatus | null {
 export async function taskStatus(manager: DockerExec, service: string): Promise<TaskStatus | null> {
   const ids = await manager(['service', 'ps', '--quiet', '--no-trunc', service], { timeoutMs: DOCKER_TIMEOUTS.query });
   const id = ids.stdout.split('\n')[0]?.trim();
+  // Removed (stopped, or by someone else): its task is gone with it.
+  if (ids.code !== 0 && /not found|no such service/i.test(ids.stderr)) return { state: 'remove', exitCode: null, error: 'service removed' };
   if (ids.code !== 0 || !id) return null;
   const res = await manager(['inspect', '--type', 'task', '--format', '{{json .Status}}', id], { timeoutMs: DOCKER_TIMEOUTS.query });
   return res.code === 0 ? parseTaskStatus(res.stdout) : null;
