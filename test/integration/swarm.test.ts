@@ -111,7 +111,7 @@ describe.skipIf(skip !== null)('swarm runtime on a three-node test swarm', () =>
     const out = join(work, 'spread');
     const res = spawnSync(
       'node',
-      [CLI, 'run', scenario('spread', 700_000_000, [0.1, 0.15, 0.2]), '--docker-host', manager, '--out', out, '--report', 'none'],
+      [CLI, 'run', scenario('spread', 1_200_000_000, [0.1, 0.15, 0.2]), '--docker-host', manager, '--out', out, '--report', 'none'],
       {
         encoding: 'utf8',
         timeout: 300_000,
