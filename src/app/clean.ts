@@ -2,10 +2,11 @@
 // killed cgbench left behind. Groups with live processes of a live cgbench belong to a running suite:
 // kept unless --force; those of a cgbench that is gone are removed, orphaned workloads killed.
 
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCgroups } from '../cgroup/index.js';
+import { ownerPid } from '../model/owner.js';
 import { cleanDockerLeftovers } from '../runtimes/docker/clean.js';
 import { STATUS_DIR_PREFIX } from '../runtimes/native.js';
 import { cleanSwarmLeftovers } from '../runtimes/swarm/clean.js';
@@ -20,6 +21,8 @@ export interface CleanResult {
   services: string[];
   containers: string[];
   tempDirs: string[];
+  /** Pids of `docker service logs --follow` readers a killed cgbench left (they follow a removed job forever). */
+  logReaders: number[];
 }
 
 /** Status directories of native runs whose cgbench process is gone. */
@@ -40,6 +43,28 @@ function staleTempDirs(): string[] {
     .map((n) => join(dir, n));
 }
 
+/** The swarm runtime's log readers (`docker ... service logs --follow --raw cgbench-p<pid>-...`) whose cgbench is gone. */
+function staleLogReaders(): number[] {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return [];
+  }
+  return pids.flatMap((p) => {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    } catch {
+      return [];
+    }
+    const at = argv.indexOf('logs');
+    if (at < 1 || argv[at - 1] !== 'service' || !argv.includes('--follow')) return [];
+    const owner = ownerPid(argv[argv.length - 1] ?? '');
+    return owner !== null && owner !== process.pid && !processAlive(owner) ? [Number(p)] : [];
+  });
+}
+
 export async function cleanCommand(
   dryRun: boolean,
   opts: { dockerHost?: string; images?: boolean; force?: boolean } = {},
@@ -58,11 +83,13 @@ export async function cleanCommand(
   const busy = opts.force ? [] : found.filter((n) => !dead.has(n) && cgroups.pidsIn(n).length > 0);
   const groups = found.filter((n) => !busy.includes(n));
   const tempDirs = staleTempDirs();
-  if (dryRun) return { groups, busy, services, containers, tempDirs };
+  const logReaders = staleLogReaders();
+  if (dryRun) return { groups, busy, services, containers, tempDirs, logReaders };
+  for (const pid of logReaders) process.kill(pid, 'SIGTERM');
   await cgroups.clean(groups);
   cgroups.removeSubtreeIfEmpty();
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-  return { groups, busy, services, containers, tempDirs };
+  return { groups, busy, services, containers, tempDirs, logReaders };
 }
 
 /** What clean did (or with --dry-run would do), one line per kind. */
@@ -72,6 +99,8 @@ export function renderClean(found: CleanResult, dryRun: boolean): string {
   if (found.groups.length) lines.push(`${verb} ${found.groups.length} group(s): ${found.groups.join(', ')}`);
   if (found.services.length) lines.push(`${verb} ${found.services.length} service(s): ${found.services.join(', ')}`);
   if (found.containers.length) lines.push(`${verb} ${found.containers.length} container(s): ${found.containers.join(', ')}`);
+  if (found.logReaders.length)
+    lines.push(`${dryRun ? 'would stop' : 'stopped'} ${found.logReaders.length} log reader(s) of a killed cgbench`);
   if (found.tempDirs.length) lines.push(`${verb} ${found.tempDirs.length} temp dir(s): ${found.tempDirs.join(', ')}`);
   if (found.busy.length) {
     lines.push(

@@ -135,8 +135,8 @@ describe.skipIf(skip !== null)('swarm runtime on a three-node test swarm', () =>
     expectNothingLeft();
   }, 300_000);
 
-  it('removes every service and container when the suite is interrupted', async () => {
-    const out = join(work, 'interrupted');
+  /** Starts `cgbench run` of a long suite and resolves once a job runs on every node. */
+  async function startLongSuite(out: string) {
     const child = spawn(
       'node',
       [CLI, 'run', scenario('interrupted', 2 ** 36, [0.1, 0.2]), '--docker-host', manager, '--out', out, '--report', 'none'],
@@ -147,17 +147,36 @@ describe.skipIf(skip !== null)('swarm runtime on a three-node test swarm', () =>
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    // Interrupt once a job runs on every node.
     const deadline = Date.now() + 120_000;
     while (lines(docker(manager, ['service', 'ls', '--quiet', '--filter', 'label=cgbench'])).length < NODES && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 300));
     }
     await new Promise((r) => setTimeout(r, 1_500));
+    return { child, exited, stderr: () => stderr };
+  }
+
+  it('removes every service and container when the suite is interrupted', async () => {
+    const out = join(work, 'interrupted');
+    const { child, exited, stderr } = await startLongSuite(out);
     child.kill('SIGINT');
-    expect(await exited, stderr).toBe(130);
+    expect(await exited, stderr()).toBe(130);
     const doc = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultDocument;
     expect(doc.status).toBe('interrupted');
     expect(doc.cells.flatMap((c) => c.runs).filter((r) => r.outcome === 'interrupted')).toHaveLength(NODES);
     expectNothingLeft();
+  }, 200_000);
+
+  it('leaves services for `cgbench clean` when killed, which removes them, their containers and log readers', async () => {
+    const { child, exited } = await startLongSuite(join(work, 'killed'));
+    child.kill('SIGKILL');
+    await exited;
+    expect(lines(docker(manager, ['service', 'ls', '--quiet', '--filter', 'label=cgbench']))).toHaveLength(NODES);
+    const clean = spawnSync('node', [CLI, 'clean', '--docker-host', manager], { encoding: 'utf8', timeout: 120_000 });
+    expect(clean.status, clean.stderr).toBe(0);
+    expect(clean.stdout).toContain(`removed ${NODES} service(s)`);
+    expect(clean.stdout).toContain(`stopped ${NODES} log reader(s)`);
+    expectNothingLeft();
+    const readers = spawnSync('pgrep', ['-f', `service logs --follow --raw cgbench-p${child.pid}-`], { encoding: 'utf8' });
+    expect(readers.stdout.trim()).toBe('');
   }, 200_000);
 });
