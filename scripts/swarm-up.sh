@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A Docker Swarm of N nodes on this machine, for trying Swarm jobs against real nodes: N dockerd, each in a network
+# A Docker Swarm of N nodes on this machine, for the swarm runtime and its test: N dockerd, each in a network
 # namespace of its own (scripts/netns.sh, no default route: only the bridge's subnet), with its own data
 # root, exec root, pidfile, socket, --cgroup-parent and hostname (cgbench-swarmI), joined into one swarm
 # over the namespaces' addresses. Node 1 is the manager; every node runs tasks.

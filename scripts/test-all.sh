@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine (as root): installs what the tests need (Debian packages,
-# npm ci, the native and TypeScript builds), starts a private dockerd and a private PostgreSQL
-# server, runs `npm test` (unit, real cgroups, Docker, Chromium, the history on SQLite and
+# npm ci, the native and TypeScript builds), starts a private dockerd, a three-node test swarm and a
+# private PostgreSQL server, runs `npm test` (unit, real cgroups, Docker, Chromium, the history on SQLite and
 # PostgreSQL) and `npm run test:v2` (cgroup v2 in the QEMU lab), and stops everything it started,
 # whatever happens. CI runs exactly this (.ci/run).
 set -euo pipefail
@@ -21,6 +21,7 @@ if ((${#need_pkgs[@]})); then
 fi
 
 docker_started=
+swarm_started=
 postgres_started=
 cleanup() {
   local rc=$?
@@ -28,6 +29,7 @@ cleanup() {
   if [[ -f dist/cli/main.js ]]; then node dist/cli/main.js clean >&2 || true; fi
   # The remote-engine test stops its engine itself; after a crash of the test run, this does.
   scripts/docker-remote.sh down >&2 2>/dev/null || true
+  if [[ -n "$swarm_started" ]]; then scripts/swarm-down.sh || true; fi
   if [[ -n "$docker_started" ]]; then scripts/docker-down.sh || true; fi
   if [[ -n "$postgres_started" ]]; then scripts/postgres-down.sh || true; fi
   exit "$rc"
@@ -36,6 +38,9 @@ trap cleanup EXIT
 
 eval "$(scripts/docker-up.sh)"
 docker_started=1
+# The swarm runtime's test cluster (test/integration/swarm.test.ts); sets CGBENCH_SWARM_HOST.
+swarm_started=1
+eval "$(scripts/swarm-up.sh 3)"
 # The history tests' server (installs Debian's postgresql if missing); sets CGBENCH_TEST_PG_URL.
 postgres_started=1
 eval "$(scripts/postgres-up.sh)"

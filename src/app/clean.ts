@@ -1,13 +1,15 @@
-// `cgbench clean`: finds and removes groups, Docker containers and temp directories a crashed or
+// `cgbench clean`: finds and removes groups, Swarm services, Docker containers and temp directories a crashed or
 // killed cgbench left behind. Groups with live processes of a live cgbench belong to a running suite:
 // kept unless --force; those of a cgbench that is gone are removed, orphaned workloads killed.
 
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCgroups } from '../cgroup/index.js';
+import { ownerPid } from '../model/owner.js';
 import { cleanDockerLeftovers } from '../runtimes/docker/clean.js';
 import { STATUS_DIR_PREFIX } from '../runtimes/native.js';
+import { cleanSwarmLeftovers } from '../runtimes/swarm/clean.js';
 import { requireRoot } from './environment.js';
 import { findStaleGroups, processAlive } from './stale.js';
 
@@ -15,8 +17,12 @@ export interface CleanResult {
   groups: string[];
   /** Groups left alone because processes still run in them (use --force). */
   busy: string[];
+  /** Swarm services (jobs), when the engine is a swarm manager. */
+  services: string[];
   containers: string[];
   tempDirs: string[];
+  /** Pids of `docker service logs --follow` readers a killed cgbench left (they follow a removed job forever). */
+  logReaders: number[];
 }
 
 /** Status directories of native runs whose cgbench process is gone. */
@@ -37,13 +43,38 @@ function staleTempDirs(): string[] {
     .map((n) => join(dir, n));
 }
 
+/** The swarm runtime's log readers (`docker ... service logs --follow --raw cgbench-p<pid>-...`) whose cgbench is gone. */
+function staleLogReaders(): number[] {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return [];
+  }
+  return pids.flatMap((p) => {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    } catch {
+      return [];
+    }
+    const at = argv.indexOf('logs');
+    if (at < 1 || argv[at - 1] !== 'service' || !argv.includes('--follow')) return [];
+    const owner = ownerPid(argv[argv.length - 1] ?? '');
+    return owner !== null && owner !== process.pid && !processAlive(owner) ? [Number(p)] : [];
+  });
+}
+
 export async function cleanCommand(
   dryRun: boolean,
   opts: { dockerHost?: string; images?: boolean; force?: boolean } = {},
 ): Promise<CleanResult> {
   if (!dryRun) requireRoot('cgbench clean', 'to remove cgroups');
-  // Containers first: removing them empties their groups. No engine answering means nothing to clean there.
-  const containers = await cleanDockerLeftovers(opts.dockerHost, { dryRun, images: opts.images });
+  // Services first (their tasks' containers go with them), then containers: removing them empties their
+  // groups. No engine answering means nothing to clean there.
+  const swarm = await cleanSwarmLeftovers(opts.dockerHost, { dryRun });
+  const services = swarm.services;
+  const containers = [...(await cleanDockerLeftovers(opts.dockerHost, { dryRun, images: opts.images })), ...swarm.containers];
   const cgroups = openCgroups();
   const found = cgroups.leftovers();
   // A group whose owner is gone is a leftover even with processes in it (an orphaned workload):
@@ -52,11 +83,13 @@ export async function cleanCommand(
   const busy = opts.force ? [] : found.filter((n) => !dead.has(n) && cgroups.pidsIn(n).length > 0);
   const groups = found.filter((n) => !busy.includes(n));
   const tempDirs = staleTempDirs();
-  if (dryRun) return { groups, busy, containers, tempDirs };
+  const logReaders = staleLogReaders();
+  if (dryRun) return { groups, busy, services, containers, tempDirs, logReaders };
+  for (const pid of logReaders) process.kill(pid, 'SIGTERM');
   await cgroups.clean(groups);
   cgroups.removeSubtreeIfEmpty();
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-  return { groups, busy, containers, tempDirs };
+  return { groups, busy, services, containers, tempDirs, logReaders };
 }
 
 /** What clean did (or with --dry-run would do), one line per kind. */
@@ -64,7 +97,10 @@ export function renderClean(found: CleanResult, dryRun: boolean): string {
   const verb = dryRun ? 'would remove' : 'removed';
   const lines: string[] = [];
   if (found.groups.length) lines.push(`${verb} ${found.groups.length} group(s): ${found.groups.join(', ')}`);
+  if (found.services.length) lines.push(`${verb} ${found.services.length} service(s): ${found.services.join(', ')}`);
   if (found.containers.length) lines.push(`${verb} ${found.containers.length} container(s): ${found.containers.join(', ')}`);
+  if (found.logReaders.length)
+    lines.push(`${dryRun ? 'would stop' : 'stopped'} ${found.logReaders.length} log reader(s) of a killed cgbench`);
   if (found.tempDirs.length) lines.push(`${verb} ${found.tempDirs.length} temp dir(s): ${found.tempDirs.join(', ')}`);
   if (found.busy.length) {
     lines.push(

@@ -1,4 +1,4 @@
-// The runtimes a suite needs, made once for it: Docker first (an unreachable engine fails before
+// The runtimes a suite needs, made once for it: Docker and Swarm first (an unreachable engine fails before
 // anything else is made), then native and fake.
 
 import type { CgroupSystem } from '../cgroup/index.js';
@@ -6,6 +6,7 @@ import type { HostInfo, RuntimeName } from '../model/types.js';
 import { createDockerRuntime } from '../runtimes/docker/runtime.js';
 import { FakeRuntime } from '../runtimes/fake.js';
 import { NativeRuntime } from '../runtimes/native.js';
+import { createSwarmRuntime } from '../runtimes/swarm/runtime.js';
 import type { Runtime } from '../runtimes/runtime.js';
 
 export type Runtimes = Partial<Record<RuntimeName, Runtime>>;
@@ -19,6 +20,8 @@ export async function openRuntimes(names: RuntimeName[], cgroups: CgroupSystem, 
       runtimes.docker = docker;
       host.docker = docker.hostDockerInfo();
     }
+    // A swarm's manager is an engine too: the same --docker-host (or DOCKER_HOST) names it.
+    if (names.includes('swarm')) runtimes.swarm = await createSwarmRuntime({ dockerHost });
     if (names.includes('native')) runtimes.native = new NativeRuntime(cgroups);
     if (names.includes('fake')) runtimes.fake = new FakeRuntime();
   } catch (e) {

@@ -68,7 +68,11 @@ program
     integerIn('--warmup', BOUNDS.warmup),
   )
   .addOption(
-    new Option('--runtime <list>', `runtimes to use: ${RUN_RUNTIMES.join(', ')} (fake: a simulation, no root)`).argParser(runtimeList),
+    new Option(
+      '--runtime <list>',
+      `runtimes to use: ${RUN_RUNTIMES.join(', ')} (swarm: a Swarm job per run, manager at --docker-host; ` +
+        'fake: a simulation, no root)',
+    ).argParser(runtimeList),
   )
   .option('--scratch <dir>', 'directory on a real disk for IO and page-cache files (default: $CGBENCH_SCRATCH, $TMPDIR or /var/tmp)')
   .option(
@@ -84,7 +88,7 @@ program
   )
   .option(
     '--docker-host <url>',
-    'Docker engine for --runtime docker (default: $DOCKER_HOST), e.g. unix:///var/tmp/cgbench-docker/docker.sock',
+    'Docker engine for --runtime docker, or the swarm manager for --runtime swarm (default: $DOCKER_HOST), e.g. tcp://10.0.0.1:2375',
   )
   .option(
     '--report <formats>',
@@ -316,7 +320,7 @@ program
   .command('clean')
   .description('remove cgroups and Docker containers left behind by an interrupted or crashed cgbench')
   .option('-n, --dry-run', 'only list what would be removed')
-  .option('--docker-host <url>', 'Docker engine to clean (default: $DOCKER_HOST)')
+  .option('--docker-host <url>', 'Docker engine (or swarm manager: its cgbench services too) to clean (default: $DOCKER_HOST)')
   .option('--images', 'also remove the cgbench-workloads image (rebuilt on the next docker run)')
   .option('--force', 'also remove groups that still have processes (kills them)')
   .action(async (opts: { dryRun?: boolean; dockerHost?: string; images?: boolean; force?: boolean }) => {

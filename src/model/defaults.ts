@@ -18,10 +18,10 @@ export type CompareFormat = (typeof COMPARE_FORMATS)[number];
 export const DEFAULT_COMPARE_FORMAT: CompareFormat = 'table';
 
 /** Every runtime a result document's cell may name. */
-export const RUNTIME_NAMES = ['native', 'docker', 'fake', 'kubernetes'] as const;
+export const RUNTIME_NAMES = ['native', 'docker', 'swarm', 'fake', 'kubernetes'] as const;
 /** Runtimes a scenario or --runtime may name, which `cgbench run` starts itself; a Kubernetes cluster's
  *  runs are planned (`cgbench plan --target kubernetes`) and collected (`cgbench collect`) instead. */
-export const RUN_RUNTIMES = ['native', 'docker', 'fake'] as const;
+export const RUN_RUNTIMES = ['native', 'docker', 'swarm', 'fake'] as const;
 
 export const SCENARIO_DEFAULTS = {
   name: 'scenario',

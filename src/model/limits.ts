@@ -114,3 +114,27 @@ export function kubernetesUnsupportedLimits(limits: Limits): string[] {
   if (limits.cpuset !== undefined) out.push("a cpuset (the kubelet's CPU manager picks a pod's CPUs itself; native and docker can set it)");
   return out;
 }
+
+/** A limit a Swarm service cannot carry: what it is, in the scenario's words, and the runtimes that can. */
+export interface UnsupportedLimit {
+  limit: string;
+  runtimes: string[];
+}
+
+/**
+ * Limits `docker service create` (Engine API 1.41) has no flag for. Swarm sets a CPU limit as NanoCPUs
+ * at the engine's fixed 100 ms period; it has no swap, memory.high, IO, cpuset or burst setting.
+ */
+export function swarmUnsupportedLimits(l: Limits): UnsupportedLimit[] {
+  const out: UnsupportedLimit[] = [];
+  const both = ['native', 'docker'];
+  if (l.cpu && l.cpu.quotaUs !== null && l.cpu.periodUs !== DEFAULT_CPU_PERIOD_US) {
+    out.push({ limit: `cpu period ${l.cpu.periodUs} us (Swarm's --limit-cpu fixes it at ${DEFAULT_CPU_PERIOD_US} us)`, runtimes: both });
+  }
+  if (l.cpu?.burstUs !== undefined) out.push({ limit: 'cpu burst', runtimes: ['native'] });
+  if (l.memory?.swapBytes !== undefined) out.push({ limit: 'memory swap', runtimes: both });
+  if (l.memory?.highBytes != null) out.push({ limit: 'memory high', runtimes: ['native'] });
+  if (l.io?.length) out.push({ limit: 'IO throttle', runtimes: both });
+  if (l.cpuset !== undefined) out.push({ limit: `cpuset ${l.cpuset}`, runtimes: both });
+  return out;
+}

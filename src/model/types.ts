@@ -70,9 +70,18 @@ export type WorkloadParams =
   | { kind: 'latency'; threads: number; durationMs: number; workUs: number; intervalUs: number }
   | { kind: 'command'; argv: string[] };
 
+/** Where a cluster runtime (swarm) may run a cell: on the node with this hostname, or on any node with
+ *  this label ("key" or "key=value"); absent: any node (cells spread over the nodes). */
+export interface Placement {
+  node?: string;
+  label?: string;
+}
+
 export interface WorkloadSpec {
   name: string;
   params: WorkloadParams;
+  /** Cluster runtimes only: the nodes this workload's cells may run on (default: the scenario's). */
+  placement?: Placement;
   /** Warm-up runs of this workload's cells, where they differ from the scenario's (a CPU loop needs none). */
   warmup?: number;
   /** Limit sets this workload is swept over; the first without limits is its baseline. */
@@ -95,6 +104,8 @@ export interface Scenario {
   adaptive?: { targetRel: number; maxRepetitions: number; budgetMs?: number };
   /** Directory for IO and page-cache files; must be on a real disk. */
   scratchDir?: string;
+  /** Cluster runtimes only: the nodes cells may run on, unless a workload says otherwise. */
+  placement?: Placement;
 }
 
 /** Where a group's files are: its directory in each v1 hierarchy, or its one v2 directory. */
@@ -221,16 +232,21 @@ export interface SampleSeries {
 
 export type Outcome = 'ok' | 'oom-killed' | 'failed' | 'timeout' | 'interrupted';
 
-/** A cluster node as its pod saw it: the node's kernel, cgroup version, CPUs and memory. */
+/** A cluster node a run or cell ran on: as its pod saw it (Kubernetes) or as its engine describes it (a
+ *  Swarm node). */
 export interface NodeInfo {
   hostname: string;
   pod?: string;
   kernel: string;
   arch?: string;
-  cgroupVersion: 'v1' | 'v2';
-  cpuModel: string;
+  cgroupVersion: 'v1' | 'v2' | 'unknown';
+  /** Absent when the engine does not say (Docker reports no CPU model). */
+  cpuModel?: string;
   cpuCount: number;
   memoryBytes?: number;
+  /** A Swarm node's engine version and node labels. */
+  engineVersion?: string;
+  labels?: Record<string, string>;
 }
 
 interface RunBase {
@@ -359,6 +375,8 @@ export interface Cell {
   expect?: ExpectedOutcome[];
   /** Id of the cell this one is compared with (same workload and runtime, no limits). */
   baselineId: string | null;
+  /** Cluster runtimes: the node every run of this cell ran on. */
+  node?: NodeInfo;
   runs: Run[];
   summary: CellSummary;
   /** Merged documents (`cgbench merge`): the name of the host it ran on, one of the document's `hosts`. */

@@ -1,7 +1,7 @@
 // The runtime interface: how a workload is started inside a container under limits. One
 // implementation per runtime (native, docker, fake); the scheduler starts runs only through this.
 
-import type { LauncherReport, ResolvedLimits, RuntimeName, WorkloadParams } from '../model/types.js';
+import type { LauncherReport, NodeInfo, ResolvedLimits, RuntimeName, WorkloadParams } from '../model/types.js';
 
 export interface LaunchRequest {
   /** Unique, filesystem-safe id of this run; becomes the group or container name suffix. */
@@ -11,6 +11,8 @@ export interface LaunchRequest {
   scratchDir: string;
   /** How often the launcher samples the group's stat files, ms. */
   sampleIntervalMs: number;
+  /** Cluster runtimes: the hostname of the node the scheduler gave this run. */
+  node?: string;
 }
 
 export interface ExitInfo {
@@ -47,6 +49,9 @@ export interface PreflightItem {
 
 export interface Runtime {
   readonly name: RuntimeName;
+  /** A cluster runtime's nodes: the suite gives each cell one node and runs one run per node at a time,
+   *  the nodes at once. Absent: every run on this machine, one after another. */
+  readonly nodes?: readonly NodeInfo[];
   /** What can be checked before the first run (a command's program exists where it will run): one
    *  line per problem, naming the field and the fix. Optional: a runtime without it checks nothing. */
   preflight?(items: PreflightItem[]): Promise<string[]>;

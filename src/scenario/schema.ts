@@ -226,6 +226,12 @@ const paramsByKind = {
   command: z.object({}).strict(),
 } as const;
 
+/** Cluster runtimes: a node's hostname and/or a node label ("key" or "key=value"); absent: any node. */
+const placementSchema = z
+  .object({ node: z.string().min(1).optional(), label: z.string().min(1).optional() })
+  .strict()
+  .refine((p) => p.node !== undefined || p.label !== undefined, { message: 'give node (a hostname) or label (key or key=value)' });
+
 const workloadSchema = z
   .object({
     name,
@@ -233,6 +239,7 @@ const workloadSchema = z
     params: z.record(z.unknown()).default({}),
     command: z.array(z.string().min(1)).min(1).optional(),
     warmup: z.number().int().min(BOUNDS.warmup.min).max(BOUNDS.warmup.max).optional(),
+    placement: placementSchema.optional(),
     limits: z.array(limitSetSchema).min(1).optional(),
   })
   .strict();
@@ -258,6 +265,7 @@ const scenarioSchema = z
     timeout: duration(B.timeoutMs.min, B.timeoutMs.max).default(D.timeout),
     sampleInterval: duration(B.sampleIntervalMs.min, B.sampleIntervalMs.max).default(D.sampleInterval),
     scratchDir: z.string().optional(),
+    placement: placementSchema.optional(),
     adaptive: z
       .object({
         target: relativeTarget,
@@ -410,7 +418,12 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     const baseIdx = sets.findIndex((ls) => isEmptyLimits(ls.limits));
     if (baseIdx === -1) sets.unshift({ name: names.has(BASELINE_NAME) ? 'baseline' : BASELINE_NAME, limits: {} });
     else if (baseIdx > 0) sets.unshift(...sets.splice(baseIdx, 1));
-    if (params) workloads.push({ name: w.name, params, limitSets: sets, ...(w.warmup !== undefined ? { warmup: w.warmup } : {}) });
+    if (params) {
+      const spec: WorkloadSpec = { name: w.name, params, limitSets: sets };
+      if (w.warmup !== undefined) spec.warmup = w.warmup;
+      if (w.placement) spec.placement = { ...w.placement };
+      workloads.push(spec);
+    }
   });
   if (problems.length) fail(source, problems);
   const scenario: Scenario = {
@@ -425,6 +438,7 @@ export function validateScenario(raw: unknown, source: string): Scenario {
   };
   if (s.description !== undefined) scenario.description = s.description;
   if (s.scratchDir !== undefined) scenario.scratchDir = s.scratchDir;
+  if (s.placement) scenario.placement = { ...s.placement };
   if (s.adaptive) {
     if (s.adaptive.maxRepetitions < s.repetitions)
       fail(source, [`adaptive.maxRepetitions: ${s.adaptive.maxRepetitions} is below repetitions (${s.repetitions}) (raise it)`]);

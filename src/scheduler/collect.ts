@@ -27,7 +27,7 @@ export function clusterHost(nodes: NodeInfo[], tool: { version: string; nodeJs: 
     kernel: unique(nodes.map((n) => n.kernel)) || 'unknown',
     distro: 'Kubernetes node (not visible from a pod)',
     arch: unique(nodes.map((n) => n.arch ?? '')) || 'unknown',
-    cpuModel: unique(nodes.map((n) => n.cpuModel)) || 'unknown',
+    cpuModel: unique(nodes.map((n) => n.cpuModel ?? '')) || 'unknown',
     cpuCount: cpus.length ? Math.min(...cpus) : 0,
     memoryBytes: mem.length ? Math.min(...mem) : 0,
     cgroup: { mode: v2 ? 'v2' : 'v1', driver: v2 ? 'v2' : 'v1', controllers: [], root: '(each pod its own)' },

@@ -1,11 +1,13 @@
 // What can be checked about a suite before its first run, all at once, so a long suite never fails in
 // its last cell for a reason known at the start: each runtime's own checks (a command's program exists
-// where it will run) and every cpuset against the CPUs of the parent group.
+// where it will run, a limit it can express), every cpuset against the CPUs of the parent group, and every
+// cluster cell's placement against the nodes there are.
 
 import { CgbenchError } from '../model/errors.js';
 import { cpuList } from '../model/limits.js';
 import type { Cell, ResolvedLimits, RuntimeName, Scenario } from '../model/types.js';
 import type { PreflightItem, Runtime } from '../runtimes/runtime.js';
+import { placementOf, placementProblem } from './placement.js';
 
 /** "2-7,9": a sorted CPU list written as the kernel writes one. */
 export function cpuListText(cpus: readonly number[]): string {
@@ -49,6 +51,9 @@ export async function preflight(ctx: PreflightContext): Promise<void> {
     const cpuset = cell.limits.cpuset;
     const p = cpuset !== undefined && ctx.availableCpus !== undefined ? cpusetProblem(cpuset, ctx.availableCpus) : null;
     if (p) problems.push(`${where(cell)}: ${p}`);
+    const nodes = ctx.runtimes[cell.runtime]?.nodes;
+    const placed = nodes ? placementProblem(nodes, placementOf(cell, ctx.scenario)) : null;
+    if (placed) problems.push(`${where(cell)}: ${placed}`);
   }
   for (const name of ctx.scenario.runtimes) {
     const rt = ctx.runtimes[name];

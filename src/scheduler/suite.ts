@@ -15,6 +15,8 @@ import type {
   Cell,
   HostInfo,
   LauncherStatus,
+  NodeInfo,
+  Placement,
   ProcessStatus,
   ResolvedLimits,
   ResultDocument,
@@ -28,6 +30,7 @@ import type { ExitInfo, RunHandle, Runtime } from '../runtimes/runtime.js';
 import { expandCells, newDocument, resolveLimits } from './cells.js';
 import { classifyRun } from './classify.js';
 import { seriesFromReport } from '../sampler/series.js';
+import { placementOf, takeCell } from './placement.js';
 import { preflight } from './preflight.js';
 
 export type SuiteEvent =
@@ -121,7 +124,81 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   await opts.save(doc);
   opts.onEvent?.({ type: 'suite-start', cells: cells.length, runs: total, perCell, doc });
 
+  // Runs on several nodes end at once: their saves go one after another, each with the document as it is.
   let done = 0;
+  let saving: Promise<void> = Promise.resolve();
+  const save = (): Promise<void> => {
+    const next = saving.then(() => opts.save(doc));
+    saving = next.catch(() => undefined);
+    return next;
+  };
+  let stop = false;
+  /** Every run of one cell (on `node` for a cluster runtime); true when the suite must stop. */
+  async function runCell(cell: Cell, node?: string): Promise<boolean> {
+    const runtime = opts.runtimes[cell.runtime] as Runtime;
+    const ci = cells.indexOf(cell);
+    const warm = warmupOf(cell, scenario);
+    for (let i = 0; i < warm + maxMeasured(scenario); i++) {
+      if (signal?.aborted || stop) return true;
+      if (i >= warm + scenario.repetitions && converged(cell, scenario)) break;
+      if (i >= warm + scenario.repetitions) total++;
+      const warmup = i < warm;
+      opts.onEvent?.({ type: 'run-start', cell, index: i, warmup, done, total });
+      const { run, disposeError } = await runOnce({
+        runtime,
+        cell,
+        limits: resolved.get(cell.id) as ResolvedLimits,
+        runId: `${suiteId}-c${ci}-r${i}`,
+        index: i,
+        warmup,
+        scenario,
+        scratchDir: opts.scratchDir,
+        signal,
+        ...(node !== undefined ? { node } : {}),
+      });
+      cell.runs.push(run);
+      done++;
+      refreshSummaries(doc);
+      await save();
+      opts.onEvent?.({ type: 'run-end', cell, run, done, total });
+      // A group or container that cannot be removed is an environment failure: stop, run saved.
+      if (disposeError) throw disposeError;
+      if (run.outcome === 'interrupted') return true;
+    }
+    opts.onEvent?.({ type: 'cell-end', cell });
+    return false;
+  }
+  /** A cluster runtime's cells over its nodes: each free node takes the next cell it may run. */
+  async function runOnNodes(nodes: readonly NodeInfo[], waiting: Cell[]): Promise<void> {
+    let failure: Error | undefined;
+    const lane = async (node: NodeInfo): Promise<void> => {
+      for (let cell = takeCell(waiting, node, placed); cell && !stop; cell = takeCell(waiting, node, placed)) {
+        cell.node = { ...node, labels: { ...(node.labels ?? {}) } };
+        try {
+          if (await runCell(cell, node.hostname)) stop = true;
+        } catch (e) {
+          failure ??= e instanceof Error ? e : new Error(String(e));
+          stop = true;
+        }
+      }
+    };
+    await Promise.all(nodes.map(lane));
+    if (failure) throw failure;
+  }
+  const placed = (c: Cell): Placement | undefined => placementOf(c, scenario);
+  async function runCells(): Promise<number> {
+    // This machine's runs first, one at a time; then each cluster runtime's, one per node at a time.
+    for (const cell of cells.filter((c) => !opts.runtimes[c.runtime]?.nodes)) if (await runCell(cell)) return done;
+    for (const name of scenario.runtimes) {
+      const nodes = opts.runtimes[name]?.nodes;
+      if (nodes && !stop && !signal?.aborted)
+        await runOnNodes(
+          nodes,
+          cells.filter((c) => c.runtime === name),
+        );
+    }
+    return done;
+  }
   try {
     done = await runCells();
   } catch (e) {
@@ -132,40 +209,6 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
     // The original error is the one to report; a save that fails too (a hung disk) must not hide it.
     await Promise.resolve(opts.save(doc)).catch(() => undefined);
     throw e;
-  }
-  async function runCells(): Promise<number> {
-    outer: for (const [ci, cell] of cells.entries()) {
-      const runtime = opts.runtimes[cell.runtime] as Runtime;
-      const warm = warmupOf(cell, scenario);
-      for (let i = 0; i < warm + maxMeasured(scenario); i++) {
-        if (signal?.aborted) break outer;
-        if (i >= warm + scenario.repetitions && converged(cell, scenario)) break;
-        if (i >= warm + scenario.repetitions) total++;
-        const warmup = i < warm;
-        opts.onEvent?.({ type: 'run-start', cell, index: i, warmup, done, total });
-        const { run, disposeError } = await runOnce({
-          runtime,
-          cell,
-          limits: resolved.get(cell.id) as ResolvedLimits,
-          runId: `${suiteId}-c${ci}-r${i}`,
-          index: i,
-          warmup,
-          scenario,
-          scratchDir: opts.scratchDir,
-          signal,
-        });
-        cell.runs.push(run);
-        done++;
-        refreshSummaries(doc);
-        await opts.save(doc);
-        opts.onEvent?.({ type: 'run-end', cell, run, done, total });
-        // A group or container that cannot be removed is an environment failure: stop, run saved.
-        if (disposeError) throw disposeError;
-        if (run.outcome === 'interrupted') break outer;
-      }
-      opts.onEvent?.({ type: 'cell-end', cell });
-    }
-    return done;
   }
   doc.status = signal?.aborted ? 'interrupted' : 'complete';
   doc.finishedAt = new Date().toISOString();
@@ -192,6 +235,7 @@ interface RunOnceArgs {
   scenario: Scenario;
   scratchDir: string;
   signal: AbortSignal | undefined;
+  node?: string;
 }
 
 /** What the result document keeps of the launcher's status: the workload's exit and rusage, and the
@@ -254,6 +298,7 @@ async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: Error
       limits: a.limits,
       scratchDir: a.scratchDir,
       sampleIntervalMs: a.scenario.sampleIntervalMs,
+      ...(a.node !== undefined ? { node: a.node } : {}),
     });
   } catch (e) {
     // A launch failure that is the environment's fault (no root, no controller) stops the suite.

@@ -21,7 +21,8 @@ export interface RunEnd {
   sawReport: boolean;
 }
 
-/** The `docker run -i` child of one run. */
+/** The `docker run -i` child of one run (or any docker child whose stdout carries a launcher report, such as
+ *  `docker service logs --follow`, which never ends by itself: `onReportEnd` hears the report's last line). */
 export class ContainerRun {
   readonly exited: Promise<RunEnd>;
   readonly closed: Promise<void>;
@@ -41,6 +42,7 @@ export class ContainerRun {
     private readonly child: ChildProcessWithoutNullStreams,
     private readonly name: string,
     private readonly t0: number,
+    private readonly onReportEnd?: () => void,
   ) {
     this.exited = new Promise<RunEnd>((r) => (this.resolveExit = r));
     child.stdin.on('error', () => {
@@ -102,8 +104,10 @@ export class ContainerRun {
   }
 
   private stdoutLineDone(line: string): void {
-    if (this.report) this.report.push(line);
-    else if (line.startsWith(`${REPORT_PREFIX}REPORT `)) this.report = [line];
+    if (this.report) {
+      this.report.push(line);
+      if (line === `${REPORT_PREFIX}END`) this.onReportEnd?.();
+    } else if (line.startsWith(`${REPORT_PREFIX}REPORT `)) this.report = [line];
     else if (this.stdout.length < STDOUT_MAX) this.stdout += `${line}\n`;
   }
 

@@ -43,7 +43,7 @@ interface Engine {
 }
 
 /** Waits for `p` at most `ms`, without keeping the process alive for the timer. */
-function within(p: Promise<unknown>, ms: number): Promise<void> {
+export function within(p: Promise<unknown>, ms: number): Promise<void> {
   return new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
     t.unref();
@@ -52,6 +52,13 @@ function within(p: Promise<unknown>, ms: number): Promise<void> {
       resolve();
     });
   });
+}
+
+/** Start-up from `t0` to the launcher's start (its own clock, `launcherNs`), which is this machine's clock
+ *  only when the engine is local; otherwise count until word of the start arrived (`seenNs`, network
+ *  latency included). */
+export function startupFrom(t0: number, launcherNs: number, seenNs: number): number {
+  return launcherNs > t0 && launcherNs <= seenNs ? launcherNs - t0 : seenNs - t0;
 }
 
 interface ContainerState {
@@ -135,9 +142,7 @@ export class DockerRuntime implements Runtime {
       if (e instanceof CgbenchError) throw e;
       throw new CgbenchError('E_DOCKER', `could not start container ${name}: ${(e as Error).message}`);
     }
-    // The launcher's clock is this machine's only when the engine is local; otherwise count from when
-    // its READY arrived (network latency included).
-    const startupNs = ready.containerNs > t0 && ready.containerNs <= ready.seenNs ? ready.containerNs - t0 : ready.seenNs - t0;
+    const startupNs = startupFrom(t0, ready.containerNs, ready.seenNs);
     let stopped = false;
     let removal: Promise<void> | undefined;
     const remove = (): Promise<void> => (removal ??= this.remove(name));

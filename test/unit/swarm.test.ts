@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import type { HostInfo, LimitSet, NodeInfo, ResolvedLimits, WorkloadParams } from '../../src/model/types.js';
+import { FakeRuntime } from '../../src/runtimes/fake.js';
+import type { LaunchRequest, RunHandle, Runtime } from '../../src/runtimes/runtime.js';
+import { swarmLimitProblems, toSwarmFlags } from '../../src/runtimes/swarm/flags.js';
+import { nodeInfoOf, usableNodes } from '../../src/runtimes/swarm/nodes.js';
+import { parseTaskStatus } from '../../src/runtimes/swarm/service.js';
+import { validateScenario } from '../../src/scenario/schema.js';
+import { nodeMatches, placementProblem, takeCell } from '../../src/scheduler/placement.js';
+import { runSuite } from '../../src/scheduler/suite.js';
+
+const cpu: WorkloadParams = { kind: 'cpu', iterations: 1e6, threads: 1 };
+const item = (limits: ResolvedLimits, params: WorkloadParams = cpu) => ({ where: 'cell', params, limits });
+
+describe('limits as Swarm service flags', () => {
+  it.each<[string, ResolvedLimits, string[]]>([
+    ['none', {}, []],
+    ['a quota at 100 ms', { cpu: { quotaUs: 10_000, periodUs: 100_000 } }, ['--limit-cpu', '0.1']],
+    ['an odd quota, exactly', { cpu: { quotaUs: 33_333, periodUs: 100_000 } }, ['--limit-cpu', '0.33333']],
+    ['two CPUs', { cpu: { quotaUs: 200_000, periodUs: 100_000 } }, ['--limit-cpu', '2']],
+    ['a period without quota', { cpu: { quotaUs: null, periodUs: 100_000 } }, []],
+    ['memory in bytes', { memory: { maxBytes: 64 * 2 ** 20 } }, ['--limit-memory', '67108864']],
+    ['pids', { pids: 64 }, ['--limit-pids', '64']],
+    [
+      'all three, in order',
+      { pids: 8, memory: { maxBytes: 2 ** 30 }, cpu: { quotaUs: 50_000, periodUs: 100_000 } },
+      ['--limit-cpu', '0.5', '--limit-memory', '1073741824', '--limit-pids', '8'],
+    ],
+  ])('%s', (_what, limits, flags) => {
+    expect(swarmLimitProblems([item(limits)])).toEqual([]);
+    expect(toSwarmFlags(limits)).toEqual(flags);
+  });
+});
+
+describe('limits Swarm cannot express are refused, naming the runtimes that can', () => {
+  it.each<[string, ResolvedLimits, RegExp]>([
+    ['a 20 ms period', { cpu: { quotaUs: 2_000, periodUs: 20_000 } }, /cpu period 20000 us .*runtimes that can: native, docker/],
+    ['a burst', { cpu: { quotaUs: 10_000, periodUs: 100_000, burstUs: 5_000 } }, /cpu burst .*runtimes that can: native\)/],
+    ['swap', { memory: { maxBytes: 2 ** 26, swapBytes: 0 } }, /memory swap .*native, docker/],
+    ['memory.high', { memory: { maxBytes: null, highBytes: 2 ** 26 } }, /memory high .*native\)/],
+    ['an IO throttle', { io: [{ device: 'scratch', major: 254, minor: 0, wbps: 1e7 }] }, /IO throttle .*native, docker/],
+    ['a cpuset', { cpuset: '0' }, /cpuset 0 .*native, docker/],
+  ])('%s', (_what, limits, message) => {
+    const problems = swarmLimitProblems([item(limits)]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^cell: /);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it('refuses workloads that need the scratch disk or a program of this machine', () => {
+    const io: WorkloadParams = { kind: 'io', mode: 'write', mib: 8, blockKib: 1024 };
+    const command: WorkloadParams = { kind: 'command', argv: ['/bin/true'] };
+    expect(swarmLimitProblems([item({}, io), item({}, command)])).toEqual([
+      expect.stringMatching(/a io workload needs the scratch directory/),
+      expect.stringMatching(/command workload .*native, docker/),
+    ]);
+  });
+
+  it('are refused before the first run, all in one error', async () => {
+    const scenario = validateScenario(
+      {
+        runtimes: ['swarm'],
+        workloads: [
+          {
+            name: 'loop',
+            kind: 'cpu',
+            limits: [
+              { name: 'short', cpu: { quota: 2000, period: 20000 } },
+              { name: 'pinned', cpuset: '0' },
+            ],
+          },
+        ],
+      },
+      's.yaml',
+    );
+    let saves = 0;
+    const run = runSuite({ ...suiteBase(), scenario, runtimes: { swarm: nodesRuntime(['a']).rt }, save: () => void saves++ });
+    await expect(run).rejects.toThrow(/checked before the first run: 2 problems:\n.*"short".*cpu period 20000 us.*\n.*"pinned".*cpuset 0/);
+    expect(saves).toBe(0);
+  });
+});
+
+const node = (hostname: string, labels: Record<string, string> = {}): NodeInfo => ({
+  hostname,
+  kernel: '6.1.0',
+  cgroupVersion: '2',
+  cpuCount: 2,
+  memoryBytes: 2 ** 33,
+  engineVersion: '20.10.24',
+  labels,
+});
+
+describe('placement', () => {
+  const a = node('a', { disk: 'ssd' });
+  const b = node('b', { disk: 'hdd', gpu: '' });
+  it('matches hostnames and labels (key, or key=value)', () => {
+    expect(nodeMatches(a, undefined)).toBe(true);
+    expect(nodeMatches(a, { node: 'a' })).toBe(true);
+    expect(nodeMatches(a, { node: 'b' })).toBe(false);
+    expect(nodeMatches(b, { label: 'gpu' })).toBe(true);
+    expect(nodeMatches(a, { label: 'disk=ssd' })).toBe(true);
+    expect(nodeMatches(b, { label: 'disk=ssd' })).toBe(false);
+    expect(nodeMatches(a, { node: 'a', label: 'gpu' })).toBe(false);
+  });
+  it('names the nodes when none matches', () => {
+    expect(placementProblem([a, b], { label: 'disk=nvme' })).toBe(
+      'no node matches placement label disk=nvme (the nodes: a, b; change placement or label a node)',
+    );
+    expect(placementProblem([a, b], { node: 'b' })).toBeNull();
+  });
+  it('gives a free node the cells pinned to it before spread ones', () => {
+    const waiting = [{ p: undefined }, { p: { node: 'b' } }, { p: { node: 'a' } }];
+    expect(takeCell(waiting, b, (c) => c.p)).toEqual({ p: { node: 'b' } });
+    expect(takeCell(waiting, b, (c) => c.p)).toEqual({ p: undefined });
+    expect(takeCell(waiting, b, (c) => c.p)).toBeUndefined();
+    expect(takeCell(waiting, a, (c) => c.p)).toEqual({ p: { node: 'a' } });
+  });
+});
+
+describe('node facts and task states from the engine', () => {
+  it('takes hostname and labels from the node, kernel, cgroup and CPUs from its engine', () => {
+    const n = {
+      Spec: { Labels: { 'cgbench.engine': 'tcp://x:2375' } },
+      Description: { Hostname: 'n1', Engine: { EngineVersion: '20.10.24' } },
+    };
+    const info = { Name: 'n1', KernelVersion: '6.1.0-18-amd64', CgroupVersion: '2', NCPU: 8, MemTotal: 16e9, ServerVersion: '20.10.24' };
+    expect(nodeInfoOf(n, info)).toEqual({
+      hostname: 'n1',
+      kernel: '6.1.0-18-amd64',
+      cgroupVersion: '2',
+      cpuCount: 8,
+      memoryBytes: 16e9,
+      engineVersion: '20.10.24',
+      labels: { 'cgbench.engine': 'tcp://x:2375' },
+    });
+  });
+  it('uses only Ready, Active nodes', () => {
+    const nodes = [
+      { Status: { State: 'ready' }, Spec: { Availability: 'active' } },
+      { Status: { State: 'down' }, Spec: { Availability: 'active' } },
+      { Status: { State: 'ready' }, Spec: { Availability: 'drain' } },
+    ];
+    expect(usableNodes(nodes)).toEqual([nodes[0]]);
+  });
+  it('reads a task status', () => {
+    const json =
+      '{"Timestamp":"2026-12-02T15:55:44Z","State":"rejected","Err":"No such image: cgbench-workloads:x","ContainerStatus":{"ExitCode":0}}';
+    expect(parseTaskStatus(json)).toEqual({ state: 'rejected', exitCode: 0, error: 'No such image: cgbench-workloads:x' });
+    expect(parseTaskStatus('{}')).toBeNull();
+  });
+});
+
+const host = { hostname: 'h', cpuCount: 2, cgroup: { mode: 'v2', driver: 'v2', controllers: [], root: '' } } as unknown as HostInfo;
+const suiteBase = () => ({
+  host,
+  scratch: () => ({ dir: '/var/tmp', fsType: 'ext4', fsDevice: '254:0', major: 254, minor: 0, diskName: 'vda' }),
+  scratchDir: '/var/tmp',
+});
+
+/** A cluster runtime over the fake one: `nodes` with the in-flight runs per node and overall recorded. */
+function nodesRuntime(hostnames: string[], labels: Record<string, Record<string, string>> = {}) {
+  const fake = new FakeRuntime({ realMsPerSec: 20 });
+  const inFlight = new Map<string, number>();
+  const seen = { perNode: 0, overall: 0, nodes: [] as string[] };
+  const rt: Runtime = {
+    name: 'swarm',
+    nodes: hostnames.map((h) => node(h, labels[h])),
+    // As the swarm runtime's own preflight.
+    preflight: (items) => Promise.resolve(swarmLimitProblems(items)),
+    async launch(req: LaunchRequest): Promise<RunHandle> {
+      const at = req.node ?? '?';
+      inFlight.set(at, (inFlight.get(at) ?? 0) + 1);
+      seen.perNode = Math.max(seen.perNode, inFlight.get(at) ?? 0);
+      seen.overall = Math.max(
+        seen.overall,
+        [...inFlight.values()].reduce((s, n) => s + n, 0),
+      );
+      seen.nodes.push(at);
+      const h = await fake.launch(req);
+      return { ...h, dispose: () => h.dispose().then(() => void inFlight.set(at, (inFlight.get(at) ?? 1) - 1)) };
+    },
+    close: () => fake.close(),
+  };
+  return { rt, seen };
+}
+
+describe('a cluster runtime in the suite', () => {
+  const limitSets: Partial<LimitSet>[] = [{ name: 'free' }, { name: 'half', cpus: 0.5 } as never, { name: 'tenth', cpus: 0.1 } as never];
+  const scenario = (extra: Record<string, unknown> = {}) =>
+    validateScenario(
+      {
+        repetitions: 2,
+        warmup: 1,
+        runtimes: ['swarm'],
+        workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 1e8 }, limits: limitSets, ...extra }],
+      },
+      's.yaml',
+    );
+
+  it('runs the nodes at once, one run per node, each cell on one node', async () => {
+    const { rt, seen } = nodesRuntime(['a', 'b', 'c']);
+    const doc = await runSuite({ ...suiteBase(), scenario: scenario(), runtimes: { swarm: rt }, save: () => undefined });
+    expect(doc.status).toBe('complete');
+    expect(seen.perNode).toBe(1);
+    expect(seen.overall).toBe(3);
+    expect(new Set(doc.cells.map((c) => c.node?.hostname))).toEqual(new Set(['a', 'b', 'c']));
+    expect(doc.cells.every((c) => c.runs.length === 3)).toBe(true);
+  });
+
+  it('keeps pinned cells on their node', async () => {
+    const { rt, seen } = nodesRuntime(['a', 'b'], { b: { disk: 'ssd' } });
+    const doc = await runSuite({
+      ...suiteBase(),
+      scenario: scenario({ placement: { label: 'disk=ssd' } }),
+      runtimes: { swarm: rt },
+      save: () => undefined,
+    });
+    expect(doc.cells.map((c) => c.node?.hostname)).toEqual(['b', 'b', 'b']);
+    expect(new Set(seen.nodes)).toEqual(new Set(['b']));
+  });
+
+  it('refuses a placement no node meets before the first run', async () => {
+    const { rt } = nodesRuntime(['a']);
+    const run = runSuite({
+      ...suiteBase(),
+      scenario: scenario({ placement: { node: 'z' } }),
+      runtimes: { swarm: rt },
+      save: () => undefined,
+    });
+    await expect(run).rejects.toThrow(/no node matches placement node z \(the nodes: a;/);
+  });
+});
