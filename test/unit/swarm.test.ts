@@ -83,7 +83,7 @@ describe('limits Swarm cannot express are refused, naming the runtimes that can'
 const node = (hostname: string, labels: Record<string, string> = {}): NodeInfo => ({
   hostname,
   kernel: '6.1.0',
-  cgroupVersion: '2',
+  cgroupVersion: 'v2',
   cpuCount: 2,
   memoryBytes: 2 ** 33,
   engineVersion: '20.10.24',
@@ -127,7 +127,7 @@ describe('node facts and task states from the engine', () => {
     expect(nodeInfoOf(n, info)).toEqual({
       hostname: 'n1',
       kernel: '6.1.0-18-amd64',
-      cgroupVersion: '2',
+      cgroupVersion: 'v2',
       cpuCount: 8,
       memoryBytes: 16e9,
       engineVersion: '20.10.24',
