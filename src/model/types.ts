@@ -360,7 +360,9 @@ export type WarningCode =
   | 'unsupported-limit'
   | 'interrupted'
   | 'unfinished'
-  | 'sampler-overhead';
+  | 'sampler-overhead'
+  | 'quota-burst'
+  | 'phase-not-drawn';
 
 export interface Warning {
   code: WarningCode;
