@@ -3,7 +3,8 @@
 // would give; or, when the view could not be drawn, why and which sampling interval would draw it. Pure.
 
 import type { Cell, PeriodPhase, PhaseUnavailable, Warning } from '../model/types.js';
-import { THROTTLED_CELL_SHARE, USED_SHARE } from './phase.js';
+import { PHASE_THROTTLED_SHARE } from '../model/defaults.js';
+import { USED_SHARE } from './phase.js';
 
 /** A shorter period divides each stall by this factor (at as many more period boundaries per second). */
 const SHORTER_PERIOD_FACTOR = 5;
@@ -21,7 +22,7 @@ function threadsOf(cell: Pick<Cell, 'params'>, p: PeriodPhase, usedBy: number): 
 /** The sentence: "2 threads used the 25 ms quota in the first 12.5 ms of each 100 ms period, then ...". */
 export function phaseSentence(cell: Pick<Cell, 'params'>, p: PeriodPhase): string | null {
   const usedBy = p.quotaUsedByMs;
-  if (usedBy === null || p.throttledShare < THROTTLED_CELL_SHARE) return null;
+  if (usedBy === null || p.throttledShare < PHASE_THROTTLED_SHARE) return null;
   const threads = threadsOf(cell, p, usedBy);
   const who = `${threads} thread${threads === 1 ? '' : 's'}`;
   const which = p.throttledShare >= 0.9 ? 'each' : `${Math.round(p.throttledShare * 100)} % of the`;
@@ -66,7 +67,7 @@ function foldedWarning(cell: Cell, p: PeriodPhase): Warning[] {
 
 function unavailableWarning(cell: Cell, p: PhaseUnavailable): Warning[] {
   const ratio = cell.summary.throttleRatio;
-  if (ratio === null || ratio < THROTTLED_CELL_SHARE) return [];
+  if (ratio === null || ratio < PHASE_THROTTLED_SHARE) return [];
   const use = p.useIntervalMs !== undefined ? `--sample-interval ${p.useIntervalMs}ms` : 'shorter runs or a longer period';
   return [
     {

@@ -17,8 +17,6 @@ const IRREGULAR_DEV = 0.5;
 export const USED_SHARE = 0.95;
 /** Fewer complete periods fold into no meaningful spread. */
 const MIN_PERIODS = 3;
-/** Cells throttled at the end of at least this share of their periods get the chart and the verdict. */
-export const THROTTLED_CELL_SHARE = 0.1;
 const NICE_INTERVALS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 
 /** One sample interval (a, b] on the run's clock (ms since its first reading) and what changed in it. */

@@ -58,6 +58,10 @@ export function keptBudget(intervalMs: number): number {
   return intervalMs < LAUNCHER_KEPT.fineBelowMs ? LAUNCHER_KEPT.fine : LAUNCHER_KEPT.coarse;
 }
 
+/** Cells throttled at the end of at least this share of their CFS periods get the period-phase chart
+ *  and verdict (analysis/phase.ts); below it, a rare throttle says little about the period. */
+export const PHASE_THROTTLED_SHARE = 0.1;
+
 /** The CFS period the kernel and Docker default to, us. */
 export const DEFAULT_CPU_PERIOD_US = 100_000;
 
