@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { boundaryPhase, intervalsOf, periodPhase, suggestedIntervalMs } from '../../src/analysis/phase.js';
+import { phaseAlternatives, phaseSentence } from '../../src/analysis/phase-verdict.js';
+import { phaseCharts } from '../../src/reporters/charts/phase-charts.js';
 import { quantileSorted } from '../../src/analysis/stats.js';
-import type { PeriodPhase, Run, SampleSeries } from '../../src/model/types.js';
+import type { Cell, PeriodPhase, ResultDocument, Run, SampleSeries } from '../../src/model/types.js';
 
 /** A group whose `threads` busy threads start at every period boundary (phi + k * period) and run until
  *  the quota is spent (or for `demandMs` each when that is less), sampled at the times `ticks`. */
@@ -165,5 +167,52 @@ describe('quantileSorted', () => {
     expect(quantileSorted([1, 2, 3, 4, 5], 0.9)).toBeCloseTo(4.6, 12);
     expect(quantileSorted([7], 0.9)).toBe(7);
     expect(quantileSorted([], 0.5)).toBeNaN();
+  });
+});
+
+describe('period phase: the verdict and the chart', () => {
+  const p: PeriodPhase = {
+    status: 'folded',
+    periodMs: 100,
+    quotaMs: 25,
+    binMs: 1,
+    stepMs: 1,
+    periods: 30,
+    cpuMedian: Array.from({ length: 100 }, (_, j) => (j < 12 ? 2 : 0)),
+    cpuP10: Array.from({ length: 100 }, (_, j) => (j < 12 ? 1.9 : 0)),
+    cpuP90: Array.from({ length: 100 }, (_, j) => (j < 13 ? 2 : 0)),
+    throttledShare: 1,
+    quotaUsedByMs: 12.5,
+    throttledMsPerPeriod: 175,
+    longestStallMs: 87.5,
+  };
+  const latency = { params: { kind: 'latency', threads: 2, durationMs: 3000, workUs: 1000, intervalUs: 10_000 } } as const;
+  it('says it in words, with what a shorter period or one CPU per thread gives', () => {
+    expect(phaseSentence(latency, p)).toBe(
+      '2 threads used the 25 ms quota in the first 12.5 ms of each 100 ms period, then stalled 87.5 ms: ' +
+        'requests that arrive in that window wait up to 87.5 ms',
+    );
+    expect(phaseAlternatives(latency, p)).toBe(
+      'a 20 ms period at the same 0.25 CPU would cut each stall to about 17.5 ms; cpus: 2 (one per thread) would let all 2 run through the period',
+    );
+    expect(phaseSentence(latency, { ...p, throttledShare: 0.05 })).toBeNull();
+  });
+  it('draws a chart for a throttled cell and a note where the view is missing', () => {
+    const base = { workload: 'w', runtime: 'native', id: 'w / q / native', params: latency.params, runs: [] };
+    const folded = { ...base, limitSet: 'q', summary: { throttleRatio: 1, phase: p } } as unknown as Cell;
+    const coarse = {
+      ...base,
+      id: 'w / c / native',
+      limitSet: 'c',
+      summary: {
+        throttleRatio: 1,
+        phase: { status: 'too-coarse', periodMs: 100, stepMs: 50, reason: 'samples every 50 ms', useIntervalMs: 10 },
+      },
+    } as unknown as Cell;
+    const doc = { warnings: [] } as unknown as ResultDocument;
+    const { charts, notes } = phaseCharts([folded, coarse], 0, doc);
+    expect(charts.map((c) => c.kind)).toEqual(['period-phase']);
+    expect(charts[0]?.config.data.datasets.map((d) => d.label)).toContain('quota 0.25 CPU on average');
+    expect(notes).toEqual(['c (native): no period-phase view: samples every 50 ms; --sample-interval 10ms would give it.']);
   });
 });
