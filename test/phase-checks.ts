@@ -39,32 +39,40 @@ function folded(cells: Cell[], limitSet: string): PeriodPhase {
   return p as PeriodPhase;
 }
 
-/** The unlimited 2-thread loop needs this many CPUs for the timing claims: on a machine whose other
- *  processes take the CPUs, two threads never run at once and their quota lasts longer. */
-const QUIET_CPUS = 1.7;
+/** CPUs the unlimited loop must get for each timing claim: 25 ms on 1.2 CPUs is done by 21 ms (the
+ *  first quarter, with a scheduler tick to spare); 50 ms on 0.9 CPU by 56 ms. On a machine whose other
+ *  processes take the CPUs, the threads do not run when the quota would let them and it lasts longer. */
+const FREE_CPUS = { 'loop-2t': 1.2, 'loop-1t': 0.9 } as const;
+
+/** True when the workload's unlimited loop got the CPUs its claim needs; else says why it is skipped. */
+function quiet(cells: Cell[], workload: keyof typeof FREE_CPUS): boolean {
+  const free = cells.find((c) => c.workload === workload && c.limitSet === 'unlimited')?.summary.cpuGranted ?? 0;
+  if (free >= FREE_CPUS[workload]) return true;
+  console.warn(
+    `machine busy: the unlimited ${workload} got ${free.toFixed(2)} CPU (< ${FREE_CPUS[workload]}); its timing claim not checked`,
+  );
+  return false;
+}
 
 /** The kernel's guarantees: the quota runs out after quota / running threads of each period (give or
  *  take a scheduler tick and the 95 % point), and a loop that always wants more is throttled in
  *  every period it spans. They hold when the threads get their CPUs: on a busy machine only the fold
  *  itself is checked, and the test says why. */
 export function checkPhase(cells: Cell[]): void {
-  const free = cells.find((c) => c.workload === 'loop-2t' && c.limitSet === 'unlimited')?.summary.cpuGranted ?? 0;
-  if (free < QUIET_CPUS) {
-    console.warn(`machine busy: the unlimited 2-thread loop got ${free.toFixed(2)} CPU (< ${QUIET_CPUS}); timing claims not checked`);
-    folded(cells, 'q25');
-    folded(cells, 'q50');
-    return;
-  }
   const two = folded(cells, 'q25');
-  expect(two.periods).toBeGreaterThanOrEqual(10);
-  expect(two.throttledShare).toBeGreaterThan(0.9);
-  // 25 ms of CPU on two CPUs: 12.5 ms; the first quarter of the period at most.
-  expect(two.quotaUsedByMs).toBeLessThanOrEqual(25);
-  expect(two.quotaUsedByMs).toBeGreaterThan(8);
-  expect(two.longestStallMs).toBeGreaterThan(70);
   const one = folded(cells, 'q50');
-  expect(one.throttledShare).toBeGreaterThan(0.9);
-  // 50 ms of CPU on one CPU: about half the period.
-  expect(one.quotaUsedByMs).toBeGreaterThan(40);
-  expect(one.quotaUsedByMs).toBeLessThan(60);
+  if (quiet(cells, 'loop-2t')) {
+    expect(two.periods).toBeGreaterThanOrEqual(10);
+    expect(two.throttledShare).toBeGreaterThan(0.9);
+    // 25 ms of CPU on two CPUs: 12.5 ms; the first quarter of the period at most.
+    expect(two.quotaUsedByMs).toBeLessThanOrEqual(25);
+    expect(two.quotaUsedByMs).toBeGreaterThan(8);
+    expect(two.longestStallMs).toBeGreaterThan(70);
+  }
+  if (quiet(cells, 'loop-1t')) {
+    expect(one.throttledShare).toBeGreaterThan(0.9);
+    // 50 ms of CPU on one CPU: about half the period.
+    expect(one.quotaUsedByMs).toBeGreaterThan(40);
+    expect(one.quotaUsedByMs).toBeLessThan(60);
+  }
 }
