@@ -67,7 +67,7 @@ static struct {
     uint64_t interval_ns;
     /* Kept ticks (halved when full) and the tick statistics over all ticks. */
     struct snap *kept[CGB_MAX_KEPT];
-    int nkept;
+    int nkept, max_kept;
     uint64_t stride, ticks, intervals, off, sum_ns, max_ns, last_ns;
     char error[256]; /* the files vanished mid-run */
 } S = { .nfiles = 0 };
@@ -437,7 +437,7 @@ static void tick(void)
     S.last_ns = t;
     if (S.ticks++ % S.stride == 0) {
         S.kept[S.nkept++] = snapshot(t);
-        if (S.nkept == CGB_MAX_KEPT) {
+        if (S.nkept == S.max_kept) {
             /* Cumulative counters stay exact at the coarser step; only the time resolution halves. */
             int w = 0;
             for (int k = 0; k < S.nkept; k++) {
@@ -765,6 +765,7 @@ int main(int argc, char **argv)
                 die(CGB_EXIT_LAUNCH, "--sample-interval-us %s: the interval must be %d..%d us (1 ms to 10 s)", v, CGB_INTERVAL_MIN_US,
                     CGB_INTERVAL_MAX_US);
             S.interval_ns = us * 1000;
+            S.max_kept = us < CGB_FINE_BELOW_US ? CGB_MAX_KEPT : CGB_KEPT_COARSE;
         } else if (!strcmp(a, "--report")) {
             report_to = v;
         } else if (!strcmp(a, "--ns")) {

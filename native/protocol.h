@@ -24,7 +24,7 @@
  *
  * Keys name the files as the parsers expect them: "controller/file" on v1, "file" on v2. Times are
  * CLOCK_MONOTONIC nanoseconds of the machine the launcher runs on. Ticks are kept by halving: at most
- * CGB_MAX_KEPT are kept, every other one is dropped when they fill up and the stride doubles, which is
+ * CGB_MAX_KEPT (CGB_KEPT_COARSE at coarse intervals) are kept, every other one is dropped when they fill up and the stride doubles, which is
  * exact for cumulative counters. With --watch-stdin the launcher also prints, on stderr,
  * "CGBENCH-READY <ns>" when it starts. */
 #ifndef CGBENCH_PROTOCOL_H
@@ -37,7 +37,13 @@
 #define CGB_EXIT_NOTFOUND 127
 
 #define CGB_REPORT_VERSION 1
-#define CGB_MAX_KEPT 1024
+/* Ticks kept: 1024, or 4096 at intervals under 10 ms. Folding CPU use onto the CFS period needs steps
+ * of at most a tenth of the period, so a 3 s run sampled every 1 ms must keep every tick (1024 would
+ * halve it to 4 ms, too coarse for a 20 ms period); each kept reading costs ~1.5 KiB of the launcher's
+ * memory, so coarse intervals, which cover 100 s and more with 1024, keep the smaller budget. */
+#define CGB_MAX_KEPT 4096
+#define CGB_KEPT_COARSE 1024
+#define CGB_FINE_BELOW_US 10000
 /* Sampling interval bounds, us: 1 ms .. 10 s. */
 #define CGB_INTERVAL_MIN_US 1000
 #define CGB_INTERVAL_MAX_US 10000000

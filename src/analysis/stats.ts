@@ -32,6 +32,16 @@ function medianSorted(s: readonly number[]): number {
   return n % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
+/** The q-quantile (0..1) of already sorted values, interpolating linearly between order statistics
+ *  (the "type 7" estimator of R and NumPy's default). */
+export function quantileSorted(s: readonly number[], q: number): number {
+  if (s.length === 0) return Number.NaN;
+  const h = (s.length - 1) * Math.min(1, Math.max(0, q));
+  const lo = Math.floor(h);
+  const a = s[lo] as number;
+  return lo + 1 < s.length ? a + (h - lo) * ((s[lo + 1] as number) - a) : a;
+}
+
 export function median(values: readonly number[]): number {
   return medianSorted(sorted(values));
 }

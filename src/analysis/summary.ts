@@ -6,6 +6,7 @@ import { cpuUsedCpus, runDelta, throttledMsPerSec, throttleRatio, workloadBytesP
 import { usesScratch } from '../model/params.js';
 import type { Cell, CellSummary, Outcome } from '../model/types.js';
 import { expectedIoRate, expectedOutcomes, expectedSlowdown, isUnexpected, type ModelContext } from './expected.js';
+import { periodPhase } from './phase.js';
 import { measuredRuns, medianOf, type OkRun } from './runs.js';
 import { describe, ratioInterval, runsForRatioInterval } from './stats.js';
 
@@ -79,6 +80,8 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
   }
   if (slowdownRange) summary.slowdownRange = slowdownRange;
   if (slowdownRunsNeeded !== undefined) summary.slowdownRunsNeeded = slowdownRunsNeeded;
+  const phase = periodPhase(cell);
+  if (phase) summary.phase = phase;
   if (cell.params.kind === 'latency') {
     const pick = (runs: OkRun[], key: string): number | null => medianOf(runs.map((r) => r.metrics[key] as number | undefined));
     const p50 = pick(ok, 'p50Ns');

@@ -7,6 +7,7 @@ import { measuredRuns, medianOf } from './runs.js';
 import { slowdownMeans } from '../model/params.js';
 import type { Cell, CgroupMode, Warning } from '../model/types.js';
 import { expectedOutcomes } from './expected.js';
+import { phaseWarnings } from './phase-verdict.js';
 
 /**
  * A cell whose runs' median absolute deviation exceeds this share of their median is flagged noisy:
@@ -248,6 +249,7 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
     ...ioModelWarnings(cell, ctx),
     ...slowdownModelWarnings(cell, ctx),
     ...samplerOverhead(cell),
+    ...phaseWarnings(cell),
   ];
 }
 

@@ -50,6 +50,19 @@ export const BOUNDS = {
   cpuQuotaMinUs: 1000,
 } as const;
 
+/** Ticks the launcher keeps (native/protocol.h CGB_MAX_KEPT, CGB_KEPT_COARSE), halving them when full:
+ *  the fine budget at intervals under `fineBelowMs`, enough to fold a few seconds onto a CFS period. */
+export const LAUNCHER_KEPT = { fine: 4096, coarse: 1024, fineBelowMs: 10 } as const;
+
+/** The launcher's keep budget at a sampling interval (ms). */
+export function keptBudget(intervalMs: number): number {
+  return intervalMs < LAUNCHER_KEPT.fineBelowMs ? LAUNCHER_KEPT.fine : LAUNCHER_KEPT.coarse;
+}
+
+/** Cells throttled at the end of at least this share of their CFS periods get the period-phase chart
+ *  and verdict (analysis/phase.ts); below it, a rare throttle says little about the period. */
+export const PHASE_THROTTLED_SHARE = 0.1;
+
 /** The CFS period the kernel and Docker default to, us. */
 export const DEFAULT_CPU_PERIOD_US = 100_000;
 

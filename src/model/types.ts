@@ -335,7 +335,48 @@ export interface CellSummary {
   /** Median docker start-up or native launch overhead, ns. */
   medianStartupNs: number | null;
   latency?: { p50Ns: number; p99Ns: number; maxNs: number; /** p99 over the baseline's p99. */ p99Ratio?: number };
+  /** CPU use folded onto the CFS period (cells with a CPU quota and sampled runs). */
+  phase?: PhaseView;
 }
+
+/** Where in each CFS period a group ran and where it stalled: its measured runs' CPU use folded onto
+ *  the phase 0..period (analysis/phase.ts). */
+export interface PeriodPhase {
+  status: 'folded';
+  periodMs: number;
+  /** The quota per period, ms of CPU time. */
+  quotaMs: number;
+  /** Width of one phase bin, ms: the sample step (at least 1 ms), dividing the period evenly. */
+  binMs: number;
+  /** The sample step the runs were folded from, ms (interval times the launcher's stride). */
+  stepMs: number;
+  /** Complete periods folded, over all measured runs. */
+  periods: number;
+  /** CPUs in use in each phase bin: median, 10th and 90th percentile over the periods. */
+  cpuMedian: number[];
+  cpuP10: number[];
+  cpuP90: number[];
+  /** Share of the folded periods at whose end the group was throttled (nr_throttled stepped). */
+  throttledShare: number;
+  /** Median phase, ms, by which a throttled period had used 95 % of its CPU time; null: never throttled. */
+  quotaUsedByMs: number | null;
+  /** Median throttled time of a throttled period, ms, summed over CPUs as the kernel counts it. */
+  throttledMsPerPeriod: number | null;
+  /** Longest wall time from a throttled period's quota running out (as above) to the period's end, ms. */
+  longestStallMs: number | null;
+}
+
+/** Why a cell's runs could not be folded onto the period, and the sampling interval that would do. */
+export interface PhaseUnavailable {
+  status: 'too-coarse' | 'too-irregular' | 'too-short' | 'no-boundaries';
+  periodMs: number;
+  stepMs: number;
+  reason: string;
+  /** A --sample-interval (ms) that would give the view; absent when no interval would (runs too long). */
+  useIntervalMs?: number;
+}
+
+export type PhaseView = PeriodPhase | PhaseUnavailable;
 
 export type WarningCode =
   | 'noisy'
@@ -349,7 +390,9 @@ export type WarningCode =
   | 'unsupported-limit'
   | 'interrupted'
   | 'unfinished'
-  | 'sampler-overhead';
+  | 'sampler-overhead'
+  | 'quota-burst'
+  | 'phase-not-drawn';
 
 export interface Warning {
   code: WarningCode;

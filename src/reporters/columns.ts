@@ -77,6 +77,13 @@ function ioModelText(cell: Cell): string {
   return r ? `${mb(r[0])}–${mb(r[1])}` : DASH;
 }
 
+/** Where in the CFS period a throttled cell's quota ran out: "12.5/100 ms" (analysis/phase.ts). */
+function quotaUsedByText(cell: Cell): string {
+  const p = cell.summary.phase;
+  if (p?.status !== 'folded' || p.quotaUsedByMs === null) return DASH;
+  return `${+p.quotaUsedByMs.toFixed(1)}/${+p.periodMs.toFixed(1)} ms`;
+}
+
 const COLUMNS: Column[] = [
   { head: 'limit', text: true, kinds: ALL, main: ALL, priority: 100, value: (c) => c.limitSet },
   { head: 'host', text: true, kinds: ALL, main: ALL, priority: 99, value: (c) => c.host ?? DASH },
@@ -129,6 +136,7 @@ const COLUMNS: Column[] = [
     priority: 65,
     value: (c) => (c.summary.throttleRatio === null ? DASH : c.summary.throttleRatio.toFixed(2)),
   },
+  { head: 'quota used by', kinds: CPU_BOUND, main: ['latency'], priority: 62, value: quotaUsedByText },
   {
     head: 'CPU per op vs base',
     kinds: ['cpu'],

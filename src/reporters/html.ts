@@ -277,6 +277,9 @@ function workloadSection(doc: ResultDocument, cells: Cell[], charts: WorkloadCha
   if (first) parts.push(`<p class="params">${h(describeParams(first))}</p>`);
   parts.push(summaryTable(doc, cells, flagged), findings(cells));
   if (charts.summary.length) parts.push(`<div class="charts">${charts.summary.map(figure).join('')}</div>`);
+  if (charts.phase.length || charts.phaseNotes.length) parts.push('<h3>Inside the CFS period</h3>');
+  if (charts.phase.length) parts.push(`<div class="charts time">${charts.phase.map(figure).join('')}</div>`);
+  for (const note of charts.phaseNotes) parts.push(`<p class="note">${h(note)}</p>`);
   parts.push('<h3>Over time</h3>');
   if (charts.timeSeries.length) parts.push(`<div class="charts time">${charts.timeSeries.map(figure).join('')}</div>`);
   else parts.push(`<p class="note">${h(charts.timeSeriesNote ?? 'No time series.')}</p>`);
@@ -287,7 +290,7 @@ function workloadSection(doc: ResultDocument, cells: Cell[], charts: WorkloadCha
 export function renderHtml(doc: ResultDocument): string {
   const groups = byWorkload(doc);
   const charts = buildCharts(doc);
-  const specs = charts.flatMap((c) => [...c.summary, ...c.timeSeries]);
+  const specs = charts.flatMap((c) => [...c.summary, ...c.phase, ...c.timeSeries]);
   const sectionOf = new Map<string, string>();
   groups.forEach((g, i) => g.cells.forEach((c) => sectionOf.set(c.id, `w${i}`)));
   const flagged = new Set(doc.warnings.map((w) => w.cellId).filter((x): x is string => x !== undefined));

@@ -15,6 +15,8 @@ const TITLES: Partial<Record<WarningCode, string>> = {
   'memory-limit-on-cpu': 'a memory limit does nothing to a CPU loop',
   'unsupported-limit': 'a limit was not applied',
   'no-baseline': 'no baseline to compare with',
+  'quota-burst': 'the quota runs out early in each CFS period, then the group stalls',
+  'phase-not-drawn': 'no period-phase view',
 };
 
 export interface WarningItem {

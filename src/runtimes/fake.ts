@@ -2,11 +2,10 @@
 // reports like the launcher, so the scheduler, analysis, reporters and CLI can be tested without root.
 
 import { monotonicNs } from '../model/clock.js';
-import { DEFAULT_CPU_PERIOD_US } from '../model/defaults.js';
+import { DEFAULT_CPU_PERIOD_US, keptBudget } from '../model/defaults.js';
 import { cpuQuotaCpus, ioRateLimit } from '../model/limits.js';
 import type { LauncherReport, Reading, ResolvedLimits, WorkloadParams } from '../model/types.js';
 import { hostProgramProblems } from './host-preflight.js';
-import { MAX_KEPT } from './launcher.js';
 import type { ExitInfo, LaunchRequest, PreflightItem, RunHandle, Runtime } from './runtime.js';
 
 /** The simulated machine, roughly this development VM's figures. */
@@ -183,7 +182,7 @@ function simulatedReport(sim: Simulated, intervalMs: number, startNs: number, en
   const intervalNs = intervalMs * 1e6;
   const ticks = Math.max(0, Math.floor(sim.wallNs / intervalNs));
   let stride = 1;
-  while (Math.ceil(ticks / stride) >= MAX_KEPT) stride *= 2;
+  while (Math.ceil(ticks / stride) >= keptBudget(intervalMs)) stride *= 2;
   const samples: Reading[] = [];
   for (let k = 0; k < ticks; k += stride) {
     const t = (k + 1) * intervalNs;

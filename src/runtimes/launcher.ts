@@ -48,8 +48,8 @@ export function parseReadyMarker(line: string): number | null {
 /** Every line of a report starts with this; anything else on the same stream is the workload's. */
 export const REPORT_PREFIX = 'CGBENCH-';
 const REPORT_VERSION = 1;
-/** The launcher keeps at most this many ticks (CGB_MAX_KEPT), halving them when full. */
-export const MAX_KEPT = 1024;
+/** The launcher's keep budget (CGB_MAX_KEPT / CGB_KEPT_COARSE) lives with the other bounds. */
+export { keptBudget } from '../model/defaults.js';
 
 type Json = Record<string, unknown>;
 

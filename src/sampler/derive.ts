@@ -8,6 +8,8 @@ const SERIES_KEYS = [
   'cpuUsedCpus',
   'throttleRatio',
   'throttledMsPerSec',
+  'periodsEnded',
+  'throttledPeriods',
   'memoryCurrentBytes',
   'memoryPeakBytes',
   'majorFaultsPerSec',
@@ -23,6 +25,7 @@ const SERIES_KEYS = [
   'psiIoFull',
 ] as const;
 export type SeriesKey = (typeof SERIES_KEYS)[number];
+const COUNT_KEYS: ReadonlySet<SeriesKey> = new Set(['periodsEnded', 'throttledPeriods']);
 
 const orNull = (v: number | undefined): number | null => (v === undefined ? null : v);
 
@@ -64,6 +67,10 @@ export function derivePoint(prev: Reading, cur: Reading): Record<SeriesKey, numb
     cpuUsedCpus: dUsageUs === undefined ? null : orNull(cpusUsed(dUsageUs, dtNs)),
     throttleRatio: dPeriods === undefined || dThrottled === undefined ? null : orNull(throttledShare(dThrottled, dPeriods)),
     throttledMsPerSec: dThrottledUs === undefined ? null : orNull(msPerSecond(dThrottledUs, dtNs)),
+    // Raw counts, not rates: nr_periods and nr_throttled step at CFS period boundaries, which is what
+    // locates the boundaries for the period-phase fold (analysis/phase.ts).
+    periodsEnded: orNull(dPeriods),
+    throttledPeriods: orNull(dThrottled),
     memoryCurrentBytes: cur.memory?.currentBytes ?? null,
     memoryPeakBytes: cur.memory?.peakBytes ?? null,
     majorFaultsPerSec: rate((r) => r.memory?.majorFaults),
@@ -90,7 +97,9 @@ export function deriveSeries(readings: readonly Reading[], t0Ns: number, interva
     tMs.push(Math.round(((readings[i] as Reading).tNs - t0Ns) / 1e3) / 1e3);
     for (const k of SERIES_KEYS) (series[k] as (number | null)[]).push(p[k]);
   }
-  // Drop series that never had a value (e.g. PSI on v1) to keep documents small.
-  for (const k of SERIES_KEYS) if ((series[k] as (number | null)[]).every((v) => v === null)) delete series[k];
+  // Drop series that never had a value (e.g. PSI on v1) to keep documents small, and the period counts
+  // of a group without a quota, which never move.
+  const empty = (k: SeriesKey, v: number | null): boolean => v === null || (COUNT_KEYS.has(k) && v === 0);
+  for (const k of SERIES_KEYS) if ((series[k] as (number | null)[]).every((v) => empty(k, v))) delete series[k];
   return { intervalMs, taken, tMs, series };
 }

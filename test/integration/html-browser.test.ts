@@ -131,7 +131,8 @@ describe.skipIf(!haveChromium)('HTML report in a browser', () => {
     const doc = await buildDocument({ samples: false, hostileNames: false });
     const { page, problems } = await open(renderHtml(doc), 'report-no-samples.html');
     expect(problems).toEqual([]);
-    expect(await page.locator('.note').first().textContent()).toContain('No samples were recorded');
+    // The time-series note (period-phase notes may come before it).
+    expect(await page.locator('.note', { hasText: 'No samples were recorded' }).count()).toBeGreaterThan(0);
     expect(await page.locator('canvas').count()).toBe(4); // slowdown x3 + CPU granted
     await page.close();
   });

@@ -158,6 +158,8 @@ describe('derived series', () => {
       cpuUsedCpus: 0.1,
       throttleRatio: 1,
       throttledMsPerSec: 900,
+      periodsEnded: 5,
+      throttledPeriods: 5,
       memoryCurrentBytes: 150,
       memoryPeakBytes: 250,
       majorFaultsPerSec: 100,

@@ -17,6 +17,7 @@ import { NativeRuntime } from '../../src/runtimes/native.js';
 import { validateScenario } from '../../src/scenario/schema.js';
 import { runSuite } from '../../src/scheduler/suite.js';
 import { isRoot, ROOT_DIR } from '../helpers.js';
+import { checkPhase, phaseScenario } from '../phase-checks.js';
 
 const inLab = process.env.CGBENCH_LAB === 'v2';
 if (!inLab) console.warn('skipping cgroup v2 tests: run them in the v2 lab with `npm run test:v2`');
@@ -141,6 +142,28 @@ describe.skipIf(!inLab || !isRoot)('cgroup v2 on a real kernel', () => {
       await runtime.close();
     }
   });
+
+  it('folds CPU use onto the period: 2 threads at 0.25 CPU spend the quota early, 1 thread at 0.5 CPU over half', async () => {
+    const sys = cgroups as NonNullable<typeof cgroups>;
+    const host = await gatherHost(sys.info);
+    const runtime = new NativeRuntime(sys);
+    try {
+      // The emulated CPU is several times slower than the host: 2^28 iterations are seconds here too.
+      const doc = await runSuite({
+        scenario: validateScenario(phaseScenario(2 ** 28), 'v2-phase.yaml'),
+        host,
+        runtimes: { native: runtime },
+        scratch: () => resolveDiskTarget('/scratch'),
+        scratchDir: '/scratch',
+        save: () => {},
+        suiteId: 'v2tphase',
+      });
+      expect(doc.host.cgroup.mode).toBe('v2');
+      checkPhase(doc.cells);
+    } finally {
+      await runtime.close();
+    }
+  }, 300_000);
 
   it('cgbench run --preset seed says cgroup v2 and shows the textbook ~10x slowdown', async () => {
     // On the guest's scratch disk, thrown away with the VM: a CI run leaves nothing on the host.

@@ -6,6 +6,7 @@ import type { ResultDocument } from '../../model/types.js';
 import { byWorkload } from '../format.js';
 import { cpuGrantedChart, ioRateChart, latencyChart, slowdownChart } from './limit-charts.js';
 import type { ChartKind, ChartOptions, ChartSpec, WorkloadCharts } from './spec.js';
+import { phaseCharts } from './phase-charts.js';
 import { timeSeriesCharts } from './time-charts.js';
 
 export type { ChartConfig, ChartKind, ChartOptions, ChartSpec, ChartValue, WorkloadCharts } from './spec.js';
@@ -22,7 +23,8 @@ export function buildCharts(doc: ResultDocument, options: ChartOptions = {}): Wo
       cpuGrantedChart(g.workload, wi, g.cells),
     ].filter((s): s is ChartSpec => s !== null);
     const timeSeries = timeSeriesCharts(g.cells, wi, opts);
-    const wc: WorkloadCharts = { workload: g.workload, index: wi, summary, timeSeries };
+    const phase = phaseCharts(g.cells, wi, doc);
+    const wc: WorkloadCharts = { workload: g.workload, index: wi, summary, timeSeries, phase: phase.charts, phaseNotes: phase.notes };
     if (!timeSeries.length) {
       const anySamples = g.cells.some((c) => c.runs.some((r) => r.samples !== undefined));
       const why = anySamples
@@ -36,12 +38,12 @@ export function buildCharts(doc: ResultDocument, options: ChartOptions = {}): Wo
 
 /**
  * The charts worth a PNG for one workload: its summary charts (slowdown or IO rate or latency, CPU
- * granted), and one time series from the
+ * granted), the period phase of every throttled cell that has one, and one time series from the
  * cell where the limit bit hardest (runs killed or failed, else the largest slowdown), since that is
  * the one a reviewer asks about.
  */
 export function keyCharts(wc: WorkloadCharts, doc: ResultDocument): ChartSpec[] {
-  const out = [...wc.summary];
+  const out = [...wc.summary, ...wc.phase];
   if (wc.timeSeries.length) {
     const slowdownOf = (id: string | undefined): number => {
       const cell = doc.cells.find((c) => c.id === id);

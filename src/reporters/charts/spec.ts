@@ -4,7 +4,7 @@
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
 
 export type ChartKind =
-  'slowdown' | 'cpu-granted' | 'io-rate' | 'latency' | 'cpu-time' | 'memory-time' | 'io-time' | 'pressure-time' | 'trend';
+  'slowdown' | 'cpu-granted' | 'io-rate' | 'latency' | 'cpu-time' | 'memory-time' | 'io-time' | 'pressure-time' | 'period-phase' | 'trend';
 
 /** A point on a time axis, or a floating bar [low, high] on a category axis. */
 export type ChartValue = number | null | [number, number] | { x: number; y: number | null };
@@ -38,6 +38,10 @@ export interface WorkloadCharts {
   timeSeries: ChartSpec[];
   /** Why time-series charts are missing, when they are. */
   timeSeriesNote?: string;
+  /** CPU in use across the CFS period, per throttled cell (charts/phase-charts.ts). */
+  phase: ChartSpec[];
+  /** Throttled cells without that chart: why, and the sampling interval that would draw it. */
+  phaseNotes: string[];
 }
 
 export interface ChartOptions {
