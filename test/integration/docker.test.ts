@@ -6,6 +6,7 @@ import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { defaultScratchDir } from '../../src/app/environment.js';
 import { resolveDiskTarget } from '../../src/cgroup/disk.js';
 import { detectCgroups } from '../../src/cgroup/detect.js';
 import { openCgroups } from '../../src/cgroup/index.js';
@@ -22,7 +23,7 @@ import { runSuite } from '../../src/scheduler/suite.js';
 import { NATIVE_DIR } from '../../src/model/paths.js';
 import { isRoot } from '../helpers.js';
 
-const scratchDir = process.env.CGBENCH_SCRATCH ?? process.env.TMPDIR ?? '/var/tmp';
+const scratchDir = defaultScratchDir();
 
 function docker(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync('docker', args, { encoding: 'utf8', timeout: 30_000 });

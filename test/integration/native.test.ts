@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { defaultScratchDir } from '../../src/app/environment.js';
 import { resolveDiskTarget } from '../../src/cgroup/disk.js';
 import { openCgroups, type CgroupSystem } from '../../src/cgroup/index.js';
 import { gatherHost } from '../../src/app/host.js';
@@ -16,7 +17,7 @@ import { launcherArgv } from '../../src/runtimes/launcher.js';
 import { isRoot, ROOT_DIR } from '../helpers.js';
 
 const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
-const scratchDir = process.env.CGBENCH_SCRATCH ?? process.env.TMPDIR ?? '/var/tmp';
+const scratchDir = defaultScratchDir();
 
 if (!isRoot) console.warn('skipping native integration tests: they need root to create cgroups');
 

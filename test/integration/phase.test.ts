@@ -1,6 +1,7 @@
 // The period phase on real cgroups (root): CPU use folded onto the CFS period from 1 ms samples shows
 // where in each period a throttled group runs and where it stalls.
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { defaultScratchDir } from '../../src/app/environment.js';
 import { resolveDiskTarget } from '../../src/cgroup/disk.js';
 import { openCgroups, type CgroupSystem } from '../../src/cgroup/index.js';
 import { gatherHost } from '../../src/app/host.js';
@@ -11,7 +12,7 @@ import { runSuite } from '../../src/scheduler/suite.js';
 import { isRoot } from '../helpers.js';
 import { checkPhase, phaseScenario } from '../phase-checks.js';
 
-const scratchDir = process.env.CGBENCH_SCRATCH ?? process.env.TMPDIR ?? '/var/tmp';
+const scratchDir = defaultScratchDir();
 if (!isRoot) console.warn('skipping period-phase integration tests: they need root to create cgroups');
 
 describe.skipIf(!isRoot)('period phase on real groups', () => {
