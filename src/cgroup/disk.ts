@@ -147,3 +147,33 @@ export function devicePathOf(major: number, minor: number, sysRoot = '/sys'): st
     'docker needs a /dev path for --device-*-bps; check `lsblk`',
   );
 }
+
+/** The active scheduler in a queue/scheduler text ("none [mq-deadline] kyber bfq"), and the others offered. */
+export function parseScheduler(text: string): { active: string | null; offered: string[] } {
+  const names = text.trim().split(/\s+/).filter(Boolean);
+  const active = names.find((n) => n.startsWith('['))?.replace(/[[\]]/g, '') ?? null;
+  return { active, offered: names.map((n) => n.replace(/[[\]]/g, '')) };
+}
+
+/**
+ * An IO weight is honoured only by BFQ (io.bfq.weight / blkio.bfq.weight): under mq-deadline, kyber or
+ * none it would be written and do nothing, so it is refused before the first run with the disk's scheduler.
+ */
+export function assertIoWeightHonoured(disk: DiskTarget, sysRoot = '/sys'): void {
+  let text = '';
+  try {
+    text = readFileSync(join(sysRoot, 'block', disk.diskName, 'queue/scheduler'), 'utf8');
+  } catch {
+    // no queue (a virtual device): reported as no scheduler below
+  }
+  const { active, offered } = parseScheduler(text);
+  if (active === 'bfq') return;
+  const fix = offered.includes('bfq')
+    ? `switch the disk to BFQ (echo bfq > /sys/block/${disk.diskName}/queue/scheduler) or drop ioWeight`
+    : 'load BFQ (modprobe bfq) and switch the disk to it, or drop ioWeight';
+  throw new CgbenchError(
+    'E_IO_TARGET',
+    `an io weight needs the BFQ scheduler, but /dev/${disk.diskName} uses ${active ?? 'no scheduler'}, which ignores weights`,
+    fix,
+  );
+}

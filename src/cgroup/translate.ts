@@ -16,6 +16,18 @@ export function v1ControllersFor(limits: ResolvedLimits): string[] {
   return limits.cpuset ? [...V1_GROUP_CONTROLLERS, 'cpuset'] : [...V1_GROUP_CONTROLLERS];
 }
 
+/**
+ * cgroup v2's cpu.weight (1..10000) as v1 cpu.shares (2..262144): the inverse of the linear mapping runc
+ * applies to an OCI spec's shares on v2 (libcontainer ConvertCPUSharesToCgroupV2Value,
+ * weight = 1 + (shares - 2) * 9999 / 262142), which Docker 20.10's runc uses; runc 1.3 and crun later moved
+ * to a quadratic mapping that sends 1024 shares to weight 100. The linear one maps the ranges end to end,
+ * not the defaults: weight 100 is 2598 shares, and an unset v1 group's 1024 shares are weight 39.
+ */
+export function cpuSharesFromWeight(weight: number): number {
+  // The smallest shares runc maps back to this weight (its division rounds down).
+  return 2 + Math.ceil(((weight - 1) * 262142) / 9999);
+}
+
 export function toV1Writes(limits: ResolvedLimits, memswAvailable: boolean): FileWrite[] {
   const w: FileWrite[] = [];
   if (limits.cpu) {
@@ -26,6 +38,10 @@ export function toV1Writes(limits: ResolvedLimits, memswAvailable: boolean): Fil
       w.push({ controller: 'cpu', file: 'cpu.cfs_burst_us', value: String(limits.cpu.burstUs) });
     }
   }
+  if (limits.cpuWeight !== undefined)
+    w.push({ controller: 'cpu', file: 'cpu.shares', value: String(cpuSharesFromWeight(limits.cpuWeight)) });
+  // BFQ's own file: blkio.weight belonged to CFQ, which kernels since 5.0 no longer have.
+  if (limits.ioWeight !== undefined) w.push({ controller: 'blkio', file: 'blkio.bfq.weight', value: String(limits.ioWeight) });
   if (limits.memory && limits.memory.maxBytes !== null) {
     const max = limits.memory.maxBytes;
     // memsw must stay >= limit: raise the limit first, then memsw (fresh groups start at "unlimited").
@@ -65,6 +81,9 @@ export function toV2Writes(limits: ResolvedLimits, swapAvailable: boolean): File
     put('cpu.max', `${limits.cpu.quotaUs ?? 'max'} ${limits.cpu.periodUs}`);
     if (limits.cpu.burstUs !== undefined) put('cpu.max.burst', String(limits.cpu.burstUs));
   }
+  if (limits.cpuWeight !== undefined) put('cpu.weight', String(limits.cpuWeight));
+  // io.weight is the io.cost controller's, which needs a cost model set up; BFQ's weight needs only BFQ.
+  if (limits.ioWeight !== undefined) put('io.bfq.weight', String(limits.ioWeight));
   if (limits.memory) {
     if (limits.memory.highBytes != null) put('memory.high', String(limits.memory.highBytes));
     if (limits.memory.maxBytes !== null) {

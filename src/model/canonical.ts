@@ -27,10 +27,13 @@ export function sha256Hex(text: string | Buffer): string {
 const keys = new WeakMap<object, string>();
 
 /** The same cell in another night's document: equal workload, runtime, limit set, limits and parameters. */
-export function cellKey(c: Pick<Cell, 'workload' | 'runtime' | 'limitSet' | 'limits' | 'params'>): string {
+export function cellKey(c: Pick<Cell, 'workload' | 'runtime' | 'limitSet' | 'limits' | 'params' | 'neighbourSet'>): string {
   let key = keys.get(c);
   if (key === undefined) {
-    key = sha256Hex(canonicalJson([c.workload, c.runtime, c.limitSet, c.limits, c.params])).slice(0, 32);
+    // A cell alone keeps the key it had before neighbour sets existed, so its history goes on.
+    const parts: unknown[] = [c.workload, c.runtime, c.limitSet, c.limits, c.params];
+    if (c.neighbourSet) parts.push(c.neighbourSet);
+    key = sha256Hex(canonicalJson(parts)).slice(0, 32);
     keys.set(c, key);
   }
   return key;

@@ -6,6 +6,8 @@ export const SCHEMA_VERSION = 1;
 
 /** The name of the limit set a scenario gets when it names no baseline (no limits). */
 export const BASELINE_NAME = 'unlimited';
+/** The neighbour set with no neighbours: every workload with neighbour sets is also measured alone. */
+export const ALONE_NAME = 'alone';
 
 /** Report formats (`--report`, `cgbench report --format`) and what `cgbench run` writes by default. */
 export const REPORT_FORMATS = ['html', 'png', 'md', 'csv', 'json'] as const;
@@ -48,7 +50,17 @@ export const BOUNDS = {
   /** The kernel's CFS period range (cpu.cfs_period_us / cpu.max), and its smallest quota. */
   cpuPeriodUs: { min: 1000, max: 1_000_000 },
   cpuQuotaMinUs: 1000,
+  /** cgroup v2 cpu.weight; BFQ's io.bfq.weight / blkio.bfq.weight. */
+  cpuWeight: { min: 1, max: 10_000 },
+  ioWeight: { min: 1, max: 1000 },
 } as const;
+
+/** The weight a group has when nobody sets one: v2 cpu.weight 100, v1 cpu.shares 1024. */
+export const DEFAULT_CPU_WEIGHT = { v2: 100, v1Shares: 1024 } as const;
+
+/** A neighbour set runs its neighbours this long before the measured run starts, ms: long enough for
+ *  each to exec and reach its steady state, short against any measured run. */
+export const NEIGHBOUR_SETTLE_MS = 300;
 
 /** Ticks the launcher keeps (native/protocol.h CGB_MAX_KEPT, CGB_KEPT_COARSE), halving them when full:
  *  the fine budget at intervals under `fineBelowMs`, enough to fold a few seconds onto a CFS period. */

@@ -9,7 +9,8 @@ const MIB = 1024 * 1024;
 /** True when the set limits nothing (the baseline). */
 export function isEmptyLimits(l: Limits): boolean {
   const memory = l.memory?.maxBytes != null || l.memory?.highBytes != null;
-  return !(l.cpu?.quotaUs != null || memory || (l.io && l.io.length) || l.pids !== undefined || l.cpuset !== undefined);
+  const weights = l.cpuWeight !== undefined || l.ioWeight !== undefined;
+  return !(l.cpu?.quotaUs != null || memory || weights || (l.io && l.io.length) || l.pids !== undefined || l.cpuset !== undefined);
 }
 
 /** CPUs the quota allows (quota / period); null without a quota. */
@@ -60,6 +61,7 @@ export function limitsLabel(l: Limits): string {
     const period = l.cpu.periodUs === DEFAULT_CPU_PERIOD_US ? '' : ` / ${+(l.cpu.periodUs / 1000).toFixed(1)} ms period`;
     parts.push(`${cpus.toFixed(2)} CPU${period}`);
   }
+  if (l.cpuWeight !== undefined) parts.push(`weight ${l.cpuWeight}`);
   if (l.memory?.maxBytes != null) parts.push(`mem ${mib(l.memory.maxBytes)}`);
   if (l.memory?.highBytes != null) parts.push(`high ${mib(l.memory.highBytes)}`);
   for (const io of l.io ?? []) {
@@ -70,13 +72,19 @@ export function limitsLabel(l: Limits): string {
   }
   if (l.pids !== undefined) parts.push(`pids ${l.pids}`);
   if (l.cpuset !== undefined) parts.push(`cpuset ${l.cpuset}`);
+  if (l.ioWeight !== undefined) parts.push(`io weight ${l.ioWeight}`);
   return parts.join(', ') || BASELINE_NAME;
 }
+
+/** `docker run --blkio-weight` accepts 10..1000, BFQ's own range starts at 1. */
+const DOCKER_BLKIO_WEIGHT_MIN = 10;
 
 /** Limits `docker run` has no flag for, each with the reason. */
 export function dockerUnsupportedLimits(limits: Limits): string[] {
   const out: string[] = [];
   if (limits.cpu?.burstUs !== undefined) out.push('cpu burst (docker run has no flag for cpu.cfs_burst_us / cpu.max.burst)');
+  if (limits.ioWeight !== undefined && limits.ioWeight < DOCKER_BLKIO_WEIGHT_MIN)
+    out.push(`an io weight of ${limits.ioWeight} (docker's --blkio-weight takes ${DOCKER_BLKIO_WEIGHT_MIN}..1000; native can set it)`);
   if (limits.memory) {
     const { maxBytes, swapBytes, highBytes } = limits.memory;
     if (maxBytes === null && swapBytes != null)
@@ -132,6 +140,8 @@ export function swarmUnsupportedLimits(l: Limits): UnsupportedLimit[] {
     out.push({ limit: `cpu period ${l.cpu.periodUs} us (Swarm's --limit-cpu fixes it at ${DEFAULT_CPU_PERIOD_US} us)`, runtimes: both });
   }
   if (l.cpu?.burstUs !== undefined) out.push({ limit: 'cpu burst', runtimes: ['native'] });
+  if (l.cpuWeight !== undefined) out.push({ limit: 'cpu weight (a service has no --cpu-shares)', runtimes: both });
+  if (l.ioWeight !== undefined) out.push({ limit: 'io weight', runtimes: both });
   if (l.memory?.swapBytes !== undefined) out.push({ limit: 'memory swap', runtimes: both });
   if (l.memory?.highBytes != null) out.push({ limit: 'memory high', runtimes: ['native'] });
   if (l.io?.length) out.push({ limit: 'IO throttle', runtimes: both });

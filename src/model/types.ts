@@ -34,6 +34,11 @@ export interface IoLimit {
 
 export interface Limits {
   cpu?: CpuLimit;
+  /** CPU weight against sibling groups, 1..10000 on cgroup v2's scale (v2 cpu.weight; v1 cpu.shares and
+   *  docker --cpu-shares through the OCI runtimes' conversion, cgroup/translate.ts). */
+  cpuWeight?: number;
+  /** IO weight 1..1000 (BFQ's io.bfq.weight / blkio.bfq.weight): only where the disk's scheduler is BFQ. */
+  ioWeight?: number;
   memory?: MemoryLimit;
   io?: IoLimit[];
   pids?: number;
@@ -77,9 +82,36 @@ export interface Placement {
   label?: string;
 }
 
+/** Where a neighbour runs: in its own group or container (`own`, isolated by its own limits) or in the
+ *  measured workload's group or container (`same`: no isolation, the case limits exist for). */
+export type NeighbourPlacement = 'own' | 'same';
+
+/** A workload that runs beside the measured one for the length of each measured run, restarted
+ *  whenever it finishes, then stopped. */
+export interface NeighbourSpec {
+  /** Names it in tables: "cpu 2 threads at 0.50 CPU". */
+  label: string;
+  params: WorkloadParams;
+  /** Its own limits (placement `own` only: a neighbour in the measured group shares that group's). */
+  limits: Limits;
+  placement: NeighbourPlacement;
+}
+
+/** A named list of neighbours a workload is measured next to; "alone" is the empty set. */
+export interface NeighbourSet {
+  name: string;
+  neighbours: NeighbourSpec[];
+  /** One parent group over the measured workload and its neighbours, with these limits (a machine, a
+   *  node's allocatable or a pod in miniature); absent: each group directly under cgbench's own. */
+  parent?: Limits;
+}
+
 export interface WorkloadSpec {
   name: string;
   params: WorkloadParams;
+  /** Neighbour sets each limit set is measured with, "alone" (no neighbours, no parent) first; absent:
+   *  alone only. */
+  neighbourSets?: NeighbourSet[];
   /** Cluster runtimes only: the nodes this workload's cells may run on (default: the scenario's). */
   placement?: Placement;
   /** Warm-up runs of this workload's cells, where they differ from the scenario's (a CPU loop needs none). */
@@ -267,6 +299,26 @@ interface RunBase {
   process?: ProcessStatus;
   samples?: SampleSeries;
   stderrTail?: string;
+  /** What each neighbour of the cell's neighbour set did while this run ran, in the set's order. */
+  neighbours?: NeighbourRun[];
+}
+
+/** One neighbour over one measured run: every time it ran (it is restarted when it finishes). */
+export interface NeighbourRun {
+  label: string;
+  placement: NeighbourPlacement;
+  /** Times it was started, and how many of them finished with a result before it was stopped. */
+  starts: number;
+  completed: number;
+  /** Its wall time from first start to stop, ns, and the CPU its processes used meanwhile, us. */
+  wallNs: number;
+  cpuUs: number;
+  /** Over its completed runs: their work and their own (self-timed) wall time, ns. */
+  ops?: number;
+  bytes?: number;
+  completedWallNs?: number;
+  /** A start that failed (not a finish or the stop): what it said. */
+  error?: string;
 }
 
 export type Run =
@@ -337,6 +389,48 @@ export interface CellSummary {
   latency?: { p50Ns: number; p99Ns: number; maxNs: number; /** p99 over the baseline's p99. */ p99Ratio?: number };
   /** CPU use folded onto the CFS period (cells with a CPU quota and sampled runs). */
   phase?: PhaseView;
+  /** Cells measured next to neighbours: the slowdown taken apart (analysis/contention.ts). */
+  contention?: ContentionView;
+}
+
+/**
+ * A cell measured next to neighbours, against its workload's alone cell under the same limits. Its
+ * slowdown is exactly costRatio / shareKept: the CPU share it lost (the scheduler's doing, which limits
+ * and weights control) and the extra CPU time the same work cost (shared cores, caches, frequency:
+ * interference no cgroup limit controls).
+ */
+export interface ContentionView {
+  /** The cell it is taken apart against (same workload, limit set and runtime, alone). */
+  aloneCellId: string;
+  /** CPUs the measured workload used: its own CPU time over its own wall time, per measured run. */
+  cpuShare: Stats | null;
+  aloneCpuShare: number | null;
+  /** Per run: its CPU share over the alone cell's median share (1 = it lost none). */
+  shareKept: Stats | null;
+  /** Per run: its CPU time per unit of work over the alone cell's median (1 = the work cost the same). */
+  costRatio: Stats | null;
+  /** The fair-share model's CPUs for the measured workload (by weight per CPU, capped by quotas, on the
+   *  host's CPUs, with placement), and over the alone model's; null where no simple model holds. */
+  expectedCpuShare: number | null;
+  expectedShareKept: number | null;
+  /** Why there is no model, when there is none. */
+  modelNote?: string;
+  /** p99 latency over the alone cell's (latency workloads). */
+  p99Ratio?: number;
+  neighbours: NeighbourSummary[];
+}
+
+/** One neighbour of a cell, over the cell's measured runs (medians). */
+export interface NeighbourSummary {
+  label: string;
+  placement: NeighbourPlacement;
+  /** CPUs it used while it ran (CPU time over wall time). */
+  cpus: number | null;
+  /** Its throughput over its completed runs (its own ops and bytes over its own wall time). */
+  opsPerSec: number | null;
+  bytesPerSec: number | null;
+  /** Median starts per measured run (restarts included). */
+  starts: number;
 }
 
 /** Where in each CFS period a group ran and where it stalled: its measured runs' CPU use folded onto
@@ -414,9 +508,11 @@ export interface Cell {
   runtime: RuntimeName;
   limitSet: string;
   limits: Limits;
+  /** The neighbours its runs are measured next to; absent: alone (also in older documents). */
+  neighbourSet?: NeighbourSet;
   /** The outcomes a run may end with and still be a result (see analysis/expected.ts); absent in older documents. */
   expect?: ExpectedOutcome[];
-  /** Id of the cell this one is compared with (same workload and runtime, no limits). */
+  /** Id of the cell this one is compared with (same workload and runtime, no limits, alone). */
   baselineId: string | null;
   /** Cluster runtimes: the node every run of this cell ran on. */
   node?: NodeInfo;

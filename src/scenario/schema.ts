@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import {
+  ALONE_NAME,
   BASELINE_NAME,
   BOUNDS,
   DEFAULT_CPU_PERIOD_US,
@@ -13,7 +14,18 @@ import {
 } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
 import { isEmptyLimits, limitsLabel } from '../model/limits.js';
-import type { ExpectedOutcome, LimitSet, Limits, RuntimeName, Scenario, WorkloadParams, WorkloadSpec } from '../model/types.js';
+import type {
+  ExpectedOutcome,
+  LimitSet,
+  Limits,
+  NeighbourPlacement,
+  NeighbourSet,
+  NeighbourSpec,
+  RuntimeName,
+  Scenario,
+  WorkloadParams,
+  WorkloadSpec,
+} from '../model/types.js';
 import { formatBytes, formatDurationNs, parseBytes, parseDurationMs, parsePercent, parseRate } from '../model/units.js';
 
 /** How a value was written, for a message: "64X", true, [1]. */
@@ -77,6 +89,7 @@ const name = z
   .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20), 'must not contain control characters');
 
 const { cpuPeriodUs: PERIOD, cpuQuotaMinUs: QUOTA_MIN } = BOUNDS;
+const B0 = BOUNDS;
 const periodRange = `period must be ${PERIOD.min}..${PERIOD.max} us`;
 
 /** A quota in us, or max / -1 for none (null). */
@@ -163,6 +176,20 @@ const limitSetSchema = z
       memory: memoryField.optional(),
       io: z.array(ioSchema, { invalid_type_error: 'write a list of throttles, e.g. [{ wbps: 10MB/s }]' }).optional(),
       pids: z.number({ invalid_type_error: 'write a number of tasks, e.g. 64' }).int().min(1).optional(),
+      weight: z
+        .number({
+          invalid_type_error: `write a CPU weight as a number, ${B0.cpuWeight.min}..${B0.cpuWeight.max} (v2 cpu.weight, default 100)`,
+        })
+        .int()
+        .min(B0.cpuWeight.min, `a CPU weight is ${B0.cpuWeight.min}..${B0.cpuWeight.max} (cgroup v2's scale; 100 is the default)`)
+        .max(B0.cpuWeight.max, `a CPU weight is ${B0.cpuWeight.min}..${B0.cpuWeight.max} (cgroup v2's scale; 100 is the default)`)
+        .optional(),
+      ioWeight: z
+        .number({ invalid_type_error: `write an IO weight as a number, ${B0.ioWeight.min}..${B0.ioWeight.max} (BFQ's scale)` })
+        .int()
+        .min(B0.ioWeight.min, `an IO weight is ${B0.ioWeight.min}..${B0.ioWeight.max} (BFQ's scale; 100 is the default)`)
+        .max(B0.ioWeight.max, `an IO weight is ${B0.ioWeight.min}..${B0.ioWeight.max} (BFQ's scale; 100 is the default)`)
+        .optional(),
       cpuset: z
         .string({ invalid_type_error: 'write CPUs as text, like "0" or "0-1,3"' })
         .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'write CPUs like "0" or "0-1,3"')
@@ -172,7 +199,7 @@ const limitSetSchema = z
         .optional(),
       expect: expectField.optional(),
     },
-    { invalid_type_error: 'write a limit set as { name, cpus, cpu, memory, io, pids, cpuset, expect }' },
+    { invalid_type_error: 'write a limit set as { name, cpus, cpu, weight, memory, io, ioWeight, pids, cpuset, expect }' },
   )
   .strict();
 
@@ -232,15 +259,54 @@ const placementSchema = z
   .strict()
   .refine((p) => p.node !== undefined || p.label !== undefined, { message: 'give node (a hostname) or label (key or key=value)' });
 
+const KINDS = ['cpu', 'memory', 'io', 'latency', 'command'] as const;
+
+/** One neighbour: any workload kind, with its own limits and where it runs (own group, or the measured one's). */
+const neighbourSchema = z
+  .object(
+    {
+      name: name.optional(),
+      kind: z.enum(KINDS),
+      params: z.record(z.unknown()).default({}),
+      command: z.array(z.string().min(1)).min(1).optional(),
+      limits: limitSetSchema.optional(),
+      placement: z
+        .enum(['own', 'same'], {
+          errorMap: () => ({
+            message: "placement is own (its own group or container, the default) or same (the measured workload's group)",
+          }),
+        })
+        .default('own'),
+    },
+    { invalid_type_error: 'write a neighbour as { kind, params, limits, placement }' },
+  )
+  .strict();
+
+const neighbourSetSchema = z
+  .object(
+    {
+      name,
+      run: z.array(neighbourSchema, { invalid_type_error: 'write the neighbours as a list, e.g. [{ kind: cpu }]' }).default([]),
+      parent: limitSetSchema.optional(),
+    },
+    { invalid_type_error: 'write a neighbour set as { name, run: [neighbours], parent: limits }' },
+  )
+  .strict();
+
+const neighbourSetsSchema = z
+  .array(neighbourSetSchema, { invalid_type_error: 'write neighbour sets as a list, e.g. [{ name: alone }]' })
+  .min(1);
+
 const workloadSchema = z
   .object({
     name,
-    kind: z.enum(['cpu', 'memory', 'io', 'latency', 'command']),
+    kind: z.enum(KINDS),
     params: z.record(z.unknown()).default({}),
     command: z.array(z.string().min(1)).min(1).optional(),
     warmup: z.number().int().min(BOUNDS.warmup.min).max(BOUNDS.warmup.max).optional(),
     placement: placementSchema.optional(),
     limits: z.array(limitSetSchema).min(1).optional(),
+    neighbours: neighbourSetsSchema.optional(),
   })
   .strict();
 
@@ -279,11 +345,13 @@ const scenarioSchema = z
       .min(1)
       .default([...D.runtimes]),
     limits: z.array(limitSetSchema).min(1).optional(),
+    neighbours: neighbourSetsSchema.optional(),
     workloads: z.array(workloadSchema).min(1),
   })
   .strict();
 
 type RawLimitSet = z.infer<typeof limitSetSchema>;
+type RawNeighbourSet = z.infer<typeof neighbourSetSchema>;
 
 const HINTS: Partial<Record<z.ZodIssueCode, string>> = {
   unrecognized_keys: 'remove it or check its spelling',
@@ -352,6 +420,8 @@ function toLimits(raw: RawLimitSet, at: string, problems: string[]): Limits {
   if (raw.io) limits.io = raw.io.map((o) => ({ ...o }));
   if (raw.pids !== undefined) limits.pids = raw.pids;
   if (raw.cpuset !== undefined) limits.cpuset = raw.cpuset;
+  if (raw.weight !== undefined) limits.cpuWeight = raw.weight;
+  if (raw.ioWeight !== undefined) limits.ioWeight = raw.ioWeight;
   return limits;
 }
 
@@ -418,8 +488,13 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     const baseIdx = sets.findIndex((ls) => isEmptyLimits(ls.limits));
     if (baseIdx === -1) sets.unshift({ name: names.has(BASELINE_NAME) ? 'baseline' : BASELINE_NAME, limits: {} });
     else if (baseIdx > 0) sets.unshift(...sets.splice(baseIdx, 1));
+    const rawNeighbours = w.neighbours ?? s.neighbours;
+    const neighbourSets = rawNeighbours
+      ? toNeighbourSets(rawNeighbours, w.neighbours ? `${at}.neighbours` : 'neighbours', s.timeout, problems)
+      : undefined;
     if (params) {
       const spec: WorkloadSpec = { name: w.name, params, limitSets: sets };
+      if (neighbourSets) spec.neighbourSets = neighbourSets;
       if (w.warmup !== undefined) spec.warmup = w.warmup;
       if (w.placement) spec.placement = { ...w.placement };
       workloads.push(spec);
@@ -446,6 +521,68 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     if (s.adaptive.budget !== undefined) scenario.adaptive.budgetMs = s.adaptive.budget;
   }
   return scenario;
+}
+
+/** A neighbour's label in tables when it has no name: its kind, threads and limits ("cpu x2 at 0.50 CPU"). */
+function neighbourLabel(params: WorkloadParams, limits: Limits, placement: NeighbourPlacement): string {
+  const threads = params.kind === 'cpu' || params.kind === 'latency' ? ` x${params.threads}` : '';
+  const what =
+    params.kind === 'command'
+      ? (params.argv[0] ?? 'command')
+      : params.kind === 'memory' || params.kind === 'io'
+        ? `${params.kind} ${params.mode}`
+        : params.kind;
+  const limited = isEmptyLimits(limits) ? '' : ` at ${limitsLabel(limits)}`;
+  return `${what}${threads}${limited}${placement === 'same' ? ' in the same group' : ''}`;
+}
+
+/**
+ * Neighbour sets, "alone" (no neighbours, no parent) first: added when the scenario does not name it,
+ * since every neighbour cell is taken apart against its workload alone.
+ */
+function toNeighbourSets(raw: RawNeighbourSet[], from: string, timeoutMs: number, problems: string[]): NeighbourSet[] {
+  const sets: NeighbourSet[] = [];
+  const names = new Set<string>();
+  raw.forEach((rs, si) => {
+    const at = `${from}[${si}]`;
+    if (names.has(rs.name)) problems.push(`${at}.name: "${rs.name}" is used twice (give each neighbour set its own name)`);
+    names.add(rs.name);
+    const neighbours: NeighbourSpec[] = [];
+    rs.run.forEach((rn, ni) => {
+      const nat = `${at}.run[${ni}]`;
+      const params = toParams(rn.kind, rn.params, rn.command, nat, problems);
+      const limits = rn.limits ? toLimits(rn.limits, `${nat}.limits`, problems) : {};
+      if (rn.limits?.name !== undefined || rn.limits?.expect !== undefined)
+        problems.push(`${nat}.limits: a neighbour's limits take no name or expect (name the neighbour itself)`);
+      if (rn.placement === 'same' && !isEmptyLimits(limits))
+        problems.push(
+          `${nat}.limits: a neighbour placed in the same group shares the measured workload's limits (drop them or use placement: own)`,
+        );
+      if (params?.kind === 'latency' && params.durationMs >= timeoutMs)
+        problems.push(`${nat}.params.durationMs: one run of this neighbour outlasts the time-out (shorten it; it is restarted anyway)`);
+      if (params)
+        neighbours.push({ label: rn.name ?? neighbourLabel(params, limits, rn.placement), params, limits, placement: rn.placement });
+    });
+    const labels = new Set<string>();
+    neighbours.forEach((n, ni) => {
+      if (labels.has(n.label)) problems.push(`${at}.run[${ni}].name: two neighbours are both "${n.label}" (name them apart)`);
+      labels.add(n.label);
+    });
+    const set: NeighbourSet = { name: rs.name, neighbours };
+    if (rs.parent) {
+      set.parent = toLimits(rs.parent, `${at}.parent`, problems);
+      if (rs.parent.name !== undefined || rs.parent.expect !== undefined)
+        problems.push(`${at}.parent: a parent's limits take no name or expect`);
+      if (isEmptyLimits(set.parent)) problems.push(`${at}.parent: limits nothing (give it e.g. memory: 256M, or drop parent)`);
+    }
+    sets.push(set);
+  });
+  const alone = sets.filter((set) => set.neighbours.length === 0 && set.parent === undefined);
+  if (alone.length > 1)
+    problems.push(`${from}: ${alone.map((a) => `"${a.name}"`).join(' and ')} are both alone (no run, no parent); keep one`);
+  if (alone.length === 0) sets.unshift({ name: names.has(ALONE_NAME) ? 'alone (added)' : ALONE_NAME, neighbours: [] });
+  else sets.unshift(...sets.splice(sets.indexOf(alone[0] as NeighbourSet), 1));
+  return sets;
 }
 
 /**

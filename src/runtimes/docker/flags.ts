@@ -1,6 +1,7 @@
 // The one place where runtime-neutral limits become `docker run` flags. Pure: the caller passes
 // how a disk's MAJ:MIN becomes a device path, since Docker wants /dev/NAME, not numbers.
 
+import { cpuSharesFromWeight } from '../../cgroup/translate.js';
 import type { ResolvedLimits } from '../../model/types.js';
 
 /** Maps a whole disk's numbers to the path Docker resolves on the engine's host, e.g. "/dev/vda". */
@@ -20,6 +21,8 @@ export function toDockerFlags(limits: ResolvedLimits, devicePathOf: DevicePathOf
     args.push('--cpu-period', int(limits.cpu.periodUs));
     if (limits.cpu.quotaUs !== null) args.push('--cpu-quota', int(limits.cpu.quotaUs));
   }
+  // Docker passes --cpu-shares to v1 as is and converts it for v2 the way cgroup/translate.ts inverts.
+  if (limits.cpuWeight !== undefined) args.push('--cpu-shares', int(cpuSharesFromWeight(limits.cpuWeight)));
   if (limits.memory && limits.memory.maxBytes !== null) {
     const { maxBytes, swapBytes } = limits.memory;
     args.push('--memory', int(maxBytes));
@@ -36,6 +39,7 @@ export function toDockerFlags(limits: ResolvedLimits, devicePathOf: DevicePathOf
   }
   if (limits.cpuset !== undefined) args.push('--cpuset-cpus', limits.cpuset);
   if (limits.pids !== undefined) args.push('--pids-limit', int(limits.pids));
+  if (limits.ioWeight !== undefined) args.push('--blkio-weight', int(limits.ioWeight));
   return args;
 }
 
