@@ -1,7 +1,21 @@
 // The runtime interface: how a workload is started inside a container under limits. One
 // implementation per runtime (native, docker, fake); the scheduler starts runs only through this.
 
-import type { LauncherReport, NodeInfo, ResolvedLimits, RuntimeName, WorkloadParams } from '../model/types.js';
+import type {
+  LauncherReport,
+  NeighbourRun,
+  NeighbourSpec,
+  NodeInfo,
+  ResolvedLimits,
+  RuntimeName,
+  WorkloadParams,
+} from '../model/types.js';
+
+/** A neighbour of one run: what it runs and its limits with their devices resolved. */
+export interface NeighbourLaunch {
+  spec: NeighbourSpec;
+  limits: ResolvedLimits;
+}
 
 export interface LaunchRequest {
   /** Unique, filesystem-safe id of this run; becomes the group or container name suffix. */
@@ -13,6 +27,10 @@ export interface LaunchRequest {
   sampleIntervalMs: number;
   /** Cluster runtimes: the hostname of the node the scheduler gave this run. */
   node?: string;
+  /** Started before the workload, kept busy (restarted when they finish) until it exits, then stopped. */
+  neighbours?: NeighbourLaunch[];
+  /** One parent group over the workload and its neighbours, with these limits. */
+  parent?: ResolvedLimits;
 }
 
 export interface ExitInfo {
@@ -29,6 +47,8 @@ export interface ExitInfo {
   startupNs?: number;
   /** The runtime itself saw an OOM kill (e.g. Docker State.OOMKilled). */
   oomKilled?: boolean;
+  /** What each neighbour did meanwhile, in the request's order. */
+  neighbours?: NeighbourRun[];
 }
 
 export interface RunHandle {
@@ -52,6 +72,8 @@ export interface Runtime {
   /** A cluster runtime's nodes: the suite gives each cell one node and runs one run per node at a time,
    *  the nodes at once. Absent: every run on this machine, one after another. */
   readonly nodes?: readonly NodeInfo[];
+  /** It can run neighbours beside a workload and a parent group over them (LaunchRequest.neighbours). */
+  readonly neighbours?: boolean;
   /** What can be checked before the first run (a command's program exists where it will run): one
    *  line per problem, naming the field and the fix. Optional: a runtime without it checks nothing. */
   preflight?(items: PreflightItem[]): Promise<string[]>;
