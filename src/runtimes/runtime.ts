@@ -1,15 +1,7 @@
 // The runtime interface: how a workload is started inside a container under limits. One
 // implementation per runtime (native, docker, fake); the scheduler starts runs only through this.
 
-import type {
-  LauncherReport,
-  NeighbourRun,
-  NeighbourSpec,
-  NodeInfo,
-  ResolvedLimits,
-  RuntimeName,
-  WorkloadParams,
-} from '../model/types.js';
+import type { LauncherReport, NeighbourRun, NeighbourSpec, NodeInfo, ResolvedLimits, RuntimeName, WorkloadParams } from '../model/types.js';
 
 /** A neighbour of one run: what it runs and its limits with their devices resolved. */
 export interface NeighbourLaunch {

@@ -6,7 +6,7 @@
 import { CgbenchError } from '../model/errors.js';
 import { cpuList } from '../model/limits.js';
 import type { Cell, ResolvedLimits, RuntimeName, Scenario } from '../model/types.js';
-import type { PreflightItem, Runtime } from '../runtimes/runtime.js';
+import type { NeighbourLaunch, PreflightItem, Runtime } from '../runtimes/runtime.js';
 import { placementOf, placementProblem } from './placement.js';
 
 /** "2-7,9": a sorted CPU list written as the kernel writes one. */
@@ -39,6 +39,8 @@ export interface PreflightContext {
   scenario: Scenario;
   cells: Cell[];
   resolved: Map<string, ResolvedLimits>;
+  /** Each neighbour cell's neighbours with their limits resolved. */
+  company?: Map<string, { neighbours: NeighbourLaunch[]; parent?: ResolvedLimits }>;
   runtimes: Partial<Record<RuntimeName, Runtime>>;
   /** The parent group's CPUs ("0-1"), for cpusets; unchecked when absent. */
   availableCpus?: string;
@@ -54,13 +56,26 @@ export async function preflight(ctx: PreflightContext): Promise<void> {
     const nodes = ctx.runtimes[cell.runtime]?.nodes;
     const placed = nodes ? placementProblem(nodes, placementOf(cell, ctx.scenario)) : null;
     if (placed) problems.push(`${where(cell)}: ${placed}`);
+    const rt = ctx.runtimes[cell.runtime];
+    if (cell.neighbourSet && rt && !rt.neighbours)
+      problems.push(
+        `${where(cell)}: neighbour set "${cell.neighbourSet.name}" needs a runtime that runs neighbours beside a workload ` +
+          `(native or docker; ${cell.runtime} runs one container per run)`,
+      );
   }
   for (const name of ctx.scenario.runtimes) {
     const rt = ctx.runtimes[name];
     if (!rt?.preflight) continue;
     const items: PreflightItem[] = ctx.cells
       .filter((c) => c.runtime === name)
-      .map((c) => ({ where: where(c), params: c.params, limits: ctx.resolved.get(c.id) as ResolvedLimits }));
+      .flatMap((c) => [
+        { where: where(c), params: c.params, limits: ctx.resolved.get(c.id) as ResolvedLimits },
+        ...(ctx.company?.get(c.id)?.neighbours ?? []).map((n) => ({
+          where: `${where(c)}, neighbour "${n.spec.label}"`,
+          params: n.spec.params,
+          limits: n.limits,
+        })),
+      ]);
     problems.push(...(await rt.preflight(items)));
   }
   if (!problems.length) return;

@@ -26,8 +26,8 @@ import type {
   Writer,
 } from '../model/types.js';
 import { invocationFor } from '../programs/registry.js';
-import type { ExitInfo, RunHandle, Runtime } from '../runtimes/runtime.js';
-import { expandCells, newDocument, resolveLimits } from './cells.js';
+import type { ExitInfo, NeighbourLaunch, RunHandle, Runtime } from '../runtimes/runtime.js';
+import { expandCells, newDocument, resolveLimits, resolveLimitsOf } from './cells.js';
 import { classifyRun } from './classify.js';
 import { seriesFromReport } from '../sampler/series.js';
 import { placementOf, takeCell } from './placement.js';
@@ -110,11 +110,19 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   const cells = expandCells(scenario);
   // Resolve every limit before the first run: a bad device or disk fails in the first second.
   const resolved = new Map(cells.map((c) => [c.id, resolveLimits(c, opts.scratch)]));
+  const company = new Map<string, Company>();
+  for (const c of cells) {
+    if (!c.neighbourSet) continue;
+    const { neighbours, parent } = c.neighbourSet;
+    const entry: Company = { neighbours: neighbours.map((spec) => ({ spec, limits: resolveLimitsOf(spec.limits, opts.scratch) })) };
+    if (parent) entry.parent = resolveLimitsOf(parent, opts.scratch);
+    company.set(c.id, entry);
+  }
   for (const rt of scenario.runtimes) {
     if (!opts.runtimes[rt]) throw new CgbenchError('E_INPUT', `runtime "${rt}" is not available`, 'see `cgbench doctor`');
   }
   // And everything else that can be known now: nothing is written when the suite cannot run.
-  await preflight({ scenario, cells, resolved, runtimes: opts.runtimes, availableCpus: opts.availableCpus });
+  await preflight({ scenario, cells, resolved, company, runtimes: opts.runtimes, availableCpus: opts.availableCpus });
   const doc = newDocument(scenario, opts.host, cells);
   if (opts.writer) doc.writer = opts.writer;
   const perCell = scenario.warmup + scenario.repetitions;
@@ -148,6 +156,7 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
         runtime,
         cell,
         limits: resolved.get(cell.id) as ResolvedLimits,
+        company: company.get(cell.id),
         runId: `${suiteId}-c${ci}-r${i}`,
         index: i,
         warmup,
@@ -225,10 +234,17 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   return doc;
 }
 
+/** A neighbour cell's neighbours and shared parent, limits resolved. */
+interface Company {
+  neighbours: NeighbourLaunch[];
+  parent?: ResolvedLimits;
+}
+
 interface RunOnceArgs {
   runtime: Runtime;
   cell: Cell;
   limits: ResolvedLimits;
+  company: Company | undefined;
   runId: string;
   index: number;
   warmup: boolean;
@@ -284,6 +300,7 @@ export function runFromExit(a: RunExit): Run {
   const samples = report ? seriesFromReport(report) : null;
   if (samples) run.samples = samples;
   if (part.outcome !== 'ok' && exit.stderrTail) run.stderrTail = exit.stderrTail;
+  if (exit.neighbours) run.neighbours = exit.neighbours;
   return run;
 }
 
@@ -299,6 +316,8 @@ async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: Error
       scratchDir: a.scratchDir,
       sampleIntervalMs: a.scenario.sampleIntervalMs,
       ...(a.node !== undefined ? { node: a.node } : {}),
+      ...(a.company ? { neighbours: a.company.neighbours } : {}),
+      ...(a.company?.parent ? { parent: a.company.parent } : {}),
     });
   } catch (e) {
     // A launch failure that is the environment's fault (no root, no controller) stops the suite.
