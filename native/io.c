@@ -16,7 +16,7 @@ static void usage(void)
            "  a multiple of 4) on a scratch file in D, which must be on a real disk.\n"
            "  write: timed = all writes + fdatasync.  read: untimed prepare writes the file,\n"
            "  then timed = reading it back.\n"
-           "  Prints one JSON line: workload, mode, wall_ns, bytes, ops, block_bytes, prepare_ns.\n");
+           "  Prints one JSON line: workload, mode, wall_ns, cpu_ns (timed phase), bytes, ops, block_bytes, prepare_ns.\n");
     exit(0);
 }
 
@@ -109,8 +109,9 @@ int main(int argc, char **argv)
         die(EXIT_ENV, "cannot create a scratch file in %s: %s", dir, strerror(errno));
     }
 
-    uint64_t ops = 0, t0, t1;
+    uint64_t ops = 0, t0, t1, c0;
     if (!reading) {
+        c0 = process_cpu_ns();
         t0 = now_ns();
         write_blocks(fd, buf, bytes, block, &ops);
         if (fdatasync(fd) != 0)
@@ -124,6 +125,7 @@ int main(int argc, char **argv)
             io_error("fdatasync", errno);
         p1 = now_ns();
 
+        c0 = process_cpu_ns();
         t0 = now_ns();
         uint64_t off = 0;
         while (off < bytes) {
@@ -147,6 +149,7 @@ int main(int argc, char **argv)
     json_str(&j, "workload", "io");
     json_str(&j, "mode", reading ? "read" : "write");
     json_u64(&j, "wall_ns", t1 - t0);
+    json_u64(&j, "cpu_ns", process_cpu_ns() - c0);
     json_u64(&j, "bytes", bytes);
     json_u64(&j, "ops", ops);
     json_u64(&j, "block_bytes", block);

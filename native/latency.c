@@ -99,11 +99,13 @@ int main(int argc, char **argv)
         if (err)
             die(EXIT_ENV, "cannot create thread %" PRIu64 ": %s", t, strerror(err));
     }
+    uint64_t c0 = process_cpu_ns();
     start_ns = now_ns();
     pthread_barrier_wait(&start_barrier);
     for (uint64_t t = 0; t < threads; t++)
         pthread_join(tid[t], NULL);
     uint64_t end_ns = now_ns();
+    uint64_t cpu_ns = process_cpu_ns() - c0;
 
     uint64_t n = per_thread * threads, sum = 0;
     qsort(latencies, n, sizeof *latencies, cmp_u64);
@@ -114,6 +116,7 @@ int main(int argc, char **argv)
     json_begin(&j);
     json_str(&j, "workload", "latency");
     json_u64(&j, "wall_ns", end_ns - start_ns);
+    json_u64(&j, "cpu_ns", cpu_ns);
     json_u64(&j, "ops", n);
     json_u64(&j, "threads", threads);
     json_u64(&j, "p50_ns", pct(latencies, n, 500));
