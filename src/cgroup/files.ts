@@ -1,7 +1,8 @@
 // Small synchronous helpers for cgroupfs files: read a control file, write one with a message that
 // names the fix, list and kill a group's processes, and keep group names inside cgbench's subtree.
 
-import { closeSync, existsSync, openSync, readFileSync, readSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sleep } from '../model/clock.js';
 import { CgbenchError } from '../model/errors.js';
 
@@ -93,12 +94,28 @@ export function assertSafeName(name: string): void {
 
 /** Kills what is in the directories and removes them, again until they are gone (rmdir fails while
  *  processes remain, and a dying process takes a moment to leave). */
+/** A group's directory and the groups nested in it (a shared parent's members), deepest first. */
+function treeDeepestFirst(dir: string): string[] {
+  let children: string[] = [];
+  try {
+    children = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(dir, e.name));
+  } catch {
+    // gone, or not a directory
+  }
+  return [...children.flatMap(treeDeepestFirst), dir];
+}
+
 export async function removeGroupDirs(dirs: string[], kill: () => void): Promise<void> {
   const deadline = Date.now() + REMOVE_TIMEOUT_MS;
   for (;;) {
     kill();
+    const tree = dirs.flatMap(treeDeepestFirst);
+    // Nested groups' processes too: a leftover shared parent holds its members' groups.
+    for (const dir of tree) if (!dirs.includes(dir)) killPids(readPids(join(dir, 'cgroup.procs')));
     let remaining = 0;
-    for (const dir of dirs) {
+    for (const dir of tree) {
       if (!existsSync(dir)) continue;
       try {
         rmdirSync(dir);

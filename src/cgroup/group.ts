@@ -25,7 +25,8 @@ export interface OwnedGroup {
 /** One cgroup hierarchy layout (v1 or v2): makes, finds and cleans up cgbench's groups. */
 export interface CgroupSystem {
   readonly info: CgroupInfo;
-  create(name: string, limits: ResolvedLimits): OwnedGroup;
+  /** A group under cgbench's subtree, or inside `parent` (a shared parent over a run and its neighbours). */
+  create(name: string, limits: ResolvedLimits, parent?: OwnedGroup): OwnedGroup;
   /** Names of the groups under cgbench's subtree (leftovers of killed suites, or a running one's). */
   leftovers(): string[];
   /** Pids still in a leftover group (a suite that is still running, or an orphaned workload). */

@@ -81,11 +81,23 @@ export class V1System implements CgroupSystem {
     return this.mounts.map((m) => join(m, SUBTREE, name)).filter(existsSync);
   }
 
-  create(name: string, limits: ResolvedLimits): OwnedGroup {
+  create(name: string, limits: ResolvedLimits, parent?: OwnedGroup): OwnedGroup {
     assertSafeName(name);
-    const rel = `${SUBTREE}/${name}`;
+    const rel = parent ? `${parent.relPath}/${name}` : `${SUBTREE}/${name}`;
     const dirs: Record<string, string> = {};
+    const parentDirs = parent?.location.driver === 'v1' ? parent.location.dirs : undefined;
     for (const c of v1ControllersFor(limits)) {
+      if (parentDirs) {
+        const under = parentDirs[c];
+        if (!under)
+          throw new CgbenchError(
+            'E_SCENARIO',
+            `a group with the v1 "${c}" controller cannot sit in a shared parent without it`,
+            'drop the cpuset or the parent',
+          );
+        dirs[c] = join(under, name);
+        continue;
+      }
       const mount = this.info.v1Mounts[c];
       if (!mount) {
         throw new CgbenchError(

@@ -100,12 +100,22 @@ export class V2System implements CgroupSystem {
     for (const c of todo) this.enabled.add(c);
   }
 
-  create(name: string, limits: ResolvedLimits): OwnedGroup {
+  create(name: string, limits: ResolvedLimits, parent?: OwnedGroup): OwnedGroup {
     assertSafeName(name);
-    this.prepare(v2ControllersFor(limits));
-    const dir = join(this.info.root, name);
+    const controllers = v2ControllersFor(limits);
+    this.prepare(controllers);
+    const under = parent?.location.driver === 'v2' ? parent.location.dir : this.info.root;
+    if (parent) {
+      // A parent passes on only the controllers its subtree_control enables (and holds no process itself).
+      const current = (readSmall(join(under, 'cgroup.subtree_control')) ?? '').trim().split(/\s+/);
+      const missing = controllers.filter((c) => !current.includes(c));
+      if (missing.length)
+        writeControl(join(under, 'cgroup.subtree_control'), missing.map((c) => `+${c}`).join(' '), `controllers in ${under}`);
+    }
+    const dir = join(under, name);
     mkdirSync(dir, { recursive: true });
-    return setUpOrRemove(new V2Group(`${SUBTREE}/${name}`, dir), (g) => g.apply(limits));
+    const rel = parent ? `${parent.relPath}/${name}` : `${SUBTREE}/${name}`;
+    return setUpOrRemove(new V2Group(rel, dir), (g) => g.apply(limits));
   }
 
   leftovers(): string[] {
