@@ -5,11 +5,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CgroupSystem } from '../cgroup/index.js';
+import type { CgroupSystem, OwnedGroup } from '../cgroup/index.js';
 import { monotonicNs } from '../model/clock.js';
 import { launcherPath } from '../model/paths.js';
 import { assertNativeBuilt, invocationFor } from '../programs/registry.js';
-import type { LauncherReport } from '../model/types.js';
+import { NEIGHBOUR_SETTLE_MS } from '../model/defaults.js';
+import type { LauncherReport, WorkloadParams } from '../model/types.js';
+import { NeighbourLoop, startNeighbours } from './neighbours.js';
 import { hostProgramProblems } from './host-preflight.js';
 import { launcherArgv, parseLauncherReport } from './launcher.js';
 import {
@@ -39,6 +41,7 @@ function readReport(file: string): LauncherReport | undefined {
 
 export class NativeRuntime implements Runtime {
   readonly name = 'native' as const;
+  readonly neighbours = true;
   private readonly statusDir: string;
 
   constructor(private readonly cgroups: CgroupSystem) {
@@ -51,54 +54,99 @@ export class NativeRuntime implements Runtime {
   }
 
   async launch(req: LaunchRequest): Promise<RunHandle> {
-    const group = this.cgroups.create(req.runId, req.limits);
+    // Groups are made parent first and removed in reverse: a shared parent goes last.
+    const made: OwnedGroup[] = [];
+    const removeAll = async (): Promise<void> => {
+      for (const g of [...made].reverse()) await g.destroy();
+    };
+    let loops: NeighbourLoop[] = [];
     try {
-      const inv = invocationFor(req.params, req.scratchDir);
-      const reportFile = join(this.statusDir, `${req.runId}.report`);
-      const args = launcherArgv({
-        group: group.location,
-        sampleIntervalMs: req.sampleIntervalMs,
-        report: reportFile,
-        hostname: 'cgbench',
-        program: inv.program,
-        args: inv.args,
+      const parent = req.parent ? this.cgroups.create(`${req.runId}-parent`, req.parent) : undefined;
+      if (parent) made.push(parent);
+      const group = this.cgroups.create(req.runId, req.limits, parent);
+      made.push(group);
+      loops = (req.neighbours ?? []).map((n, i) => {
+        let where = group;
+        if (n.spec.placement === 'own') {
+          where = this.cgroups.create(`${req.runId}-n${i}`, n.limits, parent);
+          made.push(where);
+        }
+        // Neighbours are not sampled: their rusage and their own results are what is booked.
+        return new NeighbourLoop(n.spec, (k) =>
+          Promise.resolve(this.spawnRun(where, n.spec.params, `${req.runId}-n${i}-s${k}`, req.scratchDir)),
+        );
       });
-      const start = monotonicNs();
-      const child = spawn(launcherPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      const stderr = new TailBuffer(STDERR_TAIL);
-      child.stdout.on('data', (d: Buffer) => {
-        if (stdout.length < STDOUT_MAX) stdout += d.toString();
-      });
-      child.stderr.on('data', (d: Buffer) => stderr.push(d));
-      let escalation: NodeJS.Timeout | undefined;
-      const exited = new Promise<ExitInfo>((resolve, reject) => {
-        child.on('error', reject);
-        child.on('close', (code, signal) => {
-          clearTimeout(escalation);
-          const info: ExitInfo = { exitCode: code, signal, stdout, stderrTail: stderr.toString(), harnessWallNs: monotonicNs() - start };
-          const report = readReport(reportFile);
-          if (report) info.report = report;
-          resolve(info);
-        });
+      await startNeighbours(loops, NEIGHBOUR_SETTLE_MS);
+      const run = this.spawnRun(group, req.params, req.runId, req.scratchDir, req.sampleIntervalMs);
+      const exited = run.exited.then(async (info) => {
+        if (loops.length) info.neighbours = await Promise.all(loops.map((l) => l.stop()));
+        return info;
       });
       return {
         exited,
-        stop: () => {
-          // The launcher kills the workload on SIGTERM and still writes its report (the after
-          // reading); one that does not exit in time is killed with its whole group.
-          child.kill('SIGTERM');
-          escalation ??= setTimeout(() => {
-            child.kill('SIGKILL');
-            group.killAll();
-          }, STOP_GRACE_MS);
+        stop: () => run.stop(),
+        dispose: async () => {
+          await Promise.all(loops.map((l) => l.stop()));
+          await removeAll();
         },
-        dispose: () => group.destroy(),
       };
     } catch (e) {
-      await group.destroy();
+      await Promise.all(loops.map((l) => l.stop()));
+      await removeAll();
       throw e;
     }
+  }
+
+  /** One launcher in `group` running one workload: its exit (with the launcher's report) and a stop. */
+  private spawnRun(
+    group: OwnedGroup,
+    params: WorkloadParams,
+    runId: string,
+    scratchDir: string,
+    sampleIntervalMs?: number,
+  ): Pick<RunHandle, 'exited' | 'stop'> {
+    const inv = invocationFor(params, scratchDir);
+    const reportFile = join(this.statusDir, `${runId}.report`);
+    const args = launcherArgv({
+      group: group.location,
+      ...(sampleIntervalMs !== undefined ? { sampleIntervalMs } : {}),
+      report: reportFile,
+      hostname: 'cgbench',
+      program: inv.program,
+      args: inv.args,
+    });
+    const start = monotonicNs();
+    const child = spawn(launcherPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    const stderr = new TailBuffer(STDERR_TAIL);
+    child.stdout.on('data', (d: Buffer) => {
+      if (stdout.length < STDOUT_MAX) stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => stderr.push(d));
+    let escalation: NodeJS.Timeout | undefined;
+    const exited = new Promise<ExitInfo>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        clearTimeout(escalation);
+        const info: ExitInfo = { exitCode: code, signal, stdout, stderrTail: stderr.toString(), harnessWallNs: monotonicNs() - start };
+        const report = readReport(reportFile);
+        if (report) info.report = report;
+        resolve(info);
+      });
+    });
+    return {
+      exited,
+      stop: () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        // The launcher kills the workload on SIGTERM and still writes its report (the after
+        // reading); one that does not exit in time is killed with its whole group.
+        child.kill('SIGTERM');
+        escalation ??= setTimeout(() => {
+          child.kill('SIGKILL');
+          group.killAll();
+        }, STOP_GRACE_MS);
+      },
+    };
   }
 
   close(): Promise<void> {

@@ -288,7 +288,13 @@ export function runFromExit(a: RunExit): Run {
     timeoutMs: a.scenario.timeoutMs,
     memoryLimited: a.limits.memory?.maxBytes != null,
   });
-  const run: Run = { ...part, index: a.index, warmup: a.warmup, startedAt: a.startedAt, harnessWallNs: exit.harnessWallNs };
+  // A neighbour that broke off left the run partly alone: it measured nothing the cell asks for.
+  const broken = exit.neighbours?.find((n) => n.error !== undefined);
+  const judged: typeof part =
+    broken && part.outcome === 'ok'
+      ? { outcome: 'failed', message: `neighbour "${broken.label}": ${broken.error}`, metrics: part.metrics }
+      : part;
+  const run: Run = { ...judged, index: a.index, warmup: a.warmup, startedAt: a.startedAt, harnessWallNs: exit.harnessWallNs };
   if (report?.before) run.before = report.before;
   if (report?.after) run.after = report.after;
   // Launch overhead: harness wall minus the launcher's exec-to-exit wall, so a workload's own
@@ -299,7 +305,7 @@ export function runFromExit(a: RunExit): Run {
   if (report) run.process = processOf(report.status);
   const samples = report ? seriesFromReport(report) : null;
   if (samples) run.samples = samples;
-  if (part.outcome !== 'ok' && exit.stderrTail) run.stderrTail = exit.stderrTail;
+  if (judged.outcome !== 'ok' && exit.stderrTail) run.stderrTail = exit.stderrTail;
   if (exit.neighbours) run.neighbours = exit.neighbours;
   return run;
 }
