@@ -18,7 +18,7 @@ static void usage(void)
            "  pagecache: write an N MiB scratch file in D, drop it from the cache, then read it\n"
            "             K times (default 3) via an mmap (default) or read() (timed).\n"
            "  Prints one JSON line: workload, mode, wall_ns, cpu_ns, bytes, majflt, minflt, plus\n"
-           "  pages (anon) or access, passes, file_bytes, prepare_ns (pagecache).\n");
+           "  pages (anon) or access, passes, file_bytes, prepare_ns, disk_read_bytes (pagecache).\n");
     exit(0);
 }
 
@@ -32,6 +32,23 @@ static void faults(uint64_t *maj, uint64_t *min)
 
 /* Process CPU time over the timed phase, ns (set where t1 is taken). */
 static uint64_t timed_cpu_ns;
+/* Bytes this process made the kernel fetch from storage over the timed phase (/proc/self/io
+ * read_bytes): the re-reads the page cache did not serve, whichever way the file is read. -1: unknown. */
+static int64_t timed_disk_read = -1;
+
+static int64_t disk_read_bytes(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    if (!f)
+        return -1;
+    char line[128];
+    long long v = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "read_bytes: %lld", &v) == 1)
+            break;
+    fclose(f);
+    return v;
+}
 
 static void emit(const char *mode, const char *access, uint64_t wall, uint64_t bytes, uint64_t pages,
                  uint64_t passes, uint64_t file_bytes, uint64_t prepare, uint64_t majflt, uint64_t minflt)
@@ -49,6 +66,8 @@ static void emit(const char *mode, const char *access, uint64_t wall, uint64_t b
         json_u64(&j, "passes", passes);
         json_u64(&j, "file_bytes", file_bytes);
         json_u64(&j, "prepare_ns", prepare);
+        if (timed_disk_read >= 0)
+            json_u64(&j, "disk_read_bytes", (uint64_t)timed_disk_read);
     } else {
         json_u64(&j, "pages", pages);
     }
@@ -128,6 +147,7 @@ static void run_pagecache(uint64_t bytes, uint64_t passes, const char *dir, int 
     }
 
     uint64_t maj0, min0, maj1, min1;
+    int64_t r0 = disk_read_bytes();
     faults(&maj0, &min0);
     uint64_t c0 = process_cpu_ns();
     uint64_t t0 = now_ns();
@@ -155,6 +175,9 @@ static void run_pagecache(uint64_t bytes, uint64_t passes, const char *dir, int 
     }
     uint64_t t1 = now_ns();
     timed_cpu_ns = process_cpu_ns() - c0;
+    int64_t r1 = disk_read_bytes();
+    if (r0 >= 0 && r1 >= r0)
+        timed_disk_read = r1 - r0;
     faults(&maj1, &min1);
 
     emit("pagecache", use_mmap ? "mmap" : "read", t1 - t0, bytes * passes, 0, passes, bytes, p1 - p0,
