@@ -1,6 +1,6 @@
 // cgroup v2 for real: run inside the v2 lab (`npm run test:v2`, CGBENCH_LAB=v2). Checks the v2 driver
 // end to end: detection, subtree_control, io.max and memory.high files, the launcher in container mode,
-// PSI series, the seed preset.
+// PSI series, CPU weight and a shared parent, the seed preset.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -160,6 +160,62 @@ describe.skipIf(!inLab || !isRoot)('cgroup v2 on a real kernel', () => {
       });
       expect(doc.host.cgroup.mode).toBe('v2');
       checkPhase(doc.cells);
+    } finally {
+      await runtime.close();
+    }
+  }, 300_000);
+
+  it('writes cpu.weight, nests groups in a shared parent, and a weight-1 hog leaves a loop its CPU', async () => {
+    const sys = cgroups as NonNullable<typeof cgroups>;
+    const parent = sys.create('v2t-parent', { memory: { maxBytes: 256 << 20 } });
+    const child = sys.create('v2t-light', { cpuWeight: 1 }, parent);
+    try {
+      expect(readFileSync(join(child.dirs[0] as string, 'cpu.weight'), 'utf8').trim()).toBe('1');
+      const control = readFileSync(join(parent.dirs[0] as string, 'cgroup.subtree_control'), 'utf8');
+      for (const c of ['cpu', 'memory', 'io', 'pids']) expect(control).toContain(c);
+    } finally {
+      await child.destroy();
+      await parent.destroy();
+    }
+    const host = await gatherHost(sys.info);
+    const runtime = new NativeRuntime(sys);
+    try {
+      const hog = { kind: 'cpu', params: { iterations: 2 ** 28, threads: 2 } };
+      const doc = await runSuite({
+        scenario: validateScenario(
+          {
+            repetitions: 3,
+            warmup: 0,
+            workloads: [
+              {
+                name: 'loop',
+                kind: 'cpu',
+                params: { iterations: 2 ** 28 },
+                neighbours: [
+                  { name: 'same', run: [{ ...hog, placement: 'same' }] },
+                  { name: 'light', run: [{ ...hog, limits: { weight: 1 } }] },
+                ],
+              },
+            ],
+          },
+          'v2-weight.yaml',
+        ),
+        host,
+        runtimes: { native: runtime },
+        scratch: () => resolveDiskTarget('/scratch'),
+        scratchDir: '/scratch',
+        save: () => {},
+        suiteId: 'v2tweight',
+      });
+      const share = (set?: string): number[] =>
+        (doc.cells.find((c) => c.neighbourSet?.name === set)?.runs ?? []).flatMap((r) =>
+          r.outcome === 'ok' && typeof r.metrics.cpuNs === 'number' ? [r.metrics.cpuNs / r.metrics.wallNs] : [],
+        );
+      const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+      console.log(`v2 lab: loop CPUs alone ${med(share())}, same group ${med(share('same'))}, next to weight 1 ${med(share('light'))}`);
+      // Weight 1 against 100: the hog gets ~1 % where the loop wants its CPU; in its group it gets 2 of 3 threads' share.
+      expect(med(share('light'))).toBeGreaterThanOrEqual(0.9 * med(share()));
+      expect(med(share('same'))).toBeLessThanOrEqual(0.8 * med(share()));
     } finally {
       await runtime.close();
     }
