@@ -44,16 +44,14 @@ function clusterScenario(s: Scenario): Scenario {
   return { ...s, runtimes: ['kubernetes'] };
 }
 
+const NO_NEIGHBOURS = 'neighbours (a plan runs one pod per run; native and docker can run them)';
+
 /** Every limit a pod cannot express, one line each; E_SCENARIO naming them all. */
 function refuseUnsupported(scenario: Scenario, cells: Cell[]): void {
   const problems = cells.flatMap((c) => [
     ...kubernetesUnsupportedLimits(c.limits).map((p) => `workload "${c.workload}", limit set "${c.limitSet}": ${p}`),
     // One pod per run: a neighbour would be another pod the plan cannot keep on the same node for the run's length.
-    ...(c.neighbourSet
-      ? [
-          `workload "${c.workload}", neighbour set "${c.neighbourSet.name}": neighbours (a plan runs one pod per run; native and docker can run them)`,
-        ]
-      : []),
+    ...(c.neighbourSet ? [`workload "${c.workload}", neighbour set "${c.neighbourSet.name}": ${NO_NEIGHBOURS}`] : []),
   ]);
   if (!problems.length) return;
   const head = problems.length === 1 ? problems[0] : `${problems.length} limits:\n  ${problems.join('\n  ')}`;
