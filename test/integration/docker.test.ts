@@ -98,7 +98,7 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
     const cells = await runOne(
       {
         workloads: [
-          { name: 'loop', kind: 'cpu', params: { iterations: 2 ** 30 }, limits: [{ name: 'ten', cpu: { quota: 10000, period: 100000 } }] },
+          { name: 'loop', kind: 'cpu', params: { iterations: 2 ** 32 }, limits: [{ name: 'ten', cpu: { quota: 10000, period: 100000 } }] },
         ],
       },
       'dcpu',

@@ -63,7 +63,7 @@ describe.skipIf(!isRoot)('native runtime on real cgroups', () => {
     const cells = await runOne(
       {
         workloads: [
-          { name: 'loop', kind: 'cpu', params: { iterations: 2 ** 30 }, limits: [{ name: 'ten', cpu: { quota: 10000, period: 100000 } }] },
+          { name: 'loop', kind: 'cpu', params: { iterations: 2 ** 32 }, limits: [{ name: 'ten', cpu: { quota: 10000, period: 100000 } }] },
         ],
       },
       'itcpu',
