@@ -1,5 +1,7 @@
-// Shared test helpers: fixture loading and root/cgroup gating for integration tests.
+// Shared test helpers: fixture loading, root/cgroup gating for integration tests, and loop sizes measured on
+// the machine the tests run on.
 
+import { execFileSync } from 'node:child_process';
 import { type Dirent, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,4 +45,26 @@ export function cgroupDirsNamed(name: string, dir = '/sys/fs/cgroup', depth = 6)
       const path = join(dir, e.name);
       return [...(e.name === name ? [path] : []), ...cgroupDirsNamed(name, path, depth - 1)];
     });
+}
+
+let nsPerIteration: number | undefined;
+
+/**
+ * Busy-loop iterations (per thread) that take about `cpuSeconds` of one CPU here. Tests that need a run of
+ * a given length (enough CFS periods, a neighbour that overlaps the whole run) size their loops with it:
+ * one iteration costs 0.12 ns on one CPU this project runs on and 0.47 ns on another, so a fixed count is
+ * a fixed length on one machine only. Measured once per test file: the fastest of three short loops.
+ */
+export function loopIterations(cpuSeconds: number): number {
+  if (nsPerIteration === undefined) {
+    const probe = 2 ** 26;
+    const bin = join(ROOT_DIR, 'native', 'build', 'cgbench-cpu');
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const out = JSON.parse(execFileSync(bin, ['--iterations', String(probe)], { encoding: 'utf8' })) as { cpu_ns: number };
+      best = Math.min(best, out.cpu_ns / probe);
+    }
+    nsPerIteration = best;
+  }
+  return Math.max(1, Math.round((cpuSeconds * 1e9) / nsPerIteration));
 }

@@ -21,7 +21,7 @@ import { renderTable } from '../../src/reporters/table.js';
 import { validateScenario } from '../../src/scenario/schema.js';
 import { runSuite } from '../../src/scheduler/suite.js';
 import { NATIVE_DIR } from '../../src/model/paths.js';
-import { isRoot } from '../helpers.js';
+import { isRoot, loopIterations } from '../helpers.js';
 
 const scratchDir = defaultScratchDir();
 
@@ -98,7 +98,12 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
     const cells = await runOne(
       {
         workloads: [
-          { name: 'loop', kind: 'cpu', params: { iterations: 2 ** 32 }, limits: [{ name: 'ten', cpu: { quota: 10000, period: 100000 } }] },
+          {
+            name: 'loop',
+            kind: 'cpu',
+            params: { iterations: loopIterations(0.4) },
+            limits: [{ name: 'ten', cpu: { quota: 10000, period: 100000 } }],
+          },
         ],
       },
       'dcpu',
@@ -122,7 +127,7 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
   it("samples the container's own group from inside (container mode), where docker wrote the limits", async () => {
     const handle = await runtime.launch({
       runId: 'dgroup',
-      params: { kind: 'cpu', iterations: 2 ** 30, threads: 1 },
+      params: { kind: 'cpu', iterations: loopIterations(0.5), threads: 1 },
       limits: { cpu: { quotaUs: 20000, periodUs: 50000 }, pids: 16 },
       scratchDir,
       sampleIntervalMs: 10,
@@ -248,7 +253,7 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
           repetitions: 1,
           warmup: 0,
           runtimes: ['native', 'docker'],
-          workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 2 ** 28 }, limits: [{ name: 'half', cpus: 0.5 }] }],
+          workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: loopIterations(0.12) }, limits: [{ name: 'half', cpus: 0.5 }] }],
         },
         'it-both.yaml',
       );

@@ -14,7 +14,7 @@ import { validateScenario } from '../../src/scenario/schema.js';
 import { runSuite } from '../../src/scheduler/suite.js';
 import { launcherPath } from '../../src/model/paths.js';
 import { launcherArgv } from '../../src/runtimes/launcher.js';
-import { isRoot, ROOT_DIR } from '../helpers.js';
+import { isRoot, loopIterations, ROOT_DIR } from '../helpers.js';
 
 const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
 const scratchDir = defaultScratchDir();
@@ -63,7 +63,12 @@ describe.skipIf(!isRoot)('native runtime on real cgroups', () => {
     const cells = await runOne(
       {
         workloads: [
-          { name: 'loop', kind: 'cpu', params: { iterations: 2 ** 32 }, limits: [{ name: 'ten', cpu: { quota: 10000, period: 100000 } }] },
+          {
+            name: 'loop',
+            kind: 'cpu',
+            params: { iterations: loopIterations(0.4) },
+            limits: [{ name: 'ten', cpu: { quota: 10000, period: 100000 } }],
+          },
         ],
       },
       'itcpu',
@@ -131,7 +136,7 @@ describe.skipIf(!isRoot)('native runtime on real cgroups', () => {
     const file = join(work, 'long.yaml');
     writeFileSync(
       file,
-      'name: long\nrepetitions: 5\nwarmup: 0\nworkloads:\n  - name: loop\n    kind: cpu\n    params: { iterations: 400000000 }\n    limits: [{ name: slow, cpus: 0.1 }]\n',
+      `name: long\nrepetitions: 5\nwarmup: 0\nworkloads:\n  - name: loop\n    kind: cpu\n    params: { iterations: ${loopIterations(0.3)} }\n    limits: [{ name: slow, cpus: 0.1 }]\n`,
     );
     const out = join(work, 'out');
     const child = spawn(process.execPath, [CLI, 'run', file, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });

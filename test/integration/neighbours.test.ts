@@ -15,7 +15,7 @@ import type { Cell, HostInfo, ResultDocument } from '../../src/model/types.js';
 import { NativeRuntime } from '../../src/runtimes/native.js';
 import { validateScenario } from '../../src/scenario/schema.js';
 import { runSuite } from '../../src/scheduler/suite.js';
-import { isRoot, ROOT_DIR } from '../helpers.js';
+import { isRoot, loopIterations, ROOT_DIR } from '../helpers.js';
 
 const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
 const scratchDir = defaultScratchDir();
@@ -30,7 +30,7 @@ function shares(cell: Cell | undefined): number[] {
 
 const hog = (extra: Record<string, unknown>): Record<string, unknown> => ({
   kind: 'cpu',
-  params: { iterations: 2 ** 32, threads: 2 },
+  params: { iterations: loopIterations(0.5), threads: 2 },
   ...extra,
 });
 
@@ -74,7 +74,7 @@ describe.skipIf(!isRoot)('neighbours on real groups', () => {
           {
             name: 'loop',
             kind: 'cpu',
-            params: { iterations: 2 ** 33 },
+            params: { iterations: loopIterations(1) },
             neighbours: [
               { name: 'same', run: [hog({ placement: 'same' })] },
               { name: 'capped', run: [hog({ limits: { cpus: 0.2 } })] },
