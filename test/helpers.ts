@@ -57,7 +57,7 @@ let nsPerIteration: number | undefined;
  */
 export function loopIterations(cpuSeconds: number): number {
   if (nsPerIteration === undefined) {
-    const probe = 2 ** 26;
+    const probe = 2 ** 28;
     const bin = join(ROOT_DIR, 'native', 'build', 'cgbench-cpu');
     let best = Infinity;
     for (let i = 0; i < 3; i++) {
