@@ -39,6 +39,8 @@ export interface ModelContext {
   hostCpus: number;
   /** The block throttle's slice on the scratch disk, ms (default: the rotational 100 ms, the wider range). */
   ioSliceMs?: number;
+  /** The cgroup driver, for the CPU weights a fair share weighs by (v1 cpu.shares, v2 cpu.weight); default v2. */
+  driver?: 'v1' | 'v2';
 }
 
 /** The IO throttle's slice for a host: 20 ms on a non-rotational scratch disk, else 100 ms. */

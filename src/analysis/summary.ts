@@ -6,11 +6,13 @@ import { cpuUsedCpus, runDelta, throttledMsPerSec, throttleRatio, workloadBytesP
 import { usesScratch } from '../model/params.js';
 import type { Cell, CellSummary, Outcome } from '../model/types.js';
 import { expectedIoRate, expectedOutcomes, expectedSlowdown, isUnexpected, type ModelContext } from './expected.js';
+import { contentionOf } from './contention.js';
 import { periodPhase } from './phase.js';
 import { measuredRuns, medianOf, type OkRun } from './runs.js';
 import { describe, ratioInterval, runsForRatioInterval } from './stats.js';
 
-export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: ModelContext): CellSummary {
+/** `alone`: for a cell measured next to neighbours, the same workload and limits alone (the contention view). */
+export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: ModelContext, alone?: Cell): CellSummary {
   const counted = cell.runs.filter((r) => !r.warmup);
   const outcomes: Partial<Record<Outcome, number>> = {};
   for (const r of counted) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
@@ -42,13 +44,17 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
   const startups = counted.map((r) => r.startupNs ?? r.launchOverheadNs);
 
   const expect = cell.expect ?? expectedOutcomes(cell);
+  const contention = contentionOf(cell, alone, ctx);
+  // Beside neighbours the limit's model alone would understate: it also loses the share the fair-share model says.
+  let expected = expectedSlowdown(cell, baseline, ctx);
+  if (cell.neighbourSet) expected = expected !== null && contention?.expectedShareKept ? expected / contention.expectedShareKept : null;
   const summary: CellSummary = {
     measuredRuns: ok.length,
     outcomes,
     unexpectedRuns: cell.runs.filter((r) => isUnexpected(r, expect)).length,
     medianWallNs,
     slowdown,
-    expectedSlowdown: expectedSlowdown(cell, baseline, ctx),
+    expectedSlowdown: expected,
     cpuGranted,
     cpuQuota,
     cpuEnforcement: cpuGranted !== null && cpuQuota !== null ? cpuGranted / cpuQuota : null,
@@ -94,5 +100,6 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
       if (baseP99 !== null && baseP99 > 0) summary.latency.p99Ratio = p99 / baseP99;
     }
   }
+  if (contention) summary.contention = contention;
   return summary;
 }

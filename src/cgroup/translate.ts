@@ -2,6 +2,7 @@
 // Pure: returns ordered writes; the drivers perform them. Docker flags live in runtimes/docker/flags.ts.
 
 import type { ResolvedLimits } from '../model/types.js';
+import { cpuSharesFromWeight } from '../model/limits.js';
 import { V1_GROUP_CONTROLLERS } from './files.js';
 
 export interface FileWrite {
@@ -14,18 +15,6 @@ export interface FileWrite {
 /** Controllers a v1 group needs for these limits (stats controllers are always joined). */
 export function v1ControllersFor(limits: ResolvedLimits): string[] {
   return limits.cpuset ? [...V1_GROUP_CONTROLLERS, 'cpuset'] : [...V1_GROUP_CONTROLLERS];
-}
-
-/**
- * cgroup v2's cpu.weight (1..10000) as v1 cpu.shares (2..262144): the inverse of the linear mapping runc
- * applies to an OCI spec's shares on v2 (libcontainer ConvertCPUSharesToCgroupV2Value,
- * weight = 1 + (shares - 2) * 9999 / 262142), which Docker 20.10's runc uses; runc 1.3 and crun later moved
- * to a quadratic mapping that sends 1024 shares to weight 100. The linear one maps the ranges end to end,
- * not the defaults: weight 100 is 2598 shares, and an unset v1 group's 1024 shares are weight 39.
- */
-export function cpuSharesFromWeight(weight: number): number {
-  // The smallest shares runc maps back to this weight (its division rounds down).
-  return 2 + Math.ceil(((weight - 1) * 262142) / 9999);
 }
 
 export function toV1Writes(limits: ResolvedLimits, memswAvailable: boolean): FileWrite[] {

@@ -20,6 +20,18 @@ export function cpuQuotaCpus(l: Limits): number | null {
   return cpu.quotaUs / cpu.periodUs;
 }
 
+/**
+ * cgroup v2's cpu.weight (1..10000) as v1 cpu.shares (2..262144): the inverse of the linear mapping runc
+ * applies to an OCI spec's shares on v2 (libcontainer ConvertCPUSharesToCgroupV2Value,
+ * weight = 1 + (shares - 2) * 9999 / 262142), which Docker 20.10's runc uses; runc 1.3 and crun later moved
+ * to a quadratic mapping that sends 1024 shares to weight 100. The linear one maps the ranges end to end,
+ * not the defaults: weight 100 is 2598 shares, and an unset v1 group's 1024 shares are weight 39.
+ */
+export function cpuSharesFromWeight(weight: number): number {
+  // The smallest shares runc maps back to this weight (its division rounds down).
+  return 2 + Math.ceil(((weight - 1) * 262142) / 9999);
+}
+
 /** The CPUs of a cpuset list such as "0-1,3" (the kernel's list format), sorted. */
 export function cpuList(list: string): number[] {
   const out = new Set<number>();

@@ -4,9 +4,10 @@
 import { monotonicNs } from '../model/clock.js';
 import { DEFAULT_CPU_PERIOD_US, keptBudget } from '../model/defaults.js';
 import { cpuQuotaCpus, ioRateLimit } from '../model/limits.js';
-import type { LauncherReport, Reading, ResolvedLimits, WorkloadParams } from '../model/types.js';
+import { expectedCpus } from '../analysis/cpu-model.js';
+import type { LauncherReport, NeighbourRun, Reading, ResolvedLimits, WorkloadParams } from '../model/types.js';
 import { hostProgramProblems } from './host-preflight.js';
-import type { ExitInfo, LaunchRequest, PreflightItem, RunHandle, Runtime } from './runtime.js';
+import type { ExitInfo, LaunchRequest, NeighbourLaunch, PreflightItem, RunHandle, Runtime } from './runtime.js';
 
 /** The simulated machine, roughly this development VM's figures. */
 const SIM = {
@@ -74,7 +75,8 @@ function hashNoise(id: string, amp: number): number {
   return 1 + amp * (((h >>> 0) % 2001) / 1000 - 1);
 }
 
-function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: FakeOptions, id: string): Simulated {
+/** `cpus`: what the fair-share model gives it beside neighbours, where that is less than it would use alone. */
+function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: FakeOptions, id: string, cpus?: number): Simulated {
   const nsPerIt = opts.nsPerIteration ?? SIM.nsPerIteration;
   const diskBps = opts.diskBps ?? SIM.diskBps;
   const noise = hashNoise(id, opts.noise ?? 0);
@@ -106,7 +108,7 @@ function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: FakeOpti
             ? params.durationMs * 1e6 * (params.workUs / params.intervalUs) * threads
             : SIM.commandWorkNs;
       const used = Math.min(threads, SIM.hostCpus);
-      const rate = quota !== null ? Math.min(used, quota) : used;
+      const rate = Math.min(quota !== null ? Math.min(used, quota) : used, cpus ?? Infinity);
       sim.wallNs = params.kind === 'latency' ? params.durationMs * 1e6 : (work / rate) * noise;
       sim.usageUs = (sim.wallNs / 1000) * rate;
       if (quota !== null) {
@@ -213,8 +215,29 @@ function simulatedReport(sim: Simulated, intervalMs: number, startNs: number, en
   };
 }
 
+/** What the neighbours did over a simulated run: the CPUs the measured workload left, split by what each
+ *  would use (its threads, capped by its quota), started once and stopped with the run. */
+function simulatedNeighbours(company: NeighbourLaunch[], sim: Simulated, measuredUs: number): NeighbourRun[] {
+  const wallUs = sim.wallNs / 1000;
+  const demand = company.map(({ spec, limits }) => {
+    const threads = spec.params.kind === 'cpu' || spec.params.kind === 'latency' ? spec.params.threads : 1;
+    return Math.min(threads, cpuQuotaCpus(limits) ?? Infinity);
+  });
+  const total = demand.reduce((a, b) => a + b, 0);
+  const left = Math.max(0, SIM.hostCpus - (wallUs > 0 ? measuredUs / wallUs : 0));
+  return company.map(({ spec }, i) => ({
+    label: spec.label,
+    placement: spec.placement,
+    starts: 1,
+    completed: 0,
+    wallNs: Math.round(sim.wallNs),
+    cpuUs: Math.round(wallUs * Math.min(demand[i] ?? 0, total > 0 ? (left * (demand[i] ?? 0)) / total : 0)),
+  }));
+}
+
 export class FakeRuntime implements Runtime {
   readonly name = 'fake' as const;
+  readonly neighbours = true;
   /** Runs currently "alive", for leak tests. */
   readonly live = new Set<string>();
 
@@ -226,7 +249,16 @@ export class FakeRuntime implements Runtime {
   }
 
   launch(req: LaunchRequest): Promise<RunHandle> {
-    const sim = simulate(req.params, req.limits, this.opts, req.runId);
+    const company = req.neighbours ?? [];
+    const model = company.length
+      ? expectedCpus(
+          req,
+          company.map((n) => n.spec),
+          req.parent,
+          { hostCpus: SIM.hostCpus },
+        )
+      : null;
+    const sim = simulate(req.params, req.limits, this.opts, req.runId, model?.cpus ?? undefined);
     const startNs = monotonicNs();
     this.live.add(req.runId);
     let stop: () => void = () => {};
@@ -235,6 +267,7 @@ export class FakeRuntime implements Runtime {
         const killed = ended === 'stopped' || sim.oom;
         const metrics: Record<string, number | string> = { workload: req.params.kind, wall_ns: Math.round(sim.wallNs) };
         if (sim.bytes) metrics.bytes = sim.bytes;
+        if (req.params.kind === 'cpu') metrics.cpu_ns = Math.round(sim.usageUs * 1000);
         if (sim.latencyNs)
           Object.assign(metrics, {
             p50_ns: Math.round(sim.latencyNs.p50),
@@ -248,6 +281,7 @@ export class FakeRuntime implements Runtime {
           stderrTail: '',
           harnessWallNs: Math.round(sim.wallNs) + SIM.harnessOverheadNs,
           report: simulatedReport(sim, req.sampleIntervalMs, startNs, ended),
+          ...(company.length ? { neighbours: simulatedNeighbours(company, sim, req.params.kind === 'cpu' ? sim.usageUs : 0) } : {}),
         });
       };
       const delay = ((this.opts.realMsPerSec ?? 0) * sim.wallNs) / 1e9;

@@ -27,7 +27,7 @@ import type {
 } from '../model/types.js';
 import { invocationFor } from '../programs/registry.js';
 import type { ExitInfo, NeighbourLaunch, RunHandle, Runtime } from '../runtimes/runtime.js';
-import { expandCells, newDocument, resolveLimits, resolveLimitsOf } from './cells.js';
+import { aloneCellIdOf, expandCells, newDocument, resolveLimits, resolveLimitsOf } from './cells.js';
 import { classifyRun } from './classify.js';
 import { seriesFromReport } from '../sampler/series.js';
 import { placementOf, takeCell } from './placement.js';
@@ -93,14 +93,15 @@ export function converged(cell: Cell, s: Scenario): boolean {
 
 /** What the models need of the host: its CPUs and the scratch disk's throttle slice. */
 export function modelContext(host: HostInfo): ModelContext {
-  return { hostCpus: host.cpuCount, ioSliceMs: ioSliceMs(host.disk) };
+  return { hostCpus: host.cpuCount, ioSliceMs: ioSliceMs(host.disk), driver: host.cgroup.driver };
 }
 
 export function refreshSummaries(doc: ResultDocument): void {
   const byId = new Map(doc.cells.map((c) => [c.id, c]));
   const ctx = modelContext(doc.host);
   for (const cell of doc.cells) {
-    cell.summary = summarizeCell(cell, cell.baselineId ? byId.get(cell.baselineId) : undefined, ctx);
+    const alone = aloneCellIdOf(cell);
+    cell.summary = summarizeCell(cell, cell.baselineId ? byId.get(cell.baselineId) : undefined, ctx, alone ? byId.get(alone) : undefined);
   }
   doc.warnings = documentWarnings(doc.cells, { cgroupMode: doc.host.cgroup.mode, driver: doc.host.cgroup.driver });
 }
