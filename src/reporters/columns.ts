@@ -6,6 +6,7 @@
 import { isMultiHost } from '../model/hosts.js';
 import { slowdownMeans } from '../model/params.js';
 import type { Cell, ResultDocument, WorkloadKind } from '../model/types.js';
+import { neighbourSetName } from './format.js';
 import { formatBytes, formatDurationNs } from '../model/units.js';
 
 export const DASH = '–';
@@ -86,6 +87,7 @@ function quotaUsedByText(cell: Cell): string {
 
 const COLUMNS: Column[] = [
   { head: 'limit', text: true, kinds: ALL, main: ALL, priority: 100, value: (c) => c.limitSet },
+  { head: 'neighbours', text: true, kinds: ALL, main: ALL, priority: 99, value: (c, d) => neighbourSetName(d, c) ?? DASH },
   { head: 'host', text: true, kinds: ALL, main: ALL, priority: 99, value: (c) => c.host ?? DASH },
   { head: 'runtime', text: true, kinds: ALL, main: ALL, priority: 96, value: (c) => c.runtime },
   { head: 'runs', text: true, kinds: ALL, main: ALL, priority: 98, value: runsText },
@@ -181,7 +183,7 @@ export const SUMMARY_COLUMNS: readonly string[] = COLUMNS.map((c) => c.head);
 /** Columns of text (left-aligned); the others are numbers. */
 export const TEXT_COLUMNS = new Set<string>(COLUMNS.filter((c) => c.text).map((c) => c.head));
 /** The table's spine, kept however narrow the terminal (a merged document's rows mean nothing without their host). */
-const SPINE = new Set(['limit', 'host', 'runs']);
+const SPINE = new Set(['limit', 'neighbours', 'host', 'runs']);
 
 /** A table as rows of text: what the terminal fits to a width, and Markdown and HTML show whole. */
 export interface Grid {
@@ -206,7 +208,8 @@ export function summaryGrid(doc: ResultDocument, cells: Cell[], tier: GridTier =
     head === 'runtime' ? new Set(doc.cells.map((c) => c.runtime)).size > 1 : head !== 'host' || isMultiHost(doc);
   const cols = COLUMNS.filter((c) => (tier === 'wide' ? c.kinds : c.main).includes(kind) && shown(c.head));
   const rows = cells.map((cell) => cols.map((c) => c.value(cell, doc)));
-  const keep = cols.map((c, i) => SPINE.has(c.head) || rows.some((r) => r[i] !== DASH));
+  // The neighbours column only where the workload has neighbour sets; the rest of the spine always.
+  const keep = cols.map((c, i) => (SPINE.has(c.head) && c.head !== 'neighbours') || rows.some((r) => r[i] !== DASH));
   return {
     head: cols.filter((_, i) => keep[i]).map((c) => c.head),
     rows: rows.map((r) => r.filter((_, i) => keep[i])),

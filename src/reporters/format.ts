@@ -43,11 +43,13 @@ export function warmupText(s: Scenario): string {
   return `${s.warmup} warm-up per cell${own.length ? ` (${own.join(', ')})` : ''}`;
 }
 
-/** A cell as a reader names it: "workload / limit set", then the runtime and the host where the document has several. */
+/** A cell as a reader names it: "workload / limit set" ("next to SET" beside neighbours), then the runtime and
+ *  the host where the document has several. */
 export function cellLabel(doc: ResultDocument, cell: Cell): string {
   const severalRuntimes = new Set(doc.cells.map((c) => c.runtime)).size > 1;
   const host = isMultiHost(doc) && cell.host !== undefined ? ` @ ${cell.host}` : '';
-  return `${cell.workload} / ${cell.limitSet}${severalRuntimes ? ` / ${cell.runtime}` : ''}${host}`;
+  const next = cell.neighbourSet ? ` next to ${cell.neighbourSet.name}` : '';
+  return `${cell.workload} / ${cell.limitSet}${next}${severalRuntimes ? ` / ${cell.runtime}` : ''}${host}`;
 }
 
 /** The cgroup mode as readers need it: a hybrid host's limits are v1's. */
@@ -69,4 +71,11 @@ export function hostLine(h: HostInfo): string {
     parts.push(`Docker ${h.docker.version} (${h.docker.storageDriver}, cgroup ${h.docker.cgroupDriver} ${h.docker.cgroupVersion})`);
   parts.push(`cgbench ${h.cgbenchVersion}`);
   return parts.join(' · ');
+}
+
+/** The neighbour set a cell ran with, as tables name it: "alone" where its workload has neighbour sets, else none. */
+export function neighbourSetName(doc: ResultDocument, cell: Cell): string | null {
+  if (cell.neighbourSet) return cell.neighbourSet.name;
+  const sets = doc.scenario.workloads.find((w) => w.name === cell.workload)?.neighbourSets;
+  return sets?.[0]?.name ?? null;
 }

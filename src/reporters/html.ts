@@ -10,6 +10,7 @@ import type { Cell, HostInfo, ResultDocument } from '../model/types.js';
 import { formatBytes, formatDurationNs } from '../model/units.js';
 import { buildCharts, type ChartSpec, type WorkloadCharts } from './charts/index.js';
 import { summaryGrid, TEXT_COLUMNS } from './columns.js';
+import { hasProtection, PROTECTION_TEXT_COLUMNS, protectionGrid, protectionNotes } from './protection.js';
 import { byWorkload, cgroupText, describeParams, warmupText } from './format.js';
 import { groupWarnings } from './warnings.js';
 import { BOOT, chartJsBundle, CSS } from './html-assets.js';
@@ -276,6 +277,20 @@ function workloadSection(doc: ResultDocument, cells: Cell[], charts: WorkloadCha
   const parts = [`<section class="card workload" id="w${charts.index}"><h2>${h(charts.workload)}</h2>`];
   if (first) parts.push(`<p class="params">${h(describeParams(first))}</p>`);
   parts.push(summaryTable(doc, cells, flagged), findings(cells));
+  if (hasProtection(cells)) {
+    const view = protectionGrid(doc, cells);
+    parts.push('<h3>Protection: what each neighbour set took</h3>');
+    parts.push(
+      table(
+        view.head.map((text) => ({ text, num: !PROTECTION_TEXT_COLUMNS.has(text) })),
+        view.rows.map((r) => {
+          const tds = r.map((v, j) => `<td${PROTECTION_TEXT_COLUMNS.has(view.head[j] ?? '') ? '' : ' class="num"'}>${h(v)}</td>`);
+          return `<tr>${tds.join('')}</tr>`;
+        }),
+      ),
+    );
+    for (const n of protectionNotes(cells)) parts.push(`<p class="note">${h(n)}</p>`);
+  }
   if (charts.summary.length) parts.push(`<div class="charts">${charts.summary.map(figure).join('')}</div>`);
   if (charts.phase.length || charts.phaseNotes.length) parts.push('<h3>Inside the CFS period</h3>');
   if (charts.phase.length) parts.push(`<div class="charts time">${charts.phase.map(figure).join('')}</div>`);

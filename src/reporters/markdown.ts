@@ -3,6 +3,7 @@
 // Pure: returns text. Also home of Markdown escaping.
 
 import type { ResultDocument } from '../model/types.js';
+import { hasProtection, PROTECTION_TEXT_COLUMNS, protectionGrid, protectionNotes } from './protection.js';
 import { summaryGrid, TEXT_COLUMNS } from './columns.js';
 import { byWorkload, describeParams, hostLine, warmupText } from './format.js';
 import { groupWarnings, itemsText } from './warnings.js';
@@ -81,6 +82,12 @@ export function renderMarkdown(doc: ResultDocument): string {
     if (first) out.push(escapeMarkdown(describeParams(first), { lineStart: true }), '');
     const grid = summaryGrid(doc, g.cells);
     out.push(...markdownTable(grid.head, grid.rows, (h) => !TEXT_COLUMNS.has(h)), '');
+    if (hasProtection(g.cells)) {
+      out.push(`#### ${escapeMarkdown(g.workload)}: protection`, '');
+      const view = protectionGrid(doc, g.cells);
+      out.push(...markdownTable(view.head, view.rows, (h) => !PROTECTION_TEXT_COLUMNS.has(h)), '');
+      for (const n of protectionNotes(g.cells)) out.push(`*${escapeMarkdown(n)}*`, '');
+    }
   }
   const groups = groupWarnings(doc);
   if (groups.length) {

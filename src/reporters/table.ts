@@ -5,6 +5,7 @@
 import type { HostInfo, ResultDocument } from '../model/types.js';
 import { fitGrid, GAP, type Grid, summaryGrid, TEXT_COLUMNS, textWidth, truncate } from './columns.js';
 import { byWorkload, cgroupText, describeParams } from './format.js';
+import { hasProtection, PROTECTION_TEXT_COLUMNS, protectionGrid, protectionNotes } from './protection.js';
 import { groupWarnings, itemsText } from './warnings.js';
 
 /** What the default table fits in, whatever the terminal: wider tables are for --wide. */
@@ -84,6 +85,20 @@ export function renderTable(doc: ResultDocument, opts: TableOptions = {}): strin
     parts.push(...gridLines(grid));
     if (grid.hidden.length)
       parts.push(...wrap(`(not shown, to fit ${width} columns: ${grid.hidden.join(', ')}; --wide shows them)`, width, 1));
+    if (hasProtection(group.cells)) {
+      parts.push('', fit(`${group.workload} — protection: what each neighbour set took from it`));
+      const view = protectionGrid(doc, group.cells);
+      // The neighbours' figures go last and are the widest: they wrap under the table, not across it.
+      const figures = view.head.length - 1;
+      const narrow = { ...view, head: view.head.slice(0, figures), rows: view.rows.map((r) => r.slice(0, figures)) };
+      parts.push(...gridLines(narrow, (h) => PROTECTION_TEXT_COLUMNS.has(h)));
+      const wrapAt = Number.isFinite(width) ? width : 140;
+      view.rows.forEach((r) => {
+        const text = r[figures];
+        if (text && text !== '–') parts.push(...wrap(`  ${r[1] ?? ''} — ${text}`, wrapAt, 6));
+      });
+      for (const n of protectionNotes(group.cells)) parts.push(...wrap(`  (${n})`, wrapAt, 3));
+    }
   }
   const groups = groupWarnings(doc);
   if (groups.length) {

@@ -7,6 +7,7 @@ import { byWorkload } from '../format.js';
 import { cpuGrantedChart, ioRateChart, latencyChart, slowdownChart } from './limit-charts.js';
 import type { ChartKind, ChartOptions, ChartSpec, WorkloadCharts } from './spec.js';
 import { phaseCharts } from './phase-charts.js';
+import { protectionChart } from './contention-charts.js';
 import { timeSeriesCharts } from './time-charts.js';
 
 export type { ChartConfig, ChartKind, ChartOptions, ChartSpec, ChartValue, WorkloadCharts } from './spec.js';
@@ -21,6 +22,7 @@ export function buildCharts(doc: ResultDocument, options: ChartOptions = {}): Wo
       ioRateChart(g.workload, wi, g.cells),
       latencyChart(g.workload, wi, g.cells),
       cpuGrantedChart(g.workload, wi, g.cells),
+      protectionChart(g.workload, wi, g.cells),
     ].filter((s): s is ChartSpec => s !== null);
     const timeSeries = timeSeriesCharts(g.cells, wi, opts);
     const phase = phaseCharts(g.cells, wi, doc);

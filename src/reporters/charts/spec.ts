@@ -4,7 +4,17 @@
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
 
 export type ChartKind =
-  'slowdown' | 'cpu-granted' | 'io-rate' | 'latency' | 'cpu-time' | 'memory-time' | 'io-time' | 'pressure-time' | 'period-phase' | 'trend';
+  | 'slowdown'
+  | 'cpu-granted'
+  | 'io-rate'
+  | 'latency'
+  | 'protection'
+  | 'cpu-time'
+  | 'memory-time'
+  | 'io-time'
+  | 'pressure-time'
+  | 'period-phase'
+  | 'trend';
 
 /** A point on a time axis, or a floating bar [low, high] on a category axis. */
 export type ChartValue = number | null | [number, number] | { x: number; y: number | null };
