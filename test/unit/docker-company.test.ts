@@ -142,4 +142,23 @@ describe('docker neighbours: where a shared parent can be made', () => {
     expect(parentProblem(ok, 'unix:///run/d.sock', false)).toMatch(/needs this host's cgroups/);
     for (const p of [remote, systemd]) expect(p).not.toContain('\n');
   });
+
+  it('refuses a run with a parent before it makes anything, on a remote engine', async () => {
+    const calls: string[][] = [];
+    const remote = new DockerRuntime({
+      docker: (args) => {
+        calls.push(args);
+        return Promise.resolve({ code: 0, stdout: '', stderr: '' });
+      },
+      bin: '/nonexistent/docker',
+      hostArgs: ['-H', 'tcp://10.0.0.2:2375'],
+      image: 'cgbench-workloads:abc',
+      info: { version: '26.1', storageDriver: 'overlay2', cgroupDriver: 'cgroupfs', cgroupVersion: '1' },
+      startTimeoutMs: 1000,
+      dockerHost: 'tcp://10.0.0.2:2375',
+    });
+    const req = { runId: 'r', params: cpu, limits: {}, scratchDir: '/s', sampleIntervalMs: 100, parent: { memory: { maxBytes: 1 << 28 } } };
+    await expect(remote.launch(req)).rejects.toThrow(/tcp:\/\/10\.0\.0\.2:2375 is not a local socket/);
+    expect(calls).toEqual([]);
+  });
 });

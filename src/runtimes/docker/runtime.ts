@@ -1,6 +1,7 @@
 // The docker runtime: every run is a real `docker run` of the workload image, limits as docker flags. The
 // launcher samples the container's own group (container mode) and reports on stdout, so cgbench needs
-// nothing from the engine's host: a remote or rootless engine works as a local one.
+// nothing from the engine's host: a remote or rootless engine works as a local one (except for a shared
+// parent group, which cgbench makes on this host for a local cgroupfs engine). Neighbours: see company.ts.
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmdirSync } from 'node:fs';
