@@ -186,6 +186,33 @@ describe.skipIf(skipReason !== null)('docker neighbours on a real engine', () =>
     expect(median(shares(cell))).toBeGreaterThan(0.2);
   });
 
+  it('a timed-out run beside neighbours is stopped (an exec into the holder too) and nothing stays', async () => {
+    const doc = await run(
+      {
+        repetitions: 1,
+        timeout: '2s',
+        workloads: [
+          {
+            name: 'long',
+            kind: 'cpu',
+            params: { iterations: loopIterations(8) },
+            neighbours: [
+              { name: 'same', run: [hog({ placement: 'same' })] },
+              { name: 'parent', parent: { cpus: 1.5 }, run: [hog({ limits: { cpus: 0.2 } })] },
+            ],
+          },
+        ],
+      },
+      'itdnbtime',
+    );
+    const sets = doc.cells.filter((c) => c.neighbourSet && c.neighbourSet.name !== 'alone');
+    expect(sets.map((c) => c.neighbourSet?.name).sort()).toEqual(['parent', 'same']);
+    for (const c of sets) {
+      expect(c.summary.outcomes).toEqual({ timeout: 1 });
+      expect(c.runs[0]?.neighbours?.[0]?.starts).toBeGreaterThanOrEqual(1);
+    }
+  });
+
   it('an interrupted suite leaves no neighbour container, holder or parent behind', async () => {
     // Interrupt once the neighbours run (the alone cell comes first): the own one's container is up.
     const abort = new AbortController();
