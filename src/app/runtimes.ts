@@ -16,7 +16,7 @@ export async function openRuntimes(names: RuntimeName[], cgroups: CgroupSystem, 
   const runtimes: Runtimes = {};
   try {
     if (names.includes('docker')) {
-      const docker = await createDockerRuntime({ dockerHost });
+      const docker = await createDockerRuntime({ dockerHost, cgroups });
       runtimes.docker = docker;
       host.docker = docker.hostDockerInfo();
     }

@@ -9,8 +9,8 @@ import { CONTAINER_SCRATCH, IMAGE_BIN_DIR } from './names.js';
 
 export interface ContainerCommand {
   params: WorkloadParams;
-  /** How often the launcher samples the group's stat files, ms. */
-  sampleIntervalMs: number;
+  /** How often the launcher samples the group's stat files, ms; absent: only before and after (neighbours). */
+  sampleIntervalMs?: number;
   /** EOF on stdin kills the workload (the harness is attached); an engine that attaches nothing says false. */
   watchStdin: boolean;
 }
@@ -23,7 +23,7 @@ export function containerCommand(c: ContainerCommand): string[] {
     launcherPath(IMAGE_BIN_DIR),
     ...launcherArgv({
       group: 'self',
-      sampleIntervalMs: c.sampleIntervalMs,
+      ...(c.sampleIntervalMs !== undefined ? { sampleIntervalMs: c.sampleIntervalMs } : {}),
       report: '-',
       ns: 'none',
       watchStdin: c.watchStdin,

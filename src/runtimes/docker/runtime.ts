@@ -1,18 +1,27 @@
 // The docker runtime: every run is a real `docker run` of the workload image, limits as docker flags. The
 // launcher samples the container's own group (container mode) and reports on stdout, so cgbench needs
-// nothing from the engine's host: a remote or rootless engine works as a local one.
+// nothing from the engine's host: a remote or rootless engine works as a local one (except for a shared
+// parent group, which cgbench makes on this host for a local cgroupfs engine). Neighbours: see company.ts.
 
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { devicePathOf } from '../../cgroup/disk.js';
-import { isSafeName } from '../../cgroup/files.js';
+import { CGROUP_MOUNT, isSafeName, removeGroupDirs } from '../../cgroup/files.js';
+import type { CgroupSystem, OwnedGroup } from '../../cgroup/index.js';
+import { SUBTREE } from '../../cgroup/detect.js';
 import { monotonicNs } from '../../model/clock.js';
+import { NEIGHBOUR_SETTLE_MS } from '../../model/defaults.js';
 import { CgbenchError } from '../../model/errors.js';
 import { usesScratch } from '../../model/params.js';
 import { NATIVE_DIR } from '../../model/paths.js';
+import type { ResolvedLimits, WorkloadParams } from '../../model/types.js';
 import { assertNativeBuilt } from '../../programs/registry.js';
+import { NeighbourLoop, startNeighbours } from '../neighbours.js';
 import { type ExitInfo, type LaunchRequest, type PreflightItem, type RunHandle, type Runtime, STOP_GRACE_MS } from '../runtime.js';
 import { type DockerExec, dockerBin, dockerCli, dockerError, hostArgs } from './client.js';
 import { containerCommand } from './command.js';
+import { cgroupParentFlag, execArgs, holderCommand, neighbourRunId, parentProblem, parentRunId } from './company.js';
 import { ContainerRun, type ReadyMark } from './container.js';
 import { type DockerHostInfo, dockerEngineInfo } from './engine.js';
 import { bindMountFlag, toDockerFlags } from './flags.js';
@@ -29,6 +38,8 @@ export interface DockerRuntimeOptions {
   binDir?: string;
   /** How long `docker run` may take to get the launcher running, ms (default 60 s). */
   startTimeoutMs?: number;
+  /** This host's cgroups, where a shared parent group is made (a local engine with the cgroupfs driver). */
+  cgroups?: CgroupSystem;
 }
 
 /** What a runtime is made of, once the engine answered and the image exists. */
@@ -40,6 +51,33 @@ interface Engine {
   image: string;
   info: DockerHostInfo;
   startTimeoutMs: number;
+  /** The engine's address as given (absent: DOCKER_HOST or the client's default). */
+  dockerHost?: string;
+  cgroups?: CgroupSystem;
+}
+
+/** One container of a run: the measured workload's, a neighbour's, or the holder of `same` neighbours. */
+export interface ContainerSpec {
+  /** The container is cgbench-<runId>. */
+  runId: string;
+  params: WorkloadParams;
+  limits: ResolvedLimits;
+  scratchDir: string;
+  /** Absent: sampled only before and after (neighbours). */
+  sampleIntervalMs?: number;
+  /** A shared parent's path from the hierarchy roots (`--cgroup-parent`). */
+  cgroupParent?: string;
+  /** Run this instead of the launcher of `params` (the holder, company.ts). */
+  command?: string[];
+  /** Mount the scratch directory whatever `params` needs (a holder whose execs need it). */
+  scratch?: boolean;
+}
+
+/** A started run of one launcher: what its handle is built from. */
+interface Started {
+  run: ContainerRun;
+  child: ChildProcessWithoutNullStreams;
+  startupNs: number;
 }
 
 /** Waits for `p` at most `ms`, without keeping the process alive for the timer. */
@@ -68,6 +106,7 @@ interface ContainerState {
 
 export class DockerRuntime implements Runtime {
   readonly name = 'docker' as const;
+  readonly neighbours = true;
   /** Containers this runtime made that are not removed yet (close() removes any survivors). */
   private readonly live = new Set<string>();
   private readonly docker: DockerExec;
@@ -88,13 +127,13 @@ export class DockerRuntime implements Runtime {
     return { ...this.engine.info };
   }
 
-  /** The `docker run` arguments of one run: limits as flags, the scratch mount, the launcher in container mode. */
-  runArgs(req: LaunchRequest): string[] {
+  /** The `docker run` arguments of one container: limits as flags, the scratch mount, the launcher in container mode. */
+  runArgs(req: ContainerSpec): string[] {
     if (!isSafeName(req.runId)) {
       throw new CgbenchError('E_INPUT', `run id "${req.runId}" is not a valid container name suffix`);
     }
     const flags = toDockerFlags(req.limits, devicePathOf);
-    const scratch = usesScratch(req.params);
+    const scratch = req.scratch === true || usesScratch(req.params);
     return [
       'run',
       '-i',
@@ -114,17 +153,27 @@ export class DockerRuntime implements Runtime {
       '--pull',
       'never',
       ...flags,
+      ...(req.cgroupParent ? cgroupParentFlag(req.cgroupParent) : []),
       // Overlayfs can neither do O_DIRECT nor be throttled: IO goes to a bind-mounted real disk.
       ...(scratch ? bindMountFlag(req.scratchDir, CONTAINER_SCRATCH) : []),
       this.image,
-      ...containerCommand({ params: req.params, sampleIntervalMs: req.sampleIntervalMs, watchStdin: true }),
+      ...(req.command ??
+        containerCommand({
+          params: req.params,
+          watchStdin: true,
+          ...(req.sampleIntervalMs !== undefined ? { sampleIntervalMs: req.sampleIntervalMs } : {}),
+        })),
     ];
   }
 
-  async launch(req: LaunchRequest): Promise<RunHandle> {
-    const args = this.runArgs(req);
-    const name = `${NAME_PREFIX}${req.runId}`;
-    this.live.add(name);
+  launch(req: LaunchRequest): Promise<RunHandle> {
+    if (!req.neighbours?.length && !req.parent) return this.launchContainer(req);
+    return this.launchWithCompany(req);
+  }
+
+  /** Starts one docker client child (`docker run -i` or `docker exec -i`) and waits for its launcher's
+   *  READY; on failure the client is killed and `container`, when it is this run's own, removed. */
+  private async startLauncher(args: string[], name: string, container: string | null): Promise<Started> {
     const t0 = monotonicNs();
     // Own process group: a terminal's Ctrl-C goes to cgbench only, which then ends the run itself.
     const { bin, hostArgs: host } = this.engine;
@@ -138,11 +187,19 @@ export class DockerRuntime implements Runtime {
       // Stop the client first: otherwise it may still create the container after our rm -f.
       child.kill('SIGKILL');
       await within(run.closed, STOP_GRACE_MS);
-      await this.remove(name).catch(() => undefined); // the launch error is the one to report
+      if (container) await this.remove(container).catch(() => undefined); // the launch error is the one to report
       if (e instanceof CgbenchError) throw e;
-      throw new CgbenchError('E_DOCKER', `could not start container ${name}: ${(e as Error).message}`);
+      throw new CgbenchError('E_DOCKER', `could not start ${name}: ${(e as Error).message}`);
     }
-    const startupNs = startupFrom(t0, ready.containerNs, ready.seenNs);
+    return { run, child, startupNs: startupFrom(t0, ready.containerNs, ready.seenNs) };
+  }
+
+  /** One container running one launcher (the measured workload, a neighbour's start, or the holder). */
+  private async launchContainer(spec: ContainerSpec): Promise<RunHandle & { startupNs: number }> {
+    const args = this.runArgs(spec);
+    const name = `${NAME_PREFIX}${spec.runId}`;
+    this.live.add(name);
+    const { run, startupNs } = await this.startLauncher(args, name, name);
     let stopped = false;
     let removal: Promise<void> | undefined;
     const remove = (): Promise<void> => (removal ??= this.remove(name));
@@ -160,6 +217,7 @@ export class DockerRuntime implements Runtime {
     });
     let disposed: Promise<void> | undefined;
     return {
+      startupNs,
       exited,
       stop: () => {
         if (stopped) return;
@@ -177,6 +235,154 @@ export class DockerRuntime implements Runtime {
           await remove();
         })()),
     };
+  }
+
+  /** One launcher `docker exec`ed into the running `container` (placement `same`): its stop closes the
+   *  launcher's stdin (it kills the workload and still reports, as on SIGTERM); the container's removal
+   *  ends whatever is left. */
+  private async execIn(
+    container: string,
+    runId: string,
+    params: WorkloadParams,
+    sampleIntervalMs?: number,
+  ): Promise<RunHandle & { startupNs: number }> {
+    if (!isSafeName(runId)) throw new CgbenchError('E_INPUT', `run id "${runId}" is not a valid name suffix`);
+    const { run, child, startupNs } = await this.startLauncher(
+      execArgs(container, params, sampleIntervalMs),
+      `${container} exec ${runId}`,
+      null,
+    );
+    let escalation: NodeJS.Timeout | undefined;
+    void run.closed.then(() => clearTimeout(escalation));
+    return {
+      startupNs,
+      exited: run.exited.then((e) => ({ ...e.info })),
+      stop: () => {
+        run.release();
+        escalation ??= setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      },
+      dispose: async () => {
+        run.release();
+        await within(run.closed, STOP_GRACE_MS);
+        child.kill('SIGKILL');
+      },
+    };
+  }
+
+  /**
+   * A run with neighbours or a shared parent. Made in this order, removed in reverse: the parent group
+   * (this host's cgroups, --cgroup-parent of every container), the holder container when a neighbour shares
+   * the measured one, the neighbours (sibling containers, or execs into the holder), restarted by
+   * NeighbourLoop until the measured run ends, then the measured run (its own container, or an exec into
+   * the holder). Removing the holder ends every exec in it; neighbours' containers are removed as each
+   * start ends, and the parent only once all containers in it are gone.
+   */
+  private async launchWithCompany(req: LaunchRequest): Promise<RunHandle> {
+    const neighbours = req.neighbours ?? [];
+    let parent: OwnedGroup | undefined;
+    let holder: (RunHandle & { name: string; startupNs: number }) | undefined;
+    let loops: NeighbourLoop[] = [];
+    const removals: Promise<void>[] = [];
+    const removeAll = async (): Promise<void> => {
+      await Promise.all(loops.map((l) => l.stop()));
+      await holder?.dispose();
+      await Promise.allSettled(removals);
+      if (parent) await this.removeParent(parent);
+    };
+    try {
+      parent = req.parent ? this.makeParent(req.runId, req.parent) : undefined;
+      const cgroupParent = parent?.relPath;
+      const shared = neighbours.filter((n) => n.spec.placement === 'same');
+      if (shared.length) {
+        const h = await this.launchContainer({
+          runId: req.runId,
+          params: req.params,
+          limits: req.limits,
+          scratchDir: req.scratchDir,
+          command: holderCommand(),
+          scratch: [req.params, ...shared.map((n) => n.spec.params)].some(usesScratch),
+          ...(cgroupParent ? { cgroupParent } : {}),
+        });
+        holder = { ...h, name: `${NAME_PREFIX}${req.runId}` };
+      }
+      const inHolder = holder?.name;
+      loops = neighbours.map(
+        (n, i) =>
+          new NeighbourLoop(n.spec, async (k) => {
+            const runId = neighbourRunId(req.runId, i, k);
+            if (n.spec.placement === 'same' && inHolder) return this.execIn(inHolder, runId, n.spec.params);
+            const h = await this.launchContainer({
+              runId,
+              params: n.spec.params,
+              limits: n.limits,
+              scratchDir: req.scratchDir,
+              ...(cgroupParent ? { cgroupParent } : {}),
+            });
+            // Each start's container goes as soon as it ended, while the loop starts the next one.
+            return { exited: h.exited.finally(() => removals.push(h.dispose())), stop: () => h.stop() };
+          }),
+      );
+      await startNeighbours(loops, NEIGHBOUR_SETTLE_MS);
+      const measured = inHolder
+        ? await this.execIn(inHolder, req.runId, req.params, req.sampleIntervalMs)
+        : await this.launchContainer({ ...req, ...(cgroupParent ? { cgroupParent } : {}) });
+      const exited = measured.exited.then(async (info) => {
+        if (holder) {
+          // The measured container's start-up is the holder's; its OOM kill, if it died whole, Docker's.
+          info.startupNs = holder.startupNs;
+          const state = info.report ? null : await this.state(holder.name);
+          if (state?.oomKilled) info.oomKilled = true;
+        }
+        info.neighbours = await Promise.all(loops.map((l) => l.stop()));
+        return info;
+      });
+      let disposed: Promise<void> | undefined;
+      return {
+        exited,
+        stop: () => measured.stop(),
+        dispose: () =>
+          (disposed ??= (async () => {
+            await measured.dispose();
+            await removeAll();
+          })()),
+      };
+    } catch (e) {
+      await removeAll().catch(() => undefined); // the launch error is the one to report
+      throw e;
+    }
+  }
+
+  /** The shared parent group on this host, which --cgroup-parent names to the engine. */
+  private makeParent(runId: string, limits: ResolvedLimits): OwnedGroup {
+    const problem = parentProblem(this.engine.info, this.engine.dockerHost, this.engine.cgroups !== undefined);
+    if (problem || !this.engine.cgroups) throw new CgbenchError('E_SCENARIO', problem ?? 'no cgroups');
+    return this.engine.cgroups.create(parentRunId(runId), limits);
+  }
+
+  /** Removes the parent group, then the directories the engine made for it in the v1 hierarchies cgbench's
+   *  group lacks (runc makes the container's path in every hierarchy); the containers are gone by now. */
+  private async removeParent(parent: OwnedGroup): Promise<void> {
+    await parent.destroy();
+    if (parent.driver !== 'v1') return;
+    let mounts: string[];
+    try {
+      mounts = readdirSync(CGROUP_MOUNT).map((m) => join(CGROUP_MOUNT, m));
+    } catch {
+      return;
+    }
+    const engineMade = mounts.filter((m) => existsSync(join(m, parent.relPath)));
+    if (!engineMade.length) return;
+    await removeGroupDirs(
+      engineMade.map((m) => join(m, parent.relPath)),
+      () => undefined,
+    );
+    for (const m of engineMade) {
+      try {
+        rmdirSync(join(m, SUBTREE)); // only when empty: another run's groups keep it
+      } catch {
+        // not empty
+      }
+    }
   }
 
   private async state(name: string): Promise<ContainerState | null> {
@@ -220,5 +426,14 @@ export async function createDockerRuntime(opts: DockerRuntimeOptions): Promise<D
   if (!opts.binDir) assertNativeBuilt();
   const image = await ensureImage(docker, binDir);
   const startTimeoutMs = opts.startTimeoutMs ?? DOCKER_TIMEOUTS.start;
-  return new DockerRuntime({ docker, bin, hostArgs: hostArgs(opts.dockerHost), image, info, startTimeoutMs });
+  return new DockerRuntime({
+    docker,
+    bin,
+    hostArgs: hostArgs(opts.dockerHost),
+    image,
+    info,
+    startTimeoutMs,
+    ...(opts.dockerHost !== undefined ? { dockerHost: opts.dockerHost } : {}),
+    ...(opts.cgroups ? { cgroups: opts.cgroups } : {}),
+  });
 }
