@@ -14,6 +14,7 @@ import { CgbenchError } from '../model/errors.js';
 import type {
   Cell,
   HostInfo,
+  LauncherHost,
   LauncherStatus,
   NodeInfo,
   Placement,
@@ -26,6 +27,7 @@ import type {
   Writer,
 } from '../model/types.js';
 import { invocationFor } from '../programs/registry.js';
+import { withLauncherHost } from '../runtimes/launcher.js';
 import type { ExitInfo, NeighbourLaunch, RunHandle, Runtime } from '../runtimes/runtime.js';
 import { expandCells, newDocument, resolveLimits, resolveLimitsOf } from './cells.js';
 import { classifyRun } from './classify.js';
@@ -152,7 +154,7 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
       if (i >= warm + scenario.repetitions) total++;
       const warmup = i < warm;
       opts.onEvent?.({ type: 'run-start', cell, index: i, warmup, done, total });
-      const { run, disposeError } = await runOnce({
+      const { run, host, disposeError } = await runOnce({
         runtime,
         cell,
         limits: resolved.get(cell.id) as ResolvedLimits,
@@ -166,6 +168,8 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
         ...(node !== undefined ? { node } : {}),
       });
       cell.runs.push(run);
+      // The engine may not name the node's CPU model (Docker does not): the launcher on it does.
+      if (cell.node) cell.node = withLauncherHost(cell.node, host);
       done++;
       refreshSummaries(doc);
       await save();
@@ -310,7 +314,7 @@ export function runFromExit(a: RunExit): Run {
   return run;
 }
 
-async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: Error }> {
+async function runOnce(a: RunOnceArgs): Promise<{ run: Run; host?: LauncherHost; disposeError?: Error }> {
   const startedAt = new Date().toISOString();
   const t0 = monotonicNs();
   let handle: RunHandle;
@@ -352,8 +356,10 @@ async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: Error
   a.signal?.addEventListener('abort', onAbort, { once: true });
   if (a.signal?.aborted) onAbort();
   let run: Run;
+  let host: LauncherHost | undefined;
   try {
     const exit = await handle.exited;
+    host = exit.report?.host;
     run = runFromExit({
       exit,
       cell: a.cell,
@@ -376,5 +382,5 @@ async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: Error
   } catch (e) {
     disposeError = e instanceof Error ? e : new Error(String(e));
   }
-  return { run, disposeError };
+  return { run, host, disposeError };
 }

@@ -177,7 +177,11 @@ function nodesRuntime(hostnames: string[], labels: Record<string, Record<string,
       );
       seen.nodes.push(at);
       const h = await fake.launch(req);
-      return { ...h, dispose: () => h.dispose().then(() => void inFlight.set(at, (inFlight.get(at) ?? 1) - 1)) };
+      // As the launcher on the node reports it: Docker names no CPU model, the launcher does.
+      const exited = h.exited.then((e) =>
+        e.report ? { ...e, report: { ...e.report, host: { kernel: '6.1.0', cpuModel: `CPU of ${at}`, cpus: 1 } } } : e,
+      );
+      return { ...h, exited, dispose: () => h.dispose().then(() => void inFlight.set(at, (inFlight.get(at) ?? 1) - 1)) };
     },
     close: () => fake.close(),
   };
@@ -205,6 +209,7 @@ describe('a cluster runtime in the suite', () => {
     expect(seen.overall).toBe(3);
     expect(new Set(doc.cells.map((c) => c.node?.hostname))).toEqual(new Set(['a', 'b', 'c']));
     expect(doc.cells.every((c) => c.runs.length === 3)).toBe(true);
+    expect(doc.cells.every((c) => c.node?.cpuModel === `CPU of ${c.node.hostname}` && c.node.cpuCount > 1)).toBe(true);
   });
 
   it('keeps pinned cells on their node', async () => {
