@@ -1,18 +1,13 @@
 // Progress on stderr: a live line (current cell, progress, ETA) on a TTY, plain lines otherwise
 // (CI logs). Data never goes here; stdout stays clean for tables and JSON.
 
-import { expectedSlowdown, type ModelContext } from '../analysis/expected.js';
-import type { Cell, Run } from '../model/types.js';
+import { expectedRunMs, meanRunMs, type ModelContext } from '../analysis/expected.js';
+import type { Cell } from '../model/types.js';
 import { formatDurationNs } from '../model/units.js';
 import type { SuiteEvent } from '../scheduler/suite.js';
 
 /** How often the live line is redrawn on a terminal. */
 const REDRAW_MS = 250;
-
-/** Mean harness wall time of runs, ms (0 for none). */
-function meanRunMs(runs: readonly Run[]): number {
-  return runs.length ? runs.reduce((s, r) => s + r.harnessWallNs / 1e6, 0) / runs.length : 0;
-}
 
 /** Expected remaining time: finished runs of a cell predict its next ones; unseen cells are scaled
  *  from their baseline by the model's expected slowdown, or take the mean run time so far. */
@@ -28,13 +23,7 @@ function estimateRemainingMs(
   for (const cell of cells) {
     const left = perCell - cell.runs.length - (current?.cell.id === cell.id ? 1 : 0);
     if (left <= 0) continue;
-    let each = meanAll;
-    if (cell.runs.length) each = meanRunMs(cell.runs);
-    else {
-      const base = cell.baselineId ? byId.get(cell.baselineId) : undefined;
-      if (base?.runs.length) each = meanRunMs(base.runs) * (expectedSlowdown(cell, base, ctx) ?? 1);
-    }
-    total += left * each;
+    total += left * (expectedRunMs(cell, cell.baselineId ? byId.get(cell.baselineId) : undefined, ctx) ?? meanAll);
   }
   return total;
 }

@@ -2,7 +2,7 @@
 // and saves the result document after each run so an interrupted suite leaves a valid file.
 
 import { randomBytes } from 'node:crypto';
-import { ioSliceMs, type ModelContext } from '../analysis/expected.js';
+import { expectedRunMs, guessedRunMs, ioSliceMs, type ModelContext } from '../analysis/expected.js';
 import { relativeHalfWidth, runsForRatioInterval } from '../analysis/stats.js';
 import { measuredRuns } from '../analysis/runs.js';
 import { summarizeCell } from '../analysis/summary.js';
@@ -32,7 +32,7 @@ import type { ExitInfo, NeighbourLaunch, RunHandle, Runtime } from '../runtimes/
 import { expandCells, newDocument, resolveLimits, resolveLimitsOf } from './cells.js';
 import { classifyRun } from './classify.js';
 import { seriesFromReport } from '../sampler/series.js';
-import { placementOf, takeCell } from './placement.js';
+import { placementOf, takeLongestCell } from './placement.js';
 import { preflight } from './preflight.js';
 
 export type SuiteEvent =
@@ -185,7 +185,8 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   async function runOnNodes(nodes: readonly NodeInfo[], waiting: Cell[]): Promise<void> {
     let failure: Error | undefined;
     const lane = async (node: NodeInfo): Promise<void> => {
-      for (let cell = takeCell(waiting, node, placed); cell && !stop; cell = takeCell(waiting, node, placed)) {
+      const next = (): Cell | undefined => takeLongestCell(waiting, node, placed, cellMs);
+      for (let cell = next(); cell && !stop; cell = next()) {
         cell.node = { ...node, labels: { ...(node.labels ?? {}) } };
         try {
           if (await runCell(cell, node.hostname)) stop = true;
@@ -199,6 +200,13 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
     if (failure) throw failure;
   }
   const placed = (c: Cell): Placement | undefined => placementOf(c, scenario);
+  const byId = new Map(cells.map((c) => [c.id, c]));
+  /** A waiting cell's expected length: what is known of it or its baseline, else a guess from its parameters. */
+  const cellMs = (c: Cell): number => {
+    const ctx = modelContext(opts.host);
+    const each = expectedRunMs(c, c.baselineId ? byId.get(c.baselineId) : undefined, ctx) ?? guessedRunMs(c, ctx);
+    return each * (warmupOf(c, scenario) + scenario.repetitions);
+  };
   async function runCells(): Promise<number> {
     // This machine's runs first, one at a time; then each cluster runtime's, one per node at a time.
     for (const cell of cells.filter((c) => !opts.runtimes[c.runtime]?.nodes)) if (await runCell(cell)) return done;
