@@ -8,6 +8,7 @@ import { parseTaskStatus } from '../../src/runtimes/swarm/service.js';
 import { validateScenario } from '../../src/scenario/schema.js';
 import { guessedRunMs } from '../../src/analysis/expected.js';
 import { longestFirst, nodeMatches, placementProblem, takeCell, takeLongestCell } from '../../src/scheduler/placement.js';
+import { summaryGrid } from '../../src/reporters/columns.js';
 import { runSuite } from '../../src/scheduler/suite.js';
 
 const cpu: WorkloadParams = { kind: 'cpu', iterations: 1e6, threads: 1 };
@@ -264,6 +265,11 @@ describe('a cluster runtime in the suite', () => {
     expect(seen.overall).toBe(3);
     expect(new Set(doc.cells.map((c) => c.node?.hostname))).toEqual(new Set(['a', 'b', 'c']));
     expect(doc.cells.every((c) => c.runs.length === 3)).toBe(true);
+    // The tables name each cell's node; a document of this machine's runs has no node column.
+    const grid = summaryGrid(doc, doc.cells);
+    expect(grid.rows.map((r) => r[grid.head.indexOf('node')])).toEqual(doc.cells.map((c) => c.node?.hostname));
+    const here = { ...doc, cells: doc.cells.map(({ node: _node, ...c }) => c) };
+    expect(summaryGrid(here, here.cells).head).not.toContain('node');
     expect(doc.cells.every((c) => c.node?.cpuModel === `CPU of ${c.node?.hostname}` && c.node.cpuCount > 1)).toBe(true);
   });
 
