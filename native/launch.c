@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "common.h"
+#include "host.h"
 #include "protocol.h"
 
 #define NS_PID 1
@@ -156,6 +157,16 @@ static void put_group(void)
     for (int k = 0; k < S.nmissing; k++)
         fprintf(report, "%s\"%s\"", k ? "," : "", S.missing[k]);
     fputs("]}\n", report);
+}
+
+/* Where the workload ran, for a harness that cannot ask the machine itself (a Swarm node, a pod). */
+static void put_host(void)
+{
+    struct json j;
+    json_begin(&j);
+    host_json(&j);
+    json_end(&j);
+    fprintf(report, "CGBENCH-HOST %.*s", (int)j.len, j.buf);
 }
 
 static void report_close(void)
@@ -924,6 +935,7 @@ int main(int argc, char **argv)
     if (report) {
         /* The leading newline ends a last line the workload left unterminated (on stdout). */
         fprintf(report, "%sCGBENCH-REPORT %d\n", report == stdout ? "\n" : "", CGB_REPORT_VERSION);
+        put_host();
         if (sample) {
             put_group();
             put_snap("CGBENCH-BEFORE", before, NULL);

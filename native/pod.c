@@ -9,8 +9,11 @@
  *   CGBENCH-POD <identification JSON, verbatim>
  *   CGBENCH-NODE {"hostname":..,"pod":..,"kernel":..,"arch":..,"cgroup":"v1"|"v2","cpu_model":..,
  *                 "cpus":N,"memory_bytes":N,"unix_ms":N}
- */
+ *
+ * cpus is the node's online count; cpu_model is read as the launcher reads it (host.h). */
+#define _GNU_SOURCE /* sched_getaffinity in host.h */
 #include "common.h"
+#include "host.h"
 
 #include <limits.h>
 #include <sys/statfs.h>
@@ -55,28 +58,6 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
-/* The first "model name" (x86) or "Model" (arm) line of /proc/cpuinfo, or "". */
-static void cpu_model(char *out, size_t size)
-{
-    out[0] = '\0';
-    FILE *f = fopen("/proc/cpuinfo", "re");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "model name", 10) && strncmp(line, "Model", 5))
-            continue;
-        char *colon = strchr(line, ':');
-        if (!colon)
-            continue;
-        char *v = colon + 1 + strspn(colon + 1, " \t");
-        v[strcspn(v, "\n")] = '\0';
-        snprintf(out, size, "%s", v);
-        break;
-    }
-    fclose(f);
-}
-
 static uint64_t memory_bytes(void)
 {
     FILE *f = fopen("/proc/meminfo", "re");
@@ -97,7 +78,7 @@ static void print_node(void)
     struct statfs fs;
     int v2 = statfs("/sys/fs/cgroup", &fs) == 0 && (unsigned long)fs.f_type == CGROUP2_MAGIC;
     char model[256];
-    cpu_model(model, sizeof model);
+    host_cpu_model(model, sizeof model);
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     /* Inside a pod uname's nodename is the pod's; the node's name comes from the downward API. */

@@ -5,6 +5,10 @@
  * stdout, `docker service logs` or `kubectl logs`:
  *
  *   CGBENCH-REPORT 1                      version of this format
+ *   CGBENCH-HOST {json}                   where it ran: kernel (uname release), cpu_model (from
+ *                                         /proc/cpuinfo, "" when it names none), cpus (the CPUs it may
+ *                                         run on: its affinity); absent in a failed launch's report and
+ *                                         in reports of older launchers
  *   CGBENCH-GROUP {json}                  mode ("host"|"container"), driver ("v1"|"v2"), the files
  *                                         sampled ({key: path}) and the optional ones that are absent
  *   CGBENCH-BEFORE {"t":NS,"f":{key:text}}   every file, after the workload joined its group and

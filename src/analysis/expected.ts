@@ -125,6 +125,36 @@ export function expectedSlowdown(cell: Pick<Cell, 'limits' | 'params'>, baseline
   return modelled ? expected : null;
 }
 
+/** Mean harness wall time of runs, ms (0 for none). */
+export function meanRunMs(runs: readonly Run[]): number {
+  return runs.length ? runs.reduce((sum, r) => sum + r.harnessWallNs / 1e6, 0) / runs.length : 0;
+}
+
+/** How long the cell's next run should take, ms: its own finished runs say, else its baseline's scaled
+ *  by the expected slowdown; null while neither has run. */
+export function expectedRunMs(cell: Cell, baseline: Cell | undefined, ctx: ModelContext): number | null {
+  if (cell.runs.length) return meanRunMs(cell.runs);
+  if (baseline?.runs.length) return meanRunMs(baseline.runs) * (expectedSlowdown(cell, baseline, ctx) ?? 1);
+  return null;
+}
+
+/** What a busy loop iteration, a MiB touched or written take on a typical machine: only to rank cells
+ *  before anything ran (the quick preset's 2^31 iterations take 0.8 s here). */
+const GUESS = { iterationsPerMs: 2.5e6, anonMsPerMib: 0.5, cacheMsPerMibPass: 0.5, ioMsPerMib: 5, commandMs: 1000 } as const;
+
+/** A guess of a run's length from the cell's parameters and limits alone, ms (nothing has run yet). */
+export function guessedRunMs(cell: Pick<Cell, 'limits' | 'params'>, ctx: ModelContext): number {
+  const p = cell.params;
+  let ms: number;
+  if (p.kind === 'cpu') ms = (p.iterations / GUESS.iterationsPerMs) * Math.max(1, p.threads / Math.max(1, ctx.hostCpus));
+  else if (p.kind === 'memory') ms = p.mode === 'anon' ? p.mib * GUESS.anonMsPerMib : p.mib * p.passes * GUESS.cacheMsPerMibPass;
+  else if (p.kind === 'io') ms = Math.max(p.mib * GUESS.ioMsPerMib, (ioTiming(cell, ctx)?.throttledSec ?? 0) * 1000);
+  else if (p.kind === 'latency') ms = p.durationMs;
+  else ms = GUESS.commandMs;
+  // The IO throttle is in the line above; a CPU limit's slowdown needs no baseline for a CPU loop.
+  return p.kind === 'io' ? ms : ms * (expectedSlowdown(cell, undefined, ctx) ?? 1);
+}
+
 /** The cells with runs that are not results, and how many: what makes `cgbench run` exit 4. */
 export function unexpectedRuns(cells: readonly Cell[]): { runs: number; cells: Cell[] } {
   const bad = cells.filter((c) => (c.summary.unexpectedRuns ?? 0) > 0);

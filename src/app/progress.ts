@@ -1,40 +1,24 @@
-// Progress on stderr: a live line (current cell, progress, ETA) on a TTY, plain lines otherwise
+// Progress on stderr: a live line (the runs in flight, progress, ETA) on a TTY, plain lines otherwise
 // (CI logs). Data never goes here; stdout stays clean for tables and JSON.
 
-import { expectedSlowdown, type ModelContext } from '../analysis/expected.js';
-import type { Cell, Run } from '../model/types.js';
+import { expectedRunMs, meanRunMs, type ModelContext } from '../analysis/expected.js';
+import type { Cell } from '../model/types.js';
 import { formatDurationNs } from '../model/units.js';
 import type { SuiteEvent } from '../scheduler/suite.js';
 
 /** How often the live line is redrawn on a terminal. */
 const REDRAW_MS = 250;
 
-/** Mean harness wall time of runs, ms (0 for none). */
-function meanRunMs(runs: readonly Run[]): number {
-  return runs.length ? runs.reduce((s, r) => s + r.harnessWallNs / 1e6, 0) / runs.length : 0;
-}
-
 /** Expected remaining time: finished runs of a cell predict its next ones; unseen cells are scaled
  *  from their baseline by the model's expected slowdown, or take the mean run time so far. */
-function estimateRemainingMs(
-  cells: Cell[],
-  perCell: number,
-  current?: { cell: Cell; index: number },
-  ctx: ModelContext = { hostCpus: 1 },
-): number {
+function estimateRemainingMs(cells: Cell[], perCell: number, inFlight: ReadonlySet<string>, ctx: ModelContext = { hostCpus: 1 }): number {
   const meanAll = meanRunMs(cells.flatMap((c) => c.runs));
   const byId = new Map(cells.map((c) => [c.id, c]));
   let total = 0;
   for (const cell of cells) {
-    const left = perCell - cell.runs.length - (current?.cell.id === cell.id ? 1 : 0);
+    const left = perCell - cell.runs.length - (inFlight.has(cell.id) ? 1 : 0);
     if (left <= 0) continue;
-    let each = meanAll;
-    if (cell.runs.length) each = meanRunMs(cell.runs);
-    else {
-      const base = cell.baselineId ? byId.get(cell.baselineId) : undefined;
-      if (base?.runs.length) each = meanRunMs(base.runs) * (expectedSlowdown(cell, base, ctx) ?? 1);
-    }
-    total += left * each;
+    total += left * (expectedRunMs(cell, cell.baselineId ? byId.get(cell.baselineId) : undefined, ctx) ?? meanAll);
   }
   return total;
 }
@@ -55,9 +39,18 @@ function runLine(e: Extract<SuiteEvent, { type: 'run-end' }>): string {
   return `${counter} ${e.cell.id}  ${runName(r.warmup, r.index)}  ${what}`;
 }
 
+interface InFlight {
+  cell: Cell;
+  index: number;
+  warmup: boolean;
+  startedMs: number;
+}
+
 export class Progress {
   private timer: NodeJS.Timeout | null = null;
-  private current: { cell: Cell; index: number; warmup: boolean; done: number; total: number; startedMs: number } | null = null;
+  /** The runs going on, by cell (a cell runs one run at a time; a cluster's nodes several cells at once). */
+  private readonly inFlight = new Map<string, InFlight>();
+  private counts = { done: 0, total: 0 };
   private cells: Cell[] = [];
   private perCell = 1;
   private ctx: ModelContext = { hostCpus: 1 };
@@ -65,6 +58,7 @@ export class Progress {
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly live = Boolean(out.isTTY),
+    private readonly now: () => number = Date.now,
   ) {}
 
   setMatrix(cells: Cell[], perCell: number, ctx: ModelContext): void {
@@ -80,13 +74,16 @@ export class Progress {
         if (this.live) this.timer = setInterval(() => this.render(), REDRAW_MS);
         break;
       case 'run-start':
-        this.current = { cell: e.cell, index: e.index, warmup: e.warmup, done: e.done, total: e.total, startedMs: Date.now() };
+        this.inFlight.set(e.cell.id, { cell: e.cell, index: e.index, warmup: e.warmup, startedMs: this.now() });
+        this.counts = { done: e.done, total: e.total };
         this.render();
         break;
       case 'run-end':
         this.clear();
         this.out.write(runLine(e) + '\n');
-        this.current = null;
+        this.inFlight.delete(e.cell.id);
+        this.counts = { done: e.done, total: e.total };
+        this.render();
         break;
       case 'suite-end':
         this.stop();
@@ -100,19 +97,32 @@ export class Progress {
     if (this.live) this.out.write('\r\x1b[2K');
   }
 
+  /** The live line: the one run going on, or "N running: cell @node, ..." when nodes run several at once. */
+  line(): string | null {
+    const runs = [...this.inFlight.values()];
+    const first = runs[0];
+    if (!first) return null;
+    const now = this.now();
+    const { done, total } = this.counts;
+    // Runs on several nodes go on at once: the work left is shared by as many lanes.
+    const left = estimateRemainingMs(this.cells, this.perCell, new Set(this.inFlight.keys()), this.ctx) / runs.length;
+    const current = Math.max(...runs.map((r) => Math.max(0, meanRunMs(r.cell.runs) - (now - r.startedMs))));
+    const counter = `[${done + runs.length}/${total}]`;
+    const eta = `ETA ${fmtMs(left + current)}`;
+    if (runs.length === 1) {
+      return `${counter} ${first.cell.id}  ${runName(first.warmup, first.index)}  ${fmtMs(now - first.startedMs)}  ${eta}`;
+    }
+    const at = (r: InFlight): string => (r.cell.node ? `${r.cell.id} @${r.cell.node.hostname}` : r.cell.id);
+    return `${counter} ${eta}  ${runs.length} running: ${runs.map(at).join(', ')}`;
+  }
+
   private render(): void {
-    if (!this.live || !this.current) return;
-    const c = this.current;
-    const elapsedMs = Date.now() - c.startedMs;
-    const eta = estimateRemainingMs(this.cells, this.perCell, c, this.ctx) + Math.max(0, this.etaCurrent(c) - elapsedMs);
-    const line = `[${c.done + 1}/${c.total}] ${c.cell.id}  ${runName(c.warmup, c.index)}  ${fmtMs(elapsedMs)}  ETA ${fmtMs(eta)}`;
+    if (!this.live) return;
+    const line = this.line();
+    if (line === null) return;
     const width = this.out.columns ?? 120;
     this.clear();
     this.out.write(line.length > width - 1 ? line.slice(0, width - 2) + '…' : line);
-  }
-
-  private etaCurrent(c: { cell: Cell }): number {
-    return meanRunMs(c.cell.runs);
   }
 
   stop(): void {

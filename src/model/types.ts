@@ -239,7 +239,18 @@ export interface LauncherStatus extends ProcessStatus {
   forwardedSignal?: number;
 }
 
+/** Where the launcher ran (its CGBENCH-HOST line): what a cluster engine may not say about its node. */
+export interface LauncherHost {
+  kernel: string;
+  /** "" when /proc/cpuinfo names no model. */
+  cpuModel: string;
+  /** The CPUs the launcher may run on (its affinity), not the node's count. */
+  cpus: number;
+}
+
 export interface LauncherReport {
+  /** Absent in reports of older launchers and of a failed launch. */
+  host?: LauncherHost;
   group?: { mode: 'host' | 'container'; driver: 'v1' | 'v2'; files: Record<string, string>; missing: string[] };
   /** After the workload joined its groups, before it exec'd. */
   before?: Reading;

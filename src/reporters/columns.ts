@@ -89,6 +89,8 @@ const COLUMNS: Column[] = [
   { head: 'limit', text: true, kinds: ALL, main: ALL, priority: 100, value: (c) => c.limitSet },
   { head: 'neighbours', text: true, kinds: ALL, main: ALL, priority: 99, value: (c, d) => neighbourSetName(d, c) ?? DASH },
   { head: 'host', text: true, kinds: ALL, main: ALL, priority: 99, value: (c) => c.host ?? DASH },
+  // A cluster runtime's cell: the node it ran on (empty in every row, so left out, elsewhere).
+  { head: 'node', text: true, kinds: ALL, main: ALL, priority: 97, value: (c) => c.node?.hostname ?? DASH },
   { head: 'runtime', text: true, kinds: ALL, main: ALL, priority: 96, value: (c) => c.runtime },
   { head: 'runs', text: true, kinds: ALL, main: ALL, priority: 98, value: runsText },
   { head: 'wall (median ± MAD)', kinds: TIMED, main: TIMED, priority: 90, priorityFor: { io: 60 }, value: wallText },

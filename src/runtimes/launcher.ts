@@ -1,8 +1,17 @@
-// The launcher's protocol, the TypeScript side of native/protocol.h: its command line, its exit codes,
-// the READY marker, and the report it hands back (readings of the group, tick statistics, exit, rusage).
+// The launcher's protocol, the TypeScript side of native/protocol.h: its command line, exit codes, READY
+// marker, and the report it hands back (where it ran, readings of the group, tick statistics, exit, rusage).
 
 import { readingFromV1, readingFromV2 } from '../cgroup/reading.js';
-import type { GroupLocation, LauncherReport, LauncherStatus, LauncherTicks, ProcessStatus, Reading } from '../model/types.js';
+import type {
+  GroupLocation,
+  LauncherHost,
+  LauncherReport,
+  LauncherStatus,
+  LauncherTicks,
+  NodeInfo,
+  ProcessStatus,
+  Reading,
+} from '../model/types.js';
 
 /** Exit codes the launcher reserves (as docker run and the shell do), so they never look like a workload's. */
 export const LAUNCHER_EXIT = { launcherFailed: 125, notExecutable: 126, notFound: 127 } as const;
@@ -93,6 +102,22 @@ function parseTicks(o: Json): LauncherTicks {
   };
 }
 
+function parseHost(o: Json): LauncherHost {
+  return { kernel: str(o, 'kernel') ?? '', cpuModel: str(o, 'cpu_model') ?? '', cpus: num(o, 'cpus') ?? 0 };
+}
+
+/** A node's record completed with what the launcher saw on it: the CPU model (which `docker info` lacks)
+ *  and the kernel where the node's own record has none. The node's CPU count stays its own (the
+ *  launcher's is its affinity), unless the record has none. */
+export function withLauncherHost(node: NodeInfo, host: LauncherHost | undefined): NodeInfo {
+  if (!host) return node;
+  const out = { ...node };
+  if (!out.cpuModel && host.cpuModel) out.cpuModel = host.cpuModel;
+  if (!out.kernel && host.kernel) out.kernel = host.kernel;
+  if (!out.cpuCount && host.cpus) out.cpuCount = host.cpus;
+  return out;
+}
+
 /** Where a report (the last one, if the stream holds several) begins in `text`; -1 when there is none. */
 export function reportStart(text: string): number {
   const at = text.lastIndexOf(`${REPORT_PREFIX}REPORT `);
@@ -143,6 +168,7 @@ export function parseLauncherReport(text: string): LauncherReport | null {
     else if (kind === 'SAMPLE') report.samples.push(reading(o, true));
     else if (kind === 'AFTER') report.after = reading(o, false);
     else if (kind === 'TICKS') report.ticks = parseTicks(o);
+    else if (kind === 'HOST') report.host = parseHost(o);
     else if (kind === 'STATUS') report.status = parseStatus(o);
   }
   if (!ended || !report.status) return null;

@@ -4,6 +4,7 @@
 import { CgbenchError } from '../model/errors.js';
 import type { HostInfo, NodeInfo, ResultDocument, Run } from '../model/types.js';
 import { logTail, type PodLog, podExit } from '../runtimes/kubernetes/logs.js';
+import { withLauncherHost } from '../runtimes/launcher.js';
 import { newDocument } from './cells.js';
 import type { Plan } from './plan.js';
 import { refreshSummaries, runFromExit } from './suite.js';
@@ -72,13 +73,14 @@ function podRun(plan: Plan, pod: PodLog): Run {
       };
   // No harness watched the pod: its start-up and overhead are unknown, not zero.
   delete run.launchOverheadNs;
-  if (pod.node) run.node = pod.node;
+  // The pod helper's node record, with what the launcher saw where the helper's lacks it (the CPU model).
+  if (pod.node) run.node = withLauncherHost(pod.node, exit?.report?.host);
   return run;
 }
 
 export function collectDocument(plan: Plan, pods: PodLog[], tool: { version: string; nodeJs: string }): Collected {
-  const logs = byIndex(plan, pods);
-  const nodes = [...new Map([...logs.values()].flatMap((p) => (p.node ? [[p.node.hostname, p.node] as const] : []))).values()];
+  const runs = new Map([...byIndex(plan, pods)].map(([index, pod]) => [index, podRun(plan, pod)]));
+  const nodes = [...new Map([...runs.values()].flatMap((r) => (r.node ? [[r.node.hostname, r.node] as const] : []))).values()];
   const doc = newDocument(
     plan.scenario,
     clusterHost(nodes, tool),
@@ -87,8 +89,8 @@ export function collectDocument(plan: Plan, pods: PodLog[], tool: { version: str
   const cells = new Map(doc.cells.map((c) => [c.id, c]));
   const missing: number[] = [];
   for (const planned of plan.runs) {
-    const pod = logs.get(planned.identity.index);
-    if (pod) cells.get(planned.identity.cell)?.runs.push(podRun(plan, pod));
+    const run = runs.get(planned.identity.index);
+    if (run) cells.get(planned.identity.cell)?.runs.push(run);
     else missing.push(planned.identity.index);
   }
   for (const cell of doc.cells) cell.runs.sort((a, b) => a.index - b.index);

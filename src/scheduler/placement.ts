@@ -1,5 +1,5 @@
-// Which nodes of a cluster runtime may run a cell, and the order cells go to free nodes. Pure: a cell keeps
-// the node it got for all its runs (its runs stay comparable), and each node runs one run at a time.
+// Which nodes of a cluster runtime may run a cell, and the order cells go to free nodes (longest first). Pure:
+// a cell keeps the node it got for all its runs (its runs stay comparable), each node runs one run at a time.
 
 import type { Cell, NodeInfo, Placement, Scenario } from '../model/types.js';
 
@@ -41,4 +41,33 @@ export function takeCell<T>(waiting: T[], node: NodeInfo, placement: (c: T) => P
   let at = waiting.findIndex((c) => placement(c)?.node === node.hostname);
   if (at === -1) at = waiting.findIndex((c) => nodeMatches(node, placement(c)));
   return at === -1 ? undefined : waiting.splice(at, 1)[0];
+}
+
+/**
+ * Waiting cells, the longest expected first: a long cell taken last would leave the other nodes idle while
+ * it runs. A baseline ranks with the longest of its waiting limited cells (and before them on a tie), so it
+ * still runs before them: their estimates scale its measured runs. Stable for equal estimates.
+ */
+export function longestFirst<T extends Pick<Cell, 'id' | 'baselineId'>>(waiting: readonly T[], expectedMs: (c: T) => number): T[] {
+  const own = new Map(waiting.map((c) => [c.id, expectedMs(c)]));
+  const rank = new Map(own);
+  for (const c of waiting) {
+    if (c.baselineId === null || !rank.has(c.baselineId)) continue;
+    rank.set(c.baselineId, Math.max(rank.get(c.baselineId) ?? 0, own.get(c.id) ?? 0));
+  }
+  const order = waiting.map((c, i) => ({ c, i, ms: rank.get(c.id) ?? 0, base: c.baselineId === null ? 0 : 1 }));
+  order.sort((a, b) => b.ms - a.ms || a.base - b.base || a.i - b.i);
+  return order.map((o) => o.c);
+}
+
+/** takeCell over the waiting cells ordered longest first (pinned cells still go first to their node). */
+export function takeLongestCell<T extends Pick<Cell, 'id' | 'baselineId'>>(
+  waiting: T[],
+  node: NodeInfo,
+  placement: (c: T) => Placement | undefined,
+  expectedMs: (c: T) => number,
+): T | undefined {
+  const cell = takeCell(longestFirst(waiting, expectedMs), node, placement);
+  if (cell) waiting.splice(waiting.indexOf(cell), 1);
+  return cell;
 }

@@ -2,7 +2,7 @@
 // and saves the result document after each run so an interrupted suite leaves a valid file.
 
 import { randomBytes } from 'node:crypto';
-import { ioSliceMs, type ModelContext } from '../analysis/expected.js';
+import { expectedRunMs, guessedRunMs, ioSliceMs, type ModelContext } from '../analysis/expected.js';
 import { relativeHalfWidth, runsForRatioInterval } from '../analysis/stats.js';
 import { measuredRuns } from '../analysis/runs.js';
 import { summarizeCell } from '../analysis/summary.js';
@@ -14,6 +14,7 @@ import { CgbenchError } from '../model/errors.js';
 import type {
   Cell,
   HostInfo,
+  LauncherHost,
   LauncherStatus,
   NodeInfo,
   Placement,
@@ -26,11 +27,12 @@ import type {
   Writer,
 } from '../model/types.js';
 import { invocationFor } from '../programs/registry.js';
+import { withLauncherHost } from '../runtimes/launcher.js';
 import type { ExitInfo, NeighbourLaunch, RunHandle, Runtime } from '../runtimes/runtime.js';
 import { aloneCellIdOf, expandCells, newDocument, resolveLimits, resolveLimitsOf } from './cells.js';
 import { classifyRun } from './classify.js';
 import { seriesFromReport } from '../sampler/series.js';
-import { placementOf, takeCell } from './placement.js';
+import { placementOf, takeLongestCell } from './placement.js';
 import { preflight } from './preflight.js';
 
 export type SuiteEvent =
@@ -153,7 +155,7 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
       if (i >= warm + scenario.repetitions) total++;
       const warmup = i < warm;
       opts.onEvent?.({ type: 'run-start', cell, index: i, warmup, done, total });
-      const { run, disposeError } = await runOnce({
+      const { run, host, disposeError } = await runOnce({
         runtime,
         cell,
         limits: resolved.get(cell.id) as ResolvedLimits,
@@ -167,6 +169,8 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
         ...(node !== undefined ? { node } : {}),
       });
       cell.runs.push(run);
+      // The engine may not name the node's CPU model (Docker does not): the launcher on it does.
+      if (cell.node) cell.node = withLauncherHost(cell.node, host);
       done++;
       refreshSummaries(doc);
       await save();
@@ -182,7 +186,8 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   async function runOnNodes(nodes: readonly NodeInfo[], waiting: Cell[]): Promise<void> {
     let failure: Error | undefined;
     const lane = async (node: NodeInfo): Promise<void> => {
-      for (let cell = takeCell(waiting, node, placed); cell && !stop; cell = takeCell(waiting, node, placed)) {
+      const next = (): Cell | undefined => takeLongestCell(waiting, node, placed, cellMs);
+      for (let cell = next(); cell && !stop; cell = next()) {
         cell.node = { ...node, labels: { ...(node.labels ?? {}) } };
         try {
           if (await runCell(cell, node.hostname)) stop = true;
@@ -196,6 +201,13 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
     if (failure) throw failure;
   }
   const placed = (c: Cell): Placement | undefined => placementOf(c, scenario);
+  const byId = new Map(cells.map((c) => [c.id, c]));
+  /** A waiting cell's expected length: what is known of it or its baseline, else a guess from its parameters. */
+  const cellMs = (c: Cell): number => {
+    const ctx = modelContext(opts.host);
+    const each = expectedRunMs(c, c.baselineId ? byId.get(c.baselineId) : undefined, ctx) ?? guessedRunMs(c, ctx);
+    return each * (warmupOf(c, scenario) + scenario.repetitions);
+  };
   async function runCells(): Promise<number> {
     // This machine's runs first, one at a time; then each cluster runtime's, one per node at a time.
     for (const cell of cells.filter((c) => !opts.runtimes[c.runtime]?.nodes)) if (await runCell(cell)) return done;
@@ -311,7 +323,7 @@ export function runFromExit(a: RunExit): Run {
   return run;
 }
 
-async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: Error }> {
+async function runOnce(a: RunOnceArgs): Promise<{ run: Run; host?: LauncherHost; disposeError?: Error }> {
   const startedAt = new Date().toISOString();
   const t0 = monotonicNs();
   let handle: RunHandle;
@@ -353,8 +365,10 @@ async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: Error
   a.signal?.addEventListener('abort', onAbort, { once: true });
   if (a.signal?.aborted) onAbort();
   let run: Run;
+  let host: LauncherHost | undefined;
   try {
     const exit = await handle.exited;
+    host = exit.report?.host;
     run = runFromExit({
       exit,
       cell: a.cell,
@@ -377,5 +391,5 @@ async function runOnce(a: RunOnceArgs): Promise<{ run: Run; disposeError?: Error
   } catch (e) {
     disposeError = e instanceof Error ? e : new Error(String(e));
   }
-  return { run, disposeError };
+  return { run, host, disposeError };
 }

@@ -123,6 +123,8 @@ describe.skipIf(skip !== null)('swarm runtime on a three-node test swarm', () =>
     for (const c of doc.cells) {
       expect(c.node?.kernel).toBeTruthy();
       expect(c.node?.cpuCount).toBeGreaterThan(0);
+      // Docker names no CPU model: the launcher's HOST line on the node does.
+      expect(typeof c.node?.cpuModel === 'string' && c.node.cpuModel.length > 0).toBe(true);
       expect(c.runs.every((r) => r.outcome === 'ok')).toBe(true);
       const s = c.summary;
       if (s.cpuQuota === null) continue;

@@ -195,6 +195,24 @@ describe("pods' logs", () => {
     expect(doc.host.hostname).toBe('node-a, node-b');
   });
 
+  it("takes the CPU model from the launcher's HOST line where the pod helper names none", () => {
+    const withHost = (i: number, host: string, model: string): string[] =>
+      podText(i, host).map((l) =>
+        l.startsWith('CGBENCH-NODE ')
+          ? l.replace('"cpu_model":"Test CPU"', '"cpu_model":""')
+          : l === 'CGBENCH-REPORT 1'
+            ? `${l}\nCGBENCH-HOST {"kernel":"6.1.0","cpu_model":"${model}","cpus":2}`
+            : l,
+      );
+    const pods = podLogs('x', [...withHost(0, 'node-a', 'Neoverse-N1'), ...podText(1, 'node-b')].join('\n').split('\n')).pods;
+    const { doc } = collectDocument(plan, pods, { version: '0', nodeJs: 'v20' });
+    expect(doc.cells[0]!.runs.map((r) => [r.node?.cpuModel, r.node?.cpuCount])).toEqual([
+      ['Neoverse-N1', 4],
+      ['Test CPU', 4],
+    ]);
+    expect(doc.host.cpuModel).toBe('Neoverse-N1, Test CPU');
+  });
+
   it('refuses a log of another plan, and counts runs without a log as missing', () => {
     const other = podLogs(
       'x',

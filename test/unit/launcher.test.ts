@@ -1,8 +1,8 @@
 // The launcher's protocol on the TypeScript side: its command line, and its report parsed from real
 // launcher output (recorded on a v1 host and in the v2 lab) into readings and series.
 import { describe, expect, it } from 'vitest';
-import type { Reading } from '../../src/model/types.js';
-import { launcherArgv, parseLauncherReport, parseReadyMarker, reportStart } from '../../src/runtimes/launcher.js';
+import type { NodeInfo, Reading } from '../../src/model/types.js';
+import { launcherArgv, parseLauncherReport, parseReadyMarker, reportStart, withLauncherHost } from '../../src/runtimes/launcher.js';
 import { derivePoint, deriveSeries } from '../../src/sampler/derive.js';
 import { seriesFromReport } from '../../src/sampler/series.js';
 import { fixture } from '../helpers.js';
@@ -126,6 +126,25 @@ describe('launcher report', () => {
     expect(parseLauncherReport(text.replace('CGBENCH-REPORT 1', 'CGBENCH-REPORT 2'))).toBeNull();
     expect(parseLauncherReport(text.replace('CGBENCH-TICKS {', 'CGBENCH-TICKS {{'))).toBeNull();
     expect(parseLauncherReport('nothing here')).toBeNull();
+  });
+
+  it('reads where the launcher ran (its HOST line), and reports without one', () => {
+    const rep = parseLauncherReport(fixture('launcher/report-v1-with-host.txt'));
+    expect(rep?.host).toEqual({ kernel: '6.18.44-fc-v1045', cpuModel: 'Intel(R) Xeon(R) Processor', cpus: 2 });
+    expect(rep?.status.exitCode).toBe(0);
+    expect(rep?.after?.cpu?.usageUs).toBeGreaterThan(rep?.before?.cpu?.usageUs ?? Infinity);
+    // Older launchers and failed launches print none: the report is whole without it.
+    expect(parseLauncherReport(fixture('launcher/report-v1-host.txt'))?.host).toBeUndefined();
+  });
+
+  it("completes a node's record with the launcher's CPU model, keeping what the node says", () => {
+    const host = { kernel: '6.1.0-9', cpuModel: 'Intel(R) Xeon(R) Processor', cpus: 1 };
+    const node: NodeInfo = { hostname: 'n1', kernel: '6.1.0-9', cgroupVersion: 'v2', cpuCount: 8, engineVersion: '20.10.24' };
+    expect(withLauncherHost(node, host)).toEqual({ ...node, cpuModel: 'Intel(R) Xeon(R) Processor' });
+    expect(withLauncherHost({ ...node, cpuModel: 'Ampere Altra' }, host).cpuModel).toBe('Ampere Altra');
+    expect(withLauncherHost({ ...node, kernel: '', cpuCount: 0 }, host)).toMatchObject({ kernel: '6.1.0-9', cpuCount: 1 });
+    expect(withLauncherHost(node, { ...host, cpuModel: '' })).toEqual(node);
+    expect(withLauncherHost(node, undefined)).toBe(node);
   });
 
   it("carries a failed launch's reason", () => {

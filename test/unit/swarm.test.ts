@@ -6,7 +6,9 @@ import { swarmLimitProblems, toSwarmFlags } from '../../src/runtimes/swarm/flags
 import { nodeInfoOf, usableNodes } from '../../src/runtimes/swarm/nodes.js';
 import { parseTaskStatus } from '../../src/runtimes/swarm/service.js';
 import { validateScenario } from '../../src/scenario/schema.js';
-import { nodeMatches, placementProblem, takeCell } from '../../src/scheduler/placement.js';
+import { guessedRunMs } from '../../src/analysis/expected.js';
+import { longestFirst, nodeMatches, placementProblem, takeCell, takeLongestCell } from '../../src/scheduler/placement.js';
+import { summaryGrid } from '../../src/reporters/columns.js';
 import { runSuite } from '../../src/scheduler/suite.js';
 
 const cpu: WorkloadParams = { kind: 'cpu', iterations: 1e6, threads: 1 };
@@ -115,6 +117,60 @@ describe('placement', () => {
     expect(takeCell(waiting, b, (c) => c.p)).toBeUndefined();
     expect(takeCell(waiting, a, (c) => c.p)).toEqual({ p: { node: 'a' } });
   });
+
+  type C = { id: string; baselineId: string | null; ms: number; p?: { node: string } };
+  const cell = (id: string, ms: number, baselineId: string | null = null, p?: { node: string }): C => ({ id, baselineId, ms, p });
+  const ms = (c: C): number => c.ms;
+
+  it('orders waiting cells longest first, a baseline with the longest of its limited cells and before them', () => {
+    const waiting = [cell('w', 4), cell('x', 1), cell('x/10%', 10, 'x'), cell('x/50%', 2, 'x'), cell('y', 4), cell('z', 1, null)];
+    expect(longestFirst(waiting, ms).map((c) => c.id)).toEqual(['x', 'x/10%', 'w', 'y', 'x/50%', 'z']);
+    // Once the baseline is taken its limited cells rank by their own estimates.
+    expect(
+      longestFirst(
+        waiting.filter((c) => c.id !== 'x'),
+        ms,
+      ).map((c) => c.id),
+    ).toEqual(['x/10%', 'w', 'y', 'x/50%', 'z']);
+  });
+
+  it('keeps cells pinned to a node first for it', () => {
+    const waiting = [cell('long', 10), cell('pinned', 1, null, { node: 'b' })];
+    expect(takeLongestCell(waiting, b, (c) => c.p, ms)?.id).toBe('pinned');
+    expect(takeLongestCell(waiting, b, (c) => c.p, ms)?.id).toBe('long');
+    expect(waiting).toEqual([]);
+  });
+
+  /** When the last node finishes, free nodes taking cells with `take` (ms simulated, no clock). */
+  const makespan = (cells: C[], nodes: number, take: (w: C[], n: NodeInfo) => C | undefined): number => {
+    const waiting = [...cells];
+    const free = Array.from({ length: nodes }, (_, i) => ({ n: node(`n${i}`), at: 0 }));
+    let end = 0;
+    for (;;) {
+      free.sort((x, y) => x.at - y.at);
+      const lane = free[0]!;
+      const c = take(waiting, lane.n);
+      if (!c) return end;
+      lane.at += c.ms;
+      end = Math.max(end, lane.at);
+    }
+  };
+
+  it('finishes unequal cells sooner than scenario order: a long cell is never taken last', () => {
+    const cells = [cell('a', 1), cell('b', 1), cell('c', 1), cell('d', 1), cell('long', 5)];
+    expect(makespan(cells, 2, (w, n) => takeCell(w, n, (c) => c.p))).toBe(7);
+    expect(makespan(cells, 2, (w, n) => takeLongestCell(w, n, (c) => c.p, ms))).toBe(5);
+  });
+
+  it('guesses run lengths from the parameters before anything ran', () => {
+    const ctx = { hostCpus: 2 };
+    const loop: WorkloadParams = { kind: 'cpu', iterations: 2 ** 31, threads: 1 };
+    expect(guessedRunMs({ params: loop, limits: {} }, ctx)).toBeCloseTo(859, 0);
+    expect(guessedRunMs({ params: loop, limits: { cpu: { quotaUs: 10_000, periodUs: 100_000 } } }, ctx)).toBeCloseTo(8590, -1);
+    const write: WorkloadParams = { kind: 'io', mode: 'write', mib: 32, blockKib: 1024 };
+    const throttled = { io: [{ device: 'scratch', wbps: 20e6 }] } as never;
+    expect(guessedRunMs({ params: write, limits: throttled }, ctx)).toBeCloseTo((32 * 1024 * 1024) / 20e3, 0);
+  });
 });
 
 describe('node facts and task states from the engine', () => {
@@ -177,7 +233,11 @@ function nodesRuntime(hostnames: string[], labels: Record<string, Record<string,
       );
       seen.nodes.push(at);
       const h = await fake.launch(req);
-      return { ...h, dispose: () => h.dispose().then(() => void inFlight.set(at, (inFlight.get(at) ?? 1) - 1)) };
+      // As the launcher on the node reports it: Docker names no CPU model, the launcher does.
+      const exited = h.exited.then((e) =>
+        e.report ? { ...e, report: { ...e.report, host: { kernel: '6.1.0', cpuModel: `CPU of ${at}`, cpus: 1 } } } : e,
+      );
+      return { ...h, exited, dispose: () => h.dispose().then(() => void inFlight.set(at, (inFlight.get(at) ?? 1) - 1)) };
     },
     close: () => fake.close(),
   };
@@ -205,6 +265,12 @@ describe('a cluster runtime in the suite', () => {
     expect(seen.overall).toBe(3);
     expect(new Set(doc.cells.map((c) => c.node?.hostname))).toEqual(new Set(['a', 'b', 'c']));
     expect(doc.cells.every((c) => c.runs.length === 3)).toBe(true);
+    // The tables name each cell's node; a document of this machine's runs has no node column.
+    const grid = summaryGrid(doc, doc.cells);
+    expect(grid.rows.map((r) => r[grid.head.indexOf('node')])).toEqual(doc.cells.map((c) => c.node?.hostname));
+    const here = { ...doc, cells: doc.cells.map(({ node: _node, ...c }) => c) };
+    expect(summaryGrid(here, here.cells).head).not.toContain('node');
+    expect(doc.cells.every((c) => c.node?.cpuModel === `CPU of ${c.node?.hostname}` && c.node.cpuCount > 1)).toBe(true);
   });
 
   it('keeps pinned cells on their node', async () => {
