@@ -216,7 +216,8 @@ function findings(cells: Cell[]): string {
       const ratio = s.latency.p99Ratio !== undefined ? ` (${s.latency.p99Ratio.toFixed(2)}× the baseline's)` : '';
       parts.push(`p99 latency ${formatDurationNs(s.latency.p99Ns)}${ratio}`);
     }
-    if (parts.length) items.push(`<li><strong>${h(c.limitSet)}</strong>${whereText(c)}: ${h(parts.join(', '))}</li>`);
+    const next = c.neighbourSet ? ` next to ${c.neighbourSet.name}` : '';
+    if (parts.length) items.push(`<li><strong>${h(c.limitSet + next)}</strong>${whereText(c)}: ${h(parts.join(', '))}</li>`);
   }
   return items.length ? `<ul class="findings">${items.join('')}</ul>` : '';
 }

@@ -17,11 +17,13 @@ export { movingMean } from './lines.js';
 export function buildCharts(doc: ResultDocument, options: ChartOptions = {}): WorkloadCharts[] {
   const opts: Required<ChartOptions> = { maxRunsPerChart: options.maxRunsPerChart ?? 3 };
   return byWorkload(doc).map((g, wi) => {
+    // The charts over limit sets show each limit alone; what neighbours did is the protection chart's.
+    const alone = g.cells.filter((c) => !c.neighbourSet);
     const summary = [
-      slowdownChart(g.workload, wi, g.cells),
-      ioRateChart(g.workload, wi, g.cells),
-      latencyChart(g.workload, wi, g.cells),
-      cpuGrantedChart(g.workload, wi, g.cells),
+      slowdownChart(g.workload, wi, alone),
+      ioRateChart(g.workload, wi, alone),
+      latencyChart(g.workload, wi, alone),
+      cpuGrantedChart(g.workload, wi, alone),
       protectionChart(g.workload, wi, g.cells),
     ].filter((s): s is ChartSpec => s !== null);
     const timeSeries = timeSeriesCharts(g.cells, wi, opts);
