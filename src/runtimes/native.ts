@@ -11,7 +11,7 @@ import { launcherPath } from '../model/paths.js';
 import { assertNativeBuilt, invocationFor } from '../programs/registry.js';
 import { NEIGHBOUR_SETTLE_MS } from '../model/defaults.js';
 import type { LauncherReport, WorkloadParams } from '../model/types.js';
-import { NeighbourLoop, startNeighbours } from './neighbours.js';
+import { NeighbourLoop, neighbourRunId, parentRunId, startNeighbours } from './neighbours.js';
 import { hostProgramProblems } from './host-preflight.js';
 import { launcherArgv, parseLauncherReport } from './launcher.js';
 import {
@@ -61,19 +61,19 @@ export class NativeRuntime implements Runtime {
     };
     let loops: NeighbourLoop[] = [];
     try {
-      const parent = req.parent ? this.cgroups.create(`${req.runId}-parent`, req.parent) : undefined;
+      const parent = req.parent ? this.cgroups.create(parentRunId(req.runId), req.parent) : undefined;
       if (parent) made.push(parent);
       const group = this.cgroups.create(req.runId, req.limits, parent);
       made.push(group);
       loops = (req.neighbours ?? []).map((n, i) => {
         let where = group;
         if (n.spec.placement === 'own') {
-          where = this.cgroups.create(`${req.runId}-n${i}`, n.limits, parent);
+          where = this.cgroups.create(neighbourRunId(req.runId, i), n.limits, parent);
           made.push(where);
         }
         // Neighbours are not sampled: their rusage and their own results are what is booked.
         return new NeighbourLoop(n.spec, (k) =>
-          Promise.resolve(this.spawnRun(where, n.spec.params, `${req.runId}-n${i}-s${k}`, req.scratchDir)),
+          Promise.resolve(this.spawnRun(where, n.spec.params, neighbourRunId(req.runId, i, k), req.scratchDir)),
         );
       });
       await startNeighbours(loops, NEIGHBOUR_SETTLE_MS);

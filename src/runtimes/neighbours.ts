@@ -6,6 +6,17 @@ import type { NeighbourRun, NeighbourSpec } from '../model/types.js';
 import { parseWorkloadOutput } from '../programs/registry.js';
 import type { ExitInfo, RunHandle } from './runtime.js';
 
+/** The run id of neighbour `i`'s own group or container slot, and of its start `k` (every runtime names them so,
+ *  under the measured run's id, so `cgbench clean` finds them with it). */
+export function neighbourRunId(runId: string, i: number, k?: number): string {
+  return k === undefined ? `${runId}-n${i}` : `${runId}-n${i}-s${k}`;
+}
+
+/** The run id of a run's shared parent group. */
+export function parentRunId(runId: string): string {
+  return `${runId}-parent`;
+}
+
 /** Starts the neighbour's workload once, where its runtime puts it; the loop decides when to stop it. */
 export type StartNeighbour = (start: number) => Promise<Pick<RunHandle, 'exited' | 'stop'>>;
 

@@ -35,12 +35,18 @@ function where(cell: Cell): string {
   return `workload "${cell.workload}", limit set "${cell.limitSet}" (${cell.runtime})`;
 }
 
+/** A neighbour cell's neighbours and shared parent, limits resolved before the first run. */
+export interface Company {
+  neighbours: NeighbourLaunch[];
+  parent?: ResolvedLimits;
+}
+
 export interface PreflightContext {
   scenario: Scenario;
   cells: Cell[];
   resolved: Map<string, ResolvedLimits>;
   /** Each neighbour cell's neighbours with their limits resolved. */
-  company?: Map<string, { neighbours: NeighbourLaunch[]; parent?: ResolvedLimits }>;
+  company?: Map<string, Company>;
   runtimes: Partial<Record<RuntimeName, Runtime>>;
   /** The parent group's CPUs ("0-1"), for cpusets; unchecked when absent. */
   availableCpus?: string;

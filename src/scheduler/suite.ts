@@ -28,12 +28,12 @@ import type {
 } from '../model/types.js';
 import { invocationFor } from '../programs/registry.js';
 import { withLauncherHost } from '../runtimes/launcher.js';
-import type { ExitInfo, NeighbourLaunch, RunHandle, Runtime } from '../runtimes/runtime.js';
+import type { ExitInfo, RunHandle, Runtime } from '../runtimes/runtime.js';
 import { aloneCellIdOf, expandCells, newDocument, resolveLimits, resolveLimitsOf } from './cells.js';
 import { classifyRun } from './classify.js';
 import { seriesFromReport } from '../sampler/series.js';
 import { placementOf, takeLongestCell } from './placement.js';
-import { preflight } from './preflight.js';
+import { type Company, preflight } from './preflight.js';
 
 export type SuiteEvent =
   | { type: 'suite-start'; cells: number; runs: number; perCell: number; doc: ResultDocument }
@@ -202,9 +202,10 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   }
   const placed = (c: Cell): Placement | undefined => placementOf(c, scenario);
   const byId = new Map(cells.map((c) => [c.id, c]));
+  // The host's model context once: cellMs is asked for every waiting cell each time a node is free.
+  const ctx = modelContext(opts.host);
   /** A waiting cell's expected length: what is known of it or its baseline, else a guess from its parameters. */
   const cellMs = (c: Cell): number => {
-    const ctx = modelContext(opts.host);
     const each = expectedRunMs(c, c.baselineId ? byId.get(c.baselineId) : undefined, ctx) ?? guessedRunMs(c, ctx);
     return each * (warmupOf(c, scenario) + scenario.repetitions);
   };
@@ -245,12 +246,6 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   await opts.save(doc);
   opts.onEvent?.({ type: 'suite-end', doc });
   return doc;
-}
-
-/** A neighbour cell's neighbours and shared parent, limits resolved. */
-interface Company {
-  neighbours: NeighbourLaunch[];
-  parent?: ResolvedLimits;
 }
 
 interface RunOnceArgs {

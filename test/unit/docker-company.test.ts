@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  cgroupParentFlag,
-  engineIsLocal,
-  execArgs,
-  holderCommand,
-  neighbourRunId,
-  parentProblem,
-  parentRunId,
-} from '../../src/runtimes/docker/company.js';
+import { cgroupParentFlag, engineIsLocal, execArgs, holderCommand, parentProblem } from '../../src/runtimes/docker/company.js';
+import { neighbourRunId, parentRunId } from '../../src/runtimes/neighbours.js';
 import { DockerRuntime } from '../../src/runtimes/docker/runtime.js';
 
 const runtime = new DockerRuntime({

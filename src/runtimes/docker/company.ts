@@ -7,16 +7,6 @@ import { engineAddress } from './client.js';
 import { containerCommand } from './command.js';
 import type { DockerHostInfo } from './engine.js';
 
-/** The run id of start `k` of neighbour `i` (its container is cgbench-<this>, or its exec is named so). */
-export function neighbourRunId(runId: string, i: number, k: number): string {
-  return `${runId}-n${i}-s${k}`;
-}
-
-/** The run id of a run's shared parent group. */
-export function parentRunId(runId: string): string {
-  return `${runId}-parent`;
-}
-
 /**
  * What the measured container runs as PID 1 when neighbours share it (placement `same`). The launcher
  * execs its workload at once, so a container whose PID 1 is the measured launcher cannot have neighbours
