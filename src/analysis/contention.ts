@@ -24,7 +24,7 @@ export function ownCpuShare(r: OkRun): number | null {
 }
 
 /** CPU time per unit of work: per op where both cells count ops, else per run (the same work each time). */
-function costOf(r: OkRun, perOp: boolean): number | null {
+export function costOf(r: OkRun, perOp: boolean): number | null {
   const cpu = ownCpuNs(r);
   if (cpu === null) return null;
   if (!perOp) return cpu;

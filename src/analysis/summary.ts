@@ -6,7 +6,7 @@ import { cpuUsedCpus, runDelta, throttledMsPerSec, throttleRatio, workloadBytesP
 import { usesScratch } from '../model/params.js';
 import type { Cell, CellSummary, Outcome } from '../model/types.js';
 import { expectedIoRate, expectedOutcomes, expectedSlowdown, isUnexpected, type ModelContext } from './expected.js';
-import { contentionOf } from './contention.js';
+import { contentionOf, costOf } from './contention.js';
 import { periodPhase } from './phase.js';
 import { measuredRuns, medianOf, type OkRun } from './runs.js';
 import { describe, ratioInterval, runsForRatioInterval } from './stats.js';
@@ -71,14 +71,8 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
   const ioModel = expectedIoRate(cell, baseline, ctx);
   if (ioModel) summary.ioExpectedBytesPerSec = ioModel;
   if (wall) summary.wall = wall;
-  const cost = (runs: OkRun[]): number | null =>
-    medianOf(
-      runs.map((r) =>
-        typeof r.metrics.cpuNs === 'number' && typeof r.metrics.ops === 'number' && r.metrics.ops > 0
-          ? r.metrics.cpuNs / r.metrics.ops
-          : undefined,
-      ),
-    );
+  // A cpu workload always reports cpu_ns and ops: CPU per op, as the contention view counts it.
+  const cost = (runs: OkRun[]): number | null => medianOf(runs.map((r) => costOf(r, true)));
   if (baseline && cell.params.kind === 'cpu') {
     const mine = cost(ok);
     const base = cost(measuredRuns(baseline));
