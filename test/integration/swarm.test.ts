@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cell, ResultDocument } from '../../src/model/types.js';
-import { cgroupDirsNamed, isRoot, ROOT_DIR } from '../helpers.js';
+import { cgroupDirsNamed, isRoot, loopIterations, ROOT_DIR } from '../helpers.js';
 
 const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
 const NODES = 3;
@@ -111,7 +111,7 @@ describe.skipIf(skip !== null)('swarm runtime on a three-node test swarm', () =>
     const out = join(work, 'spread');
     const res = spawnSync(
       'node',
-      [CLI, 'run', scenario('spread', 1_200_000_000, [0.1, 0.15, 0.2]), '--docker-host', manager, '--out', out, '--report', 'none'],
+      [CLI, 'run', scenario('spread', loopIterations(0.6), [0.1, 0.15, 0.2]), '--docker-host', manager, '--out', out, '--report', 'none'],
       {
         encoding: 'utf8',
         timeout: 300_000,
