@@ -2,7 +2,8 @@
 // CPUs by weight, none beyond its threads or its quota, threads in one group share its part. Pure.
 
 import { DEFAULT_CPU_WEIGHT } from '../model/defaults.js';
-import { cpuQuotaCpus, cpuSharesFromWeight } from '../model/limits.js';
+import { cpuSharesFromWeight } from '../model/knobs.js';
+import { cpuQuotaCpus } from '../model/limits.js';
 import type { Cell, Limits, NeighbourSpec, WorkloadParams } from '../model/types.js';
 import type { ModelContext } from './expected.js';
 

@@ -1,16 +1,14 @@
 // Pure facts about a Limits value that several layers need: whether it limits anything, the CPUs a
-// quota allows, its one human label, and which of its limits `docker run` or a Kubernetes pod cannot express.
+// quota allows, its one human label (all three from the knob table, knobs.ts), and which of its limits
+// `docker run` or a Kubernetes pod cannot express.
 
 import { BASELINE_NAME, DEFAULT_CPU_PERIOD_US } from './defaults.js';
+import { KNOBS, knobsSet } from './knobs.js';
 import type { Limits } from './types.js';
 
-const MIB = 1024 * 1024;
-
-/** True when the set limits nothing (the baseline). */
+/** True when the set limits nothing (the baseline): it sets no knob. */
 export function isEmptyLimits(l: Limits): boolean {
-  const memory = l.memory?.maxBytes != null || l.memory?.highBytes != null;
-  const weights = l.cpuWeight !== undefined || l.ioWeight !== undefined;
-  return !(l.cpu?.quotaUs != null || memory || weights || (l.io && l.io.length) || l.pids !== undefined || l.cpuset !== undefined);
+  return knobsSet(l).length === 0;
 }
 
 /** CPUs the quota allows (quota / period); null without a quota. */
@@ -18,18 +16,6 @@ export function cpuQuotaCpus(l: Limits): number | null {
   const cpu = l.cpu;
   if (!cpu || cpu.quotaUs === null) return null;
   return cpu.quotaUs / cpu.periodUs;
-}
-
-/**
- * cgroup v2's cpu.weight (1..10000) as v1 cpu.shares (2..262144): the inverse of the linear mapping runc
- * applies to an OCI spec's shares on v2 (libcontainer ConvertCPUSharesToCgroupV2Value,
- * weight = 1 + (shares - 2) * 9999 / 262142), which Docker 20.10's runc uses; runc 1.3 and crun later moved
- * to a quadratic mapping that sends 1024 shares to weight 100. The linear one maps the ranges end to end,
- * not the defaults: weight 100 is 2598 shares, and an unset v1 group's 1024 shares are weight 39.
- */
-export function cpuSharesFromWeight(weight: number): number {
-  // The smallest shares runc maps back to this weight (its division rounds down).
-  return 2 + Math.ceil(((weight - 1) * 262142) / 9999);
 }
 
 /** The CPUs of a cpuset list such as "0-1,3" (the kernel's list format), sorted. */
@@ -61,31 +47,15 @@ export function ioRateLimit(l: Limits, mode: 'read' | 'write'): { bps: number | 
   return { bps, iops };
 }
 
-const mib = (bytes: number): string => `${+(bytes / MIB).toFixed(1)} MiB`;
-const mbps = (bps: number): string => `${+(bps / 1e6).toFixed(1)} MB/s`;
-
-/** What a limit set limits, as one short label: "0.10 CPU, mem 64 MiB". Names unnamed limit sets
- *  and labels chart axes, so a scenario's default names and the charts always agree. */
+/** What a limit set limits, as one short label: "0.10 CPU, mem 64 MiB", each knob's part in the table's
+ *  order. Names unnamed limit sets and labels chart axes, so a scenario's default names and the charts
+ *  always agree; every knob has a part, so two sets that differ get different names. */
 export function limitsLabel(l: Limits): string {
-  const parts: string[] = [];
-  const cpus = cpuQuotaCpus(l);
-  if (cpus !== null && l.cpu) {
-    const period = l.cpu.periodUs === DEFAULT_CPU_PERIOD_US ? '' : ` / ${+(l.cpu.periodUs / 1000).toFixed(1)} ms period`;
-    parts.push(`${cpus.toFixed(2)} CPU${period}`);
-  }
-  if (l.cpuWeight !== undefined) parts.push(`weight ${l.cpuWeight}`);
-  if (l.memory?.maxBytes != null) parts.push(`mem ${mib(l.memory.maxBytes)}`);
-  if (l.memory?.highBytes != null) parts.push(`high ${mib(l.memory.highBytes)}`);
-  for (const io of l.io ?? []) {
-    if (io.rbps !== undefined) parts.push(`read ${mbps(io.rbps)}`);
-    if (io.wbps !== undefined) parts.push(`write ${mbps(io.wbps)}`);
-    if (io.riops !== undefined) parts.push(`read ${io.riops} IOPS`);
-    if (io.wiops !== undefined) parts.push(`write ${io.wiops} IOPS`);
-  }
-  if (l.pids !== undefined) parts.push(`pids ${l.pids}`);
-  if (l.cpuset !== undefined) parts.push(`cpuset ${l.cpuset}`);
-  if (l.ioWeight !== undefined) parts.push(`io weight ${l.ioWeight}`);
-  return parts.join(', ') || BASELINE_NAME;
+  return (
+    knobsSet(l)
+      .flatMap((id) => KNOBS[id].label(l))
+      .join(', ') || BASELINE_NAME
+  );
 }
 
 /** `docker run --blkio-weight` accepts 10..1000, BFQ's own range starts at 1. */

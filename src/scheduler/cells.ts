@@ -7,6 +7,7 @@ import type { DiskTarget } from '../cgroup/disk.js';
 import { assertIoWeightHonoured, resolveIoLimit } from '../cgroup/disk.js';
 import { BASELINE_NAME, SCHEMA_VERSION } from '../model/defaults.js';
 import type { Cell, CellSummary, HostInfo, Limits, NeighbourSet, ResolvedLimits, ResultDocument, Scenario } from '../model/types.js';
+import { KNOBS, knobsSet } from '../model/knobs.js';
 import { usesScratch } from '../model/params.js';
 
 const EMPTY_SUMMARY: CellSummary = {
@@ -92,7 +93,7 @@ export function limitsOfCell(cell: Cell): Limits[] {
 
 /** Does the scenario put files in the scratch directory or throttle its disk (so it must be a real disk)? */
 export function needsScratch(scenario: Scenario): boolean {
-  const disk = (l: Limits): boolean => Boolean(l.io?.length) || l.ioWeight !== undefined;
+  const disk = (l: Limits): boolean => knobsSet(l).some((id) => 'onDisk' in KNOBS[id]);
   return scenario.workloads.some(
     (w) =>
       usesScratch(w.params) ||

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assertIoWeightHonoured, parseScheduler } from '../../src/cgroup/disk.js';
 import { toV1Writes, toV2Writes } from '../../src/cgroup/translate.js';
-import { cpuSharesFromWeight } from '../../src/model/limits.js';
+import { cpuSharesFromWeight } from '../../src/model/knobs.js';
 import { toDockerFlags } from '../../src/runtimes/docker/flags.js';
 import { CgbenchError } from '../../src/model/errors.js';
 import { validateScenario } from '../../src/scenario/schema.js';

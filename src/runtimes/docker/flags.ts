@@ -1,7 +1,7 @@
 // The one place where runtime-neutral limits become `docker run` flags. Pure: the caller passes
 // how a disk's MAJ:MIN becomes a device path, since Docker wants /dev/NAME, not numbers.
 
-import { cpuSharesFromWeight } from '../../model/limits.js';
+import { cpuSharesFromWeight } from '../../model/knobs.js';
 import type { ResolvedLimits } from '../../model/types.js';
 
 /** Maps a whole disk's numbers to the path Docker resolves on the engine's host, e.g. "/dev/vda". */
