@@ -23,7 +23,7 @@ import type {
   Run,
   UnmatchedCell,
 } from '../model/types.js';
-import { measuredRuns } from './runs.js';
+import { finiteValues, measuredRuns } from './runs.js';
 import { describe, mannWhitneyU, median } from './stats.js';
 
 export interface CompareOptions {
@@ -63,10 +63,6 @@ interface MetricDef {
   applies(cell: Cell): boolean;
 }
 
-function finite(values: (number | undefined | null)[]): number[] {
-  return values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-}
-
 function baselineMedianWall(cell: Cell, doc: ResultDocument): number | null {
   const base = doc.cells.find((c) => c.id === cell.baselineId);
   if (!base) return null;
@@ -101,7 +97,7 @@ const METRICS: MetricDef[] = [
     label: 'CPU granted',
     unit: 'cpus',
     direction: 'neutral',
-    values: (c) => finite(measuredRuns(c).map(cpuUsedCpus)),
+    values: (c) => finiteValues(measuredRuns(c).map(cpuUsedCpus)),
     applies: () => true,
   },
   {
@@ -109,7 +105,7 @@ const METRICS: MetricDef[] = [
     label: 'throttle ratio',
     unit: 'ratio',
     direction: 'lower-is-better',
-    values: (c) => finite(measuredRuns(c).map(throttleRatio)),
+    values: (c) => finiteValues(measuredRuns(c).map(throttleRatio)),
     applies: (c) => cpuQuotaCpus(c.limits) !== null,
   },
   {
@@ -117,7 +113,7 @@ const METRICS: MetricDef[] = [
     label: 'IO throughput',
     unit: 'bytes/s',
     direction: 'higher-is-better',
-    values: (c) => finite(measuredRuns(c).map(workloadBytesPerSec)),
+    values: (c) => finiteValues(measuredRuns(c).map(workloadBytesPerSec)),
     applies: (c) => c.summary.ioBytesPerSec !== null,
   },
   {
@@ -125,7 +121,7 @@ const METRICS: MetricDef[] = [
     label: 'peak memory',
     unit: 'bytes',
     direction: 'lower-is-better',
-    values: (c) => finite(measuredRuns(c).map((r: Run) => r.after?.memory?.peakBytes)),
+    values: (c) => finiteValues(measuredRuns(c).map((r: Run) => r.after?.memory?.peakBytes)),
     applies: () => true,
   },
 ];

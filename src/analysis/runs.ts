@@ -11,7 +11,12 @@ export function measuredRuns(cell: Pick<Cell, 'runs'>): OkRun[] {
 }
 
 /** Median of the finite values; null when there are none. */
+/** The finite numbers among per-run figures (a run without cpu.stat has none). */
+export function finiteValues(values: readonly (number | undefined | null)[]): number[] {
+  return values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+}
+
 export function medianOf(values: (number | undefined | null)[]): number | null {
-  const v = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  const v = finiteValues(values);
   return v.length ? median(v) : null;
 }

@@ -124,6 +124,18 @@ export function medianCi95(values: readonly number[]): [number, number] | null {
   return [s[k - 1] as number, s[n - k] as number];
 }
 
+/**
+ * A 95 % interval to print beside a median: the distribution-free one from 6 runs on, the mean's t interval
+ * below that (the same fallback relativeHalfWidth uses), none from one run. `floor` clamps the lower end for
+ * quantities that cannot go below it (a time or a rate is never negative, however wide the t interval).
+ */
+export function medianInterval(values: readonly number[], floor = Number.NEGATIVE_INFINITY): [number, number] | null {
+  const st = describe(values);
+  if (!st || st.n < 2) return null;
+  const [lo, hi] = st.medianCi95 ?? st.ci95;
+  return [Math.max(floor, lo), hi];
+}
+
 /** Relative half-width of the median's 95 % interval (falls back to the mean's t interval). */
 export function relativeHalfWidth(values: readonly number[]): number | null {
   const st = describe(values);

@@ -4,12 +4,12 @@
 import { cpuQuotaCpus, ioRateLimit } from '../model/limits.js';
 import { cpuUsedCpus, runDelta, throttledMsPerSec, throttleRatio, workloadBytesPerSec } from '../model/metrics.js';
 import { usesScratch } from '../model/params.js';
-import type { Cell, CellSummary, Outcome } from '../model/types.js';
+import type { Cell, CellRanges, CellSummary, Outcome } from '../model/types.js';
 import { expectedIoRate, expectedOutcomes, expectedSlowdown, isUnexpected, type ModelContext } from './expected.js';
 import { contentionOf, costOf } from './contention.js';
 import { periodPhase } from './phase.js';
-import { measuredRuns, medianOf, type OkRun } from './runs.js';
-import { describe, ratioInterval, runsForRatioInterval } from './stats.js';
+import { finiteValues, measuredRuns, medianOf, type OkRun } from './runs.js';
+import { describe, medianInterval, ratioInterval, runsForRatioInterval } from './stats.js';
 
 /** `alone`: for a cell measured next to neighbours, the same workload and limits alone (the contention view). */
 export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: ModelContext, alone?: Cell): CellSummary {
@@ -32,7 +32,8 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
     if (!slowdownRange) slowdownRunsNeeded = runsForRatioInterval(baseWalls.length);
   }
 
-  const cpuGranted = medianOf(ok.map(cpuUsedCpus));
+  const cpus = finiteValues(ok.map(cpuUsedCpus));
+  const cpuGranted = medianOf(cpus);
   const cpuQuota = cpuQuotaCpus(cell.limits);
   const peaks = counted.map((r) => r.after?.memory?.peakBytes).filter((x): x is number => typeof x === 'number');
   const oomKills = counted.reduce(
@@ -40,7 +41,8 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
     0,
   );
   const bps = cell.params.kind === 'io' ? ioRateLimit(cell.limits, cell.params.mode).bps : null;
-  const ioBytesPerSec = usesScratch(cell.params) ? medianOf(ok.map(workloadBytesPerSec)) : null;
+  const rates = usesScratch(cell.params) ? finiteValues(ok.map(workloadBytesPerSec)) : [];
+  const ioBytesPerSec = usesScratch(cell.params) ? medianOf(rates) : null;
   const startups = counted.map((r) => r.startupNs ?? r.launchOverheadNs);
 
   const expect = cell.expect ?? expectedOutcomes(cell);
@@ -78,6 +80,15 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
     const base = cost(measuredRuns(baseline));
     if (mine !== null && base !== null && base > 0) summary.cpuCostRatio = mine / base;
   }
+  // Times and rates are never negative, however wide a t interval from few runs would reach.
+  const ranges: CellRanges = {};
+  const put = (key: keyof CellRanges, values: number[]): void => {
+    const r = medianInterval(values, 0);
+    if (r) ranges[key] = r;
+  };
+  put('wallNs', walls);
+  put('cpuGranted', cpus);
+  put('ioBytesPerSec', rates);
   if (slowdownRange) summary.slowdownRange = slowdownRange;
   if (slowdownRunsNeeded !== undefined) summary.slowdownRunsNeeded = slowdownRunsNeeded;
   const phase = periodPhase(cell);
@@ -89,11 +100,13 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
     const max = pick(ok, 'maxNs');
     if (p50 !== null && p99 !== null && max !== null) {
       summary.latency = { p50Ns: p50, p99Ns: p99, maxNs: max };
+      put('p99Ns', finiteValues(ok.map((r) => r.metrics.p99Ns as number | undefined)));
       // A fixed-duration workload's wall time says nothing: the limit shows in its tail latency.
       const baseP99 = baseline ? pick(measuredRuns(baseline), 'p99Ns') : null;
       if (baseP99 !== null && baseP99 > 0) summary.latency.p99Ratio = p99 / baseP99;
     }
   }
   if (contention) summary.contention = contention;
+  if (Object.keys(ranges).length) summary.ranges = ranges;
   return summary;
 }

@@ -398,10 +398,21 @@ export interface CellSummary {
   /** Median docker start-up or native launch overhead, ns. */
   medianStartupNs: number | null;
   latency?: { p50Ns: number; p99Ns: number; maxNs: number; /** p99 over the baseline's p99. */ p99Ratio?: number };
+  /** 95 % intervals of the medians above, for readers that print a value with its interval (trackers,
+   *  metrics): distribution-free from 6 measured runs, the mean's t interval below that, none from one run. */
+  ranges?: CellRanges;
   /** CPU use folded onto the CFS period (cells with a CPU quota and sampled runs). */
   phase?: PhaseView;
   /** Cells measured next to neighbours: the slowdown taken apart (analysis/contention.ts). */
   contention?: ContentionView;
+}
+
+/** The intervals of a cell's medians (CellSummary.ranges): each key is the median's field. */
+export interface CellRanges {
+  wallNs?: [number, number];
+  cpuGranted?: [number, number];
+  ioBytesPerSec?: [number, number];
+  p99Ns?: [number, number];
 }
 
 /**
