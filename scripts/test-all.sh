@@ -20,6 +20,24 @@ if ((${#need_pkgs[@]})); then
   apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
 fi
 
+# The real readers of the formats CI tools take: promtool (Debian's prometheus) and the Prometheus client's
+# OpenMetrics parser. prometheus is a daemon's package: installed without starting its service.
+svc_log() { echo "test-all: $*" >&2; }
+svc_die() {
+  svc_log "$*"
+  exit 1
+}
+# shellcheck source-path=SCRIPTDIR
+. scripts/service-common.sh
+consumer_pkgs=()
+for p in prometheus python3-prometheus-client; do
+  dpkg -s "$p" >/dev/null 2>&1 || consumer_pkgs+=("$p")
+done
+if ((${#consumer_pkgs[@]})); then
+  svc_log "installing ${consumer_pkgs[*]}"
+  svc_install_quietly 'prometheus' 'prometheus.service' TERM "${consumer_pkgs[@]}"
+fi
+
 docker_started=
 swarm_started=
 postgres_started=

@@ -2,7 +2,7 @@
 // the machine the tests run on.
 
 import { execFileSync } from 'node:child_process';
-import { type Dirent, readdirSync, readFileSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -67,4 +67,14 @@ export function loopIterations(cpuSeconds: number): number {
     nsPerIteration = best;
   }
   return Math.max(1, Math.round((cpuSeconds * 1e9) / nsPerIteration));
+}
+
+/**
+ * A real program that tests check cgbench's output with (promtool, xmllint, a shell): its path, or null after
+ * printing why the tests that need it skip and the Debian package that brings it (scripts/test-all.sh installs them).
+ */
+export function consumer(path: string, pkg: string, what: string): string | null {
+  if (existsSync(path)) return path;
+  console.log(`${what}: skipped, ${path} is missing (apt-get install -y ${pkg})`);
+  return null;
 }

@@ -10,7 +10,7 @@ export const BASELINE_NAME = 'unlimited';
 export const ALONE_NAME = 'alone';
 
 /** Report formats (`--report`, `cgbench report --format`) and what `cgbench run` writes by default. */
-export const REPORT_FORMATS = ['html', 'png', 'md', 'csv', 'json'] as const;
+export const REPORT_FORMATS = ['html', 'png', 'md', 'csv', 'json', 'bencher', 'github-benchmark', 'openmetrics'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 export const DEFAULT_REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md'];
 

@@ -3,10 +3,13 @@
 
 import type { ReportFormat } from '../model/defaults.js';
 import type { ResultDocument } from '../model/types.js';
+import { serializeBencher } from './bencher.js';
 import { renderCsv } from './csv.js';
+import { GITHUB_BENCHMARK_FILES, serializeGithubBenchmark } from './github-benchmark.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
+import { serializeMetrics } from './openmetrics.js';
 
 export interface RenderedFile {
   /** Relative to the report directory. */
@@ -40,4 +43,22 @@ export const REPORTERS: Record<ReportFormat, Reporter> = {
   },
   csv: { description: 'one row per run', output: 'results.csv', render: (d) => [{ path: 'results.csv', content: renderCsv(d) }] },
   json: { description: 'the result document', output: 'results.json', render: (d) => [{ path: 'results.json', content: renderJson(d) }] },
+  bencher: {
+    description: 'Bencher Metric Format, for `bencher run --adapter json --file bencher.json`',
+    output: 'bencher.json',
+    render: (d) => [{ path: 'bencher.json', content: serializeBencher(d) }],
+  },
+  'github-benchmark': {
+    description: "github-action-benchmark's custom JSON, one file per direction (tool customSmallerIsBetter / customBiggerIsBetter)",
+    output: `${GITHUB_BENCHMARK_FILES.smaller.path}, ${GITHUB_BENCHMARK_FILES.bigger.path}`,
+    render: (d) => [
+      { path: GITHUB_BENCHMARK_FILES.smaller.path, content: serializeGithubBenchmark(d, 'smaller') },
+      { path: GITHUB_BENCHMARK_FILES.bigger.path, content: serializeGithubBenchmark(d, 'bigger') },
+    ],
+  },
+  openmetrics: {
+    description: 'OpenMetrics text: a GitLab metrics report, or a file to scrape (--push sends it to a Pushgateway)',
+    output: 'metrics.txt',
+    render: (d) => [{ path: 'metrics.txt', content: serializeMetrics(d, 'openmetrics') }],
+  },
 };
