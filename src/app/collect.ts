@@ -111,9 +111,9 @@ export async function collectCommand(logs: string[], o: CollectOptions): Promise
   const plan = await planOf(o);
   const pods = await readPods(logs);
   const { doc, missing } = collectDocument(plan, pods, { version: toolVersion(), nodeJs: process.version });
-  const { dir } = await prepareOutDir(o.out ?? defaultOutDir(plan.scenario.name));
+  const { dir } = await prepareOutDir(o.out ?? defaultOutDir(plan.scenario.name), { named: o.out !== undefined });
   const formats = o.report === 'none' ? [] : await checkOutputs(dir, o.report ?? [...DEFAULT_REPORT_FORMATS]);
-  await saveResults(dir, doc);
+  await saveResults(dir, doc, { first: true });
   const reports = formats.length ? await writeReports(doc, dir, formats) : [];
   const reportLines = reports.map((p) => `report: ${p}\n`).join('');
   const table = renderTable(doc, { wide: Boolean(o.wide), width: o.width ?? terminalColumns() });

@@ -22,6 +22,7 @@ import {
   DEFAULT_THRESHOLD_PCT,
 } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
+import { outputError } from '../model/user-files.js';
 import type { CompareResult, HostMatchField, NightCell, ResultDocument } from '../model/types.js';
 import { parsePercent } from '../model/units.js';
 import { renderCompare } from '../reporters/compare.js';
@@ -127,11 +128,8 @@ function appendSummary(file: string, markdown: string): void {
   try {
     appendFileSync(resolve(file), `${markdown}\n`);
   } catch (e) {
-    throw new CgbenchError(
-      'E_OUTPUT',
-      `cannot append the summary to ${resolve(file)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      'pass --summary with a writable file, e.g. "$GITHUB_STEP_SUMMARY"',
-    );
+    const hint = 'pass --summary with a writable file, e.g. "$GITHUB_STEP_SUMMARY"';
+    throw outputError(e, `cannot append the summary to ${resolve(file)}`, hint);
   }
 }
 

@@ -66,9 +66,10 @@ export async function mergeCommand(args: readonly string[], opts: MergeOptions =
   const outcome = mergeDocuments(inputs, toolVersion());
   if ('problem' in outcome) throw new CgbenchError('E_INPUT', outcome.problem, `${outcome.hint}; nothing was written`);
   const doc = outcome.doc;
-  const dir = resolve(opts.out ?? defaultOutDir(`${doc.scenario.name}-merged`));
-  if (inputPaths.includes(resultsPath(dir)))
-    throw new CgbenchError('E_INPUT', `--out ${dir} holds one of the inputs, which merge would overwrite`, 'pass --out DIR of its own');
+  const wanted = resolve(opts.out ?? defaultOutDir(`${doc.scenario.name}-merged`));
+  if (inputPaths.includes(resultsPath(wanted)))
+    throw new CgbenchError('E_INPUT', `--out ${wanted} holds one of the inputs, which merge would overwrite`, 'pass --out DIR of its own');
+  const { dir } = await prepareOutDir(wanted, { named: opts.out !== undefined });
   const formats: ReportFormat[] =
     opts.report === 'none' ? [] : await checkOutputs<ReportFormat>(dir, opts.report ?? [...DEFAULT_REPORT_FORMATS]);
   // results.json is always written; the json format would only write it twice.
@@ -76,8 +77,7 @@ export async function mergeCommand(args: readonly string[], opts: MergeOptions =
     doc,
     formats.filter((f) => f !== 'json'),
   );
-  await prepareOutDir(dir);
-  await saveResults(dir, doc);
+  await saveResults(dir, doc, { first: true });
   const reports: string[] = [];
   for (const [format, files] of rendered) reports.push(...(await writeRendered(dir, format, files)));
   const table = renderTable(doc, { wide: Boolean(opts.wide), width: opts.width ?? terminalColumns() });

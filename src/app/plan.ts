@@ -4,7 +4,7 @@
 import { stringify } from 'yaml';
 import { CgbenchError } from '../model/errors.js';
 import type { Scenario } from '../model/types.js';
-import { pathReason, writeFileAtomic } from '../model/user-files.js';
+import { outputError, writeFileAtomic } from '../model/user-files.js';
 import { CONFIG_MAP_MAX_BYTES, PLAN_LABEL, planObjects } from '../runtimes/kubernetes/manifest.js';
 import { type Plan, planRuns, tableEntry } from '../scheduler/plan.js';
 import { resolveScenario, type ScenarioOverrides } from './overrides.js';
@@ -114,8 +114,7 @@ export async function planCommand(file: string | undefined, o: PlanOptions): Pro
   if (!toStdout) {
     const out = o.out as string;
     await writeFileAtomic(out, text).catch((e: unknown) => {
-      const hint = 'pass --out FILE in a writable directory, or - for stdout';
-      throw new CgbenchError('E_OUTPUT', `cannot write ${out} (${pathReason(e)})`, hint);
+      throw outputError(e, `cannot write ${out}`, 'pass --out FILE in a writable directory, or - for stdout');
     });
   }
   return { stdout: toStdout ? text : '', stderr: nextSteps(plan, toStdout ? undefined : o.out, o.namespace) };

@@ -8,7 +8,16 @@ import { SCHEMA_VERSION } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
 import { SCHEMA_PATH } from '../model/paths.js';
 import type { ResultDocument } from '../model/types.js';
-import { pathReason, probeWritable, readUserFile, writeFileAtomic } from '../model/user-files.js';
+import {
+  createFileExclusive,
+  listDir,
+  outputError,
+  pathError,
+  pathReason,
+  probeWritable,
+  readUserFile,
+  writeFileAtomic,
+} from '../model/user-files.js';
 import { renderJson } from '../reporters/json.js';
 import { markUnfinished } from './stale.js';
 
@@ -21,37 +30,65 @@ export function defaultOutDir(scenarioName: string, now = new Date()): string {
   return resolve('reports', `${stamp}-${safe}`);
 }
 
-/** Create and probe the directory now: a bad path fails before the first run, not after it. Returns
- *  it and the directories made for it (removed again if the suite cannot start: nothing half-written). */
-export async function prepareOutDir(dir: string, signal?: AbortSignal): Promise<{ dir: string; created: string[] }> {
-  const abs = resolve(dir);
-  try {
-    return { dir: abs, created: await probeWritable(abs, { signal }) };
-  } catch (e) {
-    if (signal?.aborted) throw e;
-    throw new CgbenchError(
-      'E_OUTPUT',
-      `cannot write to output directory ${abs} (${pathReason(e)})`,
-      'pass --out DIR pointing to a writable directory',
-    );
+/**
+ * Create and probe the directory now: a bad path fails before the first run, not after it. Returns it and
+ * the directories made for it (removed again if the suite cannot start: nothing half-written).
+ *
+ * A result document already there is never replaced: a DIR the user named is refused (the fix: another
+ * --out, or move the old one away); a default one (reports/<time>-<scenario>, two suites in one second)
+ * moves on to <time>-<scenario>-2, -3, ...
+ */
+export async function prepareOutDir(
+  dir: string,
+  opts: { signal?: AbortSignal; named?: boolean } = {},
+): Promise<{ dir: string; created: string[] }> {
+  const { signal } = opts;
+  const base = resolve(dir);
+  for (let n = 1; ; n++) {
+    const abs = n === 1 ? base : `${base}-${n}`;
+    let created: string[];
+    try {
+      created = await probeWritable(abs, { signal });
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      throw outputError(e, `cannot write to output directory ${abs}`, 'pass --out DIR pointing to a writable directory');
+    }
+    if (!(await holdsResults(abs, signal))) return { dir: abs, created };
+    if (opts.named || n >= 100) throw existingResults(abs);
   }
 }
 
-export function resultsPath(dir: string): string {
-  return join(dir, 'results.json');
+const RESULTS_FILE = 'results.json';
+
+/** Does `dir` hold a result document already? */
+export async function holdsResults(dir: string, signal?: AbortSignal): Promise<boolean> {
+  return (await listDir(dir, { signal })).includes(RESULTS_FILE);
 }
 
-/** Saved after every run: a failure (a full disk, a hung mount) stops the suite with E_OUTPUT, the runs so far kept in memory. */
-export async function saveResults(dir: string, doc: ResultDocument): Promise<void> {
+function existingResults(dir: string): CgbenchError {
+  return new CgbenchError(
+    'E_INPUT',
+    `${resultsPath(dir)} already exists: cgbench never replaces a result document`,
+    'pass another --out DIR, or move the old results.json away first',
+  );
+}
+
+export function resultsPath(dir: string): string {
+  return join(dir, RESULTS_FILE);
+}
+
+/**
+ * Saved after every run: a failure (a full disk, a hung mount) stops the suite with E_DISK or E_OUTPUT; the file
+ * keeps the last document that was saved whole, and no temporary copy is left beside it. The first save of a
+ * document (`first`) creates the file and fails if one appeared since prepareOutDir looked (another writer).
+ */
+export async function saveResults(dir: string, doc: ResultDocument, opts: { first?: boolean } = {}): Promise<void> {
   const path = resultsPath(dir);
   try {
-    await writeFileAtomic(path, renderJson(doc));
+    await (opts.first ? createFileExclusive : writeFileAtomic)(path, renderJson(doc));
   } catch (e) {
-    throw new CgbenchError(
-      'E_OUTPUT',
-      `cannot save ${path} (${pathReason(e)})`,
-      'check free space and permissions of the output directory',
-    );
+    if (pathError(e).code === 'EEXIST') throw existingResults(dir);
+    throw outputError(e, `cannot save ${path}`, 'check the permissions of the output directory');
   }
 }
 

@@ -94,7 +94,10 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
         throw new CgbenchError('E_INTERRUPTED', 'interrupted before the first run', undefined, signals.exitCode());
       throw e;
     };
-    const out = await prepareOutDir(opts.out ?? defaultOutDir(scenario.name), signals.signal).catch(interrupted);
+    const out = await prepareOutDir(opts.out ?? defaultOutDir(scenario.name), {
+      signal: signals.signal,
+      named: opts.out !== undefined,
+    }).catch(interrupted);
     const dir = out.dir;
     let saved = false;
     try {
@@ -123,7 +126,8 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
           scratch,
           scratchDir,
           save: async (d) => {
-            await saveResults(dir, d);
+            // The first save creates results.json, and fails if another writer made one since the check above.
+            await saveResults(dir, d, { first: !saved });
             saved = true;
           },
           onEvent: (e) => {

@@ -20,6 +20,32 @@ export function guardStdio(streams: NodeJS.WriteStream[] = [process.stdout, proc
   }
 }
 
+/**
+ * Resolves when everything written to `s` so far has been handed to the OS, or its reader has gone. A pipe
+ * takes 64 KiB at once: the rest of a big document waits in the stream, and a process that exits before it
+ * has drained cuts the document (`cgbench run --json | jq` would read a prefix).
+ */
+export function drained(s: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (isClosed(s) || s.writableLength === 0) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      s.off('close', done);
+      resolve();
+    };
+    s.once('close', done);
+    // Writes complete in order: this empty one's callback runs once every earlier chunk is out (or failed).
+    s.write('', () => done());
+  });
+}
+
+/** Both of the process's output streams drained (see drained): call before process.exit(). */
+export async function drainStdio(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): Promise<void> {
+  await Promise.all(streams.map(drained));
+}
+
 /** Has this stream's reader gone? */
 export function isClosed(s: NodeJS.WriteStream): boolean {
   return closed.has(s) || s.destroyed;

@@ -14,7 +14,7 @@ import { mergeCommand } from '../app/merge.js';
 import { PLAN_PRESET, PLAN_TARGETS, type PlanOptions, planCommand } from '../app/plan.js';
 import { reportCommand } from '../app/report.js';
 import { type RunOptions, runCommand } from '../app/run.js';
-import { guardStdio } from '../app/streams.js';
+import { drainStdio, guardStdio } from '../app/streams.js';
 import {
   BOUNDS,
   COMPARE_FORMATS,
@@ -352,4 +352,8 @@ program
     }
   })
   // Exit explicitly: an abandoned request on a hung mount (see model/user-files.ts) must not keep the process alive.
-  .finally(() => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0));
+  // But only once stdout has drained: a document bigger than a pipe's buffer reaches its reader whole.
+  .finally(async () => {
+    await drainStdio();
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'E_NATIVE_BUILD'
   | 'E_DOCKER'
   | 'E_OUTPUT'
+  | 'E_DISK'
   | 'E_INPUT'
   | 'E_DATABASE'
   | 'E_INTERRUPTED';
@@ -38,7 +39,7 @@ export function isCgbenchError(e: unknown): e is CgbenchError {
   return e instanceof CgbenchError;
 }
 
-/** The machine cannot do it (root, cgroups, Docker, the native build, the history database): exit 3. Anything else a known
+/** The machine cannot do it (root, cgroups, Docker, the native build, the history database, a full disk): exit 3. Anything else a known
  *  error names is the input's fault (scenario, options, paths): exit 2. */
 const ENVIRONMENT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_NOT_ROOT',
@@ -47,6 +48,7 @@ const ENVIRONMENT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_DOCKER',
   'E_NATIVE_BUILD',
   'E_DATABASE',
+  'E_DISK',
 ]);
 
 /** The CI contract: every command's exit codes, listed in the README and --help from EXIT_CODES_HELP. */
@@ -64,8 +66,9 @@ export const EXIT_CODES_HELP = `Exit codes:
   0              done: every run ended as a result (ok, or an outcome its cell expects, e.g. an OOM kill
                  under a memory limit below the working set)
   1              compare: a significant regression beyond the threshold; doctor: a check failed
-  2              bad input (scenario, options, paths)
-  3              this machine cannot do it (root, a cgroup controller, Docker, a limit the kernel refuses)
+  2              bad input (scenario, options, paths; an --out that already holds a results.json)
+  3              this machine cannot do it (root, a cgroup controller, Docker, a limit the kernel refuses,
+                 a full disk under --out)
   4              run: a run failed or timed out, or was OOM-killed where its cell expects none
                  (--allow-failures accepts them: exit 0)
   70             a bug in cgbench (the stack is printed)

@@ -111,11 +111,48 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NONBLOCK | constants.O_NOFOLLOW;
   const fh = await fsp.open(tmp, flags, 0o644);
   try {
-    await fh.writeFile(content);
-  } finally {
-    await fh.close();
+    try {
+      await fh.writeFile(content);
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, path);
+  } catch (e) {
+    // A full disk or a failed rename: the half-written copy goes, the old file stays as it was.
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
   }
-  await fsp.rename(tmp, path);
+}
+
+/**
+ * Write a file that must not exist yet: like writeFileAtomic, but a file already at `path` (another writer's)
+ * fails with EEXIST and is left as it was. The copy is linked into place, which no file of that name survives.
+ */
+export async function createFileExclusive(path: string, content: string | Uint8Array): Promise<void> {
+  await makeDirs(dirname(path));
+  const tmp = `${path}.tmp-${process.ppid}`;
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NONBLOCK | constants.O_NOFOLLOW;
+  try {
+    const fh = await fsp.open(tmp, flags, 0o644);
+    try {
+      await fh.writeFile(content);
+    } finally {
+      await fh.close();
+    }
+    try {
+      await fsp.link(tmp, path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || !(code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS')) throw e;
+      // A file system without hard links (vfat, some FUSE mounts): O_EXCL is as exclusive, if not as atomic.
+      await fsp.writeFile(path, content, { flag: 'wx', mode: 0o644 }).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') await fsp.rm(path, { force: true });
+        throw err;
+      });
+    }
+  } finally {
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+  }
 }
 
 /**
@@ -155,5 +192,15 @@ export function removeFile(path: string): Promise<void> {
 }
 
 /** Every operation the worker runs, by name. */
-export const PATH_OPS = { makeDirs, probeWritable, removeEmptyDirs, writeFileAtomic, readUserFile, statDir, listDir, removeFile } as const;
+export const PATH_OPS = {
+  makeDirs,
+  probeWritable,
+  removeEmptyDirs,
+  writeFileAtomic,
+  createFileExclusive,
+  readUserFile,
+  statDir,
+  listDir,
+  removeFile,
+} as const;
 export type PathOp = keyof typeof PATH_OPS;

@@ -6,9 +6,10 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CgbenchError } from './errors.js';
 import { PathError, type PathOp, pathError } from './path-ops.js';
 
-export { PathError } from './path-ops.js';
+export { PathError, pathError } from './path-ops.js';
 
 /** How long one operation on a user's path may take before cgbench gives up on it (a hung mount). */
 export const USER_PATH_TIMEOUT_MS = 10_000;
@@ -23,6 +24,25 @@ export interface Bounds {
 export function pathReason(e: unknown): string {
   const err = pathError(e);
   return `${err.code}: ${err.message}`;
+}
+
+/** What the machine failed at, not the path the user chose (exit 3, not 2), and what to do about it. */
+const MACHINE_FAILURES: Record<string, string> = {
+  ENOSPC: 'free space on that disk, or pass --out DIR on another one',
+  EDQUOT: 'free space within your disk quota, or pass --out DIR on another disk',
+  EFBIG: 'the file system takes no file this big: pass --out DIR on another one',
+  EIO: 'the disk reported an I/O error: check it, or pass --out DIR on another one',
+  ETIMEDOUT: 'check the mount under it (a hung network mount?), or pass --out DIR on another disk',
+  ENOTCONN: 'check the mount under it, or pass --out DIR on another disk',
+};
+
+/** A failed write under a user's path as one error: E_DISK (exit 3) when the machine failed (a full disk, a
+ *  hung mount), else E_OUTPUT (exit 2) with `hint`, the fix for a path that cannot be written. */
+export function outputError(e: unknown, message: string, hint: string): CgbenchError {
+  const err = pathError(e);
+  const text = `${message} (${err.code}: ${err.message})`;
+  const machine = MACHINE_FAILURES[err.code];
+  return machine ? new CgbenchError('E_DISK', text, machine) : new CgbenchError('E_OUTPUT', text, hint);
 }
 
 // Built: dist/model/path-worker.js. Under the test runner this module is the TypeScript source, and
@@ -167,6 +187,11 @@ export function removeEmptyDirs(dirs: string[], bounds?: Bounds): Promise<void> 
 /** Write a file so a reader sees the old or the new content, never half of it. */
 export function writeFileAtomic(path: string, content: string | Buffer, bounds?: Bounds): Promise<void> {
   return call('writeFileAtomic', [path, content], bounds);
+}
+
+/** Write a file that must not exist yet, atomically: EEXIST when one does (it is left as it was). */
+export function createFileExclusive(path: string, content: string | Buffer, bounds?: Bounds): Promise<void> {
+  return call('createFileExclusive', [path, content], bounds);
 }
 
 /** A user's input file, whole: a regular file of at most `maxBytes` (a FIFO, a device or a bigger file is refused). */

@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { REPORT_FORMATS, type ReportFormat } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
 import type { ResultDocument } from '../model/types.js';
-import { listDir, pathReason, probeWritable, removeFile, writeFileAtomic } from '../model/user-files.js';
+import { listDir, outputError, probeWritable, removeFile, writeFileAtomic } from '../model/user-files.js';
 import { type RenderedFile, REPORTERS } from './index.js';
 
 /** "html,md" or ["html", "md"] -> checked, de-duplicated format names in the order given (of `allowed`). */
@@ -47,11 +47,7 @@ export async function checkOutputs<F extends string = ReportFormat>(
       await probeWritable(d, { signal });
     } catch (e) {
       if (signal?.aborted) throw e;
-      throw new CgbenchError(
-        'E_OUTPUT',
-        `cannot write reports to ${d} (${pathReason(e)})`,
-        'pass --out DIR pointing to a writable directory',
-      );
+      throw outputError(e, `cannot write reports to ${d}`, 'pass --out DIR pointing to a writable directory');
     }
   }
   return list;
@@ -78,11 +74,7 @@ export async function writeRendered(dir: string, format: string, files: readonly
     try {
       await writeFileAtomic(path, file.content);
     } catch (e) {
-      throw new CgbenchError(
-        'E_OUTPUT',
-        `cannot write ${path} (${pathReason(e)})`,
-        'check free space and permissions of the output directory',
-      );
+      throw outputError(e, `cannot write ${path}`, 'check the permissions of the output directory');
     }
     written.push(path);
   }
