@@ -48,6 +48,7 @@ export function hostDocument(doc: ResultDocument, name: string): ResultDocument 
     warnings,
   };
   if (entry.writer) out.writer = entry.writer;
+  if (entry.concurrency) out.concurrency = entry.concurrency;
   return out;
 }
 

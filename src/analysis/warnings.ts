@@ -5,7 +5,7 @@ import { cpuQuotaCpus, dockerUnsupportedLimits } from '../model/limits.js';
 import { runDelta } from '../model/metrics.js';
 import { measuredRuns, medianOf } from './runs.js';
 import { slowdownMeans } from '../model/params.js';
-import type { Cell, CgroupMode, Warning } from '../model/types.js';
+import type { Cell, CgroupMode, SuiteConcurrency, Warning } from '../model/types.js';
 import { expectedOutcomes } from './expected.js';
 import { phaseWarnings } from './phase-verdict.js';
 
@@ -33,6 +33,8 @@ const IO_MODEL_SLACK = { above: 1.1, below: 0.8 };
 export interface WarningContext {
   cgroupMode: CgroupMode;
   driver: 'v1' | 'v2';
+  /** The other suites that measured this host meanwhile (absent: a suite that measures no host of its own). */
+  concurrency?: SuiteConcurrency;
 }
 
 function pct(x: number): string {
@@ -253,6 +255,23 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
   ];
 }
 
+/** Other suites measured this host during this one: every figure may hold their load, and every report says so. */
+export function concurrencyWarnings(c: SuiteConcurrency | undefined): Warning[] {
+  if (!c?.beside.length) return [];
+  const who = c.beside.map((o) => `pid ${o.pid} (${o.scenario}, ${o.runtimes.join('+')}, out ${o.out})`).join('; ');
+  const n = c.beside.length;
+  return [
+    {
+      code: 'concurrent-suites',
+      message: `${n} other cgbench suite(s) measured this host while this one ran: ${who}; their load is in these figures`,
+      detail: `${n} other suite(s)`,
+      hint: c.allowed
+        ? 'this suite was started with --allow-concurrent; without it a suite waits for the one before it'
+        : 'another suite was started with --allow-concurrent beside this one; rerun when the host is quiet',
+    },
+  ];
+}
+
 export function documentWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
-  return cells.flatMap((c) => cellWarnings(c, ctx));
+  return [...concurrencyWarnings(ctx.concurrency), ...cells.flatMap((c) => cellWarnings(c, ctx))];
 }

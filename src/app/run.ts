@@ -8,7 +8,8 @@ import { detectCgroups } from '../cgroup/detect.js';
 import { type DiskTarget, resolveDiskTarget } from '../cgroup/disk.js';
 import { openCgroups } from '../cgroup/index.js';
 import { CgbenchError, EXIT_DONE, EXIT_RUNS_FAILED } from '../model/errors.js';
-import type { ResultDocument } from '../model/types.js';
+import type { ResultDocument, RuntimeName } from '../model/types.js';
+import { engineIsLocal } from '../runtimes/docker/company.js';
 import { DEFAULT_REPORT_FORMATS } from '../model/defaults.js';
 import { removeEmptyDirs } from '../model/user-files.js';
 import { renderJson } from '../reporters/json.js';
@@ -24,6 +25,7 @@ import { closeRuntimes, openRuntimes } from './runtimes.js';
 import { resolveScenario, type ScenarioOverrides } from './overrides.js';
 import { withSignals } from './signals.js';
 import { terminalColumns } from './streams.js';
+import { type SuiteTurn, takeTurn } from './suites.js';
 import { currentWriter, findStaleGroups, staleText } from './stale.js';
 
 export interface RunOptions extends ScenarioOverrides {
@@ -39,6 +41,16 @@ export interface RunOptions extends ScenarioOverrides {
   report?: string;
   /** Docker engine address (`docker -H`); default DOCKER_HOST. */
   dockerHost?: string;
+  /** false (--no-wait): refuse with exit 3 when another suite measures this host, instead of waiting for it. */
+  wait?: boolean;
+  /** Measure beside other suites instead of waiting; recorded in the document and warned in every report. */
+  allowConcurrent?: boolean;
+}
+
+/** Does the suite measure this machine, so that another suite here would be in its figures? A cluster, a remote
+ *  engine and the simulation do not. */
+export function measuresThisHost(runtimes: readonly RuntimeName[], dockerHost?: string): boolean {
+  return runtimes.some((rt) => rt === 'native' || (rt === 'docker' && engineIsLocal(dockerHost)));
 }
 
 export interface RunResult {
@@ -100,12 +112,25 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
     }).catch(interrupted);
     const dir = out.dir;
     let saved = false;
+    let turn: SuiteTurn | undefined;
     try {
       // Report formats and paths are checked now, not after a long suite.
       const formats =
         opts.report === 'none'
           ? []
           : await checkOutputs(dir, opts.report ?? [...DEFAULT_REPORT_FORMATS], signals.signal).catch(interrupted);
+      // One measuring suite per host: wait for the ones before this one (or refuse, or run beside them).
+      if (measuresThisHost(scenario.runtimes, opts.dockerHost)) {
+        turn = await takeTurn({
+          scenario: scenario.name,
+          out: dir,
+          runtimes: scenario.runtimes,
+          wait: opts.wait !== false,
+          allowConcurrent: Boolean(opts.allowConcurrent),
+          signal: signals.signal,
+          say: (line) => process.stderr.write(line),
+        }).catch(interrupted);
+      }
       const host = await gatherHost(cgroupInfo, disk);
       const cgroups = openCgroups(cgroupInfo);
       // Groups of a cgbench that was killed (SIGKILL) would keep their orphaned workloads running beside ours.
@@ -137,6 +162,7 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
           signal: signals.signal,
           availableCpus: parentCpus(cgroupInfo),
           writer: currentWriter(),
+          ...(turn ? { concurrency: turn.observe } : {}),
         });
       } finally {
         progress.stop();
@@ -153,6 +179,8 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
       // The suite could not start (a preflight problem, Docker unreachable): leave nothing half-written.
       if (!saved) await removeEmptyDirs([...out.created, join(dir, 'charts')]).catch(() => undefined);
       throw e;
+    } finally {
+      turn?.release();
     }
   }, announce);
 }

@@ -35,7 +35,7 @@ export function currentWriter(): Writer {
 }
 
 /** When `pid` started, in ms since the epoch (from /proc: its start in ticks after boot, and the boot time). */
-function processStartMs(pid: number): number | null {
+export function processStartMs(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count fields after its closing one.

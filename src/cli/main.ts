@@ -100,6 +100,8 @@ program
     'tables with every column that means something for the workload (default: its key columns, at most 100 wide or $COLUMNS)',
   )
   .option('--allow-failures', 'failed or timed-out runs (and OOM kills no limit set expects) do not fail the suite: exit 0, not 4')
+  .option('--no-wait', 'when another suite is measuring this host, refuse (exit 3) instead of waiting for it to finish')
+  .option('--allow-concurrent', 'measure beside other suites on this host instead of waiting; every report warns that they ran')
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)
   .action(async (scenario: string | undefined, opts: RunOptions) => {
     const res = await runCommand(scenario, opts);

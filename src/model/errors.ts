@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'E_DOCKER'
   | 'E_OUTPUT'
   | 'E_DISK'
+  | 'E_BUSY'
   | 'E_INPUT'
   | 'E_DATABASE'
   | 'E_INTERRUPTED';
@@ -39,7 +40,8 @@ export function isCgbenchError(e: unknown): e is CgbenchError {
   return e instanceof CgbenchError;
 }
 
-/** The machine cannot do it (root, cgroups, Docker, the native build, the history database, a full disk): exit 3. Anything else a known
+/** The machine cannot do it (root, cgroups, Docker, the native build, the history database, a full disk, another suite
+ *  measuring this host): exit 3. Anything else a known
  *  error names is the input's fault (scenario, options, paths): exit 2. */
 const ENVIRONMENT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_NOT_ROOT',
@@ -49,6 +51,7 @@ const ENVIRONMENT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_NATIVE_BUILD',
   'E_DATABASE',
   'E_DISK',
+  'E_BUSY',
 ]);
 
 /** The CI contract: every command's exit codes, listed in the README and --help from EXIT_CODES_HELP. */
@@ -68,7 +71,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   1              compare: a significant regression beyond the threshold; doctor: a check failed
   2              bad input (scenario, options, paths; an --out that already holds a results.json)
   3              this machine cannot do it (root, a cgroup controller, Docker, a limit the kernel refuses,
-                 a full disk under --out)
+                 a full disk under --out; another suite measuring this host, with --no-wait)
   4              run: a run failed or timed out, or was OOM-killed where its cell expects none
                  (--allow-failures accepts them: exit 0)
   70             a bug in cgbench (the stack is printed)

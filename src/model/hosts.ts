@@ -43,6 +43,7 @@ export function entryOf(doc: ResultDocument, name: string): HostEntry {
     scenarioHash: doc.scenarioHash,
   };
   if (doc.writer) entry.writer = doc.writer;
+  if (doc.concurrency) entry.concurrency = doc.concurrency;
   return entry;
 }
 

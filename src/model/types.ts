@@ -508,7 +508,8 @@ export type WarningCode =
   | 'unfinished'
   | 'sampler-overhead'
   | 'quota-burst'
-  | 'phase-not-drawn';
+  | 'phase-not-drawn'
+  | 'concurrent-suites';
 
 export interface Warning {
   code: WarningCode;
@@ -568,6 +569,27 @@ export interface Writer {
   bootId?: string;
 }
 
+/** Another cgbench suite that measured this host while this one ran (so its load is in this one's figures). */
+export interface OtherSuite {
+  pid: number;
+  scenario: string;
+  /** Its output directory. */
+  out: string;
+  runtimes: RuntimeName[];
+  /** When it began to measure (its turn came), ISO 8601. */
+  since: string;
+}
+
+/** The other measuring suites on this host: the ones this suite waited for, and any that ran beside it. */
+export interface SuiteConcurrency {
+  /** Started with --allow-concurrent: it did not wait for the suites before it. */
+  allowed: boolean;
+  /** How long it waited for earlier suites to finish before its first run, ms. */
+  waitedMs: number;
+  /** Suites that measured this host while this one did, in the order they were seen. */
+  beside: OtherSuite[];
+}
+
 /** One host of a merged document: the name its cells carry and what its own document said of it. */
 export interface HostEntry {
   /** The label given to `cgbench merge` (FILE=NAME), else the hostname (with the kernel when two hosts share one). */
@@ -577,6 +599,7 @@ export interface HostEntry {
   finishedAt: string | null;
   status: ResultDocument['status'];
   writer?: Writer;
+  concurrency?: SuiteConcurrency;
   /** The scenario as this host ran it: settings (repetitions, runtimes, scratch) may differ between hosts. */
   scenario: Scenario;
   scenarioHash: string;
@@ -590,6 +613,8 @@ export interface ResultDocument {
   /** `unfinished` is never written: readers set it for a `running` document whose writer is gone (killed). */
   status: 'running' | 'complete' | 'interrupted' | 'failed' | 'unfinished';
   writer?: Writer;
+  /** Suites that measure this host (native, a local engine): the others it waited for or ran beside. */
+  concurrency?: SuiteConcurrency;
   /** The host context; in a merged document, the first host's (`hosts` has them all). */
   host: HostInfo;
   /** Merged documents only (two or more hosts): every host, in input order; each cell names its own. */

@@ -24,6 +24,7 @@ import type {
   Run,
   RuntimeName,
   Scenario,
+  SuiteConcurrency,
   Writer,
 } from '../model/types.js';
 import { invocationFor } from '../programs/registry.js';
@@ -58,6 +59,8 @@ export interface SuiteOptions {
   writer?: Writer;
   /** The parent group's CPUs ("0-1"): every cpuset is checked against them before the first run. */
   availableCpus?: string;
+  /** The other suites measuring this host, asked before every save: the document and its warnings say so. */
+  concurrency?: () => SuiteConcurrency;
 }
 
 function maxMeasured(s: Scenario): number {
@@ -105,7 +108,8 @@ export function refreshSummaries(doc: ResultDocument): void {
     const alone = aloneCellIdOf(cell);
     cell.summary = summarizeCell(cell, cell.baselineId ? byId.get(cell.baselineId) : undefined, ctx, alone ? byId.get(alone) : undefined);
   }
-  doc.warnings = documentWarnings(doc.cells, { cgroupMode: doc.host.cgroup.mode, driver: doc.host.cgroup.driver });
+  const { mode: cgroupMode, driver } = doc.host.cgroup;
+  doc.warnings = documentWarnings(doc.cells, { cgroupMode, driver, ...(doc.concurrency ? { concurrency: doc.concurrency } : {}) });
 }
 
 export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
@@ -128,6 +132,11 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   await preflight({ scenario, cells, resolved, company, runtimes: opts.runtimes, availableCpus: opts.availableCpus });
   const doc = newDocument(scenario, opts.host, cells);
   if (opts.writer) doc.writer = opts.writer;
+  const refresh = (): void => {
+    if (opts.concurrency) doc.concurrency = opts.concurrency();
+    refreshSummaries(doc);
+  };
+  if (opts.concurrency) doc.concurrency = opts.concurrency();
   const perCell = scenario.warmup + scenario.repetitions;
   // Grows by one for each extra run adaptive repetitions start, so progress never reads 70/64.
   let total = cells.reduce((n, c) => n + warmupOf(c, scenario) + scenario.repetitions, 0);
@@ -172,7 +181,7 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
       // The engine may not name the node's CPU model (Docker does not): the launcher on it does.
       if (cell.node) cell.node = withLauncherHost(cell.node, host);
       done++;
-      refreshSummaries(doc);
+      refresh();
       await save();
       opts.onEvent?.({ type: 'run-end', cell, run, done, total });
       // A group or container that cannot be removed is an environment failure: stop, run saved.
@@ -228,14 +237,14 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
     // Keep what finished: the document stays valid, marked failed, before the error propagates.
     doc.status = 'failed';
     doc.finishedAt = new Date().toISOString();
-    refreshSummaries(doc);
+    refresh();
     // The original error is the one to report; a save that fails too (a hung disk) must not hide it.
     await Promise.resolve(opts.save(doc)).catch(() => undefined);
     throw e;
   }
   doc.status = signal?.aborted ? 'interrupted' : 'complete';
   doc.finishedAt = new Date().toISOString();
-  refreshSummaries(doc);
+  refresh();
   if (doc.status === 'interrupted') {
     doc.warnings.push({
       code: 'interrupted',
