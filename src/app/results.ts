@@ -115,7 +115,7 @@ function describeError(e: ErrorObject): string {
 /**
  * Problems of a parsed document against schema/results.schema.json, as "path: problem" lines.
  * `allowUnknownProperties` tolerates fields a newer cgbench added within the same schemaVersion,
- * which is what a reader wants; the tests use the strict form to keep schema and types in step.
+ * which is what a reader wants; the tests use the strict form (the schema is generated from the types).
  */
 export function validateResultDocument(data: unknown, opts: { allowUnknownProperties?: boolean } = {}): string[] {
   const validate = compiled();

@@ -6,49 +6,71 @@ import type { RUNTIME_NAMES, SCHEMA_VERSION } from './defaults.js';
 export type CgroupMode = 'v1' | 'v2' | 'hybrid';
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 
+// The result document's JSON Schema (schema/results.schema.json) is generated from these types
+// (`npm run schema`); JSDoc tags such as @minimum, @pattern and @asType integer become its constraints.
+
+/** An ISO 8601 time with its zone, as toISOString writes it.
+ *  @pattern ^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$ */
+export type Timestamp = string;
+/** A whole number of things, 0 or more. @asType integer @minimum 0 */
+export type Count = number;
+/** A whole number. @asType integer */
+export type Integer = number;
+/** A whole number, 1 or more. @asType integer @minimum 1 */
+export type PositiveInt = number;
+/** A figure that cannot be negative (bytes, ns, rates). @minimum 0 */
+export type NonNegative = number;
+/** A scenario's hash (hex). @pattern ^[0-9a-f]{8,64}$ */
+export type ScenarioHash = string;
+/** A host's name in a merged document: a `cgbench merge` label or the hostname (with /kernel when two share one).
+ *  @pattern ^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,63}$ */
+export type HostName = string;
+
 /** CPU bandwidth limit. `quotaUs: null` means no quota ("max" / -1). */
 export interface CpuLimit {
-  quotaUs: number | null;
-  periodUs: number;
-  burstUs?: number;
+  quotaUs: PositiveInt | null;
+  periodUs: PositiveInt;
+  burstUs?: Count;
 }
 
 export interface MemoryLimit {
   /** Hard limit (v1 memory.limit_in_bytes, v2 memory.max). null = unlimited. */
-  maxBytes: number | null;
+  maxBytes: NonNegative | null;
   /** Swap allowed on top of maxBytes (v2 memory.swap.max, v1 memsw = max + swap). Default 0. */
-  swapBytes?: number | null;
+  swapBytes?: NonNegative | null;
   /** v2 memory.high: reclaim throttling threshold. */
-  highBytes?: number | null;
+  highBytes?: NonNegative | null;
 }
 
 /** One IO throttle. `device` is what the user wrote: "scratch" (the scratch directory's disk),
  *  a block device path (/dev/vda) or "MAJ:MIN". Rates are bytes/s and IO operations/s. */
 export interface IoLimit {
   device: string;
-  rbps?: number;
-  wbps?: number;
-  riops?: number;
-  wiops?: number;
+  rbps?: NonNegative;
+  wbps?: NonNegative;
+  riops?: NonNegative;
+  wiops?: NonNegative;
 }
 
 export interface Limits {
   cpu?: CpuLimit;
   /** CPU weight against sibling groups, 1..10000 on cgroup v2's scale (v2 cpu.weight; v1 cpu.shares and
-   *  docker --cpu-shares through the OCI runtimes' conversion, cgroup/translate.ts). */
+   *  docker --cpu-shares through the OCI runtimes' conversion, model/knobs.ts).
+   *  @asType integer @minimum 1 @maximum 10000 */
   cpuWeight?: number;
-  /** IO weight 1..1000 (BFQ's io.bfq.weight / blkio.bfq.weight): only where the disk's scheduler is BFQ. */
+  /** IO weight 1..1000 (BFQ's io.bfq.weight / blkio.bfq.weight): only where the disk's scheduler is BFQ.
+   *  @asType integer @minimum 1 @maximum 1000 */
   ioWeight?: number;
   memory?: MemoryLimit;
   io?: IoLimit[];
-  pids?: number;
+  pids?: PositiveInt;
   cpuset?: string;
 }
 
 /** An IO throttle whose device has been resolved to a whole disk. */
 export interface ResolvedIoLimit extends IoLimit {
-  major: number;
-  minor: number;
+  major: Count;
+  minor: Count;
 }
 
 export interface ResolvedLimits extends Omit<Limits, 'io'> {
@@ -59,26 +81,32 @@ export interface ResolvedLimits extends Omit<Limits, 'io'> {
 export type ExpectedOutcome = 'ok' | 'oom-killed' | 'failed' | 'timeout';
 
 export interface LimitSet {
+  /** @minLength 1 */
   name: string;
   limits: Limits;
-  /** What its runs are expected to end with, when the scenario says (otherwise analysis/expected.ts decides). */
+  /** What its runs are expected to end with, when the scenario says (otherwise analysis/expected.ts decides).
+   *  @minItems 1 */
   expect?: ExpectedOutcome[];
 }
 
 export type WorkloadKind = 'cpu' | 'memory' | 'io' | 'latency' | 'command';
 
+/** Workload parameters, a union keyed on kind (validation fills every field's default: an anon memory
+ *  workload carries the page-cache fields too). */
 export type WorkloadParams =
-  | { kind: 'cpu'; iterations: number; threads: number }
-  | { kind: 'memory'; mode: 'anon'; mib: number }
-  | { kind: 'memory'; mode: 'pagecache'; mib: number; passes: number; access: 'mmap' | 'read' }
-  | { kind: 'io'; mode: 'write' | 'read'; mib: number; blockKib: number }
-  | { kind: 'latency'; threads: number; durationMs: number; workUs: number; intervalUs: number }
-  | { kind: 'command'; argv: string[] };
+  | { kind: 'cpu'; /** @minimum 1 */ iterations: number; threads: PositiveInt }
+  | { kind: 'memory'; mode: 'anon'; /** @minimum 1 */ mib: number; passes?: PositiveInt; access?: 'mmap' | 'read' }
+  | { kind: 'memory'; mode: 'pagecache'; /** @minimum 1 */ mib: number; passes: PositiveInt; access: 'mmap' | 'read' }
+  | { kind: 'io'; mode: 'write' | 'read'; /** @minimum 1 */ mib: number; blockKib: PositiveInt }
+  | { kind: 'latency'; threads: PositiveInt; durationMs: number; workUs: number; intervalUs: number }
+  | { kind: 'command'; /** @minItems 1 */ argv: string[] };
 
 /** Where a cluster runtime (swarm) may run a cell: on the node with this hostname, or on any node with
  *  this label ("key" or "key=value"); absent: any node (cells spread over the nodes). */
 export interface Placement {
+  /** @minLength 1 */
   node?: string;
+  /** @minLength 1 */
   label?: string;
 }
 
@@ -89,7 +117,7 @@ export type NeighbourPlacement = 'own' | 'same';
 /** A workload that runs beside the measured one for the length of each measured run, restarted
  *  whenever it finishes, then stopped. */
 export interface NeighbourSpec {
-  /** Names it in tables: "cpu 2 threads at 0.50 CPU". */
+  /** Names it in tables: "cpu 2 threads at 0.50 CPU". @minLength 1 */
   label: string;
   params: WorkloadParams;
   /** Its own limits (placement `own` only: a neighbour in the measured group shares that group's). */
@@ -99,6 +127,7 @@ export interface NeighbourSpec {
 
 /** A named list of neighbours a workload is measured next to; "alone" is the empty set. */
 export interface NeighbourSet {
+  /** @minLength 1 */
   name: string;
   neighbours: NeighbourSpec[];
   /** One parent group over the measured workload and its neighbours, with these limits (a machine, a
@@ -107,33 +136,39 @@ export interface NeighbourSet {
 }
 
 export interface WorkloadSpec {
+  /** @minLength 1 */
   name: string;
   params: WorkloadParams;
   /** Neighbour sets each limit set is measured with, "alone" (no neighbours, no parent) first; absent:
-   *  alone only. */
+   *  alone only. @minItems 1 */
   neighbourSets?: NeighbourSet[];
   /** Cluster runtimes only: the nodes this workload's cells may run on (default: the scenario's). */
   placement?: Placement;
   /** Warm-up runs of this workload's cells, where they differ from the scenario's (a CPU loop needs none). */
-  warmup?: number;
-  /** Limit sets this workload is swept over; the first without limits is its baseline. */
+  warmup?: Count;
+  /** Limit sets this workload is swept over; the first without limits is its baseline. @minItems 1 */
   limitSets: LimitSet[];
 }
 
 export interface Scenario {
+  /** @minLength 1 */
   name: string;
   description?: string;
   /** Where the scenario came from (file path or "preset:NAME"). */
   source: string;
+  /** @minItems 1 */
   workloads: WorkloadSpec[];
+  /** @minItems 1 */
   runtimes: RuntimeName[];
-  repetitions: number;
-  warmup: number;
+  repetitions: PositiveInt;
+  warmup: Count;
+  /** @exclusiveMinimum 0 */
   timeoutMs: number;
+  /** @exclusiveMinimum 0 */
   sampleIntervalMs: number;
   /** Keep repeating a cell until the median's 95 % interval is within ±targetRel of it, or maxRepetitions;
    *  with budgetMs, no extra run starts once the cell's runs took that long (extra runs only where cheap). */
-  adaptive?: { targetRel: number; maxRepetitions: number; budgetMs?: number };
+  adaptive?: { /** @exclusiveMinimum 0 */ targetRel: number; maxRepetitions: PositiveInt; /** @exclusiveMinimum 0 */ budgetMs?: number };
   /** Directory for IO and page-cache files; must be on a real disk. */
   scratchDir?: string;
   /** Cluster runtimes only: the nodes cells may run on, unless a workload says otherwise. */
@@ -169,7 +204,7 @@ export interface Reading {
     fileBytes?: number;
     anonBytes?: number;
   };
-  /** Per device "MAJ:MIN". */
+  /** Per device "MAJ:MIN". @propertyNames {"pattern": "^\\d+:\\d+$"} */
   io?: Record<string, IoCounters>;
   pids?: { current?: number };
   psi?: Partial<Record<'cpu' | 'memory' | 'io', PressureReading>>;
@@ -191,7 +226,7 @@ export interface PressureReading {
 
 /** What a workload reported about itself (camelCased from its JSON line). */
 export interface WorkloadMetrics {
-  wallNs: number;
+  wallNs: NonNegative;
   ops?: number;
   bytes?: number;
   [key: string]: number | string | undefined;
@@ -199,8 +234,8 @@ export interface WorkloadMetrics {
 
 /** What the launcher saw of the workload process (rusage and exit). */
 export interface ProcessStatus {
-  exitCode: number | null;
-  signal: number | null;
+  exitCode: Integer | null;
+  signal: Integer | null;
   wallNs: number;
   utimeUs?: number;
   stimeUs?: number;
@@ -264,13 +299,14 @@ export interface LauncherReport {
 
 /** Columnar, bounded sample series of one run (see sampler/). Times are ms since the run started. */
 export interface SampleSeries {
+  /** @exclusiveMinimum 0 */
   intervalMs: number;
   /** Number of raw samples taken, before any downsampling. */
-  taken: number;
+  taken: Count;
   tMs: number[];
   series: Record<string, (number | null)[]>;
   /** How regular the sampling was: mean and max interval, share of intervals >10 % off. */
-  tick?: { meanIntervalMs: number; maxIntervalMs: number; offFraction: number };
+  tick?: { meanIntervalMs: number; maxIntervalMs: number; /** @minimum 0 @maximum 1 */ offFraction: number };
 }
 
 export type Outcome = 'ok' | 'oom-killed' | 'failed' | 'timeout' | 'interrupted';
@@ -285,20 +321,20 @@ export interface NodeInfo {
   cgroupVersion: 'v1' | 'v2' | 'unknown';
   /** Absent when the engine does not say (Docker reports no CPU model). */
   cpuModel?: string;
-  cpuCount: number;
-  memoryBytes?: number;
+  cpuCount: Count;
+  memoryBytes?: NonNegative;
   /** A Swarm node's engine version and node labels. */
   engineVersion?: string;
   labels?: Record<string, string>;
 }
 
 interface RunBase {
-  index: number;
+  index: Count;
   warmup: boolean;
-  startedAt: string;
+  startedAt: Timestamp;
   /** Harness-side time the workload's group lived, ns: native from spawn to exit (launch included),
    *  docker from the "go" handshake to the status line (container start-up excluded: see startupNs). */
-  harnessWallNs: number;
+  harnessWallNs: NonNegative;
   /** Harness wall minus the workload's own wall: launch and teardown overhead, ns. */
   launchOverheadNs?: number;
   /** Docker: time from `docker run` to the workload's start, ns. */
@@ -316,22 +352,25 @@ interface RunBase {
 
 /** One neighbour over one measured run: every time it ran (it is restarted when it finishes). */
 export interface NeighbourRun {
+  /** @minLength 1 */
   label: string;
   placement: NeighbourPlacement;
   /** Times it was started, and how many of them finished with a result before it was stopped. */
-  starts: number;
-  completed: number;
+  starts: Count;
+  completed: Count;
   /** Its wall time from first start to stop, ns, and the CPU its processes used meanwhile, us. */
-  wallNs: number;
-  cpuUs: number;
+  wallNs: NonNegative;
+  cpuUs: NonNegative;
   /** Over its completed runs: their work and their own (self-timed) wall time, ns. */
-  ops?: number;
-  bytes?: number;
-  completedWallNs?: number;
+  ops?: NonNegative;
+  bytes?: NonNegative;
+  completedWallNs?: NonNegative;
   /** A start that failed (not a finish or the stop): what it said. */
   error?: string;
 }
 
+/** One repetition of a cell: a union keyed on its outcome (an ok run has metrics, any other a message).
+ *  @discriminator outcome */
 export type Run =
   | (RunBase & { outcome: 'ok'; metrics: WorkloadMetrics })
   | (RunBase & { outcome: 'oom-killed'; message: string; metrics?: WorkloadMetrics })
@@ -341,7 +380,7 @@ export type Run =
 
 /** Order statistics and spread of one metric over a cell's measured runs. */
 export interface Stats {
-  n: number;
+  n: PositiveInt;
   min: number;
   max: number;
   mean: number;
@@ -358,46 +397,46 @@ export interface Stats {
 }
 
 export interface CellSummary {
-  measuredRuns: number;
-  outcomes: Partial<Record<Outcome, number>>;
+  measuredRuns: Count;
+  outcomes: Partial<Record<Outcome, Count>>;
   /** Runs (warm-ups included) that ended in an outcome the cell does not expect (failed, timeout, an
    *  unexpected OOM kill): any of them makes `cgbench run` exit 4. */
-  unexpectedRuns?: number;
+  unexpectedRuns?: Count;
   wall?: Stats;
-  medianWallNs: number | null;
-  slowdown: number | null;
+  medianWallNs: NonNegative | null;
+  slowdown: NonNegative | null;
   /** Distribution-free 95 % interval of the slowdown (the ratio of the two cells' run times): the
    *  Mann-Whitney interval of the scale ratio. Absent when too few runs allow one. */
   slowdownRange?: [number, number];
   /** Without slowdownRange: measured runs this cell needs (at its baseline's count) for a 95 % interval. */
-  slowdownRunsNeeded?: number;
-  expectedSlowdown: number | null;
+  slowdownRunsNeeded?: PositiveInt;
+  expectedSlowdown: NonNegative | null;
   /** CPUs actually used on average during the run (CPU time / wall time). */
-  cpuGranted: number | null;
+  cpuGranted: NonNegative | null;
   /** CPUs allowed by the quota (quota / period). */
-  cpuQuota: number | null;
+  cpuQuota: NonNegative | null;
   /** cpuGranted / cpuQuota. */
-  cpuEnforcement: number | null;
+  cpuEnforcement: NonNegative | null;
   /** Δnr_throttled / Δnr_periods. */
-  throttleRatio: number | null;
+  throttleRatio: NonNegative | null;
   /** CPU time per unit of work relative to the baseline (cpu workloads): above 1 means the same
    *  work cost more CPU under the limit, which stretches the slowdown beyond the quota's p/q. */
-  cpuCostRatio?: number;
+  cpuCostRatio?: NonNegative;
   /** Throttled time per wall second, ms/s. */
-  throttledMsPerSec: number | null;
-  peakMemoryBytes: number | null;
-  oomKills: number;
+  throttledMsPerSec: NonNegative | null;
+  peakMemoryBytes: NonNegative | null;
+  oomKills: Count;
   majorFaults: number | null;
   /** Bytes moved per second of the workload's wall time (its own byte count), MB/s = 1e6 B/s. */
-  ioBytesPerSec: number | null;
-  ioLimitBytesPerSec: number | null;
-  ioEnforcement: number | null;
+  ioBytesPerSec: NonNegative | null;
+  ioLimitBytesPerSec: NonNegative | null;
+  ioEnforcement: NonNegative | null;
   /** The rate the throttle allows this run, B/s: from the throttle itself to what its initial
    *  allowance (one throttle slice at the full rate) adds over the run's bytes. */
   ioExpectedBytesPerSec?: [number, number];
   /** Median docker start-up or native launch overhead, ns. */
-  medianStartupNs: number | null;
-  latency?: { p50Ns: number; p99Ns: number; maxNs: number; /** p99 over the baseline's p99. */ p99Ratio?: number };
+  medianStartupNs: NonNegative | null;
+  latency?: { p50Ns: number; p99Ns: number; maxNs: number; /** p99 over the baseline's p99. */ p99Ratio?: NonNegative };
   /** 95 % intervals of the medians above, for readers that print a value with its interval (trackers,
    *  metrics): distribution-free from 6 measured runs, the mean's t interval below that, none from one run. */
   ranges?: CellRanges;
@@ -423,70 +462,77 @@ export interface CellRanges {
  */
 export interface ContentionView {
   /** The cell it is taken apart against (same workload, limit set and runtime, alone). */
+  /** @minLength 1 */
   aloneCellId: string;
   /** CPUs the measured workload used: its own CPU time over its own wall time, per measured run. */
   cpuShare: Stats | null;
-  aloneCpuShare: number | null;
+  aloneCpuShare: NonNegative | null;
   /** Per run: its CPU share over the alone cell's median share (1 = it lost none). */
   shareKept: Stats | null;
   /** Per run: its CPU time per unit of work over the alone cell's median (1 = the work cost the same). */
   costRatio: Stats | null;
   /** The fair-share model's CPUs for the measured workload (by weight per CPU, capped by quotas, on the
    *  host's CPUs, with placement), and over the alone model's; null where no simple model holds. */
-  expectedCpuShare: number | null;
-  expectedShareKept: number | null;
+  expectedCpuShare: NonNegative | null;
+  expectedShareKept: NonNegative | null;
   /** Why there is no model, when there is none. */
   modelNote?: string;
   /** p99 latency over the alone cell's (latency workloads). */
-  p99Ratio?: number;
+  p99Ratio?: NonNegative;
   neighbours: NeighbourSummary[];
 }
 
 /** One neighbour of a cell, over the cell's measured runs (medians). */
 export interface NeighbourSummary {
+  /** @minLength 1 */
   label: string;
   placement: NeighbourPlacement;
   /** CPUs it used while it ran (CPU time over wall time). */
-  cpus: number | null;
+  cpus: NonNegative | null;
   /** Its throughput over its completed runs (its own ops and bytes over its own wall time). */
-  opsPerSec: number | null;
-  bytesPerSec: number | null;
+  opsPerSec: NonNegative | null;
+  bytesPerSec: NonNegative | null;
   /** Median starts per measured run (restarts included). */
-  starts: number;
+  starts: NonNegative;
 }
 
 /** Where in each CFS period a group ran and where it stalled: its measured runs' CPU use folded onto
  *  the phase 0..period (analysis/phase.ts). */
 export interface PeriodPhase {
   status: 'folded';
+  /** @exclusiveMinimum 0 */
   periodMs: number;
-  /** The quota per period, ms of CPU time. */
+  /** The quota per period, ms of CPU time. @exclusiveMinimum 0 */
   quotaMs: number;
-  /** Width of one phase bin, ms: the sample step (at least 1 ms), dividing the period evenly. */
+  /** Width of one phase bin, ms: the sample step (at least 1 ms), dividing the period evenly. @exclusiveMinimum 0 */
   binMs: number;
-  /** The sample step the runs were folded from, ms (interval times the launcher's stride). */
+  /** The sample step the runs were folded from, ms (interval times the launcher's stride). @exclusiveMinimum 0 */
   stepMs: number;
   /** Complete periods folded, over all measured runs. */
-  periods: number;
+  periods: Count;
   /** CPUs in use in each phase bin: median, 10th and 90th percentile over the periods. */
   cpuMedian: number[];
   cpuP10: number[];
   cpuP90: number[];
-  /** Share of the folded periods at whose end the group was throttled (nr_throttled stepped). */
+  /** Share of the folded periods at whose end the group was throttled (nr_throttled stepped).
+   *  @minimum 0 @maximum 1 */
   throttledShare: number;
   /** Median phase, ms, by which a throttled period had used 95 % of its CPU time; null: never throttled. */
-  quotaUsedByMs: number | null;
+  quotaUsedByMs: NonNegative | null;
   /** Median throttled time of a throttled period, ms, summed over CPUs as the kernel counts it. */
-  throttledMsPerPeriod: number | null;
+  throttledMsPerPeriod: NonNegative | null;
   /** Longest wall time from a throttled period's quota running out (as above) to the period's end, ms. */
-  longestStallMs: number | null;
+  longestStallMs: NonNegative | null;
 }
 
 /** Why a cell's runs could not be folded onto the period, and the sampling interval that would do. */
 export interface PhaseUnavailable {
   status: 'too-coarse' | 'too-irregular' | 'too-short' | 'no-boundaries';
+  /** @exclusiveMinimum 0 */
   periodMs: number;
+  /** @exclusiveMinimum 0 */
   stepMs: number;
+  /** @minLength 1 */
   reason: string;
   /** A --sample-interval (ms) that would give the view; absent when no interval would (runs too long). */
   useIntervalMs?: number;
@@ -512,6 +558,9 @@ export type WarningCode =
   | 'concurrent-suites';
 
 export interface Warning {
+  /** A stable warning code; new codes may be added within schemaVersion 1, so readers must accept unknown ones.
+   *  @asType string
+   *  @pattern ^[a-z0-9]+(-[a-z0-9]+)*$ */
   code: WarningCode;
   cellId?: string;
   /** One sentence for readers of one warning (JSON consumers). */
@@ -520,15 +569,18 @@ export interface Warning {
   detail?: string;
   hint?: string;
   /** Merged documents: the host (HostEntry name) a warning about a whole suite came from. */
-  host?: string;
+  host?: HostName;
 }
 
 export interface Cell {
+  /** @minLength 1 */
   id: string;
+  /** @minLength 1 */
   workload: string;
   kind: WorkloadKind;
   params: WorkloadParams;
   runtime: RuntimeName;
+  /** @minLength 1 */
   limitSet: string;
   limits: Limits;
   /** The neighbours its runs are measured next to; absent: alone (also in older documents). */
@@ -542,7 +594,7 @@ export interface Cell {
   runs: Run[];
   summary: CellSummary;
   /** Merged documents (`cgbench merge`): the name of the host it ran on, one of the document's `hosts`. */
-  host?: string;
+  host?: HostName;
 }
 
 export interface HostInfo {
@@ -551,8 +603,8 @@ export interface HostInfo {
   distro: string;
   arch: string;
   cpuModel: string;
-  cpuCount: number;
-  memoryBytes: number;
+  cpuCount: PositiveInt;
+  memoryBytes: NonNegative;
   cgroup: { mode: CgroupMode; driver: 'v1' | 'v2'; controllers: string[]; root: string };
   /** `rotational` decides the IO throttle's slice (and so its initial allowance): 100 ms, or 20 ms on SSDs. */
   disk?: { scratchDir: string; device: string; fsType: string; model?: string; rotational?: boolean };
@@ -563,7 +615,7 @@ export interface HostInfo {
 
 /** The cgbench process writing a document, so a reader can tell a running suite from a killed one. */
 export interface Writer {
-  pid: number;
+  pid: PositiveInt;
   hostname: string;
   /** /proc/sys/kernel/random/boot_id: a pid means nothing after a reboot. */
   bootId?: string;
@@ -571,13 +623,13 @@ export interface Writer {
 
 /** Another cgbench suite that measured this host while this one ran (so its load is in this one's figures). */
 export interface OtherSuite {
-  pid: number;
+  pid: PositiveInt;
   scenario: string;
   /** Its output directory. */
   out: string;
   runtimes: RuntimeName[];
   /** When it began to measure (its turn came), ISO 8601. */
-  since: string;
+  since: Timestamp;
 }
 
 /** The other measuring suites on this host: the ones this suite waited for, and any that ran beside it. */
@@ -585,7 +637,7 @@ export interface SuiteConcurrency {
   /** Started with --allow-concurrent: it did not wait for the suites before it. */
   allowed: boolean;
   /** How long it waited for earlier suites to finish before its first run, ms. */
-  waitedMs: number;
+  waitedMs: NonNegative;
   /** Suites that measured this host while this one did, in the order they were seen. */
   beside: OtherSuite[];
 }
@@ -593,34 +645,41 @@ export interface SuiteConcurrency {
 /** One host of a merged document: the name its cells carry and what its own document said of it. */
 export interface HostEntry {
   /** The label given to `cgbench merge` (FILE=NAME), else the hostname (with the kernel when two hosts share one). */
-  name: string;
+  name: HostName;
   host: HostInfo;
-  createdAt: string;
-  finishedAt: string | null;
-  status: ResultDocument['status'];
+  createdAt: Timestamp;
+  finishedAt: Timestamp | null;
+  status: DocumentStatus;
   writer?: Writer;
   concurrency?: SuiteConcurrency;
   /** The scenario as this host ran it: settings (repetitions, runtimes, scratch) may differ between hosts. */
   scenario: Scenario;
-  scenarioHash: string;
+  scenarioHash: ScenarioHash;
 }
 
+/** Where a suite run stands. `unfinished` is never written: readers set it for a `running` document whose
+ *  writer (pid, host, boot) is gone (killed). */
+export type DocumentStatus = 'running' | 'complete' | 'interrupted' | 'failed' | 'unfinished';
+
+/**
+ * One suite run of cgbench: host context, scenario, cells with their runs, samples and derived summary, and
+ * warnings. The stable contract every reporter reads; its JSON Schema is generated from this type.
+ */
 export interface ResultDocument {
   schemaVersion: typeof SCHEMA_VERSION;
   tool: { name: 'cgbench'; version: string };
-  createdAt: string;
-  finishedAt: string | null;
-  /** `unfinished` is never written: readers set it for a `running` document whose writer is gone (killed). */
-  status: 'running' | 'complete' | 'interrupted' | 'failed' | 'unfinished';
+  createdAt: Timestamp;
+  finishedAt: Timestamp | null;
+  status: DocumentStatus;
   writer?: Writer;
   /** Suites that measure this host (native, a local engine): the others it waited for or ran beside. */
   concurrency?: SuiteConcurrency;
   /** The host context; in a merged document, the first host's (`hosts` has them all). */
   host: HostInfo;
-  /** Merged documents only (two or more hosts): every host, in input order; each cell names its own. */
+  /** Merged documents only (two or more hosts): every host, in input order; each cell names its own. @minItems 2 */
   hosts?: HostEntry[];
   scenario: Scenario;
-  scenarioHash: string;
+  scenarioHash: ScenarioHash;
   cells: Cell[];
   warnings: Warning[];
 }
