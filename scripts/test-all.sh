@@ -20,8 +20,9 @@ if ((${#need_pkgs[@]})); then
   apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
 fi
 
-# The real readers of the formats CI tools take: promtool (Debian's prometheus) and the Prometheus client's
-# OpenMetrics parser. prometheus is a daemon's package: installed without starting its service.
+# The real readers of the formats CI tools take: promtool (Debian's prometheus), the Prometheus client's
+# OpenMetrics parser, xmllint for the JUnit schemas. prometheus is a daemon's package: installed without
+# starting its service.
 svc_log() { echo "test-all: $*" >&2; }
 svc_die() {
   svc_log "$*"
@@ -30,7 +31,7 @@ svc_die() {
 # shellcheck source-path=SCRIPTDIR
 . scripts/service-common.sh
 consumer_pkgs=()
-for p in prometheus python3-prometheus-client; do
+for p in prometheus python3-prometheus-client libxml2-utils; do
   dpkg -s "$p" >/dev/null 2>&1 || consumer_pkgs+=("$p")
 done
 if ((${#consumer_pkgs[@]})); then

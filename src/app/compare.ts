@@ -22,8 +22,8 @@ import {
   DEFAULT_THRESHOLD_PCT,
 } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
-import { outputError } from '../model/user-files.js';
 import type { CompareResult, HostMatchField, NightCell, ResultDocument } from '../model/types.js';
+import { outputError, writeFileAtomic } from '../model/user-files.js';
 import { parsePercent } from '../model/units.js';
 import { renderCompare } from '../reporters/compare.js';
 import { loadResultDocument } from './results.js';
@@ -53,6 +53,8 @@ export interface CompareCliOptions {
   format?: string;
   /** Also append the Markdown rendering to this file (a CI job's summary, e.g. $GITHUB_STEP_SUMMARY). */
   summary?: string;
+  /** Also write the gate as JUnit XML to this file (replaced whole), for CI test viewers. */
+  junit?: string;
   /** The terminal table: every column (--wide), or this terminal width. */
   wide?: boolean;
   width?: number;
@@ -118,10 +120,20 @@ function gateOptions(opts: CompareCliOptions): { thresholdPct: number; format: C
   return { thresholdPct: parseThreshold(opts.threshold), format: parseCompareFormat(opts.format ?? DEFAULT_COMPARE_FORMAT) };
 }
 
-function finish(result: CompareResult, format: CompareFormat, opts: CompareCliOptions): CompareCommandResult {
+async function finish(result: CompareResult, format: CompareFormat, opts: CompareCliOptions): Promise<CompareCommandResult> {
   if (opts.summary) appendSummary(opts.summary, renderCompare(result, 'md'));
+  if (opts.junit) await writeJunit(opts.junit, renderCompare(result, 'junit'));
   const output = renderCompare(result, format, { wide: opts.wide, width: opts.width ?? terminalColumns() });
   return { result, output, exitCode: compareExitCode(result) };
+}
+
+/** Replaced whole and atomically: a test viewer never reads half a report, nor last night's beside tonight's. */
+async function writeJunit(file: string, xml: string): Promise<void> {
+  try {
+    await writeFileAtomic(resolve(file), xml);
+  } catch (e) {
+    throw outputError(e, `cannot write the JUnit report ${resolve(file)}`, 'pass --junit with a writable path');
+  }
 }
 
 function appendSummary(file: string, markdown: string): void {

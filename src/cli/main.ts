@@ -227,6 +227,7 @@ program
   .option('--match <facts>', MATCH_HELP)
   .option('--hosts <base,candidate>', 'compare two hosts of one merged document (cgbench merge): the first is the base')
   .option('--summary <file>', 'also append the Markdown summary to FILE (e.g. "$GITHUB_STEP_SUMMARY")')
+  .option('--junit <file>', 'also write the gate as JUnit XML to FILE: a test case per cell and metric, a regression a failure')
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)
   .action(
     async (
@@ -240,6 +241,7 @@ program
         match?: string;
         hosts?: string;
         summary?: string;
+        junit?: string;
       },
     ) => {
       const res = await runCompare(files, opts);

@@ -14,8 +14,8 @@ export const REPORT_FORMATS = ['html', 'png', 'md', 'csv', 'json', 'bencher', 'g
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 export const DEFAULT_REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md'];
 
-/** `cgbench compare --format`. */
-export const COMPARE_FORMATS = ['table', 'md', 'json'] as const;
+/** `cgbench compare --format` (junit: the gate as JUnit XML, also written by --junit FILE). */
+export const COMPARE_FORMATS = ['table', 'md', 'json', 'junit'] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];
 export const DEFAULT_COMPARE_FORMAT: CompareFormat = 'table';
 

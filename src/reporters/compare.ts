@@ -1,5 +1,5 @@
 // Renders a comparison of two result documents (the nightly CI gate) as terminal tables (one per cell,
-// fitted to the terminal like run's), Markdown for a CI job summary, or JSON. Pure: the comparison
+// fitted to the terminal like run's), Markdown for a CI job summary, JSON, or JUnit XML (junit.ts). Pure: the comparison
 // comes from analysis/compare.ts.
 
 import type { CompareFormat } from '../model/defaults.js';
@@ -7,9 +7,11 @@ import type { CellComparison, CompareResult, MetricComparison, MetricUnit, Outco
 import { formatBytes, formatDurationNs } from '../model/units.js';
 import { fitColumns, type FitRules, type Grid, truncate } from './columns.js';
 import { escapeMarkdown } from './markdown.js';
+import { serializeJunit } from './junit.js';
 import { gridLines, hiddenNote, type TableOptions, tableWidth, wrap } from './table.js';
 
-function value(unit: MetricUnit, v: number | null): string {
+/** A metric's value in its unit ("1.24 s", "2.05x", "48.1 MB/s"). */
+export function metricValue(unit: MetricUnit, v: number | null): string {
   if (v === null || !Number.isFinite(v)) return '–';
   switch (unit) {
     case 'ns':
@@ -27,21 +29,24 @@ function value(unit: MetricUnit, v: number | null): string {
   }
 }
 
-function range(unit: MetricUnit, r: [number, number] | null): string {
+/** A metric's 95 % interval in its unit; empty without one. */
+export function metricRange(unit: MetricUnit, r: [number, number] | null): string {
   if (!r) return '';
-  if (unit === 'ns' || unit === 'bytes') return `${value(unit, r[0])} – ${value(unit, r[1])}`;
+  if (unit === 'ns' || unit === 'bytes') return `${metricValue(unit, r[0])} – ${metricValue(unit, r[1])}`;
   if (unit === 'x') return `${r[0].toFixed(2)}–${r[1].toFixed(2)}x`;
   if (unit === 'bytes/s') return `${(r[0] / 1e6).toFixed(1)}–${(r[1] / 1e6).toFixed(1)} MB/s`;
-  return `${value(unit, r[0])}–${value(unit, r[1])}`;
+  return `${metricValue(unit, r[0])}–${metricValue(unit, r[1])}`;
 }
 
-function change(m: MetricComparison): string {
+/** "+12.3 %". */
+export function changeText(m: MetricComparison): string {
   if (m.changePct === null) return '–';
   const sign = m.changePct > 0 ? '+' : '';
   return `${sign}${m.changePct.toFixed(1)} %`;
 }
 
-function evidence(m: MetricComparison): string {
+/** "CIs apart, p=0.008, n=5/5": what the verdict rests on. */
+export function evidenceText(m: MetricComparison): string {
   const parts: string[] = [];
   if (m.intervalsApart !== null) parts.push(m.intervalsApart ? 'CIs apart' : 'CIs overlap');
   if (m.pValue !== null) parts.push(`p=${m.pValue < 0.001 ? m.pValue.toExponential(1) : m.pValue.toFixed(3)}`);
@@ -67,7 +72,7 @@ function sameShares(a: Partial<Record<Outcome, number>>, b: Partial<Record<Outco
   return [...kinds].every((k) => (a[k] ?? 0) * tb === (b[k] ?? 0) * ta);
 }
 
-function outcomesText(o: Partial<Record<Outcome, number>>): string {
+export function outcomesText(o: Partial<Record<Outcome, number>>): string {
   const parts = Object.entries(o).map(([k, v]) => `${v} ${k}`);
   return parts.join(', ') || 'no runs';
 }
@@ -88,12 +93,14 @@ function rowsOf(c: CellComparison): Row[] {
   const rows: Row[] = c.metrics.map((m) => ({
     cell: id,
     metric: m.label,
-    base: value(m.unit, m.base),
-    current: value(m.unit, m.current),
-    change: change(m),
+    base: metricValue(m.unit, m.base),
+    current: metricValue(m.unit, m.current),
+    change: changeText(m),
     intervals:
-      m.baseInterval || m.currentInterval ? `${range(m.unit, m.baseInterval) || '–'} → ${range(m.unit, m.currentInterval) || '–'}` : '',
-    evidence: evidence(m),
+      m.baseInterval || m.currentInterval
+        ? `${metricRange(m.unit, m.baseInterval) || '–'} → ${metricRange(m.unit, m.currentInterval) || '–'}`
+        : '',
+    evidence: evidenceText(m),
     verdict: VERDICT_TEXT[m.verdict],
   }));
   const o = c.outcomes;
@@ -114,7 +121,8 @@ function rowsOf(c: CellComparison): Row[] {
   return rows;
 }
 
-function headline(r: CompareResult): string {
+/** "PASS: ..." or "FAIL: ...": the gate's verdict in one sentence. */
+export function headline(r: CompareResult): string {
   if (r.failed) {
     const cells = r.cells.filter((c) => c.verdict === 'regression').map((c) => c.currentCellId);
     return `FAIL: ${r.regressions} cell(s) with a significant regression beyond ${r.thresholdPct} %: ${cells.join('; ')}`;
@@ -123,18 +131,23 @@ function headline(r: CompareResult): string {
   return `PASS: no significant regression beyond ${r.thresholdPct} % in ${r.cells.length} compared cell(s)${improved}`;
 }
 
-function docLine(label: string, d: CompareResult['base']): string {
+/** One side of the comparison: scenario, host, time and version, or the history nights pooled. */
+export function docText(d: CompareResult['base']): string {
   const hist = d.history;
   if (hist) {
     const match = hist.match.length ? `same ${hist.match.join(', ')}` : 'any host';
     return (
-      `${label}: history, up to ${hist.nightsPerCell} night(s) per cell from ${hist.documents} stored document(s), ` +
+      `history, up to ${hist.nightsPerCell} night(s) per cell from ${hist.documents} stored document(s), ` +
       `${hist.from} .. ${hist.to}, on ${hist.hosts.join(', ')} (${match})`
     );
   }
   const partial = d.status !== 'complete' ? `, ${d.status}` : '';
   const host = d.host === undefined ? d.hostname : `host ${d.host}${d.host === d.hostname ? '' : ` (${d.hostname})`}`;
-  return `${label}: ${d.scenario} on ${host}, ${d.createdAt} (cgbench ${d.cgbenchVersion}${partial})`;
+  return `${d.scenario} on ${host}, ${d.createdAt} (cgbench ${d.cgbenchVersion}${partial})`;
+}
+
+function docLine(label: string, d: CompareResult['base']): string {
+  return `${label}: ${docText(d)}`;
 }
 
 const HEAD = ['cell', 'metric', 'base', 'current', 'change', '95 % intervals (base → current)', 'evidence', 'verdict'];
@@ -230,5 +243,7 @@ export function renderCompare(result: CompareResult, format: CompareFormat, opts
       return renderMd(result);
     case 'table':
       return renderTable(result, opts);
+    case 'junit':
+      return serializeJunit(result);
   }
 }

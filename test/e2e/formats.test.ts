@@ -1,15 +1,16 @@
 // The formats CI tools read, through the real command line with the fake runtime, as an unprivileged user:
-// the trackers' files from `run --report` and `report --format`, the same on a re-render.
+// the trackers' files from `run --report` and `report --format`, the same on a re-render; the gate's JUnit XML.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumer, isRoot, ROOT_DIR } from '../helpers.js';
+import { consumer, FIXTURES, isRoot, ROOT_DIR } from '../helpers.js';
 
 const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
 const NOBODY = 65534;
 const PROMTOOL = consumer('/usr/bin/promtool', 'prometheus', 'promtool on metrics.txt');
+const XMLLINT = consumer('/usr/bin/xmllint', 'libxml2-utils', 'xmllint on compare --junit');
 
 const TRACKER_FILES = ['bencher.json', 'benchmark-smaller-is-better.json', 'benchmark-bigger-is-better.json', 'metrics.txt'];
 
@@ -47,6 +48,32 @@ describe('tracker formats from the command line', () => {
     if (PROMTOOL) {
       const check = spawnSync(PROMTOOL, ['check', 'metrics'], { input: first[3], encoding: 'utf8' });
       expect(check.status, check.stdout + check.stderr).toBe(0);
+    }
+  });
+
+  it('compare --junit FILE writes the gate as JUnit XML; --format junit prints the same on stdout', () => {
+    const a = join(work, 'night-a');
+    const b = join(work, 'night-b');
+    for (const out of [a, b]) {
+      const run = cgbench(['run', '--preset', 'seed', '--runtime', 'fake', '-r', '3', '-w', '0', '--out', out, '--report', 'none']);
+      expect(run.status, run.stderr).toBe(0);
+    }
+    const file = join(work, 'gate.xml');
+    const gate = cgbench(['compare', join(a, 'results.json'), join(b, 'results.json'), '--junit', file]);
+    expect(gate.status, gate.stderr).toBe(0);
+    expect(gate.stdout).toMatch(/^PASS: /m);
+    const xml = readFileSync(file, 'utf8');
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites>/);
+    expect(xml).toMatch(/<testcase name="median wall" classname="busy-loop \/ unlimited \/ fake" time="0"\/>/);
+    const stdout = cgbench(['compare', join(a, 'results.json'), join(b, 'results.json'), '--format', 'junit']);
+    expect(stdout.status).toBe(0);
+    // The same two documents, the same report.
+    expect(stdout.stdout).toBe(xml);
+    if (XMLLINT) {
+      const check = spawnSync(XMLLINT, ['--noout', '--nonet', '--schema', join(FIXTURES, 'junit', 'ant-junit.xsd'), file], {
+        encoding: 'utf8',
+      });
+      expect(check.status, check.stderr).toBe(0);
     }
   });
 
