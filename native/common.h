@@ -1,5 +1,5 @@
-/* Shared helpers for the cgbench native programs: clock, strict long-option parsing,
- * one-line JSON output and uniform error exits, so every binary speaks the same contract. */
+/* Shared helpers for the cgbench native programs: clock, strict long-option parsing, one-line JSON
+ * output (json.h) and uniform error exits, so every binary speaks the same contract. */
 #ifndef CGBENCH_COMMON_H
 #define CGBENCH_COMMON_H
 
@@ -12,14 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "json.h"
 
 /* Exit codes are part of the contract with the TypeScript harness. */
 #define EXIT_USAGE 2
 #define EXIT_ENV 3
 
-static const char *prog_name = "cgbench";
+/* The program's name in its messages: each main() sets it first (common.c). */
+extern const char *prog_name;
 
 static inline uint64_t now_ns(void)
 {
@@ -37,6 +41,14 @@ static inline uint64_t process_cpu_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* This process's own CPU time (user and system), us. */
+static inline uint64_t self_cpu_us(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
 static inline uint64_t ts_to_ns(const struct timespec *ts)
 {
     return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
@@ -49,17 +61,15 @@ static inline struct timespec ns_to_ts(uint64_t ns)
 }
 
 /* One line on stderr, prefixed with the program name: the harness shows it verbatim. */
-__attribute__((format(printf, 2, 3), noreturn))
-static inline void die(int code, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "%s: %s\n", prog_name, msg);
-    exit(code);
-}
+__attribute__((format(printf, 2, 3), noreturn)) void die(int code, const char *fmt, ...);
+
+/* Why a library function failed, as one line; the program decides how loud it is. */
+struct err {
+    char msg[512];
+};
+
+/* Sets the message and returns -1, so a failure reads `return errorf(e, ...)`. */
+__attribute__((format(printf, 2, 3))) int errorf(struct err *e, const char *fmt, ...);
 
 /* Options are exactly "--name value"; anything else is an error rather than a guess. */
 static inline const char *opt_value(int argc, char **argv, int *i)
@@ -82,91 +92,6 @@ static inline uint64_t parse_u64(const char *opt, const char *s, uint64_t min, u
     if (v < min || v > max)
         die(EXIT_USAGE, "%s: %llu is out of range [%" PRIu64 ", %" PRIu64 "]", opt, v, min, max);
     return (uint64_t)v;
-}
-
-/* JSON line builder: fixed buffer, emitted with a single write so the line is never interleaved. */
-struct json {
-    char buf[4096];
-    size_t len;
-    int first;
-};
-
-static inline void json_raw(struct json *j, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(j->buf + j->len, sizeof j->buf - j->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        j->len += (size_t)n < sizeof j->buf - j->len ? (size_t)n : sizeof j->buf - j->len - 1;
-}
-
-static inline void json_begin(struct json *j)
-{
-    j->len = 0;
-    j->first = 1;
-    json_raw(j, "{");
-}
-
-static inline void json_key(struct json *j, const char *key)
-{
-    json_raw(j, "%s\"%s\":", j->first ? "" : ",", key);
-    j->first = 0;
-}
-
-static inline void json_u64(struct json *j, const char *key, uint64_t v)
-{
-    json_key(j, key);
-    json_raw(j, "%" PRIu64, v);
-}
-
-static inline void json_i64(struct json *j, const char *key, int64_t v)
-{
-    json_key(j, key);
-    json_raw(j, "%" PRId64, v);
-}
-
-static inline void json_null(struct json *j, const char *key)
-{
-    json_key(j, key);
-    json_raw(j, "null");
-}
-
-/* Escapes everything JSON requires; strings here may come from strerror or user paths. */
-static inline void json_str(struct json *j, const char *key, const char *s)
-{
-    json_key(j, key);
-    json_raw(j, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            json_raw(j, "\\%c", *p);
-        else if (*p < 0x20)
-            json_raw(j, "\\u%04x", *p);
-        else
-            json_raw(j, "%c", *p);
-    }
-    json_raw(j, "\"");
-}
-
-static inline void json_end(struct json *j)
-{
-    json_raw(j, "}\n");
-}
-
-/* Returns 0 on success, -1 with errno set; callers decide how loud a failure is. */
-static inline int json_write_fd(const struct json *j, int fd)
-{
-    size_t off = 0;
-    while (off < j->len) {
-        ssize_t n = write(fd, j->buf + off, j->len - off);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        off += (size_t)n;
-    }
-    return 0;
 }
 
 static inline void json_print(const struct json *j)

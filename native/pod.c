@@ -96,8 +96,10 @@ static void print_node(void)
     json_u64(&j, "cpus", cpus > 0 ? (uint64_t)cpus : 0);
     json_u64(&j, "memory_bytes", memory_bytes());
     json_u64(&j, "unix_ms", (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u);
-    json_raw(&j, "}");
-    printf("CGBENCH-NODE %s\n", j.buf);
+    json_end(&j);
+    fputs("CGBENCH-NODE ", stdout);
+    if (json_fwrite(&j, stdout) != 0)
+        die(EXIT_ENV, "cannot write the node line: %s", strerror(errno));
 }
 
 int main(int argc, char **argv)

@@ -41,6 +41,10 @@
 #define CGB_EXIT_NOTFOUND 127
 
 #define CGB_REPORT_VERSION 1
+/* Every record of the report, in the order they appear, after this prefix; and the stderr marker. */
+#define CGB_RECORD_PREFIX "CGBENCH-"
+#define CGB_RECORDS { "REPORT", "HOST", "GROUP", "BEFORE", "SAMPLE", "AFTER", "TICKS", "STATUS", "END" }
+#define CGB_READY "CGBENCH-READY"
 /* Ticks kept: 1024, or 4096 at intervals under 10 ms. Folding CPU use onto the CFS period needs steps
  * of at most a tenth of the period, so a 3 s run sampled every 1 ms must keep every tick (1024 would
  * halve it to 4 ms, too coarse for a 20 ms period); each kept reading costs ~1.5 KiB of the launcher's
@@ -51,6 +55,9 @@
 /* Sampling interval bounds, us: 1 ms .. 10 s. */
 #define CGB_INTERVAL_MIN_US 1000
 #define CGB_INTERVAL_MAX_US 10000000
+
+/* The v1 hierarchies a group of cgbench spans: the ones its stat files are in. */
+#define CGB_V1_CONTROLLERS { "cpu", "cpuacct", "memory", "blkio", "pids" }
 
 struct cgb_stat_file {
     /* v1 controller whose hierarchy holds the file (NULL on v2). */

@@ -2,18 +2,9 @@
  * (clock_nanosleep TIMER_ABSTIME) and preads the given files, nothing else (no parsing, no storing).
  * Prints one JSON line: ticks, intervals, off (intervals more than 10 % off the target), mean_ns,
  * max_ns and cpu_us, the CPU this loop used. */
-#include <sys/resource.h>
-
 #include "common.h"
 
 #define MAX_FILES 32
-
-static uint64_t cpu_us(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
 
 int main(int argc, char **argv)
 {
@@ -36,7 +27,7 @@ int main(int argc, char **argv)
         die(EXIT_USAGE, "usage: cgbench-tickfloor --interval-us N --duration-ms N FILE...");
     static char buf[65536];
     uint64_t interval = interval_us * 1000, start = now_ns(), end = start + duration_ms * 1000000, next = start;
-    uint64_t ticks = 0, intervals = 0, off = 0, sum = 0, max = 0, last = 0, cpu0 = cpu_us();
+    uint64_t ticks = 0, intervals = 0, off = 0, sum = 0, max = 0, last = 0, cpu0 = self_cpu_us();
     for (;;) {
         next += interval;
         if (next > end)
@@ -70,7 +61,7 @@ int main(int argc, char **argv)
     json_u64(&j, "off", off);
     json_u64(&j, "mean_ns", intervals ? sum / intervals : 0);
     json_u64(&j, "max_ns", max);
-    json_u64(&j, "cpu_us", cpu_us() - cpu0);
+    json_u64(&j, "cpu_us", self_cpu_us() - cpu0);
     json_u64(&j, "wall_ns", now_ns() - start);
     json_end(&j);
     json_print(&j);

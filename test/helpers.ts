@@ -78,3 +78,38 @@ export function consumer(path: string, pkg: string, what: string): string | null
   console.log(`${what}: skipped, ${path} is missing (apt-get install -y ${pkg})`);
   return null;
 }
+
+/** native/protocol.h as data, read from the C source itself, so a test can hold the TypeScript side to it. */
+export interface ProtocolHeader {
+  /** Every `#define NAME <integer>`. */
+  numbers: Record<string, number>;
+  /** Every `#define NAME "text"`. */
+  strings: Record<string, string>;
+  /** Every `#define NAME { "a", "b" }`. */
+  lists: Record<string, string[]>;
+  /** The stat-file tables (CGB_V1_FILES, CGB_V2_FILES) as the report keys them. */
+  statFiles: Record<'v1' | 'v2', { key: string; optional: boolean }[]>;
+}
+
+export function protocolHeader(): ProtocolHeader {
+  // Comments hold example records and quotes: they are not part of the protocol's values.
+  const text = readFileSync(join(ROOT_DIR, 'native', 'protocol.h'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+  const out: ProtocolHeader = { numbers: {}, strings: {}, lists: {}, statFiles: { v1: [], v2: [] } };
+  for (const m of text.matchAll(/^#define (\w+) (.+)$/gm)) {
+    const [, name = '', value = ''] = m;
+    if (/^\d+$/.test(value)) out.numbers[name] = Number(value);
+    else if (/^"[^"]*"$/.test(value)) out.strings[name] = value.slice(1, -1);
+    else if (/^\{.*\}$/.test(value)) out.lists[name] = [...value.matchAll(/"([^"]*)"/g)].map((x) => x[1] ?? '');
+  }
+  for (const [driver, name] of [
+    ['v1', 'CGB_V1_FILES'],
+    ['v2', 'CGB_V2_FILES'],
+  ] as const) {
+    const table = new RegExp(`${name}\\[\\] = \\{([\\s\\S]*?)\\n\\};`).exec(text)?.[1] ?? '';
+    for (const row of table.matchAll(/\{ (NULL|"[^"]+"), "([^"]+)", ([01]) \}/g)) {
+      const [, controller = '', file = '', optional] = row;
+      out.statFiles[driver].push({ key: controller === 'NULL' ? file : `${controller.slice(1, -1)}/${file}`, optional: optional === '1' });
+    }
+  }
+  return out;
+}

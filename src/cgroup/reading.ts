@@ -1,8 +1,45 @@
 // Turns the raw text of a group's stat files into one normalised Reading, for v1 and v2. Pure: the
-// launcher reads the files (native/protocol.h lists them) and reports their text under these keys.
+// launcher reads the files (STAT_FILES, as native/protocol.h lists them) and reports their text by key.
 
 import type { Reading } from '../model/types.js';
 import { mergeBlkio, parseBlkioThrottle, parseFlatKeyed, parseIoStat, parsePressure, parseSingle, pickFlatKeys } from './parse.js';
+
+/**
+ * The stat files the launcher samples, under the keys its report gives them ("controller/file" on v1,
+ * "file" on v2), in native/protocol.h's order (CGB_V1_FILES, CGB_V2_FILES; a test holds the two in step).
+ * An optional file may be absent from a group (the report lists it as missing); the others must be there.
+ */
+export const STAT_FILES = {
+  v1: [
+    { key: 'cpu/cpu.stat', optional: false },
+    { key: 'cpuacct/cpuacct.usage', optional: false },
+    { key: 'cpuacct/cpuacct.stat', optional: false },
+    { key: 'memory/memory.usage_in_bytes', optional: false },
+    { key: 'memory/memory.max_usage_in_bytes', optional: false },
+    { key: 'memory/memory.failcnt', optional: false },
+    { key: 'memory/memory.stat', optional: false },
+    { key: 'memory/memory.oom_control', optional: false },
+    { key: 'blkio/blkio.throttle.io_service_bytes', optional: true },
+    { key: 'blkio/blkio.throttle.io_serviced', optional: true },
+    { key: 'pids/pids.current', optional: true },
+  ],
+  v2: [
+    { key: 'cpu.stat', optional: false },
+    { key: 'memory.current', optional: false },
+    { key: 'memory.peak', optional: true },
+    { key: 'memory.events', optional: false },
+    { key: 'memory.stat', optional: false },
+    { key: 'io.stat', optional: true },
+    { key: 'pids.current', optional: true },
+    { key: 'cpu.pressure', optional: true },
+    { key: 'memory.pressure', optional: true },
+    { key: 'io.pressure', optional: true },
+  ],
+} as const;
+type V1Key = (typeof STAT_FILES.v1)[number]['key'];
+type V2Key = (typeof STAT_FILES.v2)[number]['key'];
+/** The files' texts by key, as a report carries them; a parser reads only the keys of its list. */
+export type StatTexts = Record<string, string | undefined>;
 
 // memory.stat has dozens of keys; a reading needs only these.
 const V1_MEMORY_STAT_KEYS = ['total_pgmajfault', 'pgmajfault', 'total_cache', 'cache', 'total_rss', 'rss'] as const;
@@ -11,12 +48,18 @@ const V2_MEMORY_STAT_KEYS = ['pgmajfault', 'file', 'anon'] as const;
 /** USER_HZ: cpuacct.stat counts in clock ticks of 1/100 s on every Linux architecture we run on. */
 const USER_HZ = 100;
 
+/** A file holding one number, or undefined when it is absent or holds none. */
+function single(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : (parseSingle(text) ?? undefined);
+}
+
 function definedOnly<T extends object>(o: T): T | undefined {
   const entries = Object.entries(o).filter(([, v]) => v !== undefined && v !== null);
   return entries.length ? (Object.fromEntries(entries) as T) : undefined;
 }
 
-export function readingFromV1(tNs: number, files: Record<string, string | undefined>): Reading {
+export function readingFromV1(tNs: number, texts: StatTexts): Reading {
+  const files = texts as Partial<Record<V1Key, string>>;
   const reading: Reading = { tNs };
   const cpuStat = files['cpu/cpu.stat'] !== undefined ? parseFlatKeyed(files['cpu/cpu.stat']) : {};
   const usageNs = files['cpuacct/cpuacct.usage'] !== undefined ? parseSingle(files['cpuacct/cpuacct.usage']) : null;
@@ -36,11 +79,7 @@ export function readingFromV1(tNs: number, files: Record<string, string | undefi
   const stat = files['memory/memory.stat'] !== undefined ? pickFlatKeys(files['memory/memory.stat'], V1_MEMORY_STAT_KEYS) : {};
   const oom =
     files['memory/memory.oom_control'] !== undefined ? pickFlatKeys(files['memory/memory.oom_control'], ['oom_kill'] as const) : {};
-  const num = (k: string): number | undefined => {
-    const t = files[k];
-    if (t === undefined) return undefined;
-    return parseSingle(t) ?? undefined;
-  };
+  const num = (k: V1Key): number | undefined => single(files[k]);
   const memory = definedOnly({
     currentBytes: num('memory/memory.usage_in_bytes'),
     peakBytes: num('memory/memory.max_usage_in_bytes'),
@@ -62,7 +101,8 @@ export function readingFromV1(tNs: number, files: Record<string, string | undefi
   return reading;
 }
 
-export function readingFromV2(tNs: number, files: Record<string, string | undefined>): Reading {
+export function readingFromV2(tNs: number, texts: StatTexts): Reading {
+  const files = texts as Partial<Record<V2Key, string>>;
   const reading: Reading = { tNs };
   const cpuStat = files['cpu.stat'] !== undefined ? parseFlatKeyed(files['cpu.stat']) : {};
   const cpu = definedOnly({
@@ -77,11 +117,7 @@ export function readingFromV2(tNs: number, files: Record<string, string | undefi
   });
   if (cpu) reading.cpu = cpu;
 
-  const num = (k: string): number | undefined => {
-    const t = files[k];
-    if (t === undefined) return undefined;
-    return parseSingle(t) ?? undefined;
-  };
+  const num = (k: V2Key): number | undefined => single(files[k]);
   const events = files['memory.events'] !== undefined ? parseFlatKeyed(files['memory.events']) : {};
   const stat = files['memory.stat'] !== undefined ? pickFlatKeys(files['memory.stat'], V2_MEMORY_STAT_KEYS) : {};
   const memory = definedOnly({

@@ -48,15 +48,20 @@ export function launcherArgv(a: LauncherArgs): string[] {
   return [...out, '--', a.program, ...a.args];
 }
 
-/** "CGBENCH-READY <ns>" on stderr: the launcher's CLOCK_MONOTONIC when it started. */
-export function parseReadyMarker(line: string): number | null {
-  const m = /^CGBENCH-READY (\d+)$/.exec(line.trim());
-  return m ? Number(m[1]) : null;
-}
-
 /** Every line of a report starts with this; anything else on the same stream is the workload's. */
 export const REPORT_PREFIX = 'CGBENCH-';
-const REPORT_VERSION = 1;
+/** The report's format version (CGB_REPORT_VERSION): a report of another version is not parsed. */
+export const REPORT_VERSION = 1;
+/** The report's records, in the order they come (CGB_RECORDS). */
+export const REPORT_RECORDS = ['REPORT', 'HOST', 'GROUP', 'BEFORE', 'SAMPLE', 'AFTER', 'TICKS', 'STATUS', 'END'] as const;
+/** What the launcher prints on stderr when it starts with --watch-stdin (CGB_READY). */
+export const READY_MARKER = 'CGBENCH-READY';
+
+/** "CGBENCH-READY <ns>" on stderr: the launcher's CLOCK_MONOTONIC when it started. */
+export function parseReadyMarker(line: string): number | null {
+  const m = new RegExp(`^${READY_MARKER} (\\d+)$`).exec(line.trim());
+  return m ? Number(m[1]) : null;
+}
 /** The launcher's keep budget (CGB_MAX_KEPT / CGB_KEPT_COARSE) lives with the other bounds. */
 export { keptBudget } from '../model/defaults.js';
 
@@ -65,25 +70,37 @@ type Json = Record<string, unknown>;
 const num = (o: Json, k: string): number | undefined => (typeof o[k] === 'number' ? o[k] : undefined);
 const str = (o: Json, k: string): string | undefined => (typeof o[k] === 'string' ? o[k] : undefined);
 
+/** The STATUS members carried into a LauncherStatus, by the launcher's key. */
+const STATUS_NUMBERS = {
+  utime_us: 'utimeUs',
+  stime_us: 'stimeUs',
+  maxrss_kib: 'maxrssKib',
+  majflt: 'majflt',
+  minflt: 'minflt',
+  launcher_cpu_us: 'launcherCpuUs',
+  launcher_maxrss_kib: 'launcherMaxrssKib',
+  forwarded_signal: 'forwardedSignal',
+} as const satisfies Record<string, keyof LauncherStatus>;
+const STATUS_STRINGS = { error: 'error', sampling_error: 'samplingError' } as const satisfies Record<string, keyof LauncherStatus>;
+/** Every STATUS member the parser reads; the launcher also sends nvcsw and nivcsw (not kept yet) and,
+ *  with --watch-stdin, stdin_eof (a closed stdin shows as the SIGKILL it caused). */
+export const STATUS_KEYS = ['exit_code', 'signal', 'wall_ns', ...Object.keys(STATUS_NUMBERS), ...Object.keys(STATUS_STRINGS)];
+
 function parseStatus(o: Json): LauncherStatus {
   const status: LauncherStatus = {
     exitCode: num(o, 'exit_code') ?? null,
     signal: num(o, 'signal') ?? null,
     wallNs: num(o, 'wall_ns') ?? 0,
   };
-  const extra: Partial<Record<keyof LauncherStatus, number | string | undefined>> = {
-    utimeUs: num(o, 'utime_us'),
-    stimeUs: num(o, 'stime_us'),
-    maxrssKib: num(o, 'maxrss_kib'),
-    majflt: num(o, 'majflt'),
-    minflt: num(o, 'minflt'),
-    launcherCpuUs: num(o, 'launcher_cpu_us'),
-    launcherMaxrssKib: num(o, 'launcher_maxrss_kib'),
-    forwardedSignal: num(o, 'forwarded_signal'),
-    error: str(o, 'error'),
-    samplingError: str(o, 'sampling_error'),
-  };
-  for (const [k, v] of Object.entries(extra)) if (v !== undefined) (status as unknown as Record<string, number | string>)[k] = v;
+  const out = status as unknown as Record<string, number | string>;
+  for (const [key, field] of Object.entries(STATUS_NUMBERS)) {
+    const v = num(o, key);
+    if (v !== undefined) out[field] = v;
+  }
+  for (const [key, field] of Object.entries(STATUS_STRINGS)) {
+    const v = str(o, key);
+    if (v !== undefined) out[field] = v;
+  }
   return status;
 }
 

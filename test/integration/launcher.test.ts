@@ -1,16 +1,26 @@
 // The launcher as the sampler, on real groups (root, host mode): per-interval CPU use and throttle
-// ratio mid-run, bounded memory over a long run at 1 ms, and the bad inputs it must survive.
+// ratio mid-run, bounded memory over a long run at 1 ms, the bad inputs it must survive, its real report
+// held to native/protocol.h through the TypeScript parser, and UTF-8 names that arrive intact.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCgroups, type CgroupSystem, type OwnedGroup } from '../../src/cgroup/index.js';
 import { launcherPath, nativeBinary } from '../../src/model/paths.js';
-import type { LauncherReport, SampleSeries } from '../../src/model/types.js';
-import { keptBudget, launcherArgv, parseLauncherReport } from '../../src/runtimes/launcher.js';
+import { STAT_FILES } from '../../src/cgroup/reading.js';
+import type { GroupLocation, LauncherReport, SampleSeries } from '../../src/model/types.js';
+import {
+  keptBudget,
+  launcherArgv,
+  parseLauncherReport,
+  REPORT_PREFIX,
+  REPORT_RECORDS,
+  reportStart,
+  STATUS_KEYS,
+} from '../../src/runtimes/launcher.js';
 import { seriesFromReport } from '../../src/sampler/series.js';
-import { isRoot } from '../helpers.js';
+import { isRoot, protocolHeader } from '../helpers.js';
 
 if (!isRoot) console.warn('skipping launcher integration tests: they need root to create cgroups');
 
@@ -150,5 +160,120 @@ describe.skipIf(!isRoot)('the launcher samples a real group', () => {
     expect(report.status.samplingError).toMatch(/the group was removed while the workload ran/);
     expect(report.after).toBeUndefined();
     expect(report.before).toBeDefined();
+  });
+  it('writes the report protocol.h describes, which the TypeScript parser reads whole', () => {
+    const sys = cgroups as CgroupSystem;
+    const g = sys.create('itlaunch-protocol', {});
+    const header = protocolHeader();
+    try {
+      const args = launcherArgv({
+        group: g.location,
+        sampleIntervalMs: 5,
+        report: '-',
+        ns: 'none',
+        program: '/bin/sh',
+        args: ['-c', 'echo workload output; sleep 0.1'],
+      });
+      const res = spawnSync(launcherPath(), args, { encoding: 'utf8' });
+      expect(res.status, res.stderr).toBe(0);
+      const text = res.stdout;
+      expect(text.slice(0, reportStart(text))).toBe('workload output\n\n');
+      // Every line a record of protocol.h's, in its order.
+      const kinds = text
+        .slice(reportStart(text))
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.slice(REPORT_PREFIX.length).split(' ')[0] as string);
+      const order = kinds.map((k) => header.lists.CGB_RECORDS?.indexOf(k) ?? -1);
+      expect(order).not.toContain(-1);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      expect(new Set(kinds)).toEqual(new Set(REPORT_RECORDS));
+
+      const report = parseLauncherReport(text) as LauncherReport;
+      expect(report.group?.driver).toBe(g.driver);
+      // The files sampled and the ones missing are protocol.h's list, in its order.
+      const sent = header.statFiles[g.driver].map((f) => f.key);
+      const files = Object.keys(report.group?.files ?? {});
+      expect(files).toEqual(sent.filter((k) => !report.group?.missing.includes(k)));
+      expect(STAT_FILES[g.driver].map((f) => f.key)).toEqual(sent);
+      for (const key of report.group?.missing ?? []) expect(header.statFiles[g.driver].find((f) => f.key === key)?.optional).toBe(true);
+      expect(report.before?.cpu?.usageUs).toBeGreaterThanOrEqual(0);
+      expect(report.after?.memory?.currentBytes).toBeGreaterThan(0);
+      expect(report.samples.length).toBe(report.ticks?.kept);
+      expect(report.ticks?.ticks).toBeGreaterThan(5);
+      expect(report.host?.cpus).toBeGreaterThan(0);
+      // Every STATUS member the parser reads is sent; what it leaves is named where it leaves it.
+      const statusLine = text.split('\n').find((l) => l.startsWith(`${REPORT_PREFIX}STATUS `)) ?? '';
+      const sentKeys = Object.keys(JSON.parse(statusLine.slice(statusLine.indexOf(' ') + 1)) as object);
+      expect(sentKeys).toEqual(expect.arrayContaining(STATUS_KEYS));
+      expect(sentKeys.filter((k) => !STATUS_KEYS.includes(k))).toEqual(['nvcsw', 'nivcsw']);
+      expect(report.status).toMatchObject({ exitCode: 0, signal: null });
+      expect(report.status.wallNs).toBeGreaterThan(100e6);
+    } finally {
+      void g.destroy();
+    }
+  });
+
+  it('keeps UTF-8 intact: a group, a command, its argument and the messages about them', async () => {
+    const sys = cgroups as CgroupSystem;
+    const name = 'grüppe-日本-😀';
+    // A group with a UTF-8 name, beside a probe group that makes its parent pass the controllers on (v2).
+    const parent = sys.create('itlaunch-utf8', {});
+    await sys.create('itlaunch-utf8-probe', {}, parent).destroy();
+    const loc: GroupLocation =
+      parent.location.driver === 'v1'
+        ? { driver: 'v1', dirs: Object.fromEntries(Object.entries(parent.location.dirs).map(([c, d]) => [c, join(d, name)])) }
+        : { driver: 'v2', dir: join(parent.location.dir, name) };
+    const dirs = loc.driver === 'v1' ? [...new Set(Object.values(loc.dirs))] : [loc.dir];
+    for (const d of dirs) mkdirSync(d);
+    const bin = join(work, 'bïn-ü');
+    mkdirSync(bin);
+    const program = join(bin, 'prögram-ß.sh');
+    writeFileSync(program, '#!/bin/sh\nprintf "%s\\n" "$1"\n');
+    chmodSync(program, 0o755);
+    const argument = 'ärgümént ∑ 中文 🎉';
+    try {
+      const ok = spawnSync(launcherPath(), launcherArgv({ group: loc, report: '-', ns: 'none', program, args: [argument] }), {
+        encoding: 'utf8',
+      });
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(ok.stdout.startsWith(`${argument}\n`)).toBe(true);
+      const report = parseLauncherReport(ok.stdout);
+      const paths = Object.values(report?.group?.files ?? {});
+      expect(paths.length).toBeGreaterThan(5);
+      for (const p of paths)
+        expect(
+          dirs.some((d) => p.startsWith(`${d}/`)),
+          p,
+        ).toBe(true);
+
+      // A command that is not there and a working directory that is not there: the reason names them as they are.
+      const missing = join(bin, 'nïcht-da-ü');
+      const report2 = join(work, 'utf8.report');
+      const gone = spawnSync(launcherPath(), launcherArgv({ report: report2, ns: 'none', program: missing, args: [] }), {
+        encoding: 'utf8',
+      });
+      expect(gone.status).toBe(127);
+      expect(gone.stderr).toContain(`cannot exec ${missing}: No such file or directory`);
+      expect(parseLauncherReport(readFileSync(report2, 'utf8'))?.status.error).toBe(`cannot exec ${missing}: No such file or directory`);
+      const where = join(work, 'wö-nicht');
+      const args = ['--chdir', where, ...launcherArgv({ report: report2, ns: 'none', program: '/bin/true', args: [] })];
+      expect(spawnSync(launcherPath(), args).status).toBe(125);
+      expect(parseLauncherReport(readFileSync(report2, 'utf8'))?.status.error).toBe(`cannot chdir to ${where}: No such file or directory`);
+      // A byte that is not UTF-8 (a name in another encoding) becomes U+FFFD; the report stays valid JSON.
+      const latin1 = spawnSync('/bin/sh', [
+        '-c',
+        `exec "$0" --ns none --report "$1" -- "$(printf '/nowhere/caf\\351')"`,
+        launcherPath(),
+        report2,
+      ]);
+      expect(latin1.status).toBe(127);
+      expect(parseLauncherReport(readFileSync(report2, 'utf8'))?.status.error).toBe(
+        'cannot exec /nowhere/caf\ufffd: No such file or directory',
+      );
+    } finally {
+      for (const d of dirs) rmdirSync(d);
+      await parent.destroy();
+    }
   });
 });
