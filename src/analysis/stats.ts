@@ -230,6 +230,45 @@ export function ratioInterval(num: readonly number[], den: readonly number[], le
   return [ratios[k - 1] as number, ratios[n1 * n2 - k] as number];
 }
 
+export interface PairedRatio {
+  /** Geometric mean of the pairs' ratios. */
+  ratio: number;
+  /** 95 % interval of it; null with fewer than two pairs. */
+  range: [number, number] | null;
+  /** Sample standard deviation of the pairs' log ratios (0 with one pair). */
+  sdLog: number;
+  n: number;
+}
+
+/**
+ * The ratio of two conditions measured in pairs (each block's run of one over its run of the other, as
+ * interleaved order makes them): the geometric mean of the pairs' ratios and a Student-t 95 % interval on
+ * their mean log. Pairing cancels what the two runs of a block share (the machine's speed at that time), so
+ * what is left of the log ratio is small and near-normal: a t interval exists from two pairs on, where a
+ * distribution-free one (sign or signed-rank) needs six, more than a few blocks give. Null without pairs
+ * or with a non-positive time.
+ */
+export function pairedRatio(pairs: readonly (readonly [number, number])[]): PairedRatio | null {
+  if (!pairs.length || pairs.some(([a, b]) => !(a > 0) || !(b > 0))) return null;
+  const logs = pairs.map(([a, b]) => Math.log(a / b));
+  const n = logs.length;
+  const m = mean(logs);
+  const sdLog = stdev(logs);
+  if (n < 2) return { ratio: Math.exp(m), range: null, sdLog, n };
+  const half = (tQuantile975(n - 1) * sdLog) / Math.sqrt(n);
+  return { ratio: Math.exp(m), range: [Math.exp(m - half), Math.exp(m + half)], sdLog, n };
+}
+
+/**
+ * Pairs a paired ratio needs for its 95 % interval to reach ±targetRel of the ratio, given the spread of
+ * the log ratios seen so far: the least n with t(n-1) sd / sqrt(n) <= log(1 + targetRel). At least 2.
+ */
+export function pairsForTarget(sdLog: number, targetRel: number): number {
+  const goal = Math.log(1 + targetRel);
+  for (let n = 2; n <= 1000; n++) if ((tQuantile975(n - 1) * sdLog) / Math.sqrt(n) <= goal) return n;
+  return 1000;
+}
+
 /** The fewest runs one sample needs, against `other` runs of the second, for ratioInterval to exist. */
 export function runsForRatioInterval(other: number, level = 0.95): number {
   const tail = (1 - level) / 2;

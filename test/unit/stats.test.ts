@@ -6,6 +6,8 @@ import {
   mean,
   median,
   outliers,
+  pairedRatio,
+  pairsForTarget,
   ratioInterval,
   runsForRatioInterval,
   stdev,
@@ -89,6 +91,37 @@ describe('the slowdown interval: Mann-Whitney inverted on the run-time ratio', (
     expect(r[0]).toBeGreaterThan(19 / 10.2);
     expect(ratioInterval([2, 2.1, 1.9], [1, 1.1, 0.9])).toBeNull();
     expect(ratioInterval([2], [0])).toBeNull();
+  });
+
+  it('pairs: the geometric mean of the ratios with a Student-t interval on their logs', () => {
+    // Ratios 2, 2.2 and 1.8: logs mean 0.6903 (geometric mean 1.9937), sd 0.1003; t(2) = 4.303.
+    const p = pairedRatio([
+      [2, 1],
+      [4.4, 2],
+      [0.9, 0.5],
+    ]);
+    expect(p?.ratio).toBeCloseTo(1.9937, 3);
+    expect(p?.sdLog).toBeCloseTo(0.1003, 3);
+    const half = (4.303 * 0.1003) / Math.sqrt(3);
+    expect(p?.range?.[0]).toBeCloseTo(1.9937 * Math.exp(-half), 2);
+    expect(p?.range?.[1]).toBeCloseTo(1.9937 * Math.exp(half), 2);
+    // A drift shared by both runs of a block cancels: the same ratio at any speed gives a zero-width interval.
+    const shared = pairedRatio([
+      [10, 1],
+      [15, 1.5],
+      [8, 0.8],
+    ])?.range;
+    expect(shared?.[0]).toBeCloseTo(10, 9);
+    expect(shared?.[1]).toBeCloseTo(10, 9);
+    expect(pairedRatio([[3, 1]])?.range).toBeNull();
+    expect(pairedRatio([])).toBeNull();
+    expect(pairedRatio([[1, 0]])).toBeNull();
+  });
+
+  it('says how many pairs a target interval needs', () => {
+    // t(n-1) 0.05 / sqrt(n) <= log 1.02 = 0.0198: n = 27 (t 2.056 -> 0.0198), not 26.
+    expect(pairsForTarget(0.05, 0.02)).toBe(27);
+    expect(pairsForTarget(0, 0.02)).toBe(2);
   });
 
   it('says how many runs an interval needs against the baseline', () => {
