@@ -55,6 +55,43 @@ function runRow(docId: string, cell: Cell, run: Run, seq: number): RunsTable {
   };
 }
 
+/** The fields of a cell and of a document that their rows keep in columns of their own (or rows of their own). */
+const CELL_COLUMNS: readonly (keyof Cell)[] = [
+  'id',
+  'workload',
+  'kind',
+  'params',
+  'runtime',
+  'limitSet',
+  'limits',
+  'expect',
+  'baselineId',
+  'runs',
+  'summary',
+];
+const DOCUMENT_COLUMNS: readonly (keyof ResultDocument)[] = [
+  'schemaVersion',
+  'tool',
+  'createdAt',
+  'finishedAt',
+  'status',
+  'host',
+  'scenario',
+  'scenarioHash',
+  'cells',
+  'warnings',
+];
+
+/** An object's other fields, as JSON; null when there are none. */
+function extrasJson<T extends object>(o: T, columns: readonly (keyof T)[]): string | null {
+  const extras = Object.entries(o).filter(([k]) => !(columns as readonly string[]).includes(k));
+  return extras.length ? JSON.stringify(Object.fromEntries(extras)) : null;
+}
+
+function extrasOf(json: string | null | undefined): Record<string, unknown> {
+  return typeof json === 'string' ? (JSON.parse(json) as Record<string, unknown>) : {};
+}
+
 function cellRow(docId: string, cell: Cell, position: number): CellsTable {
   const s = cell.summary;
   return {
@@ -71,6 +108,7 @@ function cellRow(docId: string, cell: Cell, position: number): CellsTable {
     params_json: JSON.stringify(cell.params),
     summary_json: JSON.stringify(s),
     expect_json: cell.expect ? JSON.stringify(cell.expect) : null,
+    extras_json: extrasJson(cell, CELL_COLUMNS),
     measured_runs: s.measuredRuns,
     median_wall_ns: finiteOrNull(s.medianWallNs),
     slowdown: finiteOrNull(s.slowdown),
@@ -114,6 +152,7 @@ export function documentRows(input: DocumentInput, addedAt: string): DocumentRow
     source_path: input.path,
     source_sha256: input.fileSha256,
     added_at: addedAt,
+    extras_json: extrasJson(doc, DOCUMENT_COLUMNS),
   };
   const cells = doc.cells.map((c, i) => cellRow(id, c, i));
   const runs = doc.cells.flatMap((c) => c.runs.map((r, i) => runRow(id, c, r, i)));
@@ -156,6 +195,7 @@ export function cellFromRows(c: CellsTable, runs: RunsTable[]): Cell {
     baselineId: c.baseline_cell_id,
     runs: [...runs].sort((a, b) => a.seq - b.seq).map((r) => JSON.parse(r.run_json) as Run),
     summary: JSON.parse(c.summary_json) as Cell['summary'],
+    ...extrasOf(c.extras_json),
   };
 }
 
@@ -177,5 +217,6 @@ export function documentFromRows(d: DocumentsTable, cells: CellsTable[], runs: R
     scenarioHash: d.scenario_hash,
     cells: [...cells].sort((a, b) => a.position - b.position).map((c) => cellFromRows(c, runsOf.get(c.cell_id) ?? [])),
     warnings: JSON.parse(d.warnings_json) as ResultDocument['warnings'],
+    ...extrasOf(d.extras_json),
   };
 }

@@ -37,6 +37,9 @@ export interface DocumentsTable {
   source_path: string;
   source_sha256: string;
   added_at: string;
+  /** The document's fields no column holds (writer, schedule, ...), as a JSON object; null: none, or a
+   *  document stored before the column existed. */
+  extras_json?: string | null;
 }
 
 /** One row per cell of a stored document, with its summary's headline figures as columns. */
@@ -57,6 +60,8 @@ export interface CellsTable {
   summary_json: string;
   /** The outcomes a run may end with and still be a result (JSON list); null in documents that predate it. */
   expect_json: string | null;
+  /** The cell's fields no column holds (its neighbour set, node, sampling, ...), as a JSON object; null: none. */
+  extras_json?: string | null;
   measured_runs: number;
   median_wall_ns: number | null;
   slowdown: number | null;
@@ -111,6 +116,8 @@ const DOUBLE = 'double precision';
 
 /** The migration that added cgbench_cells.expect_json; a store kept at an older version writes without it. */
 export const EXPECT_COLUMN_VERSION = 3;
+/** The migration that added the extras_json columns of documents and cells (likewise). */
+export const EXTRAS_COLUMN_VERSION = 4;
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -211,6 +218,15 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "a cell's expected outcomes (scenario expect:)",
     async up(db) {
       await db.schema.alterTable('cgbench_cells').addColumn('expect_json', 'text').execute();
+    },
+  },
+  {
+    version: EXTRAS_COLUMN_VERSION,
+    description: "the fields of a document and of a cell that no column holds (the run order, a cell's sampling, ...)",
+    async up(db) {
+      // One JSON column each, so a new field of the result document needs no migration of its own.
+      await db.schema.alterTable('cgbench_documents').addColumn('extras_json', 'text').execute();
+      await db.schema.alterTable('cgbench_cells').addColumn('extras_json', 'text').execute();
     },
   },
 ];

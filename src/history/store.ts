@@ -8,10 +8,20 @@ import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import { byNewest, groupBy } from '../model/collections.js';
 import { CgbenchError } from '../model/errors.js';
 import type { HistoryAddOutcome, HistoryFilter, NightCandidate, NightCell, ResultDocument, StoredDocument } from '../model/types.js';
-import { cellFromRows, type DocumentInput, documentFromRows, documentRows, hostFromRow, runKey, storedDocument } from './records.js';
+import {
+  cellFromRows,
+  type DocumentInput,
+  documentFromRows,
+  type DocumentRows,
+  documentRows,
+  hostFromRow,
+  runKey,
+  storedDocument,
+} from './records.js';
 import {
   type CellsTable,
   EXPECT_COLUMN_VERSION,
+  EXTRAS_COLUMN_VERSION,
   type HistoryDatabase,
   LATEST_SCHEMA_VERSION,
   MIGRATIONS,
@@ -257,9 +267,10 @@ export class HistoryStore {
       const added = await this.write(false, async (db) => {
         const fresh = new Set<string>();
         for (const { input, rows } of order) {
+          const { document, cells } = this.columnsOf(rows);
           const inserted = await db
             .insertInto('cgbench_documents')
-            .values(rows.document)
+            .values(document)
             .onConflict((oc) => oc.doNothing())
             .returning('id')
             .executeTakeFirst();
@@ -268,7 +279,6 @@ export class HistoryStore {
             continue;
           }
           fresh.add(rows.document.id);
-          const cells = this.version >= EXPECT_COLUMN_VERSION ? rows.cells : rows.cells.map(({ expect_json: _, ...c }) => c);
           for (const part of chunks(cells, INSERT_CHUNK)) await db.insertInto('cgbench_cells').values(part).execute();
           for (const part of chunks(rows.runs, INSERT_CHUNK)) await db.insertInto('cgbench_runs').values(part).execute();
         }
@@ -283,6 +293,18 @@ export class HistoryStore {
     } catch (e) {
       throw databaseError(this.target, e, 'adding to');
     }
+  }
+
+  /** The rows with only the columns this store's schema version has (a store kept at an older version). */
+  private columnsOf(rows: DocumentRows): Pick<DocumentRows, 'document' | 'cells'> {
+    const extras = this.version >= EXTRAS_COLUMN_VERSION;
+    const expect = this.version >= EXPECT_COLUMN_VERSION;
+    const { extras_json: _doc, ...document } = rows.document;
+    const cells = rows.cells.map((c) => {
+      const { extras_json: _cell, expect_json, ...rest } = c;
+      return { ...rest, ...(expect ? { expect_json } : {}), ...(extras ? { extras_json: c.extras_json ?? null } : {}) } as CellsTable;
+    });
+    return { document: extras ? rows.document : document, cells };
   }
 
   /** Not inserted: the same document is already there (fine), or another one of the same suite run (refused). */

@@ -179,9 +179,9 @@ describe.each([sqlite, postgres])('history on $name', (engine) => {
     expect(await indexes()).toEqual([]);
 
     const store = await HistoryStore.open(target, { create: false });
-    expect(await store.schemaVersion()).toBe(3);
+    expect(await store.schemaVersion()).toBe(4);
     const applied = await store.migrations();
-    expect(applied.map((m) => m.version)).toEqual([1, 2, 3]);
+    expect(applied.map((m) => m.version)).toEqual([1, 2, 3, 4]);
     expect((await store.list()).map((d) => d.id)).toEqual([doc?.id]);
     await store.close();
     expect(await indexes()).toEqual(['cgbench_documents_host_time', 'cgbench_documents_scenario', 'cgbench_documents_time']);
