@@ -49,6 +49,7 @@ export function hostDocument(doc: ResultDocument, name: string): ResultDocument 
   };
   if (entry.writer) out.writer = entry.writer;
   if (entry.concurrency) out.concurrency = entry.concurrency;
+  if (entry.schedule) out.schedule = entry.schedule;
   return out;
 }
 

@@ -9,7 +9,16 @@ import { expectedIoRate, expectedOutcomes, expectedSlowdown, isUnexpected, type 
 import { contentionOf, costOf } from './contention.js';
 import { periodPhase } from './phase.js';
 import { finiteValues, measuredRuns, medianOf, type OkRun } from './runs.js';
-import { describe, medianInterval, ratioInterval, runsForRatioInterval } from './stats.js';
+import { describe, medianInterval, pairedRatio, ratioInterval, runsForRatioInterval } from './stats.js';
+
+/** [cell's wall, baseline's wall] of every block in which both have a measured ok run (interleaved order). */
+export function blockPairs(runs: readonly OkRun[], baseRuns: readonly OkRun[]): [number, number][] {
+  const base = new Map(baseRuns.flatMap((r) => (r.block === undefined ? [] : [[r.block, r.metrics.wallNs] as const])));
+  return runs.flatMap((r) => {
+    const b = r.block === undefined ? undefined : base.get(r.block);
+    return b === undefined ? [] : [[r.metrics.wallNs, b] as [number, number]];
+  });
+}
 
 /** `alone`: for a cell measured next to neighbours, the same workload and limits alone (the contention view). */
 export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: ModelContext, alone?: Cell): CellSummary {
@@ -26,7 +35,14 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
   const walls = ok.map((r) => r.metrics.wallNs);
   const baseWalls = baseline ? measuredRuns(baseline).map((r) => r.metrics.wallNs) : [];
   const baseWall = describe(baseWalls);
-  if (wall && baseWall && baseWall.median > 0) {
+  const pairs = baseline ? blockPairs(ok, measuredRuns(baseline)) : [];
+  const paired = pairedRatio(pairs);
+  if (paired) {
+    // Interleaved order: each block's run against its baseline's run of the same block, so drift cancels.
+    slowdown = paired.ratio;
+    slowdownRange = paired.range;
+    if (!slowdownRange) slowdownRunsNeeded = 2;
+  } else if (wall && baseWall && baseWall.median > 0) {
     slowdown = wall.median / baseWall.median;
     slowdownRange = ratioInterval(walls, baseWalls);
     if (!slowdownRange) slowdownRunsNeeded = runsForRatioInterval(baseWalls.length);
@@ -91,6 +107,7 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
   put('ioBytesPerSec', rates);
   if (slowdownRange) summary.slowdownRange = slowdownRange;
   if (slowdownRunsNeeded !== undefined) summary.slowdownRunsNeeded = slowdownRunsNeeded;
+  if (paired) summary.slowdownPairs = paired.n;
   const phase = periodPhase(cell);
   if (phase) summary.phase = phase;
   if (cell.params.kind === 'latency') {

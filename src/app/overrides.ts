@@ -3,7 +3,7 @@
 
 import { SCENARIO_DEFAULTS } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
-import type { RuntimeName, Scenario } from '../model/types.js';
+import type { RunOrder, RuntimeName, Scenario } from '../model/types.js';
 import { loadPreset, loadScenarioFile } from '../scenario/load.js';
 
 /** What the command line can change about a scenario. */
@@ -14,6 +14,7 @@ export interface ScenarioOverrides {
   runtime?: RuntimeName[];
   scratch?: string;
   sampleInterval?: number;
+  order?: RunOrder;
   /** Adaptive repetitions: target relative half-width of the median's interval (0.02 = ±2 %). */
   targetCi?: number;
   maxRepetitions?: number;
@@ -32,6 +33,7 @@ export async function resolveScenario(file: string | undefined, o: ScenarioOverr
   if (o.runtime) s.runtimes = o.runtime;
   if (o.scratch) s.scratchDir = o.scratch;
   if (o.sampleInterval !== undefined) s.sampleIntervalMs = o.sampleInterval;
+  if (o.order !== undefined) s.order = o.order;
   if (o.targetCi !== undefined || o.maxRepetitions !== undefined) {
     const targetRel = o.targetCi ?? s.adaptive?.targetRel ?? SCENARIO_DEFAULTS.adaptiveTargetRel;
     const maxRepetitions = o.maxRepetitions ?? s.adaptive?.maxRepetitions ?? SCENARIO_DEFAULTS.adaptiveMaxRepetitions;

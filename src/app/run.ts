@@ -45,6 +45,8 @@ export interface RunOptions extends ScenarioOverrides {
   wait?: boolean;
   /** Measure beside other suites instead of waiting; recorded in the document and warned in every report. */
   allowConcurrent?: boolean;
+  /** Interleaved order: the shuffles' seed (default: random, recorded in the document). */
+  seed?: number;
 }
 
 /** Does the suite measure this machine, so that another suite here would be in its figures? A cluster, a remote
@@ -163,6 +165,7 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
           availableCpus: parentCpus(cgroupInfo),
           writer: currentWriter(),
           ...(turn ? { concurrency: turn.observe } : {}),
+          ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         });
       } finally {
         progress.stop();

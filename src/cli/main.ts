@@ -25,6 +25,7 @@ import {
   DEFAULT_REPORT_FORMATS,
   DEFAULT_THRESHOLD_PCT,
   REPORT_FORMATS,
+  RUN_ORDERS,
   RUN_RUNTIMES,
   RUNTIME_NAMES,
   SCENARIO_DEFAULTS,
@@ -85,6 +86,18 @@ program
     '--max-repetitions <n>',
     `adaptive repetitions: upper bound per cell (default ${D.adaptiveMaxRepetitions})`,
     integerIn('--max-repetitions', BOUNDS.maxRepetitions),
+  )
+  .addOption(
+    new Option(
+      '--order <order>',
+      `run order on this machine: interleaved (each workload's cells in shuffled blocks, slowdowns paired per block) ` +
+        `or sequential (each cell's runs back to back) (default: the scenario's, ${D.order})`,
+    ).choices(RUN_ORDERS),
+  )
+  .option(
+    '--seed <n>',
+    'interleaved order: the seed of the shuffles, to repeat an order a document recorded',
+    integerIn('--seed', BOUNDS.seed),
   )
   .option(
     '--docker-host <url>',

@@ -25,6 +25,9 @@ export const RUNTIME_NAMES = ['native', 'docker', 'swarm', 'fake', 'kubernetes']
  *  runs are planned (`cgbench plan --target kubernetes`) and collected (`cgbench collect`) instead. */
 export const RUN_RUNTIMES = ['native', 'docker', 'swarm', 'fake'] as const;
 
+/** How a suite orders its runs on this machine (Scenario.order). */
+export const RUN_ORDERS = ['interleaved', 'sequential'] as const;
+
 export const SCENARIO_DEFAULTS = {
   name: 'scenario',
   repetitions: 3,
@@ -32,6 +35,7 @@ export const SCENARIO_DEFAULTS = {
   timeout: '120s',
   sampleInterval: '100ms',
   runtimes: ['native'] as (typeof RUN_RUNTIMES)[number][],
+  order: 'interleaved' as (typeof RUN_ORDERS)[number],
   /** Adaptive repetitions: the median's 95 % interval half-width target and the run cap per cell. */
   adaptiveTargetRel: 0.02,
   adaptiveMaxRepetitions: 20,
@@ -45,6 +49,8 @@ export const BOUNDS = {
   repetitions: { min: 1, max: 1000 },
   warmup: { min: 0, max: 100 },
   maxRepetitions: { min: 2, max: 1000 },
+  /** The interleaved order's shuffle seed: a 32-bit unsigned integer. */
+  seed: { min: 0, max: 2 ** 32 - 1 },
   /** Adaptive repetitions' target: a half-width strictly between 0 and 1 of the median. */
   targetRel: { min: 0, max: 1 },
   /** The kernel's CFS period range (cpu.cfs_period_us / cpu.max), and its smallest quota. */

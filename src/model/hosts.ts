@@ -44,6 +44,7 @@ export function entryOf(doc: ResultDocument, name: string): HostEntry {
   };
   if (doc.writer) entry.writer = doc.writer;
   if (doc.concurrency) entry.concurrency = doc.concurrency;
+  if (doc.schedule) entry.schedule = doc.schedule;
   return entry;
 }
 

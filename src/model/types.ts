@@ -150,6 +150,8 @@ export interface WorkloadSpec {
   limitSets: LimitSet[];
 }
 
+export type RunOrder = 'interleaved' | 'sequential';
+
 export interface Scenario {
   /** @minLength 1 */
   name: string;
@@ -169,6 +171,10 @@ export interface Scenario {
   /** Keep repeating a cell until the median's 95 % interval is within ±targetRel of it, or maxRepetitions;
    *  with budgetMs, no extra run starts once the cell's runs took that long (extra runs only where cheap). */
   adaptive?: { /** @exclusiveMinimum 0 */ targetRel: number; maxRepetitions: PositiveInt; /** @exclusiveMinimum 0 */ budgetMs?: number };
+  /** The order of runs on this machine: each workload's cells interleaved in randomized blocks (one run of
+   *  each per block, so drift cancels in the paired slowdown), or each cell's runs back to back. Absent in
+   *  older documents: sequential. */
+  order?: RunOrder;
   /** Directory for IO and page-cache files; must be on a real disk. */
   scratchDir?: string;
   /** Cluster runtimes only: the nodes cells may run on, unless a workload says otherwise. */
@@ -332,6 +338,12 @@ interface RunBase {
   index: Count;
   warmup: boolean;
   startedAt: Timestamp;
+  /** Its place in the suite's order of runs (0 = the first run started), over all cells. */
+  seq?: Count;
+  /** Interleaved order: the block it ran in (every cell of its workload runs once per block, in a shuffled
+   *  order); its cell's slowdown pairs it with its baseline's run of the same block. Absent for warm-ups and
+   *  sequential order. */
+  block?: Count;
   /** Harness-side time the workload's group lived, ns: native from spawn to exit (launch included),
    *  docker from the "go" handshake to the status line (container start-up excluded: see startupNs). */
   harnessWallNs: NonNegative;
@@ -405,11 +417,16 @@ export interface CellSummary {
   wall?: Stats;
   medianWallNs: NonNegative | null;
   slowdown: NonNegative | null;
-  /** Distribution-free 95 % interval of the slowdown (the ratio of the two cells' run times): the
-   *  Mann-Whitney interval of the scale ratio. Absent when too few runs allow one. */
+  /** 95 % interval of the slowdown: paired per block (see slowdownPairs), else distribution-free over the
+   *  ratio of the two cells' run times (the Mann-Whitney interval of the scale ratio). Absent when too few
+   *  runs allow one. */
   slowdownRange?: [number, number];
   /** Without slowdownRange: measured runs this cell needs (at its baseline's count) for a 95 % interval. */
   slowdownRunsNeeded?: PositiveInt;
+  /** Interleaved order: the blocks in which this cell and its baseline both have a measured run; the
+   *  slowdown is then the geometric mean of those blocks' run-time ratios and slowdownRange its Student-t
+   *  interval. Absent: the ratio of the two cells' median run times (sequential order). */
+  slowdownPairs?: PositiveInt;
   expectedSlowdown: NonNegative | null;
   /** CPUs actually used on average during the run (CPU time / wall time). */
   cpuGranted: NonNegative | null;
@@ -655,6 +672,16 @@ export interface HostEntry {
   /** The scenario as this host ran it: settings (repetitions, runtimes, scratch) may differ between hosts. */
   scenario: Scenario;
   scenarioHash: ScenarioHash;
+  /** How this host's suite ordered its runs. */
+  schedule?: Schedule;
+}
+
+/** How the suite ordered its runs: the order and, when interleaved, the seed of the blocks' shuffles
+ *  (`--seed` repeats it). Each run's `seq` and `block` record where it ran. */
+export interface Schedule {
+  order: RunOrder;
+  /** @asType integer @minimum 0 */
+  seed?: number;
 }
 
 /** Where a suite run stands. `unfinished` is never written: readers set it for a `running` document whose
@@ -674,12 +701,15 @@ export interface ResultDocument {
   writer?: Writer;
   /** Suites that measure this host (native, a local engine): the others it waited for or ran beside. */
   concurrency?: SuiteConcurrency;
-  /** The host context; in a merged document, the first host's (`hosts` has them all). */
+  /** The host context; in a merged document, the first host's (`hosts` has them all, each with its own
+   *  schedule). */
   host: HostInfo;
   /** Merged documents only (two or more hosts): every host, in input order; each cell names its own. @minItems 2 */
   hosts?: HostEntry[];
   scenario: Scenario;
   scenarioHash: ScenarioHash;
+  /** How the suite ordered its runs; absent in older documents (every cell's runs back to back). */
+  schedule?: Schedule;
   cells: Cell[];
   warnings: Warning[];
 }

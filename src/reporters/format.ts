@@ -43,6 +43,15 @@ export function warmupText(s: Scenario): string {
   return `${s.warmup} warm-up per cell${own.length ? ` (${own.join(', ')})` : ''}`;
 }
 
+/** "interleaved (shuffled blocks, seed 42: slowdowns paired per block)" or "sequential (...)": how the runs were ordered. */
+export function orderText(doc: Pick<ResultDocument, 'schedule' | 'hosts'>): string {
+  // A merged document: each host's suite ordered its own runs (the same way: one scenario).
+  const s = doc.schedule ?? doc.hosts?.find((e) => e.schedule)?.schedule;
+  if (s?.order !== 'interleaved') return "sequential (each cell's runs back to back)";
+  const seed = s.seed !== undefined && !doc.hosts ? `, seed ${s.seed}` : '';
+  return `interleaved (each workload's cells in shuffled blocks${seed}; slowdowns paired per block)`;
+}
+
 /** A cell as a reader names it: "workload / limit set" ("next to SET" beside neighbours), then the runtime and
  *  the host where the document has several. */
 export function cellLabel(doc: ResultDocument, cell: Cell): string {

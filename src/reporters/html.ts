@@ -11,7 +11,7 @@ import { formatBytes, formatDurationNs } from '../model/units.js';
 import { buildCharts, type ChartSpec, type WorkloadCharts } from './charts/index.js';
 import { summaryGrid, TEXT_COLUMNS } from './columns.js';
 import { hasProtection, PROTECTION_TEXT_COLUMNS, protectionGrid, protectionNotes } from './protection.js';
-import { byWorkload, cgroupText, describeParams, warmupText } from './format.js';
+import { byWorkload, cgroupText, describeParams, orderText, warmupText } from './format.js';
 import { groupWarnings } from './warnings.js';
 import { BOOT, chartJsBundle, CSS } from './html-assets.js';
 
@@ -120,6 +120,7 @@ function scenarioSection(doc: ResultDocument): string {
     ['hash', doc.scenarioHash],
     ['runtimes', s.runtimes.join(', ')],
     ['repetitions', `${s.repetitions} measured + ${warmupText(s)}${adaptive}`],
+    ['run order', orderText(doc)],
     ['sample interval', `${s.sampleIntervalMs} ms`],
     ['time-out', formatDurationNs(s.timeoutMs * 1e6)],
     ['scratch directory', s.scratchDir],

@@ -51,6 +51,9 @@ export interface FakeOptions {
   noise?: number;
   /** Simulated time scale: real milliseconds slept per simulated second (default 0: instant). */
   realMsPerSec?: number;
+  /** The machine's speed drifting over the simulated clock (the runs one after another): CPU and memory work
+   *  takes 1 + amplitude x sin(2 pi t / periodSec) times as long, as a busy shared VM does. Default: none. */
+  drift?: { amplitude: number; periodSec: number };
 }
 
 export interface Simulated {
@@ -76,10 +79,11 @@ function hashNoise(id: string, amp: number): number {
 }
 
 /** `cpus`: what the fair-share model gives it beside neighbours, where that is less than it would use alone. */
-function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: FakeOptions, id: string, cpus?: number): Simulated {
+function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: FakeOptions, id: string, cpus?: number, slower = 1): Simulated {
   const nsPerIt = opts.nsPerIteration ?? SIM.nsPerIteration;
   const diskBps = opts.diskBps ?? SIM.diskBps;
-  const noise = hashNoise(id, opts.noise ?? 0);
+  // The machine's drift slows what runs on its CPUs, not a disk or a throttle.
+  const noise = hashNoise(id, opts.noise ?? 0) * (params.kind === 'io' ? 1 : slower);
   const quota = cpuQuotaCpus(limits);
   const periodUs = limits.cpu?.periodUs ?? DEFAULT_CPU_PERIOD_US;
   const memMax = limits.memory?.maxBytes ?? null;
@@ -240,6 +244,8 @@ export class FakeRuntime implements Runtime {
   readonly neighbours = true;
   /** Runs currently "alive", for leak tests. */
   readonly live = new Set<string>();
+  /** The simulated clock: the simulated runs' wall time so far, ns. */
+  private clockNs = 0;
 
   constructor(private readonly opts: FakeOptions = {}) {}
 
@@ -258,7 +264,10 @@ export class FakeRuntime implements Runtime {
           { hostCpus: SIM.hostCpus },
         )
       : null;
-    const sim = simulate(req.params, req.limits, this.opts, req.runId, model?.cpus ?? undefined);
+    const drift = this.opts.drift;
+    const slower = drift ? 1 + drift.amplitude * Math.sin((2 * Math.PI * this.clockNs) / 1e9 / drift.periodSec) : 1;
+    const sim = simulate(req.params, req.limits, this.opts, req.runId, model?.cpus ?? undefined, slower);
+    this.clockNs += sim.wallNs;
     const startNs = monotonicNs();
     this.live.add(req.runId);
     let stop: () => void = () => {};

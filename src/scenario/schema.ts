@@ -8,6 +8,7 @@ import {
   BOUNDS,
   DEFAULT_CPU_PERIOD_US,
   IO_THROTTLE_SLICE_MS,
+  RUN_ORDERS,
   RUN_RUNTIMES,
   SCENARIO_DEFAULTS,
   WORKLOAD_DEFAULTS,
@@ -304,6 +305,15 @@ const scenarioSchema = z
     sampleInterval: duration(B.sampleIntervalMs.min, B.sampleIntervalMs.max).default(D.sampleInterval),
     scratchDir: z.string().optional(),
     placement: placementSchema.optional(),
+    order: z
+      .enum(RUN_ORDERS, {
+        errorMap: () => ({
+          message:
+            "order is interleaved (each workload's cells in shuffled blocks, the default) " +
+            "or sequential (each cell's runs back to back)",
+        }),
+      })
+      .default(D.order),
     adaptive: z
       .object({
         target: relativeTarget,
@@ -471,6 +481,7 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     warmup: s.warmup,
     timeoutMs: s.timeout,
     sampleIntervalMs: s.sampleInterval,
+    order: s.order,
   };
   if (s.description !== undefined) scenario.description = s.description;
   if (s.scratchDir !== undefined) scenario.scratchDir = s.scratchDir;

@@ -33,6 +33,7 @@ import type { ExitInfo, RunHandle, Runtime } from '../runtimes/runtime.js';
 import { aloneCellIdOf, expandCells, newDocument, resolveLimits, resolveLimitsOf } from './cells.js';
 import { classifyRun } from './classify.js';
 import { seriesFromReport } from '../sampler/series.js';
+import { blockOrder, interleaveGroups, seededRandom } from './order.js';
 import { placementOf, takeLongestCell } from './placement.js';
 import { type Company, preflight } from './preflight.js';
 
@@ -61,6 +62,8 @@ export interface SuiteOptions {
   availableCpus?: string;
   /** The other suites measuring this host, asked before every save: the document and its warnings say so. */
   concurrency?: () => SuiteConcurrency;
+  /** Interleaved order: the seed of the blocks' shuffles (default: random); the document records it. */
+  seed?: number;
 }
 
 function maxMeasured(s: Scenario): number {
@@ -73,17 +76,20 @@ export function warmupOf(cell: Cell, s: Scenario): number {
 }
 
 /**
- * Adaptive repetitions: the cell's median is pinned down well enough (or failures make more runs moot),
- * or another run would take the cell past its time budget: extra runs only where they are cheap. A
- * baseline first gets the runs its limited cells' slowdowns need for a 95 % interval (it is the
- * fastest cell of its workload, so the cheapest place for them).
+ * Adaptive repetitions: the cell's figure is pinned down well enough (or failures make more runs moot),
+ * or another run would take the cell past its time budget: extra runs only where they are cheap. The
+ * figure is the slowdown where blocks pair the cell with its baseline (interleaved order), else the
+ * median run time. In sequential order a baseline first gets the runs its limited cells' slowdowns need
+ * for a 95 % interval (it is the fastest cell of its workload, so the cheapest place for them).
  */
 export function converged(cell: Cell, s: Scenario): boolean {
   if (!s.adaptive) return true;
   const measured = cell.runs.filter((r) => !r.warmup).length;
   const forIntervals = Math.min(s.adaptive.maxRepetitions, runsForRatioInterval(s.repetitions));
   const limited = (s.workloads.find((w) => w.name === cell.workload)?.limitSets.length ?? 0) > 1;
-  if (limited && cell.baselineId === null && measured < forIntervals && cell.runs.every((r) => r.outcome === 'ok')) return false;
+  const sequential = s.order !== 'interleaved';
+  if (sequential && limited && cell.baselineId === null && measured < forIntervals && cell.runs.every((r) => r.outcome === 'ok'))
+    return false;
   const budgetMs = s.adaptive.budgetMs;
   if (budgetMs !== undefined && cell.runs.length) {
     const spentMs = cell.runs.reduce((sum, r) => sum + r.harnessWallNs / 1e6, 0);
@@ -92,8 +98,29 @@ export function converged(cell: Cell, s: Scenario): boolean {
   const ok = measuredRuns(cell).map((r) => r.metrics.wallNs);
   const failed = cell.runs.filter((r) => !r.warmup && r.outcome !== 'ok').length;
   if (failed > 0 && ok.length === 0) return true;
+  const { slowdown, slowdownRange, slowdownPairs } = cell.summary;
+  if (slowdownPairs !== undefined)
+    return slowdown !== null && slowdownRange !== undefined && halfWidth(slowdownRange, slowdown) <= s.adaptive.targetRel;
   const rel = relativeHalfWidth(ok);
   return rel !== null && rel <= s.adaptive.targetRel;
+}
+
+const halfWidth = (range: [number, number], of: number): number => (range[1] - range[0]) / 2 / of;
+
+/**
+ * Interleaved order, past the scenario's repetitions: the cells of a group that get another block. A
+ * limited cell that has not converged, with its baseline beside it (its slowdown pairs runs of one
+ * block); the baseline alone when only it needs more. None once every cell converged or reached the cap.
+ */
+export function extraBlock(group: readonly Cell[], s: Scenario): Cell[] {
+  if (!s.adaptive) return [];
+  const cap = s.adaptive.maxRepetitions;
+  const room = (c: Cell): boolean => c.runs.filter((r) => !r.warmup).length < cap;
+  const base = group.find((c) => c.baselineId === null);
+  if (!base || !room(base)) return [];
+  const limited = group.filter((c) => c !== base && room(c) && !converged(c, s));
+  if (limited.length) return [base, ...limited];
+  return converged(base, s) ? [] : [base];
 }
 
 /** What the models need of the host: its CPUs and the scratch disk's throttle slice. */
@@ -153,42 +180,71 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
     return next;
   };
   let stop = false;
-  /** Every run of one cell (on `node` for a cluster runtime); true when the suite must stop. */
+  let seq = 0;
+  const interleaved = scenario.order === 'interleaved';
+  const seed = opts.seed ?? randomBytes(4).readUInt32LE(0);
+  doc.schedule = interleaved ? { order: 'interleaved', seed } : { order: 'sequential' };
+  const random = seededRandom(seed);
+  /** Run `index` of a cell (in `block` of an interleaved group; on `node` for a cluster runtime), saved before
+   *  the next starts; true when the suite must stop. */
+  async function runAt(cell: Cell, index: number, block: number | undefined, node?: string): Promise<boolean> {
+    if (signal?.aborted || stop) return true;
+    const warmup = index < warmupOf(cell, scenario);
+    opts.onEvent?.({ type: 'run-start', cell, index, warmup, done, total });
+    const at = seq++;
+    const { run, host, disposeError } = await runOnce({
+      runtime: opts.runtimes[cell.runtime] as Runtime,
+      cell,
+      limits: resolved.get(cell.id) as ResolvedLimits,
+      company: company.get(cell.id),
+      runId: `${suiteId}-c${cells.indexOf(cell)}-r${index}`,
+      index,
+      warmup,
+      scenario,
+      scratchDir: opts.scratchDir,
+      signal,
+      ...(node !== undefined ? { node } : {}),
+    });
+    run.seq = at;
+    if (block !== undefined && !warmup) run.block = block;
+    cell.runs.push(run);
+    // The engine may not name the node's CPU model (Docker does not): the launcher on it does.
+    if (cell.node) cell.node = withLauncherHost(cell.node, host);
+    done++;
+    refresh();
+    await save();
+    opts.onEvent?.({ type: 'run-end', cell, run, done, total });
+    // A group or container that cannot be removed is an environment failure: stop, run saved.
+    if (disposeError) throw disposeError;
+    return run.outcome === 'interrupted';
+  }
+  /** Every run of one cell back to back (on `node` for a cluster runtime); true when the suite must stop. */
   async function runCell(cell: Cell, node?: string): Promise<boolean> {
-    const runtime = opts.runtimes[cell.runtime] as Runtime;
-    const ci = cells.indexOf(cell);
     const warm = warmupOf(cell, scenario);
     for (let i = 0; i < warm + maxMeasured(scenario); i++) {
       if (signal?.aborted || stop) return true;
       if (i >= warm + scenario.repetitions && converged(cell, scenario)) break;
       if (i >= warm + scenario.repetitions) total++;
-      const warmup = i < warm;
-      opts.onEvent?.({ type: 'run-start', cell, index: i, warmup, done, total });
-      const { run, host, disposeError } = await runOnce({
-        runtime,
-        cell,
-        limits: resolved.get(cell.id) as ResolvedLimits,
-        company: company.get(cell.id),
-        runId: `${suiteId}-c${ci}-r${i}`,
-        index: i,
-        warmup,
-        scenario,
-        scratchDir: opts.scratchDir,
-        signal,
-        ...(node !== undefined ? { node } : {}),
-      });
-      cell.runs.push(run);
-      // The engine may not name the node's CPU model (Docker does not): the launcher on it does.
-      if (cell.node) cell.node = withLauncherHost(cell.node, host);
-      done++;
-      refresh();
-      await save();
-      opts.onEvent?.({ type: 'run-end', cell, run, done, total });
-      // A group or container that cannot be removed is an environment failure: stop, run saved.
-      if (disposeError) throw disposeError;
-      if (run.outcome === 'interrupted') return true;
+      if (await runAt(cell, i, undefined, node)) return true;
     }
     opts.onEvent?.({ type: 'cell-end', cell });
+    return false;
+  }
+  /**
+   * A group's cells interleaved: their warm-ups (baseline first), then blocks of one run of each cell in a
+   * shuffled order, `repetitions` of them, then adaptive blocks of the cells that need more; true when the
+   * suite must stop.
+   */
+  async function runGroup(group: Cell[]): Promise<boolean> {
+    for (const cell of group)
+      for (let i = cell.runs.length; i < warmupOf(cell, scenario); i++) if (await runAt(cell, i, undefined)) return true;
+    for (let block = 0; ; block++) {
+      const members = block < scenario.repetitions ? group : extraBlock(group, scenario);
+      if (!members.length) break;
+      if (block >= scenario.repetitions) total += members.length;
+      for (const cell of blockOrder(members, random)) if (await runAt(cell, cell.runs.length, block)) return true;
+    }
+    for (const cell of group) opts.onEvent?.({ type: 'cell-end', cell });
     return false;
   }
   /** A cluster runtime's cells over its nodes: each free node takes the next cell it may run. */
@@ -219,8 +275,13 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
     return each * (warmupOf(c, scenario) + scenario.repetitions);
   };
   async function runCells(): Promise<number> {
-    // This machine's runs first, one at a time; then each cluster runtime's, one per node at a time.
-    for (const cell of cells.filter((c) => !opts.runtimes[c.runtime]?.nodes)) if (await runCell(cell)) return done;
+    // This machine's runs first, one at a time; then each cluster runtime's, one per node at a time. A cluster
+    // spreads a workload's cells over its nodes, and pairing runs of two nodes would not cancel drift: its
+    // cells keep their runs back to back on their node.
+    const local = cells.filter((c) => !opts.runtimes[c.runtime]?.nodes);
+    if (interleaved) {
+      for (const group of interleaveGroups(local)) if (await runGroup(group)) return done;
+    } else for (const cell of local) if (await runCell(cell)) return done;
     for (const name of scenario.runtimes) {
       const nodes = opts.runtimes[name]?.nodes;
       if (nodes && !stop && !signal?.aborted)

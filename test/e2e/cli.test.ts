@@ -65,12 +65,31 @@ describe('cgbench run --runtime fake, unprivileged', () => {
     for (const line of stderr) expect(line).toMatch(PROGRESS);
     const doc = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultDocument;
     expect(doc.status).toBe('complete');
-    // One progress line per run; the preset's adaptive repetitions give each baseline the runs its
-    // 2-run limited cells need for a slowdown interval (8 against 2).
+    // One progress line per run; interleaved, two blocks pair every limited run with its baseline's, and the
+    // simulation's exact runs pin each slowdown at once: no extra block.
     expect(stderr.length).toBe(1 + doc.cells.reduce((n, c) => n + c.runs.length, 0));
+    expect(doc.schedule?.order).toBe('interleaved');
+    expect(doc.cells.every((c) => c.runs.map((r) => r.block).join() === '0,1')).toBe(true);
+    expect(doc.cells.filter((c) => c.baselineId !== null && c.summary.slowdown !== null).every((c) => c.summary.slowdownPairs === 2)).toBe(
+      true,
+    );
+    if (isRoot) expect(statSync(join(out, 'results.json')).uid).toBe(NOBODY);
+  });
+
+  it('--order sequential runs each cell back to back; a baseline gets the runs its limited cells need for an interval', () => {
+    const out = join(work, 'sequential');
+    const res = cgbench(['run', '--preset', 'quick', '--runtime', 'fake', '-r', '2', '-w', '0', '--order', 'sequential', '--out', out]);
+    expect(res.status, res.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultDocument;
+    expect(doc.schedule).toEqual({ order: 'sequential' });
+    const seqs = doc.cells.flatMap((c) => c.runs.map((r) => r.seq));
+    expect(seqs).toEqual([...seqs].sort((a, b) => (a ?? 0) - (b ?? 0)));
+    // The preset's adaptive repetitions give each baseline the runs its 2-run limited cells need (8 against 2).
     expect(doc.cells.filter((c) => c.baselineId === null).every((c) => c.runs.length === 8)).toBe(true);
     expect(doc.cells.filter((c) => c.baselineId !== null).every((c) => c.runs.length === 2)).toBe(true);
-    if (isRoot) expect(statSync(join(out, 'results.json')).uid).toBe(NOBODY);
+    const bad = cgbench(['run', '--preset', 'seed', '--runtime', 'fake', '--order', 'shuffled']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--order.*shuffled/);
   });
 
   it('--json prints the result document alone on stdout; report paths go to stderr', () => {

@@ -391,7 +391,7 @@ describe.skipIf(skipReason !== null)('docker runtime on a real engine', () => {
       });
       expect(Date.now() - t0).toBeLessThan(30_000);
       expect(doc.status).toBe('interrupted');
-      const runs = doc.cells.flatMap((c) => c.runs);
+      const runs = doc.cells.flatMap((c) => c.runs).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
       expect(runs[runs.length - 1]?.outcome).toBe('interrupted');
       expect(cgbenchContainers()).toEqual([]);
     } finally {

@@ -160,7 +160,7 @@ describe.skipIf(!isRoot)('native runtime on real cgroups', () => {
     expect(code).toBe(130);
     const doc = JSON.parse(readFileSync(results, 'utf8')) as ResultDocument;
     expect(doc.status).toBe('interrupted');
-    const runs = doc.cells.flatMap((c) => c.runs);
+    const runs = doc.cells.flatMap((c) => c.runs).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
     expect(runs.filter((r) => r.outcome === 'ok').length).toBeGreaterThanOrEqual(2);
     expect(runs[runs.length - 1]?.outcome).toBe('interrupted');
     expect(cgroups.leftovers()).toEqual([]);

@@ -41,10 +41,17 @@ describe('scenario validation', () => {
     expect(s.warmup).toBe(1);
     expect(s.sampleIntervalMs).toBe(100);
     expect(s.runtimes).toEqual(['native']);
+    expect(s.order).toBe('interleaved');
     const w = s.workloads[0];
     expect(w?.params).toEqual({ kind: 'cpu', iterations: 2 ** 30, threads: 1 });
     expect(w?.limitSets.map((l) => l.name)).toEqual(['free', '0.50 CPU']);
     expect(w?.limitSets[1]?.limits.cpu).toEqual({ quotaUs: 50000, periodUs: 100000 });
+  });
+  it('order: interleaved or sequential, anything else named with both', () => {
+    const w = [{ name: 'loop', kind: 'cpu' }];
+    expect(validateScenario({ order: 'sequential', workloads: w }, 'x').order).toBe('sequential');
+    const msg = errorOf(() => validateScenario({ order: 'random', workloads: w }, 'o.yaml'));
+    expect(msg).toMatch(/o\.yaml: order: order is interleaved .* or sequential/);
   });
   it('adds an unlimited baseline when none is given', () => {
     const s = validateScenario(

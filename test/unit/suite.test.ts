@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HostInfo, ResultDocument } from '../../src/model/types.js';
+import type { HostInfo, ResultDocument, Scenario } from '../../src/model/types.js';
 import { renderTable } from '../../src/reporters/table.js';
 import { FakeRuntime } from '../../src/runtimes/fake.js';
 import { validateScenario } from '../../src/scenario/schema.js';
@@ -131,11 +131,103 @@ describe('suite with the fake runtime', () => {
     });
     expect(doc.status).toBe('interrupted');
     expect(last?.status).toBe('interrupted');
-    const runs = doc.cells.flatMap((c) => c.runs);
+    const runs = doc.cells.flatMap((c) => c.runs).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
     expect(runs).toHaveLength(6);
+    expect(runs.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(runs[5]?.outcome).toBe('interrupted');
     expect(rt.live.size).toBe(0);
     expect(doc.warnings.some((w) => w.code === 'interrupted')).toBe(true);
+  });
+});
+
+describe('interleaved order', () => {
+  const loop = (extra: object = {}) =>
+    validateScenario(
+      {
+        name: 'il',
+        repetitions: 4,
+        warmup: 1,
+        runtimes: ['fake'],
+        workloads: [
+          {
+            name: 'loop',
+            kind: 'cpu',
+            params: { iterations: 1e9 },
+            limits: [{}, { name: 'half', cpus: 0.5 }, { name: 'tenth', cpus: 0.1 }],
+          },
+          { name: 'anon', kind: 'memory', params: { mode: 'anon', mib: 128 }, limits: [{}, { name: 'big', memory: '1G' }] },
+        ],
+        ...extra,
+      },
+      'il.yaml',
+    );
+  const run = (scenario: Scenario, rt = new FakeRuntime(), seed?: number): Promise<ResultDocument> =>
+    runSuite({
+      scenario,
+      host,
+      runtimes: { fake: rt },
+      scratch: () => disk,
+      scratchDir: '/var/tmp',
+      save: () => {},
+      ...(seed !== undefined ? { seed } : {}),
+    });
+  /** The cells' runs in the order they ran: "cell#block" (w for a warm-up). */
+  const order = (doc: ResultDocument): string[] =>
+    doc.cells
+      .flatMap((c) => c.runs.map((r) => ({ r, label: `${c.limitSet}#${r.warmup ? 'w' : String(r.block)}` })))
+      .sort((a, b) => (a.r.seq ?? 0) - (b.r.seq ?? 0))
+      .map((x) => x.label);
+
+  it('is the default: each workload warms up, then runs one run of every cell per block, shuffled by a recorded seed', async () => {
+    const doc = await run(loop(), new FakeRuntime(), 7);
+    expect(doc.scenario.order).toBe('interleaved');
+    expect(doc.schedule).toEqual({ order: 'interleaved', seed: 7 });
+    const seen = order(doc);
+    // The loop's group (warm-ups, then 4 blocks of 3), then the anon group (warm-ups, 4 blocks of 2).
+    expect(seen.slice(0, 3)).toEqual(['unlimited#w', 'half#w', 'tenth#w']);
+    for (let b = 0; b < 4; b++)
+      expect(seen.slice(3 + 3 * b, 6 + 3 * b).sort()).toEqual([`half#${b}`, `tenth#${b}`, `unlimited#${b}`].sort());
+    expect(seen.slice(15, 17)).toEqual(['unlimited#w', 'big#w']);
+    // The same seed, the same order; the blocks differ from one another (4 blocks of 3 cells, seed 7).
+    expect(order(await run(loop(), new FakeRuntime(), 7))).toEqual(seen);
+    expect(new Set([0, 1, 2, 3].map((b) => seen.slice(3 + 3 * b, 6 + 3 * b).join())).size).toBeGreaterThan(1);
+    const half = doc.cells.find((c) => c.limitSet === 'half')?.summary;
+    expect(half?.slowdownPairs).toBe(4);
+    expect(half?.slowdownRange?.[0]).toBeLessThanOrEqual(half?.slowdown ?? 0);
+    expect(half?.slowdownRange?.[1]).toBeGreaterThanOrEqual(half?.slowdown ?? 0);
+  });
+
+  it('runs a baseline that has no run yet first in the first block (the models scale the others from it)', async () => {
+    const doc = await run(loop({ warmup: 0 }), new FakeRuntime(), 11);
+    const seen = order(doc);
+    expect(seen[0]).toBe('unlimited#0');
+    expect(seen.filter((x) => x.endsWith('#w'))).toEqual([]);
+  });
+
+  it('cancels a drifting machine in the slowdown, where sequential order does not', async () => {
+    // The machine slows steadily (by a quarter over the suite's first 20 s): a cell's runs back to back all meet
+    // a later, slower machine than its baseline's did.
+    const drift = { amplitude: 0.5, periodSec: 120 };
+    const tenth = (doc: ResultDocument) => doc.cells.find((c) => c.limitSet === 'tenth')?.summary;
+    const seq = tenth(await run(loop({ order: 'sequential' }), new FakeRuntime({ drift })));
+    const il = tenth(await run(loop(), new FakeRuntime({ drift }), 3));
+    const off = (s: number | null | undefined): number => Math.abs((s ?? 0) / 10 - 1);
+    expect(il?.slowdownPairs).toBe(4);
+    expect(off(il?.slowdown)).toBeLessThan(off(seq?.slowdown));
+    expect(il?.slowdownRange?.[0]).toBeLessThan(10);
+    expect(il?.slowdownRange?.[1]).toBeGreaterThan(10);
+    expect(seq?.slowdownPairs).toBeUndefined();
+  });
+
+  it('adds blocks of the cells whose paired slowdown is not pinned down, each with its baseline', async () => {
+    const s = loop({ warmup: 0, repetitions: 3, adaptive: { target: '0.5%', maxRepetitions: 6 } });
+    const doc = await run(s, new FakeRuntime({ noise: 0.05 }), 5);
+    const loopCells = doc.cells.filter((c) => c.workload === 'loop');
+    const measured = (c: (typeof loopCells)[number]) => c.runs.filter((r) => !r.warmup).length;
+    // Too noisy for ±0.5 %: every cell runs to the cap, the baseline in every block with them.
+    expect(loopCells.map(measured)).toEqual([6, 6, 6]);
+    const quiet = await run(loop({ warmup: 0, repetitions: 3, adaptive: { target: '5%', maxRepetitions: 6 } }), new FakeRuntime(), 5);
+    expect(quiet.cells.map((c) => c.runs.length)).toEqual([3, 3, 3, 3, 3]);
   });
 });
 
