@@ -39,10 +39,14 @@ function before(a: SuiteEntry, b: SuiteEntry): boolean {
   return a.registeredAt < b.registeredAt || (a.registeredAt === b.registeredAt && a.pid < b.pid);
 }
 
-/** The live suites `self` must wait for: every one registered before it, unless it runs beside them by choice. Pure. */
+/**
+ * The live suites `self` must wait for, unless it runs beside them by choice: every one registered before it (the
+ * queue), and every one measuring now, also one that came later with --allow-concurrent (its choice is not this
+ * suite's). Waiting suites block only those after them, so the queue cannot deadlock. Pure.
+ */
 export function blockers(self: SuiteEntry, live: readonly SuiteEntry[]): SuiteEntry[] {
   if (self.allowConcurrent) return [];
-  return live.filter((o) => o.pid !== self.pid && before(o, self));
+  return live.filter((o) => o.pid !== self.pid && (before(o, self) || o.since !== undefined));
 }
 
 /** One line naming a suite for the terminal: pid, scenario, output, start. */
@@ -193,7 +197,8 @@ export async function takeTurn(o: TurnOptions): Promise<SuiteTurn> {
     // A suite that took its time stamp just before this one may not have written its file yet: give it that
     // moment, so two suites started at once both see each other and the earlier one goes first.
     await sleep(REGISTER_SETTLE_MS, o.signal);
-    let told = '';
+    // One line per suite waited for: the first in the way, named again only when another takes its place.
+    let told = 0;
     for (;;) {
       const live = liveSuites(dir).filter((e) => e.pid !== self.pid);
       const waitFor = blockers(self, live);
@@ -202,15 +207,15 @@ export async function takeTurn(o: TurnOptions): Promise<SuiteTurn> {
       if (!o.wait) {
         throw new CgbenchError(
           'E_BUSY',
-          `another cgbench suite is measuring this host (${suiteLine(first)})`,
+          `another cgbench suite ${first.since ? 'is measuring' : 'is queued to measure'} this host (${suiteLine(first)})`,
           'let it finish, or drop --no-wait to wait for it; --allow-concurrent measures beside it, and every report says so',
         );
       }
       const line = `cgbench: waiting for another suite measuring this host to finish (${suiteLine(first)}); ${
         waitFor.length > 1 ? `${waitFor.length - 1} more queued before this one; ` : ''
       }--no-wait refuses instead, --allow-concurrent measures beside it\n`;
-      if (line !== told) o.say(line);
-      told = line;
+      if (first.pid !== told) o.say(line);
+      told = first.pid;
       await sleep(o.pollMs ?? 1000, o.signal);
       if (o.signal?.aborted) throw new CgbenchError('E_INTERRUPTED', 'interrupted while waiting for another suite');
     }

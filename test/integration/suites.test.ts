@@ -72,7 +72,8 @@ describe.skipIf(!isRoot)('one measuring suite per host, native', () => {
     const a = doc(out('first'));
     const b = doc(out('beside'));
     const c = doc(out('waiter'));
-    // The waiter said for whom it waited, once for each suite before it, and measured only after both were done.
+    // The waiter said for whom it waited, once for each suite before it or measuring, and measured only after both
+    // were done (also when it queued before the --allow-concurrent one: that one's choice is not the waiter's).
     const waits = w.stderr.split('\n').filter((l) => l.startsWith('cgbench: waiting for another suite'));
     expect(waits.length).toBeGreaterThanOrEqual(1);
     expect(new Set(waits.map((l) => /\(pid (\d+),/.exec(l)?.[1])).size).toBe(waits.length);

@@ -15,12 +15,14 @@ function entry(pid: number, registeredAt: string, more: Partial<SuiteEntry> = {}
 }
 
 describe('the queue of suites on one host', () => {
-  it('waits for every suite registered before it, in registration order then pid, unless it runs beside them', () => {
+  it('waits for every suite registered before it and every one measuring, unless it runs beside them by choice', () => {
     const self = entry(50, '2026-01-01T00:00:02.000Z');
     const early = entry(90, '2026-01-01T00:00:01.000Z');
     const tie = entry(40, '2026-01-01T00:00:02.000Z');
+    const queued = entry(20, '2026-01-01T00:00:03.000Z');
     const late = entry(10, '2026-01-01T00:00:03.000Z', { since: '2026-01-01T00:00:03.000Z', allowConcurrent: true });
-    expect(blockers(self, [early, tie, late, self]).map((e) => e.pid)).toEqual([90, 40]);
+    // A later suite that measures beside others by its own choice does not make this one measure beside it.
+    expect(blockers(self, [early, tie, queued, late, self]).map((e) => e.pid)).toEqual([90, 40, 10]);
     expect(blockers({ ...self, allowConcurrent: true }, [early, tie])).toEqual([]);
   });
 
