@@ -89,6 +89,9 @@ echo "ok   latency 300 ms: $(jget "$out" ops) requests, p50 $(ms "$(jget "$out" 
 expect_rc 2 "cpu unknown option" "$bin/cgbench-cpu" --bogus 1
 expect_rc 2 "memory missing --mode" "$bin/cgbench-memory" --mib 1
 expect_rc 3 "io on tmpfs" "$bin/cgbench-io" --mode write --mib 1 --dir /dev/shm
+expect_rc 2 "load without a target" "$bin/cgbench-load" --rate 10
+expect_rc 2 "load rate and closed" "$bin/cgbench-load" --tcp 127.0.0.1:1 --rate 10 --closed
+expect_rc 2 "echo unknown option" "$bin/cgbench-echo" --bogus
 expect_rc 125 "launch unknown option" "$bin/cgbench-launch" --bogus -- true
 expect_rc 127 "launch missing program" "$bin/cgbench-launch" -- /nonexistent/program
 

@@ -10,9 +10,19 @@ export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 /** The static C programs built by `npm run build` (CGBENCH_NATIVE_DIR overrides, e.g. for tests). */
 export const NATIVE_DIR = process.env.CGBENCH_NATIVE_DIR ?? join(PACKAGE_ROOT, 'native', 'build');
 
-/** Every native program cgbench runs: the launcher, the built-in workloads and the pod's entry point
- *  that picks a Kubernetes pod's run (and so the workload image's contents). */
-export const NATIVE_BINARIES = ['cgbench-launch', 'cgbench-cpu', 'cgbench-memory', 'cgbench-io', 'cgbench-latency', 'cgbench-pod'] as const;
+/** Every native program cgbench runs: the launcher, the built-in workloads, the pod's entry point that picks
+ *  a Kubernetes pod's run, the load generator and the echo server with a known service time (and so the
+ *  workload image's contents). */
+export const NATIVE_BINARIES = [
+  'cgbench-launch',
+  'cgbench-cpu',
+  'cgbench-memory',
+  'cgbench-io',
+  'cgbench-latency',
+  'cgbench-pod',
+  'cgbench-load',
+  'cgbench-echo',
+] as const;
 export type NativeBinary = (typeof NATIVE_BINARIES)[number];
 
 /** Scenario presets (`cgbench run --preset NAME`). */

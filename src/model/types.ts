@@ -2,6 +2,7 @@
 // result document. The result document is the stable contract every reporter reads.
 
 import type { RUNTIME_NAMES, SCHEMA_VERSION } from './defaults.js';
+import type { Histogram } from './histogram.js';
 
 export type CgroupMode = 'v1' | 'v2' | 'hybrid';
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
@@ -251,6 +252,105 @@ export interface ProcessStatus {
   /** The launcher's own CPU time (sampling included), us, and its peak memory, KiB. */
   launcherCpuUs?: number;
   launcherMaxrssKib?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The load generator (native/load.c; argv and parsing in programs/load.ts).
+
+/** How load is offered: on a schedule fixed in advance (open: each request timed from when it should have been
+ *  sent) or as fast as answers come (closed: each connection sends again once answered). */
+export type LoadMode = 'open' | 'closed';
+
+/** What the generator is asked for. */
+export interface LoadSpec {
+  target: { protocol: 'http'; url: string; method?: string; headers?: string[]; body?: string } | TcpTarget;
+  mode: LoadMode;
+  /** Open loop: requests/s in total, one step per rate, each `durationMs` long. */
+  rates?: number[];
+  arrival?: 'constant' | 'poisson';
+  connections: number;
+  /** One generator thread per CPU of `cpus` (a cpuset list, e.g. "1" or "2-3"), else `threads` unpinned. */
+  cpus?: string;
+  threads?: number;
+  durationMs: number;
+  warmupMs?: number;
+  timeoutMs?: number;
+  intervalMs?: number;
+}
+
+/** Raw TCP request/response: `payload` (or `payloadBytes` bytes ending in a newline) per request; an answer is
+ *  `responseBytes` long, or ends with `responseDelim` (default a newline). */
+export interface TcpTarget {
+  protocol: 'tcp';
+  address: string;
+  payload?: string;
+  payloadBytes?: number;
+  responseBytes?: number;
+  responseDelim?: string;
+}
+
+export interface LoadErrors {
+  /** Answers with an HTTP status of 400 or more. */
+  status: number;
+  timeout: number;
+  read: number;
+  write: number;
+  /** Answers that were not HTTP, or more bytes than a TCP answer's size. */
+  parse: number;
+}
+
+/** One step of the schedule (the only one in closed loop). Latencies are ns, from each request's place in the
+ *  schedule; `lag` is how late the generator itself sent while a connection was free (its own delay, which
+ *  the latency excludes). */
+export interface LoadStep {
+  /** Offered requests/s; null in closed loop. */
+  rate: number | null;
+  /** Since the generator's t0, ns. */
+  startNs: number;
+  durationNs: number;
+  sent: number;
+  /** Answered without error. */
+  ok: number;
+  /** Placed in the schedule before its end but never sent: the queue the server (or generator) left. */
+  unsent: number;
+  errors: LoadErrors;
+  latency: Histogram;
+  lag: Histogram;
+}
+
+/** Latency by the interval requests arrived in, answers and errors by the interval they ended in. */
+export interface LoadSeries {
+  intervalNs: number;
+  ok: number[];
+  errors: number[];
+  p50Ns: number[];
+  p90Ns: number[];
+  p99Ns: number[];
+  maxNs: number[];
+}
+
+/** The generator's one JSON line, parsed. */
+export interface LoadReport {
+  mode: LoadMode;
+  protocol: 'http' | 'tcp';
+  threads: number;
+  connections: number;
+  arrival: 'constant' | 'poisson' | 'closed';
+  /** CLOCK_MONOTONIC ns of the schedule's start: the same clock as the launcher's readings. */
+  t0Ns: number;
+  wallNs: number;
+  /** The generator's own CPU time over the run, ns. */
+  cpuNs: number;
+  /** The busiest generator thread's CPU time over its wall time (1 = a full CPU: saturated). */
+  threadBusyMax: number;
+  /** 'ms' where the kernel lacks epoll_pwait2 and sends are up to 1 ms late. */
+  timer: 'ns' | 'ms';
+  connectErrors: number;
+  reconnects: number;
+  bytesRead: number;
+  interrupted: boolean;
+  steps: LoadStep[];
+  series: LoadSeries;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,92 @@
+// Figures of one load generator run: throughput, latency percentiles, errors, the generator's own CPU per
+// request, and whether the generator (not the server) was the bottleneck. Pure.
+
+import { histogramMean, mergeHistograms, quantile } from '../model/histogram.js';
+import type { LoadReport, LoadStep } from '../model/types.js';
+
+/** A generator thread this busy (CPU time over wall time) had no CPU to spare: it was the bottleneck. */
+export const GENERATOR_BUSY_LIMIT = 0.9;
+/** Open loop: sending this late while a connection was free means the generator fell behind its schedule. */
+export const GENERATOR_LAG_LIMIT_NS = 1e6;
+
+export interface LoadFigures {
+  /** Offered requests/s (null in closed loop) and answered ones per second of the step. */
+  offeredRps: number | null;
+  throughputRps: number;
+  ok: number;
+  errors: number;
+  unsent: number;
+  p50Ns?: number;
+  p90Ns?: number;
+  p99Ns?: number;
+  p999Ns?: number;
+  maxNs?: number;
+  meanNs?: number;
+  /** The generator's own lateness, p99 (open loop). */
+  lagP99Ns?: number;
+}
+
+export function errorCount(step: LoadStep): number {
+  const e = step.errors;
+  return e.status + e.timeout + e.read + e.write + e.parse;
+}
+
+export function stepFigures(step: LoadStep): LoadFigures {
+  const h = step.latency;
+  return {
+    offeredRps: step.rate,
+    throughputRps: step.durationNs > 0 ? (step.ok * 1e9) / step.durationNs : 0,
+    ok: step.ok,
+    errors: errorCount(step),
+    unsent: step.unsent,
+    p50Ns: quantile(h, 0.5),
+    p90Ns: quantile(h, 0.9),
+    p99Ns: quantile(h, 0.99),
+    p999Ns: quantile(h, 0.999),
+    maxNs: h.count ? h.max : undefined,
+    meanNs: histogramMean(h),
+    lagP99Ns: quantile(step.lag, 0.99),
+  };
+}
+
+/** All steps as one (a single-rate run's figures; the sum over a list of rates). */
+export function runFigures(report: LoadReport): LoadFigures {
+  const steps = report.steps;
+  const durationNs = steps.reduce((s, x) => s + x.durationNs, 0);
+  const merged: LoadStep = {
+    rate: steps.every((s) => s.rate !== null) ? steps.reduce((s, x) => s + (x.rate ?? 0) * x.durationNs, 0) / (durationNs || 1) : null,
+    startNs: steps[0]?.startNs ?? 0,
+    durationNs,
+    sent: steps.reduce((s, x) => s + x.sent, 0),
+    ok: steps.reduce((s, x) => s + x.ok, 0),
+    unsent: steps.reduce((s, x) => s + x.unsent, 0),
+    errors: {
+      status: steps.reduce((s, x) => s + x.errors.status, 0),
+      timeout: steps.reduce((s, x) => s + x.errors.timeout, 0),
+      read: steps.reduce((s, x) => s + x.errors.read, 0),
+      write: steps.reduce((s, x) => s + x.errors.write, 0),
+      parse: steps.reduce((s, x) => s + x.errors.parse, 0),
+    },
+    latency: mergeHistograms(steps.map((s) => s.latency)),
+    lag: mergeHistograms(steps.map((s) => s.lag)),
+  };
+  return stepFigures(merged);
+}
+
+/** The generator's CPU per 1,000 answered requests, ns. */
+export function cpuPerThousandNs(report: LoadReport): number | undefined {
+  const ok = report.steps.reduce((s, x) => s + x.ok, 0);
+  return ok > 0 ? (report.cpuNs / ok) * 1000 : undefined;
+}
+
+/** Why the generator, not the server, limited this run; null when it did not. */
+export function generatorBottleneck(report: LoadReport): string | null {
+  if (report.threadBusyMax >= GENERATOR_BUSY_LIMIT)
+    return `a generator thread was busy ${(report.threadBusyMax * 100).toFixed(0)} % of the time (give it more CPUs or connections)`;
+  if (report.mode === 'open') {
+    const lag = quantile(mergeHistograms(report.steps.map((s) => s.lag)), 0.99);
+    if (lag !== undefined && lag > GENERATOR_LAG_LIMIT_NS)
+      return `the generator sent late (p99 ${(lag / 1e6).toFixed(1)} ms behind its schedule with a connection free): its CPU was short`;
+  }
+  return null;
+}

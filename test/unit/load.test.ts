@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { cpuPerThousandNs, generatorBottleneck, runFigures, stepFigures } from '../../src/analysis/load.js';
+import { histogramOf } from '../../src/model/histogram.js';
+import { loadArgv, parseLoadReport } from '../../src/programs/load.js';
+
+/** A report line as native/load.c prints it (two steps). */
+function line(over: Record<string, unknown> = {}): string {
+  const step = (rate: number, startNs: number, values: number[], lag: number[]): Record<string, unknown> => ({
+    rate,
+    start_ns: startNs,
+    duration_ns: 1e9,
+    sent: values.length,
+    ok: values.length,
+    unsent: 0,
+    errors: { status: 1, timeout: 0, read: 0, write: 0, parse: 0 },
+    latency: histogramOf(values),
+    lag: histogramOf(lag),
+  });
+  return JSON.stringify({
+    workload: 'load',
+    mode: 'open',
+    protocol: 'http',
+    threads: 1,
+    connections: 4,
+    arrival: 'constant',
+    t0_ns: 123456789,
+    wall_ns: 2.1e9,
+    cpu_ns: 40e6,
+    ops: 6,
+    thread_busy_max: 0.12,
+    timer: 'ns',
+    errors: { connect: 0 },
+    reconnects: 0,
+    bytes_read: 1000,
+    interrupted: false,
+    steps: [step(100, 0, [1e6, 2e6, 3e6], [1000, 2000, 3000]), step(200, 1e9, [4e6, 5e6, 6e6], [1000, 1000, 1000])],
+    series: { interval_ns: 1e8, ok: [1, 2], errors: [0, 0], p50: [1, 2], p90: [1, 2], p99: [1, 2], max: [1, 2] },
+    ...over,
+  });
+}
+
+describe('load generator arguments', () => {
+  it('say the target, the loop and the schedule', () => {
+    expect(
+      loadArgv({
+        target: { protocol: 'http', url: 'http://127.0.0.1:80/x', method: 'POST', headers: ['A: b'], body: '{}' },
+        mode: 'open',
+        rates: [100, 200.5],
+        arrival: 'poisson',
+        connections: 8,
+        cpus: '1',
+        durationMs: 5000,
+        warmupMs: 500,
+        timeoutMs: 1000,
+      }),
+    ).toEqual([
+      ...['--url', 'http://127.0.0.1:80/x', '--method', 'POST', '--header', 'A: b', '--body', '{}', '--rate', '100,200.5'],
+      ...[
+        '--arrival',
+        'poisson',
+        '--connections',
+        '8',
+        '--cpus',
+        '1',
+        '--duration-ms',
+        '5000',
+        '--warmup-ms',
+        '500',
+        '--timeout-ms',
+        '1000',
+      ],
+    ]);
+    expect(
+      loadArgv({ target: { protocol: 'tcp', address: '127.0.0.1:7', payloadBytes: 64 }, mode: 'closed', connections: 2, durationMs: 1000 }),
+    ).toEqual(['--tcp', '127.0.0.1:7', '--payload-bytes', '64', '--closed', '--connections', '2', '--duration-ms', '1000']);
+  });
+});
+
+describe('load generator report', () => {
+  it('is read with its steps, histograms and series', () => {
+    const r = parseLoadReport(`noise\n${line()}\n`);
+    expect(r?.steps.map((s) => s.rate)).toEqual([100, 200]);
+    expect(r?.series.p99Ns).toEqual([1, 2]);
+    expect(r?.t0Ns).toBe(123456789);
+  });
+  it('is refused when malformed', () => {
+    expect(parseLoadReport('')).toBeNull();
+    expect(parseLoadReport('{not json')).toBeNull();
+    expect(parseLoadReport(line({ workload: 'cpu' }))).toBeNull();
+    expect(parseLoadReport(line({ steps: [] }))).toBeNull();
+    expect(parseLoadReport(line({ mode: 'sideways' }))).toBeNull();
+    expect(parseLoadReport(line({ series: { interval_ns: 1, ok: [1], errors: [] } }))).toBeNull();
+  });
+  it('gives per-step and whole-run figures', () => {
+    const r = parseLoadReport(line());
+    if (!r) throw new Error('no report');
+    const s = stepFigures(r.steps[1] as (typeof r.steps)[number]);
+    expect(s.throughputRps).toBe(3);
+    expect(s.errors).toBe(1);
+    const all = runFigures(r);
+    expect(all.ok).toBe(6);
+    expect(all.errors).toBe(2);
+    expect(all.offeredRps).toBe(150);
+    expect(all.maxNs).toBe(6e6);
+    expect(all.p50Ns).toBeCloseTo(3e6, -4);
+    expect(cpuPerThousandNs(r)).toBeCloseTo((40e6 / 6) * 1000, 3);
+  });
+  it('blames the generator when a thread was saturated or it sent late', () => {
+    expect(generatorBottleneck(parseLoadReport(line()) as NonNullable<ReturnType<typeof parseLoadReport>>)).toBeNull();
+    const busy = parseLoadReport(line({ thread_busy_max: 0.97 }));
+    expect(busy && generatorBottleneck(busy)).toMatch(/busy 97 %/);
+    const late = JSON.parse(line()) as { steps: { lag: unknown }[] };
+    for (const s of late.steps) s.lag = histogramOf([5e6, 5e6, 5e6]);
+    const lateReport = parseLoadReport(JSON.stringify(late));
+    expect(lateReport && generatorBottleneck(lateReport)).toMatch(/sent late \(p99 5\.0 ms/);
+  });
+});
