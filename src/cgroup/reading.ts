@@ -41,9 +41,22 @@ type V2Key = (typeof STAT_FILES.v2)[number]['key'];
 /** The files' texts by key, as a report carries them; a parser reads only the keys of its list. */
 export type StatTexts = Record<string, string | undefined>;
 
-// memory.stat has dozens of keys; a reading needs only these.
-const V1_MEMORY_STAT_KEYS = ['total_pgmajfault', 'pgmajfault', 'total_cache', 'cache', 'total_rss', 'rss'] as const;
-const V2_MEMORY_STAT_KEYS = ['pgmajfault', 'file', 'anon'] as const;
+// memory.stat has dozens of keys; a reading needs only these. workingset_refault_file (5.9+; before it
+// workingset_refault, file pages only) counts evicted page-cache pages read back soon after: the working
+// set a group lost to reclaim. v1 has it since 5.9 too, but no pgsteal (pages reclaimed from the group).
+const V1_MEMORY_STAT_KEYS = [
+  'total_pgmajfault',
+  'pgmajfault',
+  'total_cache',
+  'cache',
+  'total_rss',
+  'rss',
+  'total_workingset_refault_file',
+  'workingset_refault_file',
+  'total_workingset_refault',
+  'workingset_refault',
+] as const;
+const V2_MEMORY_STAT_KEYS = ['pgmajfault', 'file', 'anon', 'workingset_refault_file', 'workingset_refault', 'pgsteal'] as const;
 
 /** USER_HZ: cpuacct.stat counts in clock ticks of 1/100 s on every Linux architecture we run on. */
 const USER_HZ = 100;
@@ -88,6 +101,7 @@ export function readingFromV1(tNs: number, texts: StatTexts): Reading {
     majorFaults: stat.total_pgmajfault ?? stat.pgmajfault,
     fileBytes: stat.total_cache ?? stat.cache,
     anonBytes: stat.total_rss ?? stat.rss,
+    refaults: stat.total_workingset_refault_file ?? stat.workingset_refault_file ?? stat.total_workingset_refault ?? stat.workingset_refault,
   });
   if (memory) reading.memory = memory;
 
@@ -130,6 +144,8 @@ export function readingFromV2(tNs: number, texts: StatTexts): Reading {
     majorFaults: stat.pgmajfault,
     fileBytes: stat.file,
     anonBytes: stat.anon,
+    refaults: stat.workingset_refault_file ?? stat.workingset_refault,
+    reclaimed: stat.pgsteal,
   });
   if (memory) reading.memory = memory;
 

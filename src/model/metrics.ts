@@ -1,7 +1,7 @@
 // The formulas that turn cgroup counters into figures, in one place: per sample interval (the sampler's
 // series) and per run (the summaries, tables and CSV) use the same functions, so they always agree.
 
-import type { Reading, Run } from './types.js';
+import type { GroupFigures, IoCounters, Reading, Run } from './types.js';
 
 /**
  * Change of a cumulative counter between two readings; undefined when a reading or the later value is
@@ -76,4 +76,66 @@ export function workloadBytesPerSec(run: Run): number | undefined {
   const m = run.metrics;
   if (!m || typeof m.bytes !== 'number') return undefined;
   return perSecond(m.bytes, m.wallNs);
+}
+
+/** A reading's IO counters summed over its devices; undefined without IO counters. */
+export function ioTotals(r: Reading): IoCounters | undefined {
+  if (!r.io) return undefined;
+  const t: IoCounters = { rbytes: 0, wbytes: 0, rios: 0, wios: 0 };
+  for (const c of Object.values(r.io)) {
+    t.rbytes += c.rbytes;
+    t.wbytes += c.wbytes;
+    t.rios += c.rios;
+    t.wios += c.wios;
+  }
+  return t;
+}
+
+/** What a group did between two readings (a run's before and after): its IO, faults, refaults, stalls and
+ *  memory; a figure its readings lack stays absent. */
+export function groupFigures(before: Reading, after: Reading): GroupFigures {
+  const d = (pick: (r: Reading) => number | undefined): number | undefined => counterDelta(before, after, pick, true);
+  const io = (k: keyof IoCounters): number | undefined => d((r) => ioTotals(r)?.[k]);
+  const out: GroupFigures = { spanNs: Math.max(0, after.tNs - before.tNs) };
+  const set = <K extends keyof GroupFigures>(k: K, v: GroupFigures[K] | undefined): void => {
+    if (v !== undefined) out[k] = v;
+  };
+  set('ioReadBytes', io('rbytes'));
+  set('ioWriteBytes', io('wbytes'));
+  set('ioReadOps', io('rios'));
+  set('ioWriteOps', io('wios'));
+  set('majorFaults', d((r) => r.memory?.majorFaults));
+  set('refaults', d((r) => r.memory?.refaults));
+  set('reclaimed', d((r) => r.memory?.reclaimed));
+  set('oomKills', d((r) => r.memory?.oomKills));
+  set('memoryStallUs', d((r) => r.psi?.memory?.someTotalUs));
+  set('ioStallUs', d((r) => r.psi?.io?.someTotalUs));
+  set('cpuStallUs', d((r) => r.psi?.cpu?.someTotalUs));
+  set('peakBytes', after.memory?.peakBytes ?? after.memory?.currentBytes);
+  set('fileBytes', after.memory?.fileBytes);
+  return out;
+}
+
+/** Figures of consecutive spans (a neighbour's starts) as one: counters and spans add up, the peak is the
+ *  highest, the page cache the last span's. */
+export function addGroupFigures(a: GroupFigures | undefined, b: GroupFigures): GroupFigures {
+  if (!a) return { ...b };
+  const out: GroupFigures = { ...a, spanNs: a.spanNs + b.spanNs };
+  const sums = [
+    'ioReadBytes',
+    'ioWriteBytes',
+    'ioReadOps',
+    'ioWriteOps',
+    'majorFaults',
+    'refaults',
+    'reclaimed',
+    'oomKills',
+    'memoryStallUs',
+    'ioStallUs',
+    'cpuStallUs',
+  ] as const;
+  for (const k of sums) if (a[k] !== undefined || b[k] !== undefined) out[k] = (a[k] ?? 0) + (b[k] ?? 0);
+  if (a.peakBytes !== undefined || b.peakBytes !== undefined) out.peakBytes = Math.max(a.peakBytes ?? 0, b.peakBytes ?? 0);
+  if (b.fileBytes !== undefined) out.fileBytes = b.fileBytes;
+  return out;
 }

@@ -210,6 +210,10 @@ export interface Reading {
     majorFaults?: number;
     fileBytes?: number;
     anonBytes?: number;
+    /** memory.stat workingset_refault_file: evicted page-cache pages read back soon after (pages). */
+    refaults?: number;
+    /** v2 memory.stat pgsteal: pages reclaimed from the group. */
+    reclaimed?: number;
   };
   /** Per device "MAJ:MIN". @propertyNames {"pattern": "^\\d+:\\d+$"} */
   io?: Record<string, IoCounters>;
@@ -479,6 +483,32 @@ export interface NeighbourRun {
   completedWallNs?: NonNegative;
   /** A start that failed (not a finish or the stop): what it said. */
   error?: string;
+  /** Its own group's figures over its starts (each start's readings, summed); absent for a neighbour in
+   *  the measured group (whose counters are the measured run's) and where the launcher read nothing. */
+  group?: GroupFigures;
+}
+
+/** What a group did over one or more spans of readings (model/metrics.ts groupFigures). */
+export interface GroupFigures {
+  /** Wall time the readings span, ns. */
+  spanNs: number;
+  ioReadBytes?: number;
+  ioWriteBytes?: number;
+  ioReadOps?: number;
+  ioWriteOps?: number;
+  majorFaults?: number;
+  /** Page-cache pages evicted and read back (workingset_refault_file). */
+  refaults?: number;
+  /** v2: pages reclaimed from the group (pgsteal). */
+  reclaimed?: number;
+  oomKills?: number;
+  /** v2 PSI: time at least one of its tasks stalled on memory, IO or a CPU, us. */
+  memoryStallUs?: number;
+  ioStallUs?: number;
+  cpuStallUs?: number;
+  /** The most memory the group held, and its page cache at the last reading, bytes. */
+  peakBytes?: number;
+  fileBytes?: number;
 }
 
 /** One repetition of a cell: a union keyed on its outcome (an ok run has metrics, any other a message).

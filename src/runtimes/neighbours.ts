@@ -2,6 +2,7 @@
 // started again whenever it finishes, stopped when the run ends, and booked as one NeighbourRun.
 
 import { monotonicNs, sleep } from '../model/clock.js';
+import { addGroupFigures, groupFigures } from '../model/metrics.js';
 import type { NeighbourRun, NeighbourSpec } from '../model/types.js';
 import { parseWorkloadOutput } from '../programs/registry.js';
 import type { ExitInfo, RunHandle } from './runtime.js';
@@ -31,7 +32,7 @@ function cpuUsOf(exit: ExitInfo): number {
 
 /**
  * One neighbour, kept busy until `stop()`: its completed starts give its throughput (the work they report
- * over their own timed wall), every start its CPU. A start that fails (exits non-zero on its own, or
+ * over their own timed wall), every start its CPU and its own group's figures (IO, memory, faults). A start that fails (exits non-zero on its own, or
  * reports nothing) ends the loop with the error, so a broken neighbour never spins.
  */
 export class NeighbourLoop {
@@ -40,6 +41,8 @@ export class NeighbourLoop {
   private stopping = false;
   private readonly t0 = monotonicNs();
   private readonly done: Promise<void>;
+  /** In the measured group its readings are the measured run's: only a group of its own is booked. */
+  private readonly ownGroup: boolean;
   private firstStart: () => void = () => undefined;
   /** Resolves once the first start is under way (or failed). */
   readonly started: Promise<void>;
@@ -49,6 +52,7 @@ export class NeighbourLoop {
     private readonly startOnce: StartNeighbour,
   ) {
     this.book = { label: spec.label, placement: spec.placement, starts: 0, completed: 0, wallNs: 0, cpuUs: 0 };
+    this.ownGroup = spec.placement === 'own';
     this.started = new Promise((resolve) => {
       this.firstStart = resolve;
     });
@@ -70,6 +74,9 @@ export class NeighbourLoop {
       const exit = await this.current.exited;
       this.current = undefined;
       this.book.cpuUs += cpuUsOf(exit);
+      // Each start's own readings, summed: a container per start (docker) begins with fresh counters.
+      const r = exit.report;
+      if (this.ownGroup && r?.before && r.after) this.book.group = addGroupFigures(this.book.group, groupFigures(r.before, r.after));
       const metrics = exit.exitCode === 0 ? parseWorkloadOutput(exit.stdout) : null;
       if (metrics) {
         this.book.completed++;

@@ -1,7 +1,7 @@
 // Turns a sequence of cumulative cgroup readings into per-interval series (CPU used, throttle ratio,
 // memory, faults, IO rates, PSI). Pure: deriving from counters makes decimation exact.
 
-import { counterDelta, cpusUsed, msPerSecond, perSecond, throttledShare } from '../model/metrics.js';
+import { counterDelta, cpusUsed, ioTotals, msPerSecond, perSecond, throttledShare } from '../model/metrics.js';
 import type { IoCounters, Reading, SampleSeries } from '../model/types.js';
 
 const SERIES_KEYS = [
@@ -28,18 +28,6 @@ export type SeriesKey = (typeof SERIES_KEYS)[number];
 const COUNT_KEYS: ReadonlySet<SeriesKey> = new Set(['periodsEnded', 'throttledPeriods']);
 
 const orNull = (v: number | undefined): number | null => (v === undefined ? null : v);
-
-function ioTotals(r: Reading): IoCounters | undefined {
-  if (!r.io) return undefined;
-  const t: IoCounters = { rbytes: 0, wbytes: 0, rios: 0, wios: 0 };
-  for (const c of Object.values(r.io)) {
-    t.rbytes += c.rbytes;
-    t.wbytes += c.wbytes;
-    t.rios += c.rios;
-    t.wios += c.wios;
-  }
-  return t;
-}
 
 /** One derived point from two consecutive readings (the same formulas as the per-run figures). */
 export function derivePoint(prev: Reading, cur: Reading): Record<SeriesKey, number | null> {

@@ -98,6 +98,8 @@ describe('normalised readings', () => {
     });
     expect(r.memory?.oomKills).toBe(1);
     expect(r.memory?.majorFaults).toBe(3);
+    expect(r.memory?.refaults).toBe(163);
+    expect(r.memory?.reclaimed).toBeUndefined();
     expect(r.memory?.failcnt).toBeGreaterThan(0);
     expect(r.io?.['254:0']).toEqual({ rbytes: 667648, wbytes: 4202496, rios: expect.any(Number), wios: expect.any(Number) });
   });
@@ -125,6 +127,8 @@ describe('normalised readings', () => {
         majorFaults: 7,
         fileBytes: 1048576,
         anonBytes: 66060288,
+        refaults: 12,
+        reclaimed: 2801,
       },
       io: { '254:0': { rbytes: 1048576, wbytes: 33554432, rios: 8, wios: 32 }, '8:0': { rbytes: 4096, wbytes: 0, rios: 1, wios: 0 } },
       pids: { current: 3 },
