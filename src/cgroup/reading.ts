@@ -101,7 +101,8 @@ export function readingFromV1(tNs: number, texts: StatTexts): Reading {
     majorFaults: stat.total_pgmajfault ?? stat.pgmajfault,
     fileBytes: stat.total_cache ?? stat.cache,
     anonBytes: stat.total_rss ?? stat.rss,
-    refaults: stat.total_workingset_refault_file ?? stat.workingset_refault_file ?? stat.total_workingset_refault ?? stat.workingset_refault,
+    refaults:
+      stat.total_workingset_refault_file ?? stat.workingset_refault_file ?? stat.total_workingset_refault ?? stat.workingset_refault,
   });
   if (memory) reading.memory = memory;
 

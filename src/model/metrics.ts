@@ -96,24 +96,23 @@ export function ioTotals(r: Reading): IoCounters | undefined {
 export function groupFigures(before: Reading, after: Reading): GroupFigures {
   const d = (pick: (r: Reading) => number | undefined): number | undefined => counterDelta(before, after, pick, true);
   const io = (k: keyof IoCounters): number | undefined => d((r) => ioTotals(r)?.[k]);
-  const out: GroupFigures = { spanNs: Math.max(0, after.tNs - before.tNs) };
-  const set = <K extends keyof GroupFigures>(k: K, v: GroupFigures[K] | undefined): void => {
-    if (v !== undefined) out[k] = v;
+  const figures: Omit<GroupFigures, 'spanNs'> = {
+    ioReadBytes: io('rbytes'),
+    ioWriteBytes: io('wbytes'),
+    ioReadOps: io('rios'),
+    ioWriteOps: io('wios'),
+    majorFaults: d((r) => r.memory?.majorFaults),
+    refaults: d((r) => r.memory?.refaults),
+    reclaimed: d((r) => r.memory?.reclaimed),
+    oomKills: d((r) => r.memory?.oomKills),
+    memoryStallUs: d((r) => r.psi?.memory?.someTotalUs),
+    ioStallUs: d((r) => r.psi?.io?.someTotalUs),
+    cpuStallUs: d((r) => r.psi?.cpu?.someTotalUs),
+    peakBytes: after.memory?.peakBytes ?? after.memory?.currentBytes,
+    fileBytes: after.memory?.fileBytes,
   };
-  set('ioReadBytes', io('rbytes'));
-  set('ioWriteBytes', io('wbytes'));
-  set('ioReadOps', io('rios'));
-  set('ioWriteOps', io('wios'));
-  set('majorFaults', d((r) => r.memory?.majorFaults));
-  set('refaults', d((r) => r.memory?.refaults));
-  set('reclaimed', d((r) => r.memory?.reclaimed));
-  set('oomKills', d((r) => r.memory?.oomKills));
-  set('memoryStallUs', d((r) => r.psi?.memory?.someTotalUs));
-  set('ioStallUs', d((r) => r.psi?.io?.someTotalUs));
-  set('cpuStallUs', d((r) => r.psi?.cpu?.someTotalUs));
-  set('peakBytes', after.memory?.peakBytes ?? after.memory?.currentBytes);
-  set('fileBytes', after.memory?.fileBytes);
-  return out;
+  const present = Object.entries(figures).filter(([, v]) => v !== undefined);
+  return { spanNs: Math.max(0, after.tNs - before.tNs), ...(Object.fromEntries(present) as Omit<GroupFigures, 'spanNs'>) };
 }
 
 /** Figures of consecutive spans (a neighbour's starts) as one: counters and spans add up, the peak is the

@@ -32,8 +32,9 @@ function cpuUsOf(exit: ExitInfo): number {
 
 /**
  * One neighbour, kept busy until `stop()`: its completed starts give its throughput (the work they report
- * over their own timed wall), every start its CPU and its own group's figures (IO, memory, faults). A start that fails (exits non-zero on its own, or
- * reports nothing) ends the loop with the error, so a broken neighbour never spins.
+ * over their own timed wall), every start its CPU and its own group's figures (IO, memory, faults). A start
+ * that fails (exits non-zero on its own, or reports nothing) ends the loop with the error, so a broken
+ * neighbour never spins.
  */
 export class NeighbourLoop {
   private readonly book: NeighbourRun;
