@@ -7,9 +7,10 @@ import { cpuQuotaCpus } from '../model/limits.js';
 import type { Cell, Limits, NeighbourSpec, WorkloadParams } from '../model/types.js';
 import type { ModelContext } from './expected.js';
 
-/** A group competing for the CPUs: what it would use alone (threads, or its quota) and its weight. */
+/** A group competing for a resource: what it would use alone (CPUs: threads, or its quota; a disk: bytes/s)
+ *  and its weight. */
 export interface Contender {
-  demandCpus: number;
+  demand: number;
   weight: number;
 }
 
@@ -18,20 +19,20 @@ export interface Contender {
  * still wanting more; a group whose demand fits its part gets its demand and leaves the rest to the others.
  * This is what CFS's group scheduling converges to when every group is runnable all along.
  */
-export function fairShares(contenders: readonly Contender[], capacityCpus: number): number[] {
+export function fairShares(contenders: readonly Contender[], capacity: number): number[] {
   const got = contenders.map(() => 0);
-  let active = contenders.flatMap((c, i) => (c.demandCpus > 0 ? [{ c, i }] : []));
-  let left = capacityCpus;
+  let active = contenders.flatMap((c, i) => (c.demand > 0 ? [{ c, i }] : []));
+  let left = capacity;
   while (active.length && left > 1e-12) {
     const per = left / active.reduce((s, a) => s + a.c.weight, 0);
-    const fits = active.filter((a) => a.c.demandCpus - (got[a.i] ?? 0) <= per * a.c.weight + 1e-12);
+    const fits = active.filter((a) => a.c.demand - (got[a.i] ?? 0) <= per * a.c.weight + 1e-12);
     if (!fits.length) {
       for (const a of active) got[a.i] = (got[a.i] ?? 0) + per * a.c.weight;
       break;
     }
     for (const a of fits) {
-      left -= a.c.demandCpus - (got[a.i] ?? 0);
-      got[a.i] = a.c.demandCpus;
+      left -= a.c.demand - (got[a.i] ?? 0);
+      got[a.i] = a.c.demand;
     }
     active = active.filter((a) => !fits.includes(a));
   }
@@ -72,9 +73,9 @@ export function expectedCpus(
     const d = threadDemand(n.params);
     if (d === null) return { cpus: null, note: `no CPU model beside ${article(n.params.kind)} neighbour ("${n.label}")` };
     if (n.placement === 'same') group += d;
-    else others.push({ demandCpus: Math.min(d, cpuQuotaCpus(n.limits) ?? Infinity), weight: weightOf(n.limits, driver) });
+    else others.push({ demand: Math.min(d, cpuQuotaCpus(n.limits) ?? Infinity), weight: weightOf(n.limits, driver) });
   }
-  const measured: Contender = { demandCpus: Math.min(group, cpuQuotaCpus(cell.limits) ?? Infinity), weight: weightOf(cell.limits, driver) };
+  const measured: Contender = { demand: Math.min(group, cpuQuotaCpus(cell.limits) ?? Infinity), weight: weightOf(cell.limits, driver) };
   const capacity = Math.min(ctx.hostCpus, (parent && cpuQuotaCpus(parent)) ?? Infinity);
   const [mine = 0] = fairShares([measured, ...others], capacity);
   // Threads in one group share its part equally, none beyond what it would use alone.

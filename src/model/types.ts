@@ -491,7 +491,7 @@ export interface NeighbourRun {
 /** What a group did over one or more spans of readings (model/metrics.ts groupFigures). */
 export interface GroupFigures {
   /** Wall time the readings span, ns. */
-  spanNs: number;
+  spanNs: NonNegative;
   ioReadBytes?: number;
   ioWriteBytes?: number;
   ioReadOps?: number;
@@ -602,15 +602,21 @@ export interface CellRanges {
 }
 
 /**
- * A cell measured next to neighbours, against its workload's alone cell under the same limits. Its
- * slowdown is exactly costRatio / shareKept: the CPU share it lost (the scheduler's doing, which limits
- * and weights control) and the extra CPU time the same work cost (shared cores, caches, frequency:
- * interference no cgroup limit controls).
+ * A cell measured next to neighbours, against its workload's alone cell under the same limits, in its
+ * resource's own terms. CPU workloads: its slowdown is exactly costRatio / shareKept, the CPU share it lost
+ * (the scheduler's doing, which limits and weights control) and the extra CPU time the same work cost
+ * (interference no cgroup limit controls). Page-cache and memory workloads: the working set kept (disk reads
+ * and faults per pass against alone, refaults). IO workloads: the rate and IOPS kept. The verdict names what
+ * was lost and what protected it, or says the cause is unknown.
  */
 export interface ContentionView {
   /** The cell it is taken apart against (same workload, limit set and runtime, alone). */
   /** @minLength 1 */
   aloneCellId: string;
+  /** What the workload's work depends on (analysis/resources.ts): the terms its view is in. */
+  resource: 'cpu' | 'page cache' | 'memory' | 'disk' | 'unknown';
+  /** Per run: its wall time over the alone cell's median (1 = as fast as alone). */
+  timeVsAlone: Stats | null;
   /** CPUs the measured workload used: its own CPU time over its own wall time, per measured run. */
   cpuShare: Stats | null;
   aloneCpuShare: NonNegative | null;
@@ -626,7 +632,58 @@ export interface ContentionView {
   modelNote?: string;
   /** p99 latency over the alone cell's (latency workloads). */
   p99Ratio?: NonNegative;
+  /** Page-cache, memory and command workloads: what memory kept for it. */
+  memory?: MemoryProtection;
+  /** IO and command workloads: what the disk gave it. */
+  io?: IoProtection;
+  /** v2 PSI "some" (share of its wall time a task of its group waited for the resource), %, medians beside
+   *  the neighbours and alone; absent without PSI (v1) or in a group a neighbour shares. */
+  pressure?: Partial<Record<'cpu' | 'memory' | 'io', { pct: NonNegative; alonePct: NonNegative | null }>>;
+  verdict: ProtectionVerdict;
   neighbours: NeighbourSummary[];
+}
+
+/** Memory's side of the protection view: figures per pass over the working set (per run for other kinds). */
+export interface MemoryProtection {
+  /** Bytes read from storage per pass (its own /proc/self/io count, else its group's reads), per run. */
+  diskReadsPerPass: Stats | null;
+  aloneDiskReadsPerPass: NonNegative | null;
+  /** Per run: its disk reads over the alone cell's median (1 = memory served it as well as alone). */
+  diskReadsVsAlone: Stats | null;
+  /** Median bytes per run read from storage beyond alone: the working set it lost and read again. */
+  extraDiskReadBytes: number | null;
+  /** Medians per pass: major faults, and page-cache refaults (memory.stat workingset_refault_file). */
+  majorFaultsPerPass: NonNegative | null;
+  aloneMajorFaultsPerPass: NonNegative | null;
+  refaultsPerPass: NonNegative | null;
+  aloneRefaultsPerPass: NonNegative | null;
+  /** v2: pages reclaimed from its group per pass (memory.stat pgsteal). */
+  reclaimedPerPass: NonNegative | null;
+  aloneReclaimedPerPass: NonNegative | null;
+  /** OOM kills over the measured runs, beside the neighbours and alone. */
+  oomKills: Count;
+  aloneOomKills: Count;
+}
+
+/** The disk's side of the protection view. */
+export interface IoProtection {
+  /** Its bytes per second (its own count over its timed wall), per run. */
+  bytesPerSec: Stats | null;
+  aloneBytesPerSec: NonNegative | null;
+  /** Per run: its rate over the alone cell's median (1 = the disk served it as alone). */
+  rateKept: Stats | null;
+  /** Medians: IOs per second, and wall time per IO, us (one IO at a time: its latency per IO). */
+  iops: NonNegative | null;
+  aloneIops: NonNegative | null;
+  usPerIo: NonNegative | null;
+  aloneUsPerIo: NonNegative | null;
+}
+
+/** The row's reading in words: the resource it lost (null: none; 'unknown': slower, no figure says why). */
+export interface ProtectionVerdict {
+  lost: 'cpu share' | 'cpu time' | 'latency' | 'page cache' | 'memory' | 'disk bandwidth' | 'unknown' | null;
+  /** @minLength 1 */
+  text: string;
 }
 
 /** One neighbour of a cell, over the cell's measured runs (medians). */
@@ -641,6 +698,15 @@ export interface NeighbourSummary {
   bytesPerSec: NonNegative | null;
   /** Median starts per measured run (restarts included). */
   starts: NonNegative;
+  /** Its own group (absent in the measured group): the most memory it held and its page cache, bytes; its
+   *  OOM kills over the measured runs; the bytes per second its group read and wrote on disk. */
+  peakMemoryBytes?: NonNegative | null;
+  cacheBytes?: NonNegative | null;
+  oomKills?: Count;
+  diskReadBytesPerSec?: NonNegative | null;
+  diskWriteBytesPerSec?: NonNegative | null;
+  /** Its limits on the resource the view is about ("mem 64 MiB", "write 20.0 MB/s"); absent: none. */
+  limit?: string;
 }
 
 /** Where in each CFS period a group ran and where it stalled: its measured runs' CPU use folded onto
@@ -848,8 +914,21 @@ export interface ResultDocument {
 // Comparing two result documents (`cgbench compare`): computed by analysis/compare.ts, rendered by
 // reporters/compare.ts.
 
-export type CompareMetric = 'wall' | 'slowdown' | 'cpuGranted' | 'throttleRatio' | 'ioBytesPerSec' | 'peakMemory';
-export type MetricUnit = 'ns' | 'x' | 'cpus' | 'ratio' | 'bytes/s' | 'bytes';
+export type CompareMetric =
+  | 'wall'
+  | 'slowdown'
+  | 'cpuGranted'
+  | 'throttleRatio'
+  | 'ioBytesPerSec'
+  | 'diskReadsPerPass'
+  | 'refaultsPerPass'
+  | 'iops'
+  | 'cpuShare'
+  | 'cpuStall'
+  | 'memoryStall'
+  | 'ioStall'
+  | 'peakMemory';
+export type MetricUnit = 'ns' | 'x' | 'cpus' | 'ratio' | 'bytes/s' | 'bytes' | 'pages' | 'ops/s' | 'pct';
 
 /**
  * Which way is worse. `neutral` metrics are shown but never gate: the CPU a group is granted is a

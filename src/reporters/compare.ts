@@ -26,6 +26,12 @@ export function metricValue(unit: MetricUnit, v: number | null): string {
       return `${(v / 1e6).toFixed(1)} MB/s`;
     case 'bytes':
       return formatBytes(v);
+    case 'pages':
+      return v.toFixed(0);
+    case 'ops/s':
+      return `${v.toFixed(0)}/s`;
+    case 'pct':
+      return `${v.toFixed(1)} %`;
   }
 }
 

@@ -18,16 +18,16 @@ describe('fair-share CPU model', () => {
     expect(
       fairShares(
         [
-          { demandCpus: 1, weight: 100 },
-          { demandCpus: 2, weight: 100 },
+          { demand: 1, weight: 100 },
+          { demand: 2, weight: 100 },
         ],
         2,
       ),
     ).toEqual([1, 1]);
     const [a = 0, b = 0] = fairShares(
       [
-        { demandCpus: 0.2, weight: 100 },
-        { demandCpus: 2, weight: 100 },
+        { demand: 0.2, weight: 100 },
+        { demand: 2, weight: 100 },
       ],
       2,
     );
