@@ -71,6 +71,11 @@ function headerLines(doc: ResultDocument): string[] {
   ];
 }
 
+/** `text` wrapped to `width`, its first line indented by `first` spaces and the rest by `rest`. */
+function indented(text: string, width: number, first: number, rest: number): string[] {
+  return wrap(`${'.'.repeat(first)}${text}`, width, rest).map((l, i) => (i === 0 ? ' '.repeat(first) + l.slice(first) : l));
+}
+
 export function renderTable(doc: ResultDocument, opts: TableOptions = {}): string {
   const width = tableWidth(opts);
   const fit = (text: string): string => (Number.isFinite(width) ? truncate(text, width) : text);
@@ -88,14 +93,15 @@ export function renderTable(doc: ResultDocument, opts: TableOptions = {}): strin
     if (hasProtection(group.cells)) {
       parts.push('', fit(`${group.workload} — protection: what each neighbour set took from it`));
       const view = protectionGrid(doc, group.cells);
-      // The neighbours' figures go last and are the widest: they wrap under the table, not across it.
-      const figures = view.head.length - 1;
-      const narrow = { ...view, head: view.head.slice(0, figures), rows: view.rows.map((r) => r.slice(0, figures)) };
+      // The verdict and the neighbours' figures go last and are the widest: they wrap under the table.
+      const words = view.head.length - 2;
+      const narrow = { ...view, head: view.head.slice(0, words), rows: view.rows.map((r) => r.slice(0, words)) };
       parts.push(...gridLines(narrow, (h) => PROTECTION_TEXT_COLUMNS.has(h)));
       const wrapAt = Number.isFinite(width) ? width : 140;
       view.rows.forEach((r) => {
-        const text = r[figures];
-        if (text && text !== '–') parts.push(...wrap(`  ${r[1] ?? ''} — ${text}`, wrapAt, 6));
+        const [verdict, figures] = [r[words], r[words + 1]];
+        if (verdict && verdict !== '–') parts.push(...indented(`${r[1] ?? ''}: ${verdict}`, wrapAt, 2, 6));
+        if (figures && figures !== '–') parts.push(...indented(`neighbours: ${figures}`, wrapAt, 6, 8));
       });
       for (const n of protectionNotes(group.cells)) parts.push(...wrap(`  (${n})`, wrapAt, 3));
     }

@@ -1,35 +1,72 @@
-// The protection chart of a workload measured next to neighbours: per neighbour cell, the CPU share it kept
-// and the CPU its work cost, as a percentage of the same limit set alone, with the fair-share model's share.
+// The protection chart of a workload measured next to neighbours, one per resource: for CPU work the CPU
+// share it kept and the CPU its work cost against the same limits alone, with the fair-share model's share;
+// for page-cache work its disk reads per pass beside the page cache its neighbours held; for IO its rate
+// beside its neighbours' disk rates and throttles.
 
-import type { Cell } from '../../model/types.js';
-import { color, EXPECTED_GREY } from './palette.js';
-import { axis, baseConfig, type ChartSpec, type Dataset } from './spec.js';
+import { ioRateLimit } from '../../model/limits.js';
+import type { Cell, ContentionView, Stats } from '../../model/types.js';
+import { alpha, color, EXPECTED_GREY, LIMIT_RED } from './palette.js';
+import { axis, baseConfig, type ChartConfig, type ChartSpec, type ChartValue, type Dataset } from './spec.js';
 
 const pct = (v: number | null | undefined): number | null => (v === null || v === undefined ? null : v * 100);
+const MIB = 1024 * 1024;
 
-export function protectionChart(workload: string, wi: number, cells: Cell[]): ChartSpec | null {
-  const next = cells.filter((c) => c.summary.contention !== undefined);
-  if (!next.length) return null;
+/** The categories: a neighbour set's name, and the limit set when the workload has several. */
+function labelsOf(cells: Cell[], shown: Cell[]): (string | string[])[] {
   const oneLimit = new Set(cells.map((c) => c.limitSet)).size === 1;
-  const labels = next.map((c) => {
-    const set = c.neighbourSet?.name ?? '';
+  return shown.map((c) => {
+    const set = c.neighbourSet?.name ?? 'alone';
     return oneLimit ? set : [set, c.limitSet];
   });
+}
+
+/** chart.js has no error bars: a thin floating bar [low, high] per category shows the 95 % interval. */
+function intervalBars(label: string, stats: (Stats | null | undefined)[], scale: number, c: string, yAxisID = 'y'): Dataset {
+  return {
+    type: 'bar',
+    label,
+    data: stats.map((s): ChartValue => (s && s.n > 1 ? [Math.max(0, s.ci95[0] / scale), s.ci95[1] / scale] : null)),
+    backgroundColor: alpha(c, 0.28),
+    borderColor: c,
+    borderWidth: 1,
+    barPercentage: 0.2,
+    pointStyle: 'rect',
+    grouped: false,
+    yAxisID,
+    order: 1,
+  };
+}
+
+function bars(label: string, data: (number | null)[], c: string, yAxisID = 'y'): Dataset {
+  return { type: 'bar', label, data, backgroundColor: c, borderColor: c, pointStyle: 'rect', yAxisID, order: 2 };
+}
+
+function spec(workload: string, wi: number, title: string, caption: string, config: ChartConfig): ChartSpec {
+  return { id: `w${wi}-protection`, kind: 'protection', workload, title, caption, config };
+}
+
+/** Each shown cell's view, or (alone cells) the first view that names it as its reference. */
+function viewsOf(cells: Cell[], shown: Cell[]): { mine?: ContentionView; refs: ContentionView[] }[] {
+  return shown.map((c) => {
+    const mine = c.summary.contention;
+    if (mine) return { mine, refs: [] };
+    return { refs: cells.flatMap((o) => (o.summary.contention?.aloneCellId === c.id ? [o.summary.contention] : [])) };
+  });
+}
+
+function cpuChart(workload: string, wi: number, cells: Cell[]): ChartSpec {
+  const next = cells.filter((c) => c.summary.contention !== undefined);
   const latency = cells[0]?.kind === 'latency';
-  const config = baseConfig(`${workload}: what its neighbours took`, labels, {
+  const config = baseConfig(`${workload}: what its neighbours took (CPU)`, labelsOf(cells, next), {
     x: axis({ title: 'neighbour set' }, 'category'),
     y: axis({ title: '% of the same limits alone' }, 'linear'),
     ...(latency ? { y2: axis({ title: 'p99 latency (× alone)', position: 'right', grid: false }, 'linear') } : {}),
   });
-  const kept: Dataset = {
-    type: 'bar',
-    label: 'CPU share kept',
-    data: next.map((c) => pct(c.summary.contention?.shareKept?.median)),
-    backgroundColor: color(0),
-    borderColor: color(0),
-    pointStyle: 'rect',
-    order: 2,
-  };
+  const kept = bars(
+    'CPU share kept',
+    next.map((c) => pct(c.summary.contention?.shareKept?.median)),
+    color(0),
+  );
   const expected: Dataset = {
     type: 'line',
     label: 'share kept, fair-share model',
@@ -54,27 +91,138 @@ export function protectionChart(workload: string, wi: number, cells: Cell[]): Ch
         yAxisID: 'y2',
         order: 1,
       }
-    : {
-        type: 'bar',
-        label: 'CPU per unit of work',
-        data: next.map((c) => pct(c.summary.contention?.costRatio?.median)),
-        backgroundColor: color(1),
-        borderColor: color(1),
-        pointStyle: 'rect',
-        order: 2,
-      };
+    : bars(
+        'CPU per unit of work',
+        next.map((c) => pct(c.summary.contention?.costRatio?.median)),
+        color(1),
+      );
   config.data.datasets.push(kept, second, expected);
-  return {
-    id: `w${wi}-protection`,
-    kind: 'protection',
+  return spec(
     workload,
-    title: 'Protection',
-    caption:
-      'Per neighbour set, the CPU share the workload kept and the CPU its work cost, against the same limits alone ' +
+    wi,
+    'Protection: CPU',
+    'Per neighbour set, the CPU share the workload kept and the CPU its work cost, against the same limits alone ' +
       '(slowdown = cost / share kept); the diamonds are what groups sharing the CPUs by weight, capped by quotas, predict. ' +
       (latency
         ? 'The dots (right axis) are its p99 latency against alone.'
         : 'A cost above 100 % is interference no cgroup limit controls.'),
     config,
+  );
+}
+
+function memoryChart(workload: string, wi: number, cells: Cell[]): ChartSpec {
+  const views = viewsOf(cells, cells);
+  const config = baseConfig(`${workload}: what its neighbours took (page cache)`, labelsOf(cells, cells), {
+    x: axis({ title: 'neighbour set' }, 'category'),
+    y: axis({ title: 'its disk reads per pass (MiB)' }, 'linear'),
+    y2: axis({ title: 'neighbours’ page cache (MiB)', position: 'right', grid: false }, 'linear'),
+  });
+  const reads = views.map(
+    (v) => v.mine?.memory?.diskReadsPerPass?.median ?? v.refs.find((r) => r.memory)?.memory?.aloneDiskReadsPerPass ?? null,
+  );
+  const cache = views.map((v) => {
+    const ns = v.mine?.neighbours.filter((n) => typeof n.cacheBytes === 'number') ?? [];
+    return ns.length ? ns.reduce((s, n) => s + (n.cacheBytes ?? 0), 0) / MIB : null;
+  });
+  config.data.datasets.push(
+    bars(
+      'its disk reads per pass',
+      reads.map((b) => (b === null ? null : b / MIB)),
+      color(0),
+    ),
+    intervalBars(
+      '95 % interval',
+      views.map((v) => v.mine?.memory?.diskReadsPerPass),
+      MIB,
+      color(0),
+    ),
+    bars('page cache its neighbours held', cache, color(2), 'y2'),
+  );
+  return spec(
+    workload,
+    wi,
+    'Protection: page cache',
+    'Per neighbour set, the bytes the workload read from disk per pass over its working set (its own count; left axis), and ' +
+      'the page cache its neighbours’ groups held at their end (right axis). Reads above alone are its working set evicted ' +
+      'under a memory limit it ' +
+      'shares with them; a memory limit on the neighbour keeps them as alone. Its CPU share is no figure here.',
+    config,
+  );
+}
+
+function diskChart(workload: string, wi: number, cells: Cell[]): ChartSpec {
+  const views = viewsOf(cells, cells);
+  const config = baseConfig(`${workload}: what its neighbours took (disk)`, labelsOf(cells, cells), {
+    x: axis({ title: 'neighbour set' }, 'category'),
+    y: axis({ title: 'its rate (MB/s)' }, 'linear'),
+    y2: axis({ title: 'neighbours’ disk rate (MB/s)', position: 'right', grid: false }, 'linear'),
+  });
+  const rate = views.map((v) => v.mine?.io?.bytesPerSec?.median ?? v.refs.find((r) => r.io)?.io?.aloneBytesPerSec ?? null);
+  const theirs = views.map((v) => {
+    const ns = v.mine?.neighbours ?? [];
+    const moved = ns.map((n) => (n.diskReadBytesPerSec ?? 0) + (n.diskWriteBytesPerSec ?? 0));
+    return ns.length ? moved.reduce((a, b) => a + b, 0) / 1e6 : null;
+  });
+  // The throttles the neighbours ran under, from their specs (a throttle per mode they would use).
+  const throttle = cells.map((c) => {
+    const ns = c.neighbourSet?.neighbours ?? [];
+    const rates = ns.flatMap((n) => {
+      const mode = n.params.kind === 'io' ? n.params.mode : 'read';
+      const bps = ioRateLimit(n.limits, mode).bps;
+      return bps === null ? [] : [bps];
+    });
+    return rates.length ? rates.reduce((a, b) => a + b, 0) / 1e6 : null;
+  });
+  const limits: Dataset = {
+    type: 'line',
+    label: 'their throttle',
+    data: throttle,
+    borderColor: LIMIT_RED,
+    backgroundColor: '#ffffff',
+    borderWidth: 2,
+    showLine: false,
+    pointStyle: 'rectRot',
+    pointRadius: 8,
+    yAxisID: 'y2',
+    order: 0,
   };
+  config.data.datasets.push(
+    bars(
+      'its rate',
+      rate.map((b) => (b === null ? null : b / 1e6)),
+      color(0),
+    ),
+    intervalBars(
+      '95 % interval',
+      views.map((v) => v.mine?.io?.bytesPerSec),
+      1e6,
+      color(0),
+    ),
+    bars('its neighbours’ disk rate', theirs, color(1), 'y2'),
+    limits,
+  );
+  return spec(
+    workload,
+    wi,
+    'Protection: disk',
+    'Per neighbour set, the rate the workload moved (left axis) and its neighbours’ disk rate with their throttles (right ' +
+      'axis, diamonds): the disk’s bandwidth is shared by IO, and an IO throttle on the neighbour (io.max, blkio) is what ' +
+      'keeps the workload’s rate near alone.',
+    config,
+  );
+}
+
+export function protectionChart(workload: string, wi: number, cells: Cell[]): ChartSpec | null {
+  const view = cells.find((c) => c.summary.contention)?.summary.contention;
+  if (!view) return null;
+  switch (view.resource) {
+    case 'page cache':
+    case 'memory':
+      return memoryChart(workload, wi, cells);
+    case 'disk':
+      return diskChart(workload, wi, cells);
+    case 'cpu':
+    case 'unknown':
+      return cpuChart(workload, wi, cells);
+  }
 }
