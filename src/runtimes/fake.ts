@@ -2,10 +2,10 @@
 // reports like the launcher, so the scheduler, analysis, reporters and CLI can be tested without root.
 
 import { monotonicNs } from '../model/clock.js';
-import { DEFAULT_CPU_PERIOD_US, keptBudget } from '../model/defaults.js';
+import { DEFAULT_CPU_PERIOD_US, DEFAULT_CPU_WEIGHT, keptBudget } from '../model/defaults.js';
 import { cpuQuotaCpus, ioRateLimit } from '../model/limits.js';
-import { expectedCpus } from '../analysis/cpu-model.js';
-import type { LauncherReport, NeighbourRun, Reading, ResolvedLimits, WorkloadParams } from '../model/types.js';
+import { expectedCpus, fairShares } from '../analysis/cpu-model.js';
+import type { GroupFigures, LauncherReport, NeighbourRun, Reading, ResolvedLimits, WorkloadParams } from '../model/types.js';
 import { hostProgramProblems } from './host-preflight.js';
 import type { ExitInfo, LaunchRequest, NeighbourLaunch, PreflightItem, RunHandle, Runtime } from './runtime.js';
 
@@ -40,6 +40,13 @@ const SIM = {
   /** A killed workload's signal (SIGKILL) and exit code (128 + 9). */
   killSignal: 9,
   killedExitCode: 137,
+  /** Of the page cache a neighbour's working set pushes past a shared memory limit, the share taken from a
+   *  re-reader: the kernel's active list protects most of a working set read over and over. */
+  evictedShare: 1 / 4,
+  /** Share of its time an O_DIRECT workload waits for the disk (PSI io "some"). */
+  ioStallShare: 0.9,
+  /** How long a woken request waits for a CPU a busy neighbour of no lower weight holds (its slice). */
+  wakeupWaitNs: 3_000_000,
 } as const;
 
 export interface FakeOptions {
@@ -68,8 +75,29 @@ export interface Simulated {
   rbytes: number;
   wbytes: number;
   majorFaults: number;
+  /** Page-cache pages evicted and read back, and the stall time PSI would count, us. */
+  refaults: number;
+  memoryStallUs: number;
+  ioStallUs: number;
+  cpuStallUs: number;
+  /** Page-cache workloads: bytes read from the disk in the timed phase, and the passes. */
+  diskReadBytes?: number;
+  passes?: number;
+  /** IO workloads: the IOs issued. */
+  ops?: number;
   /** latency: the requests' p50 and p99, ns. */
   latencyNs?: { p50: number; p99: number };
+}
+
+/** What the neighbours leave the measured workload of a resource: CPUs (the fair-share model), page cache
+ *  lost a pass to a shared memory limit, and the disk's bandwidth; and what each neighbour gets. */
+export interface SimCompany {
+  cpus?: number;
+  /** A neighbour of no lower CPU weight keeps CPUs busy: a woken request may wait for its slice. */
+  busyCpus?: boolean;
+  cacheLostPerPass?: number;
+  diskBps?: number;
+  neighbours: { cacheBytes: number; diskBps: number }[];
 }
 
 function hashNoise(id: string, amp: number): number {
@@ -78,10 +106,18 @@ function hashNoise(id: string, amp: number): number {
   return 1 + amp * (((h >>> 0) % 2001) / 1000 - 1);
 }
 
-/** `cpus`: what the fair-share model gives it beside neighbours, where that is less than it would use alone. */
-function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: FakeOptions, id: string, cpus?: number, slower = 1): Simulated {
+/** `company`: what its neighbours leave it (none: alone); `slower`: the machine's drift at this run. */
+function simulate(
+  params: WorkloadParams,
+  limits: ResolvedLimits,
+  opts: FakeOptions,
+  id: string,
+  company?: SimCompany,
+  slower = 1,
+): Simulated {
   const nsPerIt = opts.nsPerIteration ?? SIM.nsPerIteration;
-  const diskBps = opts.diskBps ?? SIM.diskBps;
+  const diskBps = company?.diskBps ?? opts.diskBps ?? SIM.diskBps;
+  const cpus = company?.cpus;
   // The machine's drift slows what runs on its CPUs, not a disk or a throttle.
   const noise = hashNoise(id, opts.noise ?? 0) * (params.kind === 'io' ? 1 : slower);
   const quota = cpuQuotaCpus(limits);
@@ -99,6 +135,10 @@ function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: FakeOpti
     rbytes: 0,
     wbytes: 0,
     majorFaults: 0,
+    refaults: 0,
+    memoryStallUs: 0,
+    ioStallUs: 0,
+    cpuStallUs: 0,
   };
   switch (params.kind) {
     case 'cpu':
@@ -114,7 +154,11 @@ function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: FakeOpti
       const used = Math.min(threads, SIM.hostCpus);
       const rate = Math.min(quota !== null ? Math.min(used, quota) : used, cpus ?? Infinity);
       sim.wallNs = params.kind === 'latency' ? params.durationMs * 1e6 : (work / rate) * noise;
-      sim.usageUs = (sim.wallNs / 1000) * rate;
+      // A periodic service is busy only its duty cycle's share of the time.
+      const busy = params.kind === 'latency' ? Math.min(rate, (threads * params.workUs) / params.intervalUs) : rate;
+      sim.usageUs = (sim.wallNs / 1000) * busy;
+      // Runnable but not running: the threads' wait for a CPU the neighbours hold (PSI cpu "some").
+      if (params.kind !== 'latency' && cpus !== undefined && cpus < used) sim.cpuStallUs = (sim.wallNs / 1000) * (1 - cpus / used);
       if (quota !== null) {
         sim.periods = Math.ceil(sim.wallNs / 1000 / periodUs);
         sim.throttled = rate < used ? sim.periods - 1 : 0;
@@ -124,7 +168,11 @@ function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: FakeOpti
         // Requests that meet a throttled period wait for the next one: the tail grows by the stall.
         const work = params.workUs * 1000 * noise;
         const stall = quota !== null && quota < used ? (1 - quota / used) * periodUs * 1000 : 0;
-        sim.latencyNs = { p50: work, p99: work + stall };
+        // Beside busy neighbours a request may wake to find the CPUs taken: the tail grows by a slice, and
+        // the mean wait (half of one) per request interval is the share PSI counts.
+        const wakeup = company?.busyCpus ? SIM.wakeupWaitNs : 0;
+        sim.latencyNs = { p50: work, p99: work + stall + wakeup };
+        sim.cpuStallUs = (sim.wallNs / 1000) * Math.min(1, wakeup / 2 / (params.intervalUs * 1000));
       }
       break;
     }
@@ -137,13 +185,23 @@ function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: FakeOpti
           sim.peakBytes = memMax;
         } else sim.peakBytes = bytes;
       } else {
+        // Past its own limit every pass reads the whole file again (a sequential scan thrashes an LRU);
+        // beside a neighbour under a shared limit it loses what the neighbour pushes out.
         const fits = memMax === null || bytes <= memMax;
-        const perPass = fits ? bytes / SIM.cachedReadBps : bytes / diskBps;
-        sim.wallNs = (bytes / diskBps + perPass * (params.passes - 1)) * 1e9 * noise;
+        const lost = fits ? Math.min(bytes, company?.cacheLostPerPass ?? 0) : bytes;
+        const diskRead = bytes + lost * (params.passes - 1);
+        const diskNs = (diskRead / diskBps) * 1e9;
+        sim.wallNs = (diskNs + ((bytes * params.passes - diskRead) / SIM.cachedReadBps) * 1e9) * noise;
         sim.peakBytes = fits ? bytes : memMax;
         sim.bytes = bytes * params.passes;
-        sim.majorFaults = fits ? bytes / SIM.pageBytes : (bytes / SIM.pageBytes) * params.passes;
-        sim.rbytes = fits ? bytes : bytes * params.passes;
+        sim.majorFaults = params.access === 'mmap' ? diskRead / SIM.pageBytes : 0;
+        sim.rbytes = diskRead;
+        sim.diskReadBytes = diskRead;
+        sim.passes = params.passes;
+        sim.refaults = (lost * (params.passes - 1)) / SIM.pageBytes;
+        // PSI counts a refault's wait as a memory stall (thrashing), every disk wait as IO.
+        sim.memoryStallUs = ((lost * (params.passes - 1)) / diskBps) * 1e6;
+        sim.ioStallUs = diskNs / 1000;
       }
       sim.usageUs = (sim.wallNs / 1000) * SIM.memoryCpuShare;
       break;
@@ -153,8 +211,10 @@ function simulate(params: WorkloadParams, limits: ResolvedLimits, opts: FakeOpti
       const bps = Math.min(diskBps, ioRateLimit(limits, params.mode).bps ?? Infinity);
       sim.wallNs = (bytes / bps) * 1e9 * noise;
       sim.bytes = bytes;
+      sim.ops = Math.ceil(bytes / (params.blockKib * 1024));
       if (params.mode === 'write') sim.wbytes = bytes;
       else sim.rbytes = bytes;
+      sim.ioStallUs = (sim.wallNs / 1000) * SIM.ioStallShare;
       sim.usageUs = (sim.wallNs / 1000) * SIM.ioCpuShare;
       break;
     }
@@ -178,8 +238,21 @@ function readingAt(sim: Simulated, f: number, tNs: number): Reading {
       oomKills: sim.oom && f >= 1 ? 1 : 0,
       failcnt: sim.oom && f >= 1 ? SIM.oomFailcnt : 0,
       majorFaults: sim.majorFaults * f,
+      refaults: sim.refaults * f,
     },
-    io: { [SIM.device]: { rbytes: sim.rbytes * f, wbytes: sim.wbytes * f, rios: 0, wios: 0 } },
+    io: {
+      [SIM.device]: {
+        rbytes: sim.rbytes * f,
+        wbytes: sim.wbytes * f,
+        rios: (sim.rbytes ? (sim.ops ?? 0) : 0) * f,
+        wios: (sim.wbytes ? (sim.ops ?? 0) : 0) * f,
+      },
+    },
+    psi: {
+      cpu: { someAvg10: 0, someTotalUs: sim.cpuStallUs * f },
+      memory: { someAvg10: 0, someTotalUs: sim.memoryStallUs * f },
+      io: { someAvg10: 0, someTotalUs: sim.ioStallUs * f },
+    },
   };
 }
 
@@ -219,9 +292,66 @@ function simulatedReport(sim: Simulated, intervalMs: number, startNs: number, en
   };
 }
 
+/** A neighbour's demand on the disk, bytes/s: an IO workload's (up to its throttle), a page-cache re-reader's
+ *  whose file outgrows its cache; 0 for the rest. */
+function diskDemand(params: WorkloadParams, limits: ResolvedLimits, cacheBytes: number, diskBps: number): number {
+  if (params.kind === 'io') return Math.min(diskBps, ioRateLimit(limits, params.mode).bps ?? Infinity);
+  if (params.kind === 'memory' && params.mode === 'pagecache' && cacheBytes < params.mib * 1048576) return diskBps;
+  return 0;
+}
+
+/** The page cache a neighbour holds: its file, up to its own memory limit and the shared parent's. */
+function cacheOf(params: WorkloadParams, limits: ResolvedLimits, parentMax: number): number {
+  if (params.kind !== 'memory' || params.mode !== 'pagecache') return 0;
+  return Math.min(params.mib * 1048576, limits.memory?.maxBytes ?? Infinity, parentMax);
+}
+
+/** What the neighbours leave a measured run, and what each gets: CPUs by the fair-share model, page cache by
+ *  what their working sets push past a shared memory limit, the disk by fair shares of the IO demands. */
+function simulateCompany(req: LaunchRequest, opts: FakeOptions): SimCompany | undefined {
+  const company = req.neighbours ?? [];
+  if (!company.length) return undefined;
+  const diskBps = opts.diskBps ?? SIM.diskBps;
+  const model = expectedCpus(
+    req,
+    company.map((n) => n.spec),
+    req.parent,
+    { hostCpus: SIM.hostCpus },
+  );
+  const parentMax = req.parent?.memory?.maxBytes ?? Infinity;
+  const caches = company.map((n) => cacheOf(n.spec.params, n.spec.placement === 'same' ? req.limits : n.limits, parentMax));
+  const out: SimCompany = { neighbours: [] };
+  if (model.cpus !== null) out.cpus = model.cpus;
+  const weight = (l: ResolvedLimits): number => l.cpuWeight ?? DEFAULT_CPU_WEIGHT.v2;
+  out.busyCpus = company.some(
+    (n) =>
+      (n.spec.params.kind === 'cpu' || n.spec.params.kind === 'latency') &&
+      (n.spec.placement === 'same' || weight(n.limits) >= weight(req.limits)),
+  );
+  const p = req.params;
+  if (p.kind === 'memory' && p.mode === 'pagecache' && Number.isFinite(parentMax)) {
+    const mine = p.mib * 1048576;
+    const theirs = caches.reduce((a, b) => a + b, 0);
+    const overflow = Math.max(0, mine + theirs + SIM.baseMemoryBytes - parentMax);
+    out.cacheLostPerPass = (overflow * mine * SIM.evictedShare) / (mine + theirs);
+  }
+  const demands = company.map((n, i) =>
+    diskDemand(n.spec.params, n.spec.placement === 'same' ? req.limits : n.limits, caches[i] ?? 0, diskBps),
+  );
+  const own = p.kind === 'io' ? Math.min(diskBps, ioRateLimit(req.limits, p.mode).bps ?? Infinity) : 0;
+  const [mineBps = 0, ...theirBps] = fairShares(
+    [own, ...demands].map((demand) => ({ demand, weight: 1 })),
+    diskBps,
+  );
+  if (p.kind === 'io' && demands.some((d) => d > 0)) out.diskBps = mineBps;
+  out.neighbours = company.map((_, i) => ({ cacheBytes: caches[i] ?? 0, diskBps: theirBps[i] ?? 0 }));
+  return out;
+}
+
 /** What the neighbours did over a simulated run: the CPUs the measured workload left, split by what each
- *  would use (its threads, capped by its quota), started once and stopped with the run. */
-function simulatedNeighbours(company: NeighbourLaunch[], sim: Simulated, measuredUs: number): NeighbourRun[] {
+ *  would use (its threads, capped by its quota), started once and stopped with the run; a neighbour in a
+ *  group of its own books that group's cache and disk traffic. */
+function simulatedNeighbours(company: NeighbourLaunch[], sim: Simulated, measuredUs: number, shared?: SimCompany): NeighbourRun[] {
   const wallUs = sim.wallNs / 1000;
   const demand = company.map(({ spec, limits }) => {
     const threads = spec.params.kind === 'cpu' || spec.params.kind === 'latency' ? spec.params.threads : 1;
@@ -229,14 +359,31 @@ function simulatedNeighbours(company: NeighbourLaunch[], sim: Simulated, measure
   });
   const total = demand.reduce((a, b) => a + b, 0);
   const left = Math.max(0, SIM.hostCpus - (wallUs > 0 ? measuredUs / wallUs : 0));
-  return company.map(({ spec }, i) => ({
-    label: spec.label,
-    placement: spec.placement,
-    starts: 1,
-    completed: 0,
-    wallNs: Math.round(sim.wallNs),
-    cpuUs: Math.round(wallUs * Math.min(demand[i] ?? 0, total > 0 ? (left * (demand[i] ?? 0)) / total : 0)),
-  }));
+  return company.map(({ spec }, i) => {
+    const run: NeighbourRun = {
+      label: spec.label,
+      placement: spec.placement,
+      starts: 1,
+      completed: 0,
+      wallNs: Math.round(sim.wallNs),
+      cpuUs: Math.round(wallUs * Math.min(demand[i] ?? 0, total > 0 ? (left * (demand[i] ?? 0)) / total : 0)),
+    };
+    const got = shared?.neighbours[i];
+    if (spec.placement === 'own' && got) {
+      const moved = (got.diskBps * sim.wallNs) / 1e9;
+      const writes = spec.params.kind === 'io' && spec.params.mode === 'write';
+      const group: GroupFigures = {
+        spanNs: Math.round(sim.wallNs),
+        ioReadBytes: writes ? 0 : moved,
+        ioWriteBytes: writes ? moved : 0,
+        peakBytes: SIM.baseMemoryBytes + got.cacheBytes,
+        fileBytes: got.cacheBytes,
+        oomKills: 0,
+      };
+      run.group = group;
+    }
+    return run;
+  });
 }
 
 export class FakeRuntime implements Runtime {
@@ -256,17 +403,10 @@ export class FakeRuntime implements Runtime {
 
   launch(req: LaunchRequest): Promise<RunHandle> {
     const company = req.neighbours ?? [];
-    const model = company.length
-      ? expectedCpus(
-          req,
-          company.map((n) => n.spec),
-          req.parent,
-          { hostCpus: SIM.hostCpus },
-        )
-      : null;
+    const shared = simulateCompany(req, this.opts);
     const drift = this.opts.drift;
     const slower = drift ? 1 + drift.amplitude * Math.sin((2 * Math.PI * this.clockNs) / 1e9 / drift.periodSec) : 1;
-    const sim = simulate(req.params, req.limits, this.opts, req.runId, model?.cpus ?? undefined, slower);
+    const sim = simulate(req.params, req.limits, this.opts, req.runId, shared, slower);
     this.clockNs += sim.wallNs;
     const startNs = monotonicNs();
     this.live.add(req.runId);
@@ -276,7 +416,9 @@ export class FakeRuntime implements Runtime {
         const killed = ended === 'stopped' || sim.oom;
         const metrics: Record<string, number | string> = { workload: req.params.kind, wall_ns: Math.round(sim.wallNs) };
         if (sim.bytes) metrics.bytes = sim.bytes;
-        if (req.params.kind === 'cpu') metrics.cpu_ns = Math.round(sim.usageUs * 1000);
+        if (req.params.kind === 'cpu' || req.params.kind === 'latency') metrics.cpu_ns = Math.round(sim.usageUs * 1000);
+        if (sim.diskReadBytes !== undefined) Object.assign(metrics, { disk_read_bytes: Math.round(sim.diskReadBytes), passes: sim.passes });
+        if (sim.ops !== undefined) metrics.ops = sim.ops;
         if (sim.latencyNs)
           Object.assign(metrics, {
             p50_ns: Math.round(sim.latencyNs.p50),
@@ -290,7 +432,7 @@ export class FakeRuntime implements Runtime {
           stderrTail: '',
           harnessWallNs: Math.round(sim.wallNs) + SIM.harnessOverheadNs,
           report: simulatedReport(sim, req.sampleIntervalMs, startNs, ended),
-          ...(company.length ? { neighbours: simulatedNeighbours(company, sim, req.params.kind === 'cpu' ? sim.usageUs : 0) } : {}),
+          ...(company.length ? { neighbours: simulatedNeighbours(company, sim, req.params.kind === 'cpu' ? sim.usageUs : 0, shared) } : {}),
         });
       };
       const delay = ((this.opts.realMsPerSec ?? 0) * sim.wallNs) / 1e9;
