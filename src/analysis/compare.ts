@@ -23,6 +23,8 @@ import type {
   Run,
   UnmatchedCell,
 } from '../model/types.js';
+import { ownCpuShare } from './contention.js';
+import { diskReadsPerPass, iopsOf, type PressureResource, readsMatter, refaultsPerPass, stallPct } from './resources.js';
 import { finiteValues, measuredRuns } from './runs.js';
 import { describe, mannWhitneyU, median } from './stats.js';
 
@@ -45,9 +47,13 @@ export function limitsEqual(a: Limits, b: Limits): boolean {
   return canonical(a) === canonical(b);
 }
 
-/** Workload, runtime and limit set; in merged documents the host too (each host against its own). */
+/** Workload, runtime, limit set and neighbour set (alone cells keep their older key); in merged documents the
+ *  host too (each host against its own). */
 function matchKey(c: Cell): string {
-  return JSON.stringify(c.host === undefined ? [c.workload, c.runtime, c.limitSet] : [c.workload, c.runtime, c.limitSet, c.host]);
+  const key: string[] = [c.workload, c.runtime, c.limitSet];
+  if (c.host !== undefined) key.push(c.host);
+  if (c.neighbourSet) key.push(`next to ${c.neighbourSet.name}`);
+  return JSON.stringify(key);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -117,6 +123,39 @@ const METRICS: MetricDef[] = [
     applies: (c) => c.summary.ioBytesPerSec !== null,
   },
   {
+    metric: 'diskReadsPerPass',
+    label: 'disk reads/pass',
+    unit: 'bytes',
+    direction: 'lower-is-better',
+    values: (c) => finiteValues(measuredRuns(c).map((r) => diskReadsPerPass(r, c))),
+    applies: (c) => readsMatter(c.kind),
+  },
+  {
+    metric: 'refaultsPerPass',
+    label: 'refaults/pass',
+    unit: 'pages',
+    direction: 'lower-is-better',
+    values: (c) => finiteValues(measuredRuns(c).map((r) => refaultsPerPass(r, c))),
+    applies: (c) => readsMatter(c.kind),
+  },
+  {
+    metric: 'iops',
+    label: 'IOPS',
+    unit: 'ops/s',
+    direction: 'higher-is-better',
+    values: (c) => finiteValues(measuredRuns(c).map(iopsOf)),
+    applies: (c) => c.kind === 'io',
+  },
+  {
+    metric: 'cpuShare',
+    label: 'own CPU share',
+    unit: 'cpus',
+    direction: 'neutral',
+    values: (c) => finiteValues(measuredRuns(c).map(ownCpuShare)),
+    applies: (c) => c.neighbourSet !== undefined,
+  },
+  ...(['cpu', 'memory', 'io'] as const).map(stallMetric),
+  {
     metric: 'peakMemory',
     label: 'peak memory',
     unit: 'bytes',
@@ -125,6 +164,18 @@ const METRICS: MetricDef[] = [
     applies: () => true,
   },
 ];
+
+/** PSI stall shares are shown, never gated: a share near 0 % doubles on noise (v2 only). */
+function stallMetric(res: PressureResource): MetricDef {
+  return {
+    metric: `${res}Stall`,
+    label: `${res === 'io' ? 'IO' : res === 'cpu' ? 'CPU' : res} PSI`,
+    unit: 'pct',
+    direction: 'neutral',
+    values: (c) => finiteValues(measuredRuns(c).map((r) => stallPct(r, c, res))),
+    applies: () => true,
+  };
+}
 
 function interval(def: MetricDef, cell: Cell, values: number[]): [number, number] | null {
   if (def.metric === 'slowdown') return cell.summary.slowdownRange ?? null;
@@ -281,7 +332,11 @@ export function compareDocuments(base: ResultDocument, current: ResultDocument, 
   // A limit set renamed between the documents (a default name that changed with cgbench) is still the
   // same cell when its workload, runtime and limits are: match it by its limits, and say so.
   const sameCell = (b: Cell, c: Cell): boolean =>
-    b.workload === c.workload && b.runtime === c.runtime && b.host === c.host && limitsEqual(b.limits, c.limits);
+    b.workload === c.workload &&
+    b.runtime === c.runtime &&
+    b.host === c.host &&
+    b.neighbourSet?.name === c.neighbourSet?.name &&
+    limitsEqual(b.limits, c.limits);
   const byLimits = (c: Cell): Cell | undefined => base.cells.find((b) => !used.has(matchKey(b)) && sameCell(b, c));
   for (const c of current.cells) {
     let b = byKey.get(matchKey(c));
