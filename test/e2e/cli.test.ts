@@ -254,6 +254,36 @@ describe('cgbench run --runtime fake, unprivileged', () => {
     expect(res.stderr).toMatch(/^cgbench: cgbench run needs root .*\(run it with sudo/);
   });
 
+  it('the neighbours preset: a protection view per workload in its resource’s terms, and compare gates on disk reads per pass', () => {
+    const out = join(work, 'neighbours');
+    const res = cgbench(['run', '--preset', 'neighbours', '--runtime', 'fake', '-r', '3', '--scratch', '/var/tmp', '--out', out]);
+    expect(res.status, res.stderr).toBe(0);
+    const section = (w: string): string => res.stdout.split(`${w} — protection`)[1]?.split('\n\n')[0] ?? '';
+    expect(section('cpu-loop')).toMatch(/hog in the same group: lost CPU share: the scheduler gave it less/);
+    expect(section('requests-1x1ms')).toMatch(/hog at 0.2 CPU: lost latency \(p99 [\d.]+x alone\): its tasks waited for a CPU/);
+    const cache = section('pagecache-reread-96M');
+    expect(cache).toMatch(/cache hog in 192M: lost page cache: cache hog 200M evicted [\d.]+ MiB of its working set/);
+    expect(cache).toMatch(/cache hog at 64M in 192M: kept its working set \(disk reads 1.0\dx alone\)/);
+    const disk = section('direct-read-512M');
+    expect(disk).toMatch(/direct writer: lost disk bandwidth/);
+    expect(disk).toMatch(/direct writer at 20 MB\/s: kept its disk bandwidth/);
+    for (const s of [cache, disk]) expect(s).not.toMatch(/scheduler’s/);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    for (const title of ['Protection: CPU', 'Protection: page cache', 'Protection: disk']) expect(html).toContain(title);
+
+    const base = join(out, 'results.json');
+    const doc = JSON.parse(readFileSync(base, 'utf8')) as ResultDocument;
+    for (const cell of doc.cells) {
+      if (cell.neighbourSet?.name !== 'cache hog at 64M in 192M') continue;
+      for (const run of cell.runs) if (run.outcome === 'ok') run.metrics.diskReadBytes = Number(run.metrics.diskReadBytes) * 3;
+    }
+    const more = join(work, 'more-reads.json');
+    writeFileSync(more, JSON.stringify(doc));
+    const cmp = cgbench(['compare', base, more]);
+    expect(cmp.status, cmp.stderr).toBe(1);
+    expect(cmp.stdout).toMatch(/^disk reads\/pass .* REGRESSION /m);
+  });
+
   it('compare exits 0 on identical documents and 1 on a planted regression', () => {
     const base = join(work, 'tables', 'results.json');
     expect(cgbench(['compare', base, base]).status).toBe(0);
