@@ -13,6 +13,8 @@ export const LOSS_MARGIN = 0.1;
 const STALL_RISE_PCT = 5;
 /** A neighbour using less CPU than this took none worth naming. */
 const IDLE_CPUS = 0.05;
+/** A neighbour group holding more than this (a program's own few MiB) used memory worth naming. */
+const MEMORY_USER_BYTES = 16 * 1024 * 1024;
 
 type Reading = 'lost' | 'kept' | 'unclear';
 
@@ -21,8 +23,9 @@ function judge(s: Stats | null | undefined, down = false): Reading | null {
   if (!s) return null;
   const worse = down ? s.median < 1 - LOSS_MARGIN : s.median > 1 + LOSS_MARGIN;
   if (!worse) return 'kept';
-  // One run has no interval; with more, the interval must clear alone.
-  const clear = s.n < 2 || (down ? s.ci95[1] < 1 : s.ci95[0] > 1);
+  // One run has no interval; with more, the interval of the mean must clear alone, or (a few runs, whose t
+  // interval is wide) every run must be worse than alone by the margin.
+  const clear = s.n < 2 || (down ? s.ci95[1] < 1 || s.max < 1 - LOSS_MARGIN : s.ci95[0] > 1 || s.min > 1 + LOSS_MARGIN);
   return clear ? 'lost' : 'unclear';
 }
 
@@ -52,10 +55,14 @@ function stallRise(v: View, res: 'cpu' | 'memory' | 'io'): string | null {
 
 const join = (...parts: (string | null | undefined | false)[]): string => parts.filter(Boolean).join('; ');
 
-/** Slower than alone while its resource was kept: the rest of the time is no figure's. */
+/** Slower than alone while its resource was kept: no figure of its own says why. What its neighbours did to
+ *  the disk meanwhile is said beside it, as a lead, not a cause. */
 function slowerUnexplained(v: View): string | null {
   const t = judge(v.timeVsAlone);
-  return t === 'lost' && v.timeVsAlone ? `yet it ran ${x(v.timeVsAlone.median)} as long as alone: cause unknown` : null;
+  if (t !== 'lost' || !v.timeVsAlone) return null;
+  const disk = v.neighbours.reduce((sum, n) => sum + (n.diskReadBytesPerSec ?? 0) + (n.diskWriteBytesPerSec ?? 0), 0);
+  const lead = disk > 0 ? `; its neighbours moved ${mbps(disk)} on disk meanwhile` : '';
+  return `yet it ran ${x(v.timeVsAlone.median)} as long as alone: cause unknown (no figure of its own moved${lead})`;
 }
 
 function pageCache(cell: Cell, v: View): ProtectionVerdict | null {
@@ -76,7 +83,11 @@ function pageCache(cell: Cell, v: View): ProtectionVerdict | null {
   }
   // Who used page cache or read the disk beside it: a figure of theirs, not their kind, names them.
   const takers = v.neighbours.filter(
-    (n) => (n.cacheBytes ?? 0) > 0 || (n.diskReadBytesPerSec ?? 0) > 0 || (n.placement === 'same' && (n.bytesPerSec ?? 0) > 0),
+    (n) =>
+      (n.cacheBytes ?? 0) > 0 ||
+      (n.diskReadBytesPerSec ?? 0) > 0 ||
+      (n.peakMemoryBytes ?? 0) > MEMORY_USER_BYTES ||
+      (n.placement === 'same' && (n.bytesPerSec ?? 0) > 0),
   );
   const extra =
     m.extraDiskReadBytes !== null && m.extraDiskReadBytes > 0
@@ -88,8 +99,9 @@ function pageCache(cell: Cell, v: View): ProtectionVerdict | null {
       text: join(`lost page cache (${ratio}${perPass}${refaults}), cause unknown: no neighbour's figure shows memory use`, stall),
     };
   }
+  // Its group's peak: a page-cache neighbour's cache is gone by its last reading (its file goes with it).
   const uses = takers
-    .map((n) => (n.cacheBytes ? `${n.label} held ${formatBytes(n.cacheBytes)} of cache` : null))
+    .map((n) => (n.peakMemoryBytes ? `${n.label} held up to ${formatBytes(n.peakMemoryBytes)}` : null))
     .filter(Boolean)
     .join(', ');
   const parent = cell.neighbourSet?.parent?.memory?.maxBytes;

@@ -377,7 +377,8 @@ function simulatedNeighbours(company: NeighbourLaunch[], sim: Simulated, measure
         ioReadBytes: writes ? 0 : moved,
         ioWriteBytes: writes ? moved : 0,
         peakBytes: SIM.baseMemoryBytes + got.cacheBytes,
-        fileBytes: got.cacheBytes,
+        // A page-cache workload's file goes when it exits: its group's last reading holds no cache.
+        fileBytes: 0,
         oomKills: 0,
       };
       run.group = group;

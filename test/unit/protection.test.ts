@@ -52,7 +52,8 @@ describe('protection view over the fake neighbours preset', () => {
     expect(hog.verdict.lost).toBe('page cache');
     expect(hog.verdict.text).toMatch(/^lost page cache: cache hog 200M evicted \d+ MiB of its working set \(disk reads \d\.\d\dx alone/);
     expect(hog.verdict.text).toMatch(/no memory limit held cache hog 200M in the 192 MiB they share/);
-    expect(hog.neighbours[0]?.cacheBytes).toBeGreaterThan(100 * 2 ** 20);
+    expect(hog.neighbours[0]?.peakMemoryBytes).toBeGreaterThan(100 * 2 ** 20);
+    expect(hog.verdict.text).toMatch(/cache hog 200M held up to 196 MiB/);
 
     const capped = view('pagecache-reread-96M', 'cache hog at 64M in 192M');
     expect(Math.abs((capped.memory?.diskReadsVsAlone?.median ?? 0) - 1)).toBeLessThanOrEqual(0.1);
@@ -118,7 +119,7 @@ describe('protection view over the fake neighbours preset', () => {
     expect(protectionNotes(cellsOf('cpu-loop')).join(' ')).toMatch(/the share lost is the scheduler’s/);
     const table = renderTable(doc, { width: 100 });
     expect(table).toMatch(/ {2}cache hog in 192M: lost page cache: cache hog 200M evicted/);
-    expect(table).toMatch(/ {6}neighbours: cache hog 200M: [\d.]+ CPU, cache 192 MiB/);
+    expect(table).toMatch(/ {6}neighbours: cache hog 200M: [\d.]+ CPU, peak memory 196 MiB/);
     expect(renderMarkdown(doc)).toMatch(/\| kept its disk bandwidth: 9\d % of its alone rate/);
   });
 });

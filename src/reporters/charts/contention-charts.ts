@@ -115,14 +115,15 @@ function memoryChart(workload: string, wi: number, cells: Cell[]): ChartSpec {
   const config = baseConfig(`${workload}: what its neighbours took (page cache)`, labelsOf(cells, cells), {
     x: axis({ title: 'neighbour set' }, 'category'),
     y: axis({ title: 'its disk reads per pass (MiB)' }, 'linear'),
-    y2: axis({ title: 'neighbours’ page cache (MiB)', position: 'right', grid: false }, 'linear'),
+    y2: axis({ title: 'neighbours’ peak memory (MiB)', position: 'right', grid: false }, 'linear'),
   });
   const reads = views.map(
     (v) => v.mine?.memory?.diskReadsPerPass?.median ?? v.refs.find((r) => r.memory)?.memory?.aloneDiskReadsPerPass ?? null,
   );
-  const cache = views.map((v) => {
-    const ns = v.mine?.neighbours.filter((n) => typeof n.cacheBytes === 'number') ?? [];
-    return ns.length ? ns.reduce((s, n) => s + (n.cacheBytes ?? 0), 0) / MIB : null;
+  // Their groups' peaks: a page-cache neighbour's cache is gone by its last reading (its file goes with it).
+  const held = views.map((v) => {
+    const ns = v.mine?.neighbours.filter((n) => typeof n.peakMemoryBytes === 'number') ?? [];
+    return ns.length ? ns.reduce((s, n) => s + (n.peakMemoryBytes ?? 0), 0) / MIB : null;
   });
   config.data.datasets.push(
     bars(
@@ -136,14 +137,14 @@ function memoryChart(workload: string, wi: number, cells: Cell[]): ChartSpec {
       MIB,
       color(0),
     ),
-    bars('page cache its neighbours held', cache, color(2), 'y2'),
+    bars('memory its neighbours held at peak', held, color(2), 'y2'),
   );
   return spec(
     workload,
     wi,
     'Protection: page cache',
     'Per neighbour set, the bytes the workload read from disk per pass over its working set (its own count; left axis), and ' +
-      'the page cache its neighbours’ groups held at their end (right axis). Reads above alone are its working set evicted ' +
+      'the most memory (page cache included) its neighbours’ groups held (right axis). Reads above alone are its working set evicted ' +
       'under a memory limit it ' +
       'shares with them; a memory limit on the neighbour keeps them as alone. Its CPU share is no figure here.',
     config,
