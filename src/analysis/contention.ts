@@ -29,7 +29,7 @@ import {
   stallPct,
   usPerIo,
 } from './resources.js';
-import { measuredRuns, medianOf, type OkRun } from './runs.js';
+import { finiteValues, measuredRuns, medianOf, type OkRun } from './runs.js';
 import { describe, median } from './stats.js';
 import { verdictOf } from './verdict.js';
 
@@ -56,7 +56,6 @@ export function costOf(r: OkRun, perOp: boolean): number | null {
   return typeof r.metrics.ops === 'number' && r.metrics.ops > 0 ? cpu / r.metrics.ops : null;
 }
 
-const numbers = (xs: (number | null)[]): number[] => xs.filter((x): x is number => x !== null);
 const countsOps = (runs: OkRun[]): boolean => runs.length > 0 && runs.every((r) => typeof r.metrics.ops === 'number' && r.metrics.ops > 0);
 
 /** The knobs of `l` that bear on a resource, as a label ("mem 64 MiB", "write 20.0 MB/s"); undefined: none. */
@@ -107,7 +106,7 @@ function neighbourSummary(runs: OkRun[], index: number, spec: NeighbourSpec, res
 /** Per run over the alone cell's median; null without both. */
 function againstAlone(values: (number | undefined)[], alone: number | null): ContentionView['shareKept'] {
   if (!alone) return null;
-  return describe(numbers(values.map((v) => (v === undefined ? null : v))).map((v) => v / alone)) ?? null;
+  return describe(finiteValues(values).map((v) => v / alone)) ?? null;
 }
 
 const oomKillsOf = (cell: Cell): number => cell.runs.filter((r) => !r.warmup && r.outcome === 'oom-killed').length;
@@ -119,7 +118,7 @@ function memoryProtection(cell: Cell, alone: Cell, runs: OkRun[], aloneRuns: OkR
   const aloneBytes = medianOf(per(diskReadBytes, alone, aloneRuns));
   const bytes = medianOf(per(diskReadBytes, cell, runs));
   return {
-    diskReadsPerPass: describe(numbers(reads.map((v) => v ?? null))) ?? null,
+    diskReadsPerPass: describe(finiteValues(reads)) ?? null,
     aloneDiskReadsPerPass: aloneReads,
     diskReadsVsAlone: againstAlone(reads, aloneReads),
     extraDiskReadBytes: bytes !== null && aloneBytes !== null ? bytes - aloneBytes : null,
@@ -140,7 +139,7 @@ function ioProtection(runs: OkRun[], aloneRuns: OkRun[]): IoProtection {
   const rates = runs.map(rate);
   const aloneRate = medianOf(aloneRuns.map(rate));
   return {
-    bytesPerSec: describe(numbers(rates.map((v) => v ?? null))) ?? null,
+    bytesPerSec: describe(finiteValues(rates)) ?? null,
     aloneBytesPerSec: aloneRate,
     rateKept: againstAlone(rates, aloneRate),
     iops: medianOf(runs.map(iopsOf)),
@@ -170,7 +169,7 @@ export function contentionOf(cell: Cell, alone: Cell | undefined, ctx: ModelCont
   const aloneShare = medianOf(aloneRuns.map(ownCpuShare));
   const perOp = countsOps(runs) && countsOps(aloneRuns);
   const aloneCost = medianOf(aloneRuns.map((r) => costOf(r, perOp)));
-  const shares = numbers(runs.map(ownCpuShare));
+  const shares = finiteValues(runs.map(ownCpuShare));
   const aloneWall = medianOf(aloneRuns.map((r) => r.metrics.wallNs));
   const view: Omit<ContentionView, 'verdict'> = {
     aloneCellId: alone.id,
@@ -182,7 +181,7 @@ export function contentionOf(cell: Cell, alone: Cell | undefined, ctx: ModelCont
     cpuShare: describe(shares) ?? null,
     aloneCpuShare: aloneShare,
     shareKept: aloneShare ? (describe(shares.map((s) => s / aloneShare)) ?? null) : null,
-    costRatio: aloneCost ? (describe(numbers(runs.map((r) => costOf(r, perOp))).map((c) => c / aloneCost)) ?? null) : null,
+    costRatio: aloneCost ? (describe(finiteValues(runs.map((r) => costOf(r, perOp))).map((c) => c / aloneCost)) ?? null) : null,
     expectedCpuShare: null,
     expectedShareKept: null,
     neighbours: set.neighbours.map((n, i) => neighbourSummary(runs, i, n, resource)),
