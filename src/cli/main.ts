@@ -241,7 +241,12 @@ program
   .option('--hosts <base,candidate>', 'compare two hosts of one merged document (cgbench merge): the first is the base')
   .option('--summary <file>', 'also append the Markdown summary to FILE (e.g. "$GITHUB_STEP_SUMMARY")')
   .option('--junit <file>', 'also write the gate as JUnit XML to FILE: a test case per cell and metric, a regression a failure')
-  .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+  .addHelpText(
+    'after',
+    '\nCells match by workload, runtime, limit set and neighbour set. Gated metrics: wall time, slowdown, throttle ratio,\n' +
+      'IO throughput, IOPS, peak memory, disk reads and refaults per pass (page-cache workloads); shown, never gated:\n' +
+      `CPU granted, the own CPU share beside neighbours, PSI stall shares (v2).\n\n${EXIT_CODES_HELP}`,
+  )
   .action(
     async (
       files: string[],
