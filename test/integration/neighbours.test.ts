@@ -186,8 +186,9 @@ describe.skipIf(!isRoot)('neighbours on real groups', () => {
         `${((v?.io?.aloneBytesPerSec ?? 0) / 1e6).toFixed(0)} MB/s alone (kept ${v?.io?.rateKept?.median.toFixed(2)}); writer ` +
         `${((v?.neighbours[0]?.diskWriteBytesPerSec ?? 0) / 1e6).toFixed(1)} MB/s`,
     );
-    // Near alone: this VM's disk swings by a quarter run to run, so "near" is within that.
-    expect(v?.io?.rateKept?.median).toBeGreaterThanOrEqual(0.8);
+    // Near alone: this VM's disk (and its CPU, which wakes the reader) swings by a quarter run to run, so
+    // "near" is within that; what the kernel guarantees is the writer's throttle, below.
+    expect(v?.io?.rateKept?.median).toBeGreaterThanOrEqual(0.75);
     expect(v?.verdict.text).not.toMatch(/scheduler|CPU share/);
     if (v?.verdict.lost === null) expect(v.verdict.text).toMatch(/the limit on writer \(write 20 MB\/s\) kept it$/);
     // The writer's own group shows the throttle held: at most 20 MB/s, plus the throttle's first slice.
