@@ -3,6 +3,7 @@
 // the gate judges tonight against the spread of many nights instead of one file's. Pure.
 
 import { cellKey } from '../model/canonical.js';
+import { engineVersions } from '../model/engines.js';
 import { byNewest, groupBy } from '../model/collections.js';
 import type {
   Cell,
@@ -24,14 +25,14 @@ export function hostFacts(host: HostInfo): HostFacts {
     kernel: host.kernel,
     cgroupMode: host.cgroup.mode,
     cpuModel: host.cpuModel,
-    dockerVersion: host.docker?.version ?? null,
+    engines: engineVersions(host),
   };
 }
 
 /**
  * A night counts for a cell when its host shares the facts `match` names with tonight's: `runtime`
- * is the Docker Engine's version for docker cells (the cell's runtime itself always matches, being
- * part of the cell), `host` the hostname.
+ * is the version of the cell's runtime's engine where it has one (the Docker Engine's for docker cells;
+ * the cell's runtime itself always matches, being part of the cell), `host` the hostname.
  */
 export function hostMatches(night: HostFacts, tonight: HostFacts, match: readonly HostMatchField[], runtime: RuntimeName): boolean {
   return match.every((m) => {
@@ -45,7 +46,7 @@ export function hostMatches(night: HostFacts, tonight: HostFacts, match: readonl
       case 'host':
         return night.hostname === tonight.hostname;
       case 'runtime':
-        return runtime !== 'docker' || night.dockerVersion === tonight.dockerVersion;
+        return night.engines[runtime] === tonight.engines[runtime];
     }
   });
 }

@@ -4,6 +4,7 @@
 
 import { EXIT_REGRESSION } from '../model/errors.js';
 import { canonicalJson as canonical } from '../model/canonical.js';
+import { engineVersions, hostEngines } from '../model/engines.js';
 import { cpuQuotaCpus } from '../model/limits.js';
 import { cpuUsedCpus, throttleRatio, workloadBytesPerSec } from '../model/metrics.js';
 import { slowdownMeans } from '../model/params.js';
@@ -296,7 +297,10 @@ function hostDifferences(a: ResultDocument, b: ResultDocument): string[] {
   check('kernel', x.kernel, y.kernel);
   check('cgroup', x.cgroup.mode, y.cgroup.mode);
   check('disk', x.disk?.device, y.disk?.device);
-  check('Docker', x.docker?.version, y.docker?.version);
+  // Each engine either side names (the Docker Engine, Podman), by the runtime it belongs to.
+  const [xv, yv] = [engineVersions(x), engineVersions(y)];
+  const names = new Map([...hostEngines(x), ...hostEngines(y)].map((e) => [e.runtime, e.name]));
+  for (const [runtime, name] of names) check(name, xv[runtime], yv[runtime]);
   return out;
 }
 

@@ -1,7 +1,7 @@
 // Typed warnings about a result document's cells: failed runs, noisy measurements, too few runs for an
 // interval, limits that did not bite or bit harder than the model. Pure; the reporters group and render them.
 
-import { cpuQuotaCpus, dockerUnsupportedLimits } from '../model/limits.js';
+import { cpuQuotaCpus } from '../model/limits.js';
 import { runDelta } from '../model/metrics.js';
 import { measuredRuns, medianOf } from './runs.js';
 import { slowdownMeans } from '../model/params.js';
@@ -105,28 +105,28 @@ function noiseWarnings(cell: Cell): Warning[] {
   return out;
 }
 
-function unsupportedWarnings(cell: Cell, ctx: WarningContext): Warning[] {
+/** Where to see the limits a cell ran without applied: the record's own hint, else the runtimes that set them. */
+function notAppliedHint(cell: Cell): string {
+  const missing = cell.notApplied ?? [];
+  const hints = [...new Set(missing.flatMap((n) => (n.hint !== undefined ? [n.hint] : [])))];
+  const can = [...new Set(missing.filter((n) => n.hint === undefined).flatMap((n) => n.runtimes))];
+  if (can.length) hints.push(`compare with the ${can.join(' or ')} runtime, which sets it`);
+  return hints.join('; ') || 'no runtime sets it';
+}
+
+function unsupportedWarnings(cell: Cell): Warning[] {
   const out: Warning[] = [];
-  if (cell.runtime === 'native' && ctx.driver === 'v1' && cell.limits.memory?.highBytes != null) {
+  // Decided before the first run from the runtime's column of the knob table (runtimes/registry.ts).
+  const missing = cell.notApplied ?? [];
+  if (missing.length) {
+    const what = missing.map((n) => (n.of ? `${n.of}'s ${n.reason}` : n.reason));
     out.push({
       code: 'unsupported-limit',
       cellId: cell.id,
-      message: `${cell.id}: memory.high exists only on cgroup v2; on this v1 host the runs went ahead without it`,
-      detail: 'memory.high (v2 only)',
-      hint: 'run on a cgroup v2 host (or the v2 lab: npm run test:v2 / scripts/v2lab/run.sh) to see reclaim throttling',
+      message: `${cell.id}: ${cell.runtime} cannot set ${what.join('; ')}; the runs went ahead without it`,
+      detail: missing.map((n) => n.limit).join(', '),
+      hint: notAppliedHint(cell),
     });
-  }
-  if (cell.runtime === 'docker') {
-    const missing = dockerUnsupportedLimits(cell.limits);
-    if (missing.length) {
-      out.push({
-        code: 'unsupported-limit',
-        cellId: cell.id,
-        message: `${cell.id}: docker run cannot set ${missing.join('; ')}; the runs went ahead without it`,
-        detail: missing.map((m) => m.replace(/ \(.*$/, '')).join(', '),
-        hint: 'compare with the native runtime, which sets it',
-      });
-    }
   }
   if (cell.params.kind === 'cpu' && cell.limits.memory?.maxBytes != null && cpuQuotaCpus(cell.limits) === null) {
     out.push({
@@ -226,8 +226,9 @@ function slowdownModelWarnings(cell: Cell, ctx: WarningContext): Warning[] {
 
 /** In container mode the launcher samples from inside the group, so its CPU counts against the limit. */
 function samplerOverhead(cell: Cell): Warning[] {
-  if (cell.runtime !== 'docker') return [];
-  const shares = measuredRuns(cell).map((r) => {
+  const inGroup = measuredRuns(cell).filter((r) => r.process?.launcherInGroup);
+  if (!inGroup.length) return [];
+  const shares = inGroup.map((r) => {
     const used = runDelta(r, (x) => x.cpu?.usageUs);
     return used && r.process?.launcherCpuUs !== undefined ? r.process.launcherCpuUs / used : undefined;
   });
@@ -247,7 +248,7 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
   return [
     ...outcomeWarnings(cell),
     ...noiseWarnings(cell),
-    ...unsupportedWarnings(cell, ctx),
+    ...unsupportedWarnings(cell),
     ...ioModelWarnings(cell, ctx),
     ...slowdownModelWarnings(cell, ctx),
     ...samplerOverhead(cell),

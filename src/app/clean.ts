@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCgroups } from '../cgroup/index.js';
 import { ownerPid } from '../model/owner.js';
-import { cleanDockerLeftovers } from '../runtimes/docker/clean.js';
 import { STATUS_DIR_PREFIX } from '../runtimes/native.js';
-import { cleanSwarmLeftovers } from '../runtimes/swarm/clean.js';
+import { RUNTIMES } from '../runtimes/registry.js';
 import { requireRoot } from './environment.js';
 import { findStaleGroups, processAlive } from './stale.js';
 
@@ -70,11 +69,20 @@ export async function cleanCommand(
   opts: { dockerHost?: string; images?: boolean; force?: boolean } = {},
 ): Promise<CleanResult> {
   if (!dryRun) requireRoot('cgbench clean', 'to remove cgroups');
-  // Services first (their tasks' containers go with them), then containers: removing them empties their
-  // groups. No engine answering means nothing to clean there.
-  const swarm = await cleanSwarmLeftovers(opts.dockerHost, { dryRun });
-  const services = swarm.services;
-  const containers = [...(await cleanDockerLeftovers(opts.dockerHost, { dryRun, images: opts.images })), ...swarm.containers];
+  // Each runtime's engine: a cluster's services first (their tasks' containers go with them), then
+  // containers, whose removal empties their groups. No engine answering means nothing to clean there.
+  const services: string[] = [];
+  const containers: string[] = [];
+  const entries = Object.values(RUNTIMES).filter((e) => e.clean);
+  for (const entry of [...entries.filter((e) => e.cleanFirst), ...entries.filter((e) => !e.cleanFirst)]) {
+    const found = await entry.clean?.({
+      dryRun,
+      ...(opts.dockerHost ? { dockerHost: opts.dockerHost } : {}),
+      ...(opts.images ? { images: true } : {}),
+    });
+    services.push(...(found?.services ?? []));
+    containers.push(...(found?.containers ?? []));
+  }
   const cgroups = openCgroups();
   const found = cgroups.leftovers();
   // A group whose owner is gone is a leftover even with processes in it (an orphaned workload):

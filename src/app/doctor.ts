@@ -10,22 +10,16 @@ import { resolveDiskTarget } from '../cgroup/disk.js';
 import { isCgbenchError } from '../model/errors.js';
 import { NATIVE_DIR } from '../model/paths.js';
 import { assertNativeBuilt } from '../programs/registry.js';
-import { dockerBin, dockerCli, engineAddress, INSTALL_HINT } from '../runtimes/docker/client.js';
-import { dockerEngineInfo } from '../runtimes/docker/engine.js';
+import { type DoctorCheck, RUNTIME_NAMES, RUNTIMES } from '../runtimes/registry.js';
 import { isRoot } from '../cgroup/files.js';
 import { defaultScratchDir, probeScratch } from './environment.js';
 import { findStaleGroups, type StaleGroups, staleText } from './stale.js';
 
-export interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  fix?: string;
-}
+export type Check = DoctorCheck;
 
-/** Checks whose failure does not stop the native runtime: only --runtime docker needs Docker; leftovers
- *  of killed suites are removed by the next run (and `cgbench clean`). */
-const OPTIONAL_CHECKS = new Set(['docker', 'leftovers']);
+/** Checks whose failure does not stop the native runtime: a runtime's own check (only --runtime NAME needs
+ *  it); leftovers of killed suites are removed by the next run (and `cgbench clean`). */
+const OPTIONAL_CHECKS = new Set(['leftovers', ...RUNTIME_NAMES]);
 
 /** How long a program asked for its version may take. */
 const PROBE_TIMEOUT_MS = 5000;
@@ -119,7 +113,7 @@ export async function doctorChecks(scratchDir = defaultScratchDir(), dockerHost?
   checks.push(nativeCheck());
   checks.push(await scratchCheck(scratchDir));
   checks.push(leftoversCheck());
-  checks.push(await dockerCheck(dockerHost));
+  for (const entry of Object.values(RUNTIMES)) if (entry.doctor) checks.push(await entry.doctor({ ...(dockerHost ? { dockerHost } : {}) }));
   return checks;
 }
 
@@ -140,26 +134,6 @@ function leftoversCheck(): Check {
         fix: 'run `cgbench clean` (the next `cgbench run` removes groups of dead cgbench processes too)',
       }
     : { name: 'leftovers', ok: true, detail: 'no groups left by killed cgbench processes' };
-}
-
-/** Docker is optional (only --runtime docker needs it): client, engine, and what the engine is made of. */
-async function dockerCheck(dockerHost?: string): Promise<Check> {
-  const where = engineAddress(dockerHost);
-  const client = await firstLine(dockerBin(), ['--version']);
-  if (!client)
-    return { name: 'docker', ok: false, detail: 'docker client not installed (only needed for --runtime docker)', fix: INSTALL_HINT };
-  try {
-    const info = await dockerEngineInfo(dockerCli(dockerHost), dockerHost);
-    const drivers = `storage driver ${info.storageDriver}, cgroup driver ${info.cgroupDriver}, cgroup v${info.cgroupVersion}`;
-    return { name: 'docker', ok: true, detail: `${client}; engine ${info.version} at ${where}: ${drivers}` };
-  } catch {
-    return {
-      name: 'docker',
-      ok: false,
-      detail: `${client}; no engine reachable at ${where}`,
-      fix: 'start one: eval "$(scripts/docker-up.sh)"',
-    };
-  }
 }
 
 /** doctor's exit code: 1 when a check the native runtime needs failed. */

@@ -9,9 +9,10 @@ import type { DocumentInput } from '../history/records.js';
 import { HistoryStore } from '../history/store.js';
 import { parseDatabaseUrl } from '../history/url.js';
 import { sha256Hex } from '../model/canonical.js';
-import { DEFAULT_HISTORY_NIGHTS, RUNTIME_NAMES } from '../model/defaults.js';
+import { DEFAULT_HISTORY_NIGHTS } from '../model/defaults.js';
+import { RUNTIME_NAMES } from '../runtimes/registry.js';
 import { CgbenchError } from '../model/errors.js';
-import type { CgroupMode, HistoryAddOutcome, HistoryFilter, RuntimeName, StoredDocument, TrendReport } from '../model/types.js';
+import type { CgroupMode, HistoryAddOutcome, HistoryFilter, StoredDocument, TrendReport } from '../model/types.js';
 import { renderHistoryList, renderHistoryShow, SHORT_ID, type SourceState } from '../reporters/history.js';
 import { DEFAULT_TREND_FORMATS, renderTrend, TREND_FORMATS } from '../reporters/trend.js';
 import { checkOutputs, writeRendered } from '../reporters/writer.js';
@@ -46,9 +47,9 @@ export function historyFilter(opts: HistoryFilterOptions): HistoryFilter {
     f.cgroupMode = opts.cgroup as CgroupMode;
   }
   if (opts.runtime !== undefined) {
-    if (!(RUNTIME_NAMES as readonly string[]).includes(opts.runtime))
+    if (!RUNTIME_NAMES.includes(opts.runtime))
       throw new CgbenchError('E_INPUT', `--runtime "${opts.runtime}" is not a runtime`, `choose from ${RUNTIME_NAMES.join(', ')}`);
-    f.runtime = opts.runtime as RuntimeName;
+    f.runtime = opts.runtime;
   }
   if (opts.last !== undefined) f.last = opts.last;
   return f;

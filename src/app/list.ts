@@ -1,6 +1,7 @@
-// `cgbench list`: the built-in workloads with their parameters' defaults, and the presets.
+// `cgbench list`: the built-in workloads with their parameters' defaults, the presets, and the runtimes.
 
 import { WORKLOADS } from '../programs/registry.js';
+import { RUNTIME_NAMES, RUNTIMES } from '../runtimes/registry.js';
 import { listPresets } from '../scenario/load.js';
 
 export function listText(): string {
@@ -8,5 +9,7 @@ export function listText(): string {
   for (const w of WORKLOADS) lines.push(`  ${w.kind.padEnd(8)} ${w.summary}\n  ${''.padEnd(8)} params: ${w.params}`);
   lines.push('', 'Presets (cgbench run --preset NAME):');
   for (const p of listPresets()) lines.push(`  ${p.name.padEnd(8)} ${p.description}`);
+  lines.push('', "Runtimes (cgbench run --runtime NAME,...; a scenario's runtimes):");
+  for (const name of RUNTIME_NAMES) lines.push(`  ${name.padEnd(10)} ${RUNTIMES[name]?.summary ?? ''}`);
   return lines.join('\n');
 }

@@ -4,6 +4,7 @@
 import { SCENARIO_DEFAULTS } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
 import type { RunOrder, RuntimeName, Scenario } from '../model/types.js';
+import { RUN_RUNTIMES, runtimeEntry } from '../runtimes/registry.js';
 import { loadPreset, loadScenarioFile } from '../scenario/load.js';
 
 /** What the command line can change about a scenario. */
@@ -20,6 +21,17 @@ export interface ScenarioOverrides {
   maxRepetitions?: number;
 }
 
+/** A scenario's runtimes must be ones `cgbench run` starts (the registry's `run` entries). */
+function checkRuntimes(s: Scenario): void {
+  const problems = s.runtimes.flatMap((name, i) => {
+    const entry = runtimeEntry(name);
+    if (entry?.mode === 'run') return [];
+    const why = entry ? 'is planned and collected, not run (see `cgbench plan`)' : 'is not a runtime';
+    return [`runtimes[${i}]: "${name}" ${why}; choose from ${RUN_RUNTIMES.join(', ')}`];
+  });
+  if (problems.length) throw new CgbenchError('E_SCENARIO', `invalid scenario ${s.source}: ${problems.join('; ')}`);
+}
+
 export async function resolveScenario(file: string | undefined, o: ScenarioOverrides): Promise<Scenario> {
   if (file && o.preset) throw new CgbenchError('E_INPUT', 'give either a scenario file or --preset, not both', 'drop one of them');
   const base = file ? await loadScenarioFile(file) : loadPreset(o.preset ?? SCENARIO_DEFAULTS.preset);
@@ -31,6 +43,7 @@ export async function resolveScenario(file: string | undefined, o: ScenarioOverr
     s.workloads = s.workloads.map(({ warmup: _own, ...w }) => w);
   }
   if (o.runtime) s.runtimes = o.runtime;
+  checkRuntimes(s);
   if (o.scratch) s.scratchDir = o.scratch;
   if (o.sampleInterval !== undefined) s.sampleIntervalMs = o.sampleInterval;
   if (o.order !== undefined) s.order = o.order;

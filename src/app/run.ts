@@ -9,7 +9,7 @@ import { type DiskTarget, resolveDiskTarget } from '../cgroup/disk.js';
 import { openCgroups } from '../cgroup/index.js';
 import { CgbenchError, EXIT_DONE, EXIT_RUNS_FAILED } from '../model/errors.js';
 import type { ResultDocument, RuntimeName } from '../model/types.js';
-import { engineIsLocal } from '../runtimes/docker/company.js';
+import { runtimeEntry } from '../runtimes/registry.js';
 import { DEFAULT_REPORT_FORMATS } from '../model/defaults.js';
 import { removeEmptyDirs } from '../model/user-files.js';
 import { renderJson } from '../reporters/json.js';
@@ -52,7 +52,7 @@ export interface RunOptions extends ScenarioOverrides {
 /** Does the suite measure this machine, so that another suite here would be in its figures? A cluster, a remote
  *  engine and the simulation do not. */
 export function measuresThisHost(runtimes: readonly RuntimeName[], dockerHost?: string): boolean {
-  return runtimes.some((rt) => rt === 'native' || (rt === 'docker' && engineIsLocal(dockerHost)));
+  return runtimes.some((rt) => runtimeEntry(rt)?.measuresHost({ ...(dockerHost !== undefined ? { dockerHost } : {}) }));
 }
 
 export interface RunResult {
@@ -81,8 +81,10 @@ export function suiteVerdict(doc: ResultDocument, allowFailures: boolean): { exi
 
 export async function runCommand(file: string | undefined, opts: RunOptions): Promise<RunResult> {
   const scenario = await resolveScenario(file, opts);
-  const wantsNative = scenario.runtimes.includes('native');
-  if (wantsNative) requireRoot('cgbench run', 'to create cgroups and namespaces for the native runtime');
+  // A runtime that makes groups in this host's cgroups (native) needs root and the controllers.
+  const ownGroups = scenario.runtimes.find((rt) => runtimeEntry(rt)?.hostCgroups);
+  const wantsNative = ownGroups !== undefined;
+  if (wantsNative) requireRoot('cgbench run', `to create cgroups and namespaces for the ${ownGroups} runtime`);
   const cgroupInfo = detectCgroups();
   if (wantsNative) requireControllers(cgroupInfo);
   const scratchDir = resolve(scenario.scratchDir ?? defaultScratchDir());

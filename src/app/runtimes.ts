@@ -1,29 +1,27 @@
-// The runtimes a suite needs, made once for it: Docker and Swarm first (an unreachable engine fails before
-// anything else is made), then native and fake.
+// The runtimes a suite needs, made once for it from the runtime registry (each records its engine in the host
+// context); on a failure, what was made is closed again.
 
 import type { CgroupSystem } from '../cgroup/index.js';
+import { CgbenchError } from '../model/errors.js';
 import type { HostInfo, RuntimeName } from '../model/types.js';
-import { createDockerRuntime } from '../runtimes/docker/runtime.js';
-import { FakeRuntime } from '../runtimes/fake.js';
-import { NativeRuntime } from '../runtimes/native.js';
-import { createSwarmRuntime } from '../runtimes/swarm/runtime.js';
+import { RUN_RUNTIMES, runtimeEntry } from '../runtimes/registry.js';
 import type { Runtime } from '../runtimes/runtime.js';
 
 export type Runtimes = Partial<Record<RuntimeName, Runtime>>;
 
-/** Makes the runtimes `names`; records the engine in `host`. On failure, what was made is closed. */
+/** The registry's names and entries, for the command line's wiring (cli/ sees runtimes only through app/). */
+export { RUN_RUNTIMES, RUNTIME_NAMES, RUNTIMES, runtimeEntry } from '../runtimes/registry.js';
+
+/** Makes the runtimes `names`; records their engines in `host`. On failure, what was made is closed. */
 export async function openRuntimes(names: RuntimeName[], cgroups: CgroupSystem, host: HostInfo, dockerHost?: string): Promise<Runtimes> {
   const runtimes: Runtimes = {};
   try {
-    if (names.includes('docker')) {
-      const docker = await createDockerRuntime({ dockerHost, cgroups });
-      runtimes.docker = docker;
-      host.docker = docker.hostDockerInfo();
+    for (const name of names) {
+      const open = runtimeEntry(name)?.open;
+      if (!open)
+        throw new CgbenchError('E_INPUT', `runtime "${name}" cannot be started by cgbench run`, `choose from ${RUN_RUNTIMES.join(', ')}`);
+      runtimes[name] = await open({ cgroups, host, ...(dockerHost !== undefined ? { dockerHost } : {}) });
     }
-    // A swarm's manager is an engine too: the same --docker-host (or DOCKER_HOST) names it.
-    if (names.includes('swarm')) runtimes.swarm = await createSwarmRuntime({ dockerHost });
-    if (names.includes('native')) runtimes.native = new NativeRuntime(cgroups);
-    if (names.includes('fake')) runtimes.fake = new FakeRuntime();
   } catch (e) {
     await closeRuntimes(runtimes);
     throw e;
@@ -32,5 +30,5 @@ export async function openRuntimes(names: RuntimeName[], cgroups: CgroupSystem, 
 }
 
 export async function closeRuntimes(runtimes: Runtimes): Promise<void> {
-  for (const rt of Object.values(runtimes)) await rt.close();
+  for (const rt of Object.values(runtimes)) if (rt) await rt.close();
 }

@@ -26,10 +26,9 @@ import {
   DEFAULT_THRESHOLD_PCT,
   REPORT_FORMATS,
   RUN_ORDERS,
-  RUN_RUNTIMES,
-  RUNTIME_NAMES,
   SCENARIO_DEFAULTS,
 } from '../model/defaults.js';
+import { RUN_RUNTIMES, RUNTIME_NAMES } from '../app/runtimes.js';
 import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_CODES_HELP, exitCodeFor, isCgbenchError } from '../model/errors.js';
 import { DEFAULT_TREND_FORMATS, TREND_FORMATS } from '../reporters/trend.js';
 import { integerIn, positiveInt, runtimeList, SAMPLE_INTERVAL_RANGE, sampleInterval, targetCi } from './options.js';
@@ -72,7 +71,7 @@ program
     new Option(
       '--runtime <list>',
       `runtimes to use: ${RUN_RUNTIMES.join(', ')} (swarm: a Swarm job per run, manager at --docker-host; ` +
-        'fake: a simulation, no root)',
+        'fake: a simulation, no root; `cgbench list` describes each)',
     ).argParser(runtimeList),
   )
   .option('--scratch <dir>', 'directory on a real disk for IO and page-cache files (default: $CGBENCH_SCRATCH, $TMPDIR or /var/tmp)')
@@ -335,7 +334,7 @@ program
 
 program
   .command('list')
-  .description('list the built-in workloads and the presets')
+  .description('list the built-in workloads, the presets and the runtimes')
   .action(() => print(listText()));
 
 program

@@ -2,7 +2,8 @@
 // applies to the same setting, and says what is wrong in the option's own words.
 
 import { InvalidArgumentError } from 'commander';
-import { BOUNDS, RUN_RUNTIMES } from '../model/defaults.js';
+import { RUN_RUNTIMES, runtimeEntry } from '../app/runtimes.js';
+import { BOUNDS } from '../model/defaults.js';
 import type { RuntimeName } from '../model/types.js';
 import { parseDurationMs, parsePercent } from '../model/units.js';
 
@@ -26,12 +27,11 @@ export function integerIn(name: string, range: { min: number; max: number }) {
 export function runtimeList(v: string): RuntimeName[] {
   const list = v.split(',').map((s) => s.trim());
   for (const r of list) {
-    if (r === 'kubernetes')
-      throw new InvalidArgumentError('kubernetes runs are planned and collected: see `cgbench plan --target kubernetes`');
-    if (!(RUN_RUNTIMES as readonly string[]).includes(r))
-      throw new InvalidArgumentError(`unknown runtime "${r}" (${RUN_RUNTIMES.join(', ')})`);
+    if (runtimeEntry(r)?.mode === 'plan')
+      throw new InvalidArgumentError(`${r} runs are planned and collected: see \`cgbench plan --target ${r}\``);
+    if (!RUN_RUNTIMES.includes(r)) throw new InvalidArgumentError(`unknown runtime "${r}" (${RUN_RUNTIMES.join(', ')})`);
   }
-  return list as RuntimeName[];
+  return list;
 }
 
 const { min: INTERVAL_MIN, max: INTERVAL_MAX } = BOUNDS.sampleIntervalMs;

@@ -188,7 +188,7 @@ export function cellFromRows(c: CellsTable, runs: RunsTable[]): Cell {
     workload: c.workload,
     kind: c.kind as Cell['kind'],
     params: JSON.parse(c.params_json) as Cell['params'],
-    runtime: c.runtime as RuntimeName,
+    runtime: c.runtime,
     limitSet: c.limit_set,
     limits: JSON.parse(c.limits_json) as Cell['limits'],
     ...(typeof c.expect_json === 'string' ? { expect: JSON.parse(c.expect_json) as Cell['expect'] } : {}),

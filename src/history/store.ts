@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import { byNewest, groupBy } from '../model/collections.js';
+import { engineVersions } from '../model/engines.js';
 import { CgbenchError } from '../model/errors.js';
 import type { HistoryAddOutcome, HistoryFilter, NightCandidate, NightCell, ResultDocument, StoredDocument } from '../model/types.js';
 import {
@@ -409,7 +410,7 @@ export class HistoryStore {
             'd.kernel',
             'd.cgroup_mode',
             'd.cpu_model',
-            'd.docker_version',
+            'd.host_json',
           ])
           .where('c.cell_key', 'in', part)
           .where('d.created_at', '<', before)
@@ -427,7 +428,7 @@ export class HistoryStore {
               kernel: r.kernel,
               cgroupMode: r.cgroup_mode as NightCandidate['facts']['cgroupMode'],
               cpuModel: r.cpu_model,
-              dockerVersion: r.docker_version,
+              engines: engineVersions(hostFromRow(r)),
             },
           });
         }

@@ -29,6 +29,8 @@ export interface Knob {
   label(l: Limits): string[];
   /** Values the kernel (or common sense) refuses: "field: problem (fix)", field relative to the limit set. */
   check(l: Limits): string[];
+  /** The limits without this knob: what a runtime that cannot set it is given (runtimes/knob-rules.ts). */
+  without<L extends Limits>(l: L): L;
   /** Its writes on a cgroup v1 host and a v2 host, in the order the kernel needs them. */
   v1(l: ResolvedLimits, host: WriteContext): FileWrite[];
   v2(l: ResolvedLimits, host: WriteContext): FileWrite[];
@@ -45,6 +47,19 @@ const ms = (us: number): string => `${+(us / 1000).toFixed(1)} ms`;
 const v1 = (controller: string, file: string, value: string | number): FileWrite => ({ controller, file, value: String(value) });
 const v2 = (file: string, value: string | number): FileWrite => ({ controller: '', file, value: String(value) });
 const none = (): FileWrite[] => [];
+/** `l` without one of its fields. */
+function omit<L extends Limits>(l: L, key: keyof Limits): L {
+  const out = { ...l };
+  delete out[key];
+  return out;
+}
+/** `l` without one field of its memory limit. */
+function omitMemory<L extends Limits>(l: L, key: 'swapBytes' | 'highBytes'): L {
+  if (!l.memory) return l;
+  const memory = { ...l.memory };
+  delete memory[key];
+  return { ...l, memory };
+}
 const ok = (): string[] => [];
 
 /**
@@ -108,6 +123,7 @@ export const KNOBS = {
       return out;
     },
     // A quota of null still writes: "max" / -1 with the period, which is what a fresh group has anyway.
+    without: (l) => omit(l, 'cpu'),
     v1: (l) => (l.cpu ? [v1('cpu', 'cpu.cfs_period_us', l.cpu.periodUs), v1('cpu', 'cpu.cfs_quota_us', l.cpu.quotaUs ?? -1)] : []),
     v2: (l) => (l.cpu ? [v2('cpu.max', `${l.cpu.quotaUs ?? 'max'} ${l.cpu.periodUs}`)] : []),
   },
@@ -125,6 +141,11 @@ export const KNOBS = {
       if (burst > quota) return [`cpu.burst: the kernel refuses a burst (${burst} us) above the quota (${quota} us)`];
       return [];
     },
+    without: (l) => {
+      if (!l.cpu) return l;
+      const { burstUs: _burst, ...cpu } = l.cpu;
+      return { ...l, cpu };
+    },
     v1: (l) => (l.cpu?.burstUs !== undefined ? [v1('cpu', 'cpu.cfs_burst_us', l.cpu.burstUs)] : []),
     v2: (l) => (l.cpu?.burstUs !== undefined ? [v2('cpu.max.burst', l.cpu.burstUs)] : []),
   },
@@ -134,6 +155,7 @@ export const KNOBS = {
     present: (l) => l.cpuWeight !== undefined,
     label: (l) => (l.cpuWeight !== undefined ? [`weight ${l.cpuWeight}`] : []),
     check: (l) => weightProblem('weight', l.cpuWeight, BOUNDS.cpuWeight, 'a CPU weight', "cgroup v2's"),
+    without: (l) => omit(l, 'cpuWeight'),
     v1: (l) => (l.cpuWeight !== undefined ? [v1('cpu', 'cpu.shares', cpuSharesFromWeight(l.cpuWeight))] : []),
     v2: (l) => (l.cpuWeight !== undefined ? [v2('cpu.weight', l.cpuWeight)] : []),
   },
@@ -143,6 +165,7 @@ export const KNOBS = {
     present: (l) => l.memory?.maxBytes != null,
     label: (l) => (l.memory?.maxBytes != null ? [`mem ${mib(l.memory.maxBytes)}`] : []),
     check: (l) => memoryFloor('memory.max', l.memory?.maxBytes),
+    without: (l) => (l.memory ? { ...l, memory: { ...l.memory, maxBytes: null } } : l),
     v1: (l) => (l.memory?.maxBytes != null ? [v1('memory', 'memory.limit_in_bytes', l.memory.maxBytes)] : []),
     v2: (l) => (l.memory?.maxBytes != null ? [v2('memory.max', l.memory.maxBytes)] : []),
   },
@@ -157,6 +180,7 @@ export const KNOBS = {
     check: ok,
     // Swap is allowed on top of the max, 0 unless given, and only where swap is accounted. v1 counts
     // memory and swap together (memsw = max + swap), written after the limit it must not fall below.
+    without: (l) => omitMemory(l, 'swapBytes'),
     v1: (l, host) => {
       const m = l.memory;
       if (!host.swap || m?.maxBytes == null || m.swapBytes === null) return [];
@@ -181,6 +205,7 @@ export const KNOBS = {
       return out;
     },
     // v1 has no reclaim threshold of this kind (soft_limit_in_bytes acts only under global pressure).
+    without: (l) => omitMemory(l, 'highBytes'),
     v1: none,
     v2: (l) => (l.memory?.highBytes != null ? [v2('memory.high', l.memory.highBytes)] : []),
   },
@@ -203,6 +228,7 @@ export const KNOBS = {
           .filter((k) => !((io[k] as number) > 0))
           .map((k) => `io[${i}].${k}: a throttle must be above 0 (write e.g. 10MB/s or 100)`);
       }),
+    without: (l) => omit(l, 'io'),
     v1: (l) =>
       (l.io ?? []).flatMap((io) => {
         const dev = `${io.major}:${io.minor}`;
@@ -230,6 +256,7 @@ export const KNOBS = {
       l.pids === undefined || (Number.isInteger(l.pids) && l.pids >= 1)
         ? []
         : [`pids: ${l.pids} is not a number of tasks (write 1 or more)`],
+    without: (l) => omit(l, 'pids'),
     v1: (l) => (l.pids !== undefined ? [v1('pids', 'pids.max', l.pids)] : []),
     v2: (l) => (l.pids !== undefined ? [v2('pids.max', l.pids)] : []),
   },
@@ -244,6 +271,7 @@ export const KNOBS = {
       const down = l.cpuset.split(',').some((r) => r.includes('-') && Number(r.split('-')[0]) > Number(r.split('-')[1]));
       return down ? ['cpuset: a range must go up, like "1-3" (not "3-1")'] : [];
     },
+    without: (l) => omit(l, 'cpuset'),
     v1: (l) => (l.cpuset !== undefined ? [v1('cpuset', 'cpuset.cpus', l.cpuset)] : []),
     v2: (l) => (l.cpuset !== undefined ? [v2('cpuset.cpus', l.cpuset)] : []),
     controller: 'cpuset',
@@ -256,6 +284,7 @@ export const KNOBS = {
     check: (l) => weightProblem('ioWeight', l.ioWeight, BOUNDS.ioWeight, 'an IO weight', "BFQ's"),
     // BFQ's own files: v1 blkio.weight belonged to CFQ, which kernels since 5.0 no longer have; v2
     // io.weight is the io.cost controller's, which needs a cost model set up, where BFQ needs only BFQ.
+    without: (l) => omit(l, 'ioWeight'),
     v1: (l) => (l.ioWeight !== undefined ? [v1('blkio', 'blkio.bfq.weight', l.ioWeight)] : []),
     v2: (l) => (l.ioWeight !== undefined ? [v2('io.bfq.weight', l.ioWeight)] : []),
     onDisk: true,

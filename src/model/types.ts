@@ -1,11 +1,13 @@
 // Every public type of cgbench: limits, workloads, scenarios, cgroup readings, runs, cells and the
 // result document. The result document is the stable contract every reporter reads.
 
-import type { RUNTIME_NAMES, SCHEMA_VERSION } from './defaults.js';
+import type { SCHEMA_VERSION } from './defaults.js';
 import type { Histogram } from './histogram.js';
 
 export type CgroupMode = 'v1' | 'v2' | 'hybrid';
-export type RuntimeName = (typeof RUNTIME_NAMES)[number];
+/** A runtime's name: a key of the runtime registry (runtimes/registry.ts). Documents may name runtimes a
+ *  newer cgbench added, so readers take any name. @minLength 1 */
+export type RuntimeName = string;
 
 // The result document's JSON Schema (schema/results.schema.json) is generated from these types
 // (`npm run schema`); JSDoc tags such as @minimum, @pattern and @asType integer become its constraints.
@@ -256,6 +258,8 @@ export interface ProcessStatus {
   /** The launcher's own CPU time (sampling included), us, and its peak memory, KiB. */
   launcherCpuUs?: number;
   launcherMaxrssKib?: number;
+  /** The launcher ran inside the measured group (container mode): its sampling counts against the limits. */
+  launcherInGroup?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -785,6 +789,21 @@ export interface Warning {
   host?: HostName;
 }
 
+/** A limit a cell's runtime cannot set and ran without, decided before the first run. */
+export interface NotApplied {
+  /** The knob (model/knobs.ts KNOBS key), and what it is in words: "cpu burst". */
+  knob: string;
+  limit: string;
+  /** Why this runtime cannot set it. */
+  reason: string;
+  /** Whose limit: absent for the cell's own, else 'neighbour "NAME"' or 'parent'. */
+  of?: string;
+  /** Runtimes that can set it, to compare with. */
+  runtimes: RuntimeName[];
+  /** Where to see it applied, when that is not another runtime (a cgroup v2 host). */
+  hint?: string;
+}
+
 export interface Cell {
   /** @minLength 1 */
   id: string;
@@ -800,6 +819,8 @@ export interface Cell {
   neighbourSet?: NeighbourSet;
   /** The outcomes a run may end with and still be a result (see analysis/expected.ts); absent in older documents. */
   expect?: ExpectedOutcome[];
+  /** Limits its runtime ran without (it declares them `skip` in the runtime registry); absent: every limit applied. */
+  notApplied?: NotApplied[];
   /** Id of the cell this one is compared with (same workload and runtime, no limits, alone). */
   baselineId: string | null;
   /** Cluster runtimes: the node every run of this cell ran on. */
@@ -821,9 +842,22 @@ export interface HostInfo {
   cgroup: { mode: CgroupMode; driver: 'v1' | 'v2'; controllers: string[]; root: string };
   /** `rotational` decides the IO throttle's slice (and so its initial allowance): 100 ms, or 20 ms on SSDs. */
   disk?: { scratchDir: string; device: string; fsType: string; model?: string; rotational?: boolean };
+  /** The Docker Engine of the docker runtime (older documents: of any docker cells). */
   docker?: { version: string; storageDriver: string; cgroupDriver: string; cgroupVersion: string };
+  /** The engines of the other runtimes that have one, by runtime name (model/engines.ts reads both). */
+  engines?: Record<RuntimeName, EngineInfo>;
   node: string;
   cgbenchVersion: string;
+}
+
+/** What a runtime says about its engine, for the document, doctor and the history's host match. */
+export interface EngineInfo {
+  /** As reports name it: "Podman". */
+  name: string;
+  version: string;
+  storageDriver: string;
+  cgroupDriver: string;
+  cgroupVersion: string;
 }
 
 /** The cgbench process writing a document, so a reader can tell a running suite from a killed one. */
@@ -1076,7 +1110,8 @@ export interface HostFacts {
   kernel: string;
   cgroupMode: CgroupMode;
   cpuModel: string;
-  dockerVersion: string | null;
+  /** Each runtime's engine version, by runtime name (model/engines.ts): the Docker Engine's, Podman's. */
+  engines: Record<RuntimeName, string>;
 }
 
 /** A stored night of a cell before its runs are loaded: enough to choose a baseline's nights. */

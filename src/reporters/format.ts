@@ -1,6 +1,7 @@
 // What every reporter says the same way: cells grouped by workload, a workload's parameters in
 // words, a cell's name, and a host in one line.
 
+import { hostEngines } from '../model/engines.js';
 import { isMultiHost } from '../model/hosts.js';
 import type { Cell, HostInfo, ResultDocument, Scenario } from '../model/types.js';
 import { formatBytes } from '../model/units.js';
@@ -76,8 +77,7 @@ export function hostLine(h: HostInfo): string {
     `cgroup ${cgroupText(h)}`,
   ];
   if (h.disk) parts.push(`disk ${h.disk.device} ${h.disk.fsType}${h.disk.model ? ` ${h.disk.model}` : ''}`);
-  if (h.docker)
-    parts.push(`Docker ${h.docker.version} (${h.docker.storageDriver}, cgroup ${h.docker.cgroupDriver} ${h.docker.cgroupVersion})`);
+  for (const e of hostEngines(h)) parts.push(`${e.name} ${e.version} (${e.storageDriver}, cgroup ${e.cgroupDriver} ${e.cgroupVersion})`);
   parts.push(`cgbench ${h.cgbenchVersion}`);
   return parts.join(' · ');
 }

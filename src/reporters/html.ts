@@ -2,6 +2,7 @@
 // host context, the scenario, per-workload tables, warnings and interactive charts. Pure apart from
 // reading chart.js's bundle from node_modules once (html-assets.ts).
 
+import { hostEngines } from '../model/engines.js';
 import { hostNames, isMultiHost } from '../model/hosts.js';
 import { limitsLabel } from '../model/limits.js';
 import { cpuUsedCpus, throttleRatio, workloadBytesPerSec } from '../model/metrics.js';
@@ -74,13 +75,10 @@ function hostFacts(x: HostInfo): string {
       'scratch disk',
       x.disk ? `${x.disk.device}, ${x.disk.fsType}${x.disk.model ? `, ${x.disk.model}` : ''} (${x.disk.scratchDir})` : undefined,
     ],
-    [
-      'Docker',
-      x.docker
-        ? `${x.docker.version} — storage ${x.docker.storageDriver}, cgroup driver ${x.docker.cgroupDriver}, ` +
-          `cgroup v${x.docker.cgroupVersion.replace(/^v/, '')}`
-        : undefined,
-    ],
+    ...hostEngines(x).map((e): [string, string] => [
+      e.name,
+      `${e.version} — storage ${e.storageDriver}, cgroup driver ${e.cgroupDriver}, cgroup v${e.cgroupVersion.replace(/^v/, '')}`,
+    ]),
     ['Node.js', x.node],
     ['cgbench', x.cgbenchVersion],
   ]);

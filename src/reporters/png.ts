@@ -3,6 +3,7 @@
 
 import { createCanvas } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
+import { hostEngines } from '../model/engines.js';
 import type { ResultDocument } from '../model/types.js';
 import { buildCharts, keyCharts, slug, type ChartSpec } from './charts/index.js';
 
@@ -52,7 +53,7 @@ export function pngFooter(doc: ResultDocument): string {
     `kernel ${h.kernel}`,
     `cgroup ${h.cgroup.mode}`,
   ];
-  if (h.docker) parts.push(`Docker ${h.docker.version}`);
+  for (const e of hostEngines(h)) parts.push(`${e.name} ${e.version}`);
   return parts.join(' · ');
 }
 

@@ -7,6 +7,8 @@ import { cpuQuotaCpus, ioRateLimit } from '../model/limits.js';
 import { expectedCpus, fairShares } from '../analysis/cpu-model.js';
 import type { GroupFigures, LauncherReport, NeighbourRun, Reading, ResolvedLimits, WorkloadParams } from '../model/types.js';
 import { hostProgramProblems } from './host-preflight.js';
+import { ALL_SET } from './knob-rules.js';
+import type { RuntimeEntry } from './registry.js';
 import type { ExitInfo, LaunchRequest, NeighbourLaunch, PreflightItem, RunHandle, Runtime } from './runtime.js';
 
 /** The simulated machine, roughly this development VM's figures. */
@@ -457,3 +459,13 @@ export class FakeRuntime implements Runtime {
     return Promise.resolve();
   }
 }
+
+/** The fake runtime's entry in the runtime registry: a simulation that "sets" every knob. */
+export const fakeEntry: RuntimeEntry = {
+  summary: 'a simulation for trying scenarios without root',
+  mode: 'run',
+  simulation: true,
+  knobs: ALL_SET,
+  measuresHost: () => false,
+  open: () => Promise.resolve(new FakeRuntime()),
+};

@@ -13,6 +13,8 @@ import { NEIGHBOUR_SETTLE_MS } from '../model/defaults.js';
 import type { LauncherReport, WorkloadParams } from '../model/types.js';
 import { NeighbourLoop, neighbourRunId, parentRunId, startNeighbours } from './neighbours.js';
 import { hostProgramProblems } from './host-preflight.js';
+import { ALL_SET, SET, skip } from './knob-rules.js';
+import type { RuntimeEntry } from './registry.js';
 import { launcherArgv, parseLauncherReport } from './launcher.js';
 import {
   type ExitInfo,
@@ -154,3 +156,22 @@ export class NativeRuntime implements Runtime {
     return Promise.resolve();
   }
 }
+
+/** The native runtime's entry in the runtime registry: it writes the knob table's files itself. */
+export const nativeEntry: RuntimeEntry = {
+  summary: 'a cgroup made by cgbench plus new namespaces on this machine, no daemon (the default)',
+  mode: 'run',
+  knobs: {
+    ...ALL_SET,
+    memoryHigh: (_l, host) =>
+      host?.cgroup.driver === 'v1'
+        ? skip(
+            'memory.high (it exists only on cgroup v2, and this host is v1)',
+            'run on a cgroup v2 host (or the v2 lab: npm run test:v2 / scripts/v2lab/run.sh) to see reclaim throttling',
+          )
+        : SET,
+  },
+  hostCgroups: true,
+  measuresHost: () => true,
+  open: ({ cgroups }) => Promise.resolve(new NativeRuntime(cgroups)),
+};

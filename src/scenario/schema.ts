@@ -9,7 +9,6 @@ import {
   DEFAULT_CPU_PERIOD_US,
   IO_THROTTLE_SLICE_MS,
   RUN_ORDERS,
-  RUN_RUNTIMES,
   SCENARIO_DEFAULTS,
   WORKLOAD_DEFAULTS,
 } from '../model/defaults.js';
@@ -322,8 +321,9 @@ const scenarioSchema = z
       })
       .strict()
       .optional(),
+    // Names only: which runtimes exist is the runtime registry's to say (app/overrides.ts checks them).
     runtimes: z
-      .array(z.enum(RUN_RUNTIMES))
+      .array(z.string().min(1))
       .min(1)
       .default([...D.runtimes]),
     limits: z.array(limitSetSchema).min(1).optional(),

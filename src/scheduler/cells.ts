@@ -114,10 +114,6 @@ export function resolveLimitsOf(limits: Limits, scratch: () => DiskTarget): Reso
   return out;
 }
 
-export function resolveLimits(cell: Cell, scratch: () => DiskTarget): ResolvedLimits {
-  return resolveLimitsOf(cell.limits, scratch);
-}
-
 export function newDocument(scenario: Scenario, host: HostInfo, cells: Cell[]): ResultDocument {
   return {
     schemaVersion: SCHEMA_VERSION,

@@ -4,13 +4,15 @@
 
 import { createHash } from 'node:crypto';
 import { CgbenchError } from '../model/errors.js';
-import { kubernetesUnsupportedLimits, limitsLabel } from '../model/limits.js';
+import { limitsLabel } from '../model/limits.js';
 import { usesScratch } from '../model/params.js';
 import type { Cell, Scenario } from '../model/types.js';
 import { containerCommand } from '../runtimes/docker/command.js';
 import type { PodIdentity } from '../runtimes/kubernetes/logs.js';
 import { podResources } from '../runtimes/kubernetes/manifest.js';
 import { expandCells, scenarioHash } from './cells.js';
+import { cellKnobs } from './knobs.js';
+import { where } from './preflight.js';
 import { warmupOf } from './suite.js';
 
 export interface PlannedRun {
@@ -46,10 +48,15 @@ function clusterScenario(s: Scenario): Scenario {
 
 const NO_NEIGHBOURS = 'neighbours (a plan runs one pod per run; native and docker can run them)';
 
-/** Every limit a pod cannot express, one line each; E_SCENARIO naming them all. */
+/** Every limit a pod cannot express (the registry's kubernetes column, as `cgbench run` refuses for its
+ *  runtimes), one line each; E_SCENARIO naming them all. What it runs without, each cell records. */
 function refuseUnsupported(scenario: Scenario, cells: Cell[]): void {
+  for (const c of cells) {
+    const notApplied = cellKnobs(c, where(c)).notApplied;
+    if (notApplied.length) c.notApplied = notApplied;
+  }
   const problems = cells.flatMap((c) => [
-    ...kubernetesUnsupportedLimits(c.limits).map((p) => `workload "${c.workload}", limit set "${c.limitSet}": ${p}`),
+    ...cellKnobs(c, where(c)).refused,
     // One pod per run: a neighbour would be another pod the plan cannot keep on the same node for the run's length.
     ...(c.neighbourSet ? [`workload "${c.workload}", neighbour set "${c.neighbourSet.name}": ${NO_NEIGHBOURS}`] : []),
   ]);

@@ -7,6 +7,7 @@ import { CgbenchError } from '../model/errors.js';
 import { cpuList } from '../model/limits.js';
 import type { Cell, ResolvedLimits, RuntimeName, Scenario } from '../model/types.js';
 import type { NeighbourLaunch, PreflightItem, Runtime } from '../runtimes/runtime.js';
+import type { CellKnobs } from './knobs.js';
 import { placementOf, placementProblem } from './placement.js';
 
 /** "2-7,9": a sorted CPU list written as the kernel writes one. */
@@ -31,7 +32,8 @@ export function cpusetProblem(cpuset: string, available: string): string | null 
   return `cpuset ${cpuset} names ${lacking} (it has ${available}; name CPUs among them)`;
 }
 
-function where(cell: Cell): string {
+/** Names a cell in a problem line. */
+export function where(cell: Cell): string {
   return `workload "${cell.workload}", limit set "${cell.limitSet}" (${cell.runtime})`;
 }
 
@@ -50,12 +52,15 @@ export interface PreflightContext {
   runtimes: Partial<Record<RuntimeName, Runtime>>;
   /** The parent group's CPUs ("0-1"), for cpusets; unchecked when absent. */
   availableCpus?: string;
+  /** Each cell's limits against its runtime's column (knobs.ts): the refusals are problems. */
+  knobs?: Map<string, CellKnobs>;
 }
 
 /** Every problem found, or none; throws one E_SCENARIO error listing them all. */
 export async function preflight(ctx: PreflightContext): Promise<void> {
   const problems: string[] = [];
   for (const cell of ctx.cells) {
+    problems.push(...(ctx.knobs?.get(cell.id)?.refused ?? []));
     const cpuset = cell.limits.cpuset;
     const p = cpuset !== undefined && ctx.availableCpus !== undefined ? cpusetProblem(cpuset, ctx.availableCpus) : null;
     if (p) problems.push(`${where(cell)}: ${p}`);

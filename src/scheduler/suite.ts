@@ -30,12 +30,13 @@ import type {
 import { invocationFor } from '../programs/registry.js';
 import { withLauncherHost } from '../runtimes/launcher.js';
 import type { ExitInfo, RunHandle, Runtime } from '../runtimes/runtime.js';
-import { aloneCellIdOf, expandCells, newDocument, resolveLimits, resolveLimitsOf } from './cells.js';
+import { aloneCellIdOf, expandCells, newDocument, resolveLimitsOf } from './cells.js';
 import { classifyRun } from './classify.js';
 import { seriesFromReport } from '../sampler/series.js';
 import { blockOrder, interleaveGroups, seededRandom } from './order.js';
 import { placementOf, takeLongestCell } from './placement.js';
-import { type Company, preflight } from './preflight.js';
+import { applicable, type CellKnobs, cellKnobs } from './knobs.js';
+import { type Company, preflight, where } from './preflight.js';
 
 export type SuiteEvent =
   | { type: 'suite-start'; cells: number; runs: number; perCell: number; doc: ResultDocument }
@@ -142,21 +143,35 @@ export function refreshSummaries(doc: ResultDocument): void {
 export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   const { scenario, signal } = opts;
   const cells = expandCells(scenario);
-  // Resolve every limit before the first run: a bad device or disk fails in the first second.
-  const resolved = new Map(cells.map((c) => [c.id, resolveLimits(c, opts.scratch)]));
+  // What each cell's runtime refuses (a preflight problem) or runs without (recorded on the cell, and never
+  // given to the runtime), decided for every cell before the first run.
+  const knobs = new Map(cells.map((c) => [c.id, cellKnobs(c, where(c), { cgroup: opts.host.cgroup })]));
+  for (const c of cells) {
+    const notApplied = knobs.get(c.id)?.notApplied ?? [];
+    if (notApplied.length) c.notApplied = notApplied;
+  }
+  const knobsOf = (c: Cell): CellKnobs => knobs.get(c.id) as CellKnobs;
+  // Resolve every limit before the first run: a bad device or disk fails in the first second (a limit the
+  // runtime runs without needs no disk of its own).
+  const resolved = new Map(cells.map((c) => [c.id, resolveLimitsOf(applicable(knobsOf(c), c.limits), opts.scratch)]));
   const company = new Map<string, Company>();
   for (const c of cells) {
     if (!c.neighbourSet) continue;
     const { neighbours, parent } = c.neighbourSet;
-    const entry: Company = { neighbours: neighbours.map((spec) => ({ spec, limits: resolveLimitsOf(spec.limits, opts.scratch) })) };
-    if (parent) entry.parent = resolveLimitsOf(parent, opts.scratch);
+    const entry: Company = {
+      neighbours: neighbours.map((spec) => ({
+        spec,
+        limits: resolveLimitsOf(applicable(knobsOf(c), spec.limits, `neighbour "${spec.label}"`), opts.scratch),
+      })),
+    };
+    if (parent) entry.parent = resolveLimitsOf(applicable(knobsOf(c), parent, 'parent'), opts.scratch);
     company.set(c.id, entry);
   }
   for (const rt of scenario.runtimes) {
     if (!opts.runtimes[rt]) throw new CgbenchError('E_INPUT', `runtime "${rt}" is not available`, 'see `cgbench doctor`');
   }
   // And everything else that can be known now: nothing is written when the suite cannot run.
-  await preflight({ scenario, cells, resolved, company, runtimes: opts.runtimes, availableCpus: opts.availableCpus });
+  await preflight({ scenario, cells, resolved, company, knobs, runtimes: opts.runtimes, availableCpus: opts.availableCpus });
   const doc = newDocument(scenario, opts.host, cells);
   if (opts.writer) doc.writer = opts.writer;
   const refresh = (): void => {
@@ -381,6 +396,8 @@ export function runFromExit(a: RunExit): Run {
   if (innerNs) run.launchOverheadNs = Math.max(0, exit.harnessWallNs - innerNs);
   if (exit.startupNs !== undefined) run.startupNs = exit.startupNs;
   if (report) run.process = processOf(report.status);
+  // Container mode: the launcher samples from inside the measured group, so its CPU counts against the limits.
+  if (run.process && report?.group?.mode === 'container') run.process.launcherInGroup = true;
   const samples = report ? seriesFromReport(report) : null;
   if (samples) run.samples = samples;
   if (judged.outcome !== 'ok' && exit.stderrTail) run.stderrTail = exit.stderrTail;

@@ -319,7 +319,9 @@ describe('cgbench plan --target kubernetes and collect, from the command line', 
       const out = join(work, 'plan.yaml');
       const quick = cgbench(['plan', '--target', 'kubernetes', '--preset', 'quick', '--image', 'x', '--out', out]);
       expect(quick.status).toBe(2);
-      expect(quick.stderr).toMatch(/limit set "50 MB\/s": IO throttles \(a pod has no field for them; native and docker can set them\)/);
+      expect(quick.stderr).toMatch(
+        /limit set "50 MB\/s" \(kubernetes\): kubernetes cannot set IO throttles \(a pod has no field for them\); runtimes that can: native, docker/,
+      );
       expect(existsSync(out)).toBe(false);
       writeFileSync(join(work, 'log.txt'), 'no pods here\n');
       const none = cgbench(['collect', '--preset', 'cluster', join(work, 'log.txt'), '--out', join(work, 'res')]);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResolvedIoLimit, ResolvedLimits } from '../../src/model/types.js';
-import { dockerUnsupportedLimits } from '../../src/model/limits.js';
+import { DOCKER_KNOBS } from '../../src/runtimes/docker/entry.js';
+import { decideKnobs } from '../../src/runtimes/knob-rules.js';
 import { bindMountFlag, toDockerFlags } from '../../src/runtimes/docker/flags.js';
 import { dockerError } from '../../src/runtimes/docker/client.js';
 import { makeTar } from '../../src/runtimes/docker/image.js';
@@ -12,6 +13,8 @@ import { parseDockerInfo } from '../../src/runtimes/docker/engine.js';
 
 const dev = (major: number, minor: number): string => (major === 254 && minor === 0 ? '/dev/vda' : `/dev/x${major}_${minor}`);
 const io = (o: Partial<ResolvedIoLimit>): ResolvedLimits => ({ io: [{ device: 'scratch', major: 254, minor: 0, ...o }] });
+/** What the docker runtime's column of the knob table runs without, with the reasons. */
+const dockerUnsupportedLimits = (l: ResolvedLimits): string[] => decideKnobs(DOCKER_KNOBS, l).map((d) => d.verdict.reason);
 
 describe('docker run flags from limits', () => {
   const cases: { name: string; limits: ResolvedLimits; args: string[]; unsupported?: string[] }[] = [

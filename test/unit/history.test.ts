@@ -160,8 +160,8 @@ describe('matching hosts', () => {
   });
 
   it("counts a docker cell's night only on the same Docker Engine version when runtime is matched", () => {
-    const tonight = { hostname: 'a', kernel: 'k', cgroupMode: 'v2', cpuModel: 'c', dockerVersion: '24.0.7' } as const;
-    const older = { ...tonight, dockerVersion: '20.10.24' };
+    const tonight = { hostname: 'a', kernel: 'k', cgroupMode: 'v2', cpuModel: 'c', engines: { docker: '24.0.7' } } as const;
+    const older = { ...tonight, engines: { docker: '20.10.24' } };
     expect(hostMatches(older, tonight, MATCH, 'docker')).toBe(false);
     expect(hostMatches(older, tonight, MATCH, 'native')).toBe(true);
     expect(hostMatches(older, tonight, ['kernel', 'cgroup', 'cpu'], 'docker')).toBe(true);

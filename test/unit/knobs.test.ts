@@ -1,27 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { toV1Writes, toV2Writes, v1ControllersFor } from '../../src/cgroup/translate.js';
-import { KNOB_IDS, KNOBS, type KnobId, knobsSet } from '../../src/model/knobs.js';
+import { KNOB_IDS, KNOBS, knobsSet } from '../../src/model/knobs.js';
 import { isEmptyLimits, limitsLabel } from '../../src/model/limits.js';
-import type { ResolvedLimits } from '../../src/model/types.js';
 import { validateScenario } from '../../src/scenario/schema.js';
+import { KNOB_SAMPLES } from '../fixtures/knob-samples.js';
 
 const MIB = 1 << 20;
-const DISK = { device: 'scratch', major: 254, minor: 0 };
-
-/** One limit set per knob that sets that knob (with what it needs, e.g. a quota under a burst). Typed by
- *  KnobId, so a new knob cannot be added without its sample here. */
-const SAMPLE: Record<KnobId, ResolvedLimits> = {
-  cpu: { cpu: { quotaUs: 50_000, periodUs: 100_000 } },
-  cpuBurst: { cpu: { quotaUs: 50_000, periodUs: 100_000, burstUs: 20_000 } },
-  cpuWeight: { cpuWeight: 50 },
-  memoryMax: { memory: { maxBytes: 64 * MIB } },
-  memorySwap: { memory: { maxBytes: 64 * MIB, swapBytes: 32 * MIB } },
-  memoryHigh: { memory: { maxBytes: null, highBytes: 48 * MIB } },
-  io: { io: [{ ...DISK, wbps: 10e6 }] },
-  pids: { pids: 64 },
-  cpuset: { cpuset: '0' },
-  ioWeight: { ioWeight: 200 },
-};
+const SAMPLE = KNOB_SAMPLES;
 
 describe('the knob table', () => {
   it('gives every knob a label, a valid sample, and a write on v1 or v2', () => {
@@ -33,6 +18,8 @@ describe('the knob table', () => {
       expect(isEmptyLimits(l), id).toBe(false);
       const writes = [...KNOBS[id].v1(l, { swap: true }), ...KNOBS[id].v2(l, { swap: true })];
       expect(writes.length, `${id} writes something`).toBeGreaterThan(0);
+      // What a runtime that cannot set the knob is given no longer sets it, and keeps every other knob.
+      expect(knobsSet(KNOBS[id].without(l)), id).not.toContain(id);
     }
   });
 

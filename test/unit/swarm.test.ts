@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { HostInfo, LimitSet, NodeInfo, ResolvedLimits, WorkloadParams } from '../../src/model/types.js';
 import { FakeRuntime } from '../../src/runtimes/fake.js';
 import type { LaunchRequest, RunHandle, Runtime } from '../../src/runtimes/runtime.js';
-import { swarmLimitProblems, toSwarmFlags } from '../../src/runtimes/swarm/flags.js';
+import { swarmWorkloadProblems, toSwarmFlags } from '../../src/runtimes/swarm/flags.js';
+import { cellKnobs } from '../../src/scheduler/knobs.js';
+import type { Cell } from '../../src/model/types.js';
 import { nodeInfoOf, usableNodes } from '../../src/runtimes/swarm/nodes.js';
 import { parseTaskStatus } from '../../src/runtimes/swarm/service.js';
 import { validateScenario } from '../../src/scenario/schema.js';
@@ -13,6 +15,9 @@ import { runSuite } from '../../src/scheduler/suite.js';
 
 const cpu: WorkloadParams = { kind: 'cpu', iterations: 1e6, threads: 1 };
 const item = (limits: ResolvedLimits, params: WorkloadParams = cpu) => ({ where: 'cell', params, limits });
+/** The refusals of a swarm cell with these limits, as the suite's preflight and the plan make them. */
+const swarmLimitProblems = (items: { limits: ResolvedLimits }[]): string[] =>
+  items.flatMap((i) => cellKnobs({ runtime: 'swarm', limits: i.limits } as Cell, 'cell').refused);
 
 describe('limits as Swarm service flags', () => {
   it.each<[string, ResolvedLimits, string[]]>([
@@ -36,12 +41,21 @@ describe('limits as Swarm service flags', () => {
 
 describe('limits Swarm cannot express are refused, naming the runtimes that can', () => {
   it.each<[string, ResolvedLimits, RegExp]>([
-    ['a 20 ms period', { cpu: { quotaUs: 2_000, periodUs: 20_000 } }, /cpu period 20000 us .*runtimes that can: native, docker/],
-    ['a burst', { cpu: { quotaUs: 10_000, periodUs: 100_000, burstUs: 5_000 } }, /cpu burst .*runtimes that can: native\)/],
-    ['swap', { memory: { maxBytes: 2 ** 26, swapBytes: 0 } }, /memory swap .*native, docker/],
-    ['memory.high', { memory: { maxBytes: null, highBytes: 2 ** 26 } }, /memory high .*native\)/],
-    ['an IO throttle', { io: [{ device: 'scratch', major: 254, minor: 0, wbps: 1e7 }] }, /IO throttle .*native, docker/],
-    ['a cpuset', { cpuset: '0' }, /cpuset 0 .*native, docker/],
+    [
+      'a 20 ms period',
+      { cpu: { quotaUs: 2_000, periodUs: 20_000 } },
+      /swarm cannot set cpu period 20000 us .*; runtimes that can: native, docker$/,
+    ],
+    ['a burst', { cpu: { quotaUs: 10_000, periodUs: 100_000, burstUs: 5_000 } }, /cpu burst .*; runtimes that can: native$/],
+    // A pod has no swap either, which is what swap 0 asks for.
+    ['swap', { memory: { maxBytes: 2 ** 26, swapBytes: 0 } }, /memory swap .*; runtimes that can: native, docker, kubernetes$/],
+    ['memory.high', { memory: { maxBytes: null, highBytes: 2 ** 26 } }, /memory high .*; runtimes that can: native$/],
+    [
+      'an IO throttle',
+      { io: [{ device: 'scratch', major: 254, minor: 0, wbps: 1e7 }] },
+      /IO throttles .*; runtimes that can: native, docker$/,
+    ],
+    ['a cpuset', { cpuset: '0' }, /cpuset 0 .*; runtimes that can: native, docker$/],
   ])('%s', (_what, limits, message) => {
     const problems = swarmLimitProblems([item(limits)]);
     expect(problems).toHaveLength(1);
@@ -52,7 +66,7 @@ describe('limits Swarm cannot express are refused, naming the runtimes that can'
   it('refuses workloads that need the scratch disk or a program of this machine', () => {
     const io: WorkloadParams = { kind: 'io', mode: 'write', mib: 8, blockKib: 1024 };
     const command: WorkloadParams = { kind: 'command', argv: ['/bin/true'] };
-    expect(swarmLimitProblems([item({}, io), item({}, command)])).toEqual([
+    expect(swarmWorkloadProblems([item({}, io), item({}, command)])).toEqual([
       expect.stringMatching(/a io workload needs the scratch directory/),
       expect.stringMatching(/command workload .*native, docker/),
     ]);
@@ -222,7 +236,7 @@ function nodesRuntime(hostnames: string[], labels: Record<string, Record<string,
     name: 'swarm',
     nodes: hostnames.map((h) => node(h, labels[h])),
     // As the swarm runtime's own preflight.
-    preflight: (items) => Promise.resolve(swarmLimitProblems(items)),
+    preflight: (items) => Promise.resolve(swarmWorkloadProblems(items)),
     async launch(req: LaunchRequest): Promise<RunHandle> {
       const at = req.node ?? '?';
       inFlight.set(at, (inFlight.get(at) ?? 0) + 1);

@@ -15,7 +15,7 @@ import { NEIGHBOUR_SETTLE_MS } from '../../model/defaults.js';
 import { CgbenchError } from '../../model/errors.js';
 import { usesScratch } from '../../model/params.js';
 import { NATIVE_DIR } from '../../model/paths.js';
-import type { ResolvedLimits, WorkloadParams } from '../../model/types.js';
+import type { ResolvedLimits, RuntimeName, WorkloadParams } from '../../model/types.js';
 import { assertNativeBuilt } from '../../programs/registry.js';
 import { NeighbourLoop, neighbourRunId, parentRunId, startNeighbours } from '../neighbours.js';
 import { type ExitInfo, type LaunchRequest, type PreflightItem, type RunHandle, type Runtime, STOP_GRACE_MS } from '../runtime.js';
@@ -105,7 +105,8 @@ interface ContainerState {
 }
 
 export class DockerRuntime implements Runtime {
-  readonly name = 'docker' as const;
+  /** 'docker'; an engine with docker's command line (podman) runs its containers through this class too. */
+  readonly name: RuntimeName = 'docker';
   readonly neighbours = true;
   /** Containers this runtime made that are not removed yet (close() removes any survivors). */
   private readonly live = new Set<string>();

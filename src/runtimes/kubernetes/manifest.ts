@@ -10,7 +10,7 @@ import type { IResourceRequirements } from 'kubernetes-models/v1/ResourceRequire
 import { podEntryPath } from '../../model/paths.js';
 import type { Limits } from '../../model/types.js';
 import { CONTAINER_SCRATCH, IMAGE_BIN_DIR } from '../docker/names.js';
-import { KUBERNETES_MILLICORE_US } from '../../model/limits.js';
+import { KUBERNETES_MILLICORE_US } from './entry.js';
 
 /** Every object cgbench plans carries this label (and its plan's hash under PLAN_LABEL). */
 export const CGBENCH_LABEL = 'cgbench';
@@ -53,7 +53,7 @@ export interface ManifestInput {
 }
 
 /** A pod's resources from the limits: cpu in millicores of the 100 ms period, memory in bytes. Requests
- *  equal the limits, so the scheduler reserves what the run may use. kubernetesUnsupportedLimits refused the rest. */
+ *  equal the limits, so the scheduler reserves what the run may use. the registry's kubernetes column refused the rest. */
 export function podResources(limits: Pick<Limits, 'cpu' | 'memory'>): IResourceRequirements | undefined {
   const q: Record<string, string> = {};
   if (limits.cpu && limits.cpu.quotaUs !== null) q.cpu = `${Math.round(limits.cpu.quotaUs / KUBERNETES_MILLICORE_US)}m`;

@@ -1,12 +1,11 @@
-// The one place where runtime-neutral limits become `docker service create` flags, and the limits a
-// Swarm service cannot carry, refused before the suite. Pure.
+// The one place where runtime-neutral limits become `docker service create` flags, and the workloads a
+// Swarm job cannot run, refused before the suite (its limits are the registry's column, entry.ts). Pure.
 
-import { swarmUnsupportedLimits } from '../../model/limits.js';
 import { usesScratch } from '../../model/params.js';
 import type { ResolvedLimits, WorkloadParams } from '../../model/types.js';
 import type { PreflightItem } from '../runtime.js';
 
-/** Flags for `docker service create`, in a stable order. Call only with limits swarmLimitProblems passed. */
+/** Flags for `docker service create`, in a stable order. Limits SWARM_KNOBS refuses never get here. */
 export function toSwarmFlags(limits: ResolvedLimits): string[] {
   const args: string[] = [];
   // NanoCPUs at Docker's 100 ms period: quota / period CPUs, exact (a quota in us has at most 5 decimals).
@@ -30,15 +29,10 @@ function workloadProblem(params: WorkloadParams): string | null {
   return null;
 }
 
-/** One line per cell and limit Swarm cannot express, naming the runtimes that can. */
-export function swarmLimitProblems(items: PreflightItem[]): string[] {
-  const out: string[] = [];
-  for (const item of items) {
-    for (const u of swarmUnsupportedLimits(item.limits)) {
-      out.push(`${item.where}: ${u.limit} cannot be set on a Swarm service (runtimes that can: ${u.runtimes.join(', ')})`);
-    }
+/** One line per cell whose workload a Swarm job cannot run, naming the runtimes that can. */
+export function swarmWorkloadProblems(items: PreflightItem[]): string[] {
+  return items.flatMap((item) => {
     const w = workloadProblem(item.params);
-    if (w) out.push(`${item.where}: ${w}`);
-  }
-  return out;
+    return w ? [`${item.where}: ${w}`] : [];
+  });
 }

@@ -17,7 +17,7 @@ import { dockerEngineInfo } from '../docker/engine.js';
 import { ensureImage } from '../docker/image.js';
 import { CGBENCH_LABEL, CONTAINER_SCRATCH, DOCKER_TIMEOUTS, IMAGE_BIN_DIR, NAME_PREFIX } from '../docker/names.js';
 import { startupFrom, within } from '../docker/runtime.js';
-import { nodeConstraint, swarmLimitProblems, toSwarmFlags } from './flags.js';
+import { nodeConstraint, swarmWorkloadProblems, toSwarmFlags } from './flags.js';
 import { distributeImage, type SwarmNode, swarmNodes } from './nodes.js';
 import { removeService, type TaskStatus, taskStatus, removeServiceContainers } from './service.js';
 
@@ -52,7 +52,7 @@ export class SwarmRuntime implements Runtime {
   }
 
   preflight(items: PreflightItem[]): Promise<string[]> {
-    return Promise.resolve(swarmLimitProblems(items));
+    return Promise.resolve(swarmWorkloadProblems(items));
   }
 
   /** The `docker service create` arguments of one run on `node`. */
