@@ -2,7 +2,7 @@
  * its groups before it execs, samples the groups' stat files while it runs, and reports exit, rusage
  * and readings in one report (see protocol.h). This file only composes the parts in launcher/: the
  * command line (args), the groups (cgroup), the sampler, the workload's side (child), the one wait
- * loop (loop) and the report. */
+ * loop (loop), the metrics protocol's file (metrics) and the report. */
 #define _GNU_SOURCE /* pipe2 */
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -11,6 +11,7 @@
 #include "launcher/args.h"
 #include "launcher/child.h"
 #include "launcher/loop.h"
+#include "launcher/metrics.h"
 #include "launcher/report.h"
 #include "protocol.h"
 
@@ -103,6 +104,9 @@ int main(int argc, char **argv)
         launch_fail(&l, "%s", e.msg);
     if (ns_unshare(o.ns, &e) != 0)
         launch_fail(&l, "%s", e.msg);
+    char metrics[PATH_MAX];
+    if (o.metrics && metrics_prepare(o.metrics, metrics, &e) != 0)
+        launch_fail(&l, "%s", e.msg);
 
     struct loop lp;
     int go_fd;
@@ -132,7 +136,8 @@ int main(int argc, char **argv)
 
     if (l.report.out) {
         struct run_report run = {
-            .groups = &o.groups, .sampler = sample ? &s : NULL, .before = before, .after = after, .outcome = &out, .watch_stdin = o.watch_stdin
+            .groups = &o.groups, .sampler = sample ? &s : NULL, .before = before, .after = after, .outcome = &out, .watch_stdin = o.watch_stdin,
+            .metrics = o.metrics ? metrics : NULL
         };
         if (report_write(&l.report, &run, &e) != 0)
             die(CGB_EXIT_LAUNCH, "%s", e.msg);

@@ -20,6 +20,11 @@
  *   CGBENCH-TICKS {json}                  interval_ns, ticks taken, kept, stride, intervals, mean_ns,
  *                                         max_ns, off (intervals more than 10 % off the target), cpu_us
  *                                         (the CPU the sampling loop itself used)
+ *   CGBENCH-METRIC {"line":TEXT}          with --metrics: each line the workload wrote to the metrics
+ *                                         protocol's file ($CGBENCH_METRICS), in order, as written (the
+ *                                         harness parses it: src/programs/metrics.ts); at most
+ *                                         CGB_MAX_METRIC_LINES lines (one more says there were more)
+ *                                         of CGB_MAX_METRIC_LINE bytes
  *   CGBENCH-STATUS {json}                 exit_code, signal, wall_ns (exec to exit), rusage of the
  *                                         workload, launcher_cpu_us and launcher_maxrss_kib (the
  *                                         launcher's own), forwarded_signal, error, sampling_error,
@@ -43,8 +48,12 @@
 #define CGB_REPORT_VERSION 1
 /* Every record of the report, in the order they appear, after this prefix; and the stderr marker. */
 #define CGB_RECORD_PREFIX "CGBENCH-"
-#define CGB_RECORDS { "REPORT", "HOST", "GROUP", "BEFORE", "SAMPLE", "AFTER", "TICKS", "STATUS", "END" }
+#define CGB_RECORDS { "REPORT", "HOST", "GROUP", "BEFORE", "SAMPLE", "AFTER", "TICKS", "METRIC", "STATUS", "END" }
 #define CGB_READY "CGBENCH-READY"
+/* The metrics protocol: the environment variable naming the workload's file, and what is relayed of it. */
+#define CGB_METRICS_ENV "CGBENCH_METRICS"
+#define CGB_MAX_METRIC_LINES 256
+#define CGB_MAX_METRIC_LINE 4096
 /* Ticks kept: 1024, or 4096 at intervals under 10 ms. Folding CPU use onto the CFS period needs steps
  * of at most a tenth of the period, so a 3 s run sampled every 1 ms must keep every tick (1024 would
  * halve it to 4 ms, too coarse for a 20 ms period); each kept reading costs ~1.5 KiB of the launcher's

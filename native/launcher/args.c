@@ -8,7 +8,7 @@ static void usage(void)
 {
     printf("usage: cgbench-launch [--cgroup-dir [CONTROLLER=]DIR]... | [--cgroup self]\n"
            "                      [--sample-interval-us N] [--report FILE|-] [--ns LIST] [--hostname NAME]\n"
-           "                      [--chdir DIR] [--watch-stdin] -- PROGRAM ARGS...\n"
+           "                      [--chdir DIR] [--metrics FILE] [--watch-stdin] -- PROGRAM ARGS...\n"
            "  --cgroup-dir DIR     put PROGRAM in this group before it execs, and sample it: CONTROLLER=DIR\n"
            "                       once per v1 hierarchy (cpu, cpuacct, memory, blkio, pids, cpuset), or one\n"
            "                       DIR on cgroup v2 (host mode)\n"
@@ -21,6 +21,9 @@ static void usage(void)
            "  --ns LIST            comma list of pid,mnt,uts,ipc,net, or all (default) or none\n"
            "  --hostname NAME      hostname in the uts namespace (default cgbench)\n"
            "  --chdir DIR          working directory of PROGRAM\n"
+           "  --metrics FILE       create FILE (and its directory; a name ending in XXXXXX is made unique),\n"
+           "                      name it in PROGRAM's environment as CGBENCH_METRICS, and relay the lines\n"
+           "                      PROGRAM wrote to it in the report\n"
            "  --watch-stdin        EOF on stdin (the harness is gone) kills PROGRAM; PROGRAM's stdin is\n"
            "                       /dev/null; prints 'CGBENCH-READY <monotonic ns>' on stderr at start\n"
            "  Exits with PROGRAM's exit code, 128+signal if it was killed, 125 if the launcher failed,\n"
@@ -48,7 +51,8 @@ static uint64_t parse_interval(const char *v)
 
 static int takes_value(const char *a)
 {
-    static const char *const names[] = { "--cgroup-dir", "--cgroup", "--sample-interval-us", "--report", "--ns", "--hostname", "--chdir" };
+    static const char *const names[] = { "--cgroup-dir", "--cgroup",   "--sample-interval-us", "--report",
+                                         "--ns",         "--hostname", "--chdir",              "--metrics" };
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
         if (!strcmp(a, names[k]))
             return 1;
@@ -80,6 +84,8 @@ static void take(struct launch_opts *o, const char *a, const char *v)
         check(o->ns = ns_parse(v, &e), &e);
     } else if (!strcmp(a, "--hostname")) {
         o->hostname = v;
+    } else if (!strcmp(a, "--metrics")) {
+        o->metrics = v;
     } else {
         o->chdir_to = v;
     }
@@ -103,6 +109,8 @@ static void check_combination(struct launch_opts *o)
     if (bare > 1 || (bare && named))
         die(CGB_EXIT_LAUNCH, "--cgroup-dir: give one DIR (cgroup v2) or CONTROLLER=DIR per v1 hierarchy, not a mix");
     g->v2 = bare == 1;
+    if (o->metrics && !o->report_to)
+        die(CGB_EXIT_LAUNCH, "--metrics needs --report: the lines travel in the report");
     if (o->interval_ns && !g->self && !g->ndirs)
         die(CGB_EXIT_LAUNCH, "--sample-interval-us needs a group to sample (--cgroup-dir or --cgroup self)");
 }

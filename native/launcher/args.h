@@ -12,6 +12,7 @@ struct launch_opts {
     const char *hostname;
     const char *chdir_to;
     int watch_stdin;
+    const char *metrics; /* --metrics FILE: the metrics protocol's file, relayed in the report; NULL: none */
     char **cmd; /* PROGRAM ARGS..., NULL-terminated */
 };
 

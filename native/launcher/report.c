@@ -6,6 +6,7 @@
 
 #include "../host.h"
 #include "../protocol.h"
+#include "metrics.h"
 
 int report_open(struct report *r, const char *to, struct err *e)
 {
@@ -156,6 +157,15 @@ static void put_status(struct report *r, const struct run_report *run)
     put_record(r, "STATUS", &j);
 }
 
+static void put_metric_line(void *arg, const char *line, size_t len)
+{
+    struct json j;
+    json_begin(&j);
+    json_strn(&j, "line", line, len);
+    json_end(&j);
+    put_record(arg, "METRIC", &j);
+}
+
 static int report_close(struct report *r, struct err *e)
 {
     int failed = r->failed || ferror(r->out) || fflush(r->out) != 0;
@@ -202,6 +212,8 @@ int report_write(struct report *r, const struct run_report *run, struct err *e)
             put_reading(r, "AFTER", s, run->after, NULL);
         put_ticks(r, s);
     }
+    if (run->metrics)
+        metrics_each(run->metrics, put_metric_line, r);
     put_status(r, run);
     fputs(CGB_RECORD_PREFIX "END\n", r->out);
     return report_close(r, e);

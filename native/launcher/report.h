@@ -27,6 +27,7 @@ struct run_report {
     const struct reading *before, *after; /* after may be NULL (the group's files vanished) */
     const struct outcome *outcome;
     int watch_stdin;
+    const char *metrics; /* the metrics protocol's file, relayed line by line; NULL: none */
 };
 /* Writes the whole report and closes it; -1 when it could not be written. */
 int report_write(struct report *r, const struct run_report *run, struct err *e);

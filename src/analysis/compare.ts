@@ -64,6 +64,7 @@ interface MetricDef {
   metric: CompareMetric;
   label: string;
   unit: MetricUnit;
+  ownUnit?: string;
   direction: Direction;
   /** Per-run values of a cell (its measured, ok runs). */
   values(cell: Cell, doc: ResultDocument): number[];
@@ -178,6 +179,24 @@ function stallMetric(res: PressureResource): MetricDef {
   };
 }
 
+/** The figures either cell's workload reported about itself, each compared with the direction it declared
+ *  (the current document's word where the two differ). */
+function namedDefs(b: Cell, c: Cell): MetricDef[] {
+  const defs = new Map<string, MetricDef>();
+  for (const m of [...(b.summary.namedMetrics ?? []), ...(c.summary.namedMetrics ?? [])]) {
+    defs.set(m.name, {
+      metric: 'named',
+      label: m.name,
+      unit: 'own',
+      ownUnit: m.unit,
+      direction: m.direction,
+      values: (cell) => finiteValues(measuredRuns(cell).map((r) => r.namedMetrics?.[m.name]?.value)),
+      applies: (cell) => cell.summary.namedMetrics?.some((x) => x.name === m.name) ?? false,
+    });
+  }
+  return [...defs.values()];
+}
+
 function interval(def: MetricDef, cell: Cell, values: number[]): [number, number] | null {
   if (def.metric === 'slowdown') return cell.summary.slowdownRange ?? null;
   const d = describe(values);
@@ -220,6 +239,7 @@ function compareMetric(def: MetricDef, b: Cell, bDoc: ResultDocument, c: Cell, c
     metric: def.metric,
     label: def.label,
     unit: def.unit,
+    ...(def.ownUnit !== undefined ? { ownUnit: def.ownUnit } : {}),
     direction: def.direction,
     base,
     current,
@@ -241,7 +261,8 @@ function okPct(cell: Cell): number | null {
 }
 
 function compareCells(b: Cell, bDoc: ResultDocument, c: Cell, cDoc: ResultDocument, opts: GateOptions): CellComparison {
-  const metrics = METRICS.filter((d) => d.applies(b) || d.applies(c))
+  const metrics = [...METRICS, ...namedDefs(b, c)]
+    .filter((d) => d.applies(b) || d.applies(c))
     .map((d) => compareMetric(d, b, bDoc, c, cDoc, opts))
     // A metric neither side measured (no cpu.stat on a host, say) is noise in the output.
     .filter((m) => m.base !== null || m.current !== null);

@@ -7,6 +7,7 @@ import { usesScratch } from '../model/params.js';
 import type { Cell, CellRanges, CellSummary, Outcome } from '../model/types.js';
 import { expectedIoRate, expectedOutcomes, expectedSlowdown, isUnexpected, type ModelContext } from './expected.js';
 import { contentionOf, costOf } from './contention.js';
+import { summarizeNamedMetrics } from './named.js';
 import { periodPhase } from './phase.js';
 import { finiteValues, measuredRuns, medianOf, type OkRun } from './runs.js';
 import { describe, medianInterval, pairedRatio, ratioInterval, runsForRatioInterval } from './stats.js';
@@ -125,5 +126,7 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
   }
   if (contention) summary.contention = contention;
   if (Object.keys(ranges).length) summary.ranges = ranges;
+  const named = summarizeNamedMetrics(ok, baseline ? measuredRuns(baseline) : []);
+  if (named.length) summary.namedMetrics = named;
   return summary;
 }

@@ -19,6 +19,15 @@ export const COMPARE_FORMATS = ['table', 'md', 'json', 'junit'] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];
 export const DEFAULT_COMPARE_FORMAT: CompareFormat = 'table';
 
+/**
+ * The metrics protocol (programs/metrics.ts): the environment variable naming the file a command appends its
+ * figures to, one JSON object a line; and how a command workload's figures are read: `auto` keeps what the
+ * file holds (none is fine), `protocol` needs at least one, `fio` also reads `fio --output-format=json` on stdout.
+ */
+export const METRICS_ENV = 'CGBENCH_METRICS';
+export const METRICS_FORMATS = ['auto', 'protocol', 'fio'] as const;
+export type MetricsFormat = (typeof METRICS_FORMATS)[number];
+
 /** How a suite orders its runs on this machine (Scenario.order). */
 export const RUN_ORDERS = ['interleaved', 'sequential'] as const;
 

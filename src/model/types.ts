@@ -102,7 +102,8 @@ export type WorkloadParams =
   | { kind: 'memory'; mode: 'pagecache'; /** @minimum 1 */ mib: number; passes: PositiveInt; access: 'mmap' | 'read' }
   | { kind: 'io'; mode: 'write' | 'read'; /** @minimum 1 */ mib: number; blockKib: PositiveInt }
   | { kind: 'latency'; threads: PositiveInt; durationMs: number; workUs: number; intervalUs: number }
-  | { kind: 'command'; /** @minItems 1 */ argv: string[] };
+  /** `metrics`: how its own figures are read (programs/metrics.ts); absent: whatever the protocol file holds. */
+  | { kind: 'command'; /** @minItems 1 */ argv: string[]; metrics?: 'protocol' | 'fio' };
 
 /** Where a cluster runtime (swarm) may run a cell: on the node with this hostname, or on any node with
  *  this label ("key" or "key=value"); absent: any node (cells spread over the nodes). */
@@ -409,6 +410,8 @@ export interface LauncherReport {
   after?: Reading;
   ticks?: LauncherTicks;
   status: LauncherStatus;
+  /** What the workload wrote to the metrics protocol's file ($CGBENCH_METRICS), line by line. */
+  metricLines?: string[];
 }
 
 /** Columnar, bounded sample series of one run (see sampler/). Times are ms since the run started. */
@@ -468,6 +471,8 @@ interface RunBase {
   stderrTail?: string;
   /** What each neighbour of the cell's neighbour set did while this run ran, in the set's order. */
   neighbours?: NeighbourRun[];
+  /** The figures the workload reported about itself (the metrics protocol, or a known format such as fio's). */
+  namedMetrics?: Record<string, NamedMetric>;
 }
 
 /** One neighbour over one measured run: every time it ran (it is restarted when it finishes). */
@@ -595,6 +600,27 @@ export interface CellSummary {
   phase?: PhaseView;
   /** Cells measured next to neighbours: the slowdown taken apart (analysis/contention.ts). */
   contention?: ContentionView;
+  /** The figures the workload reported about itself, each over the measured runs, in the order first seen. */
+  namedMetrics?: NamedMetricSummary[];
+}
+
+/** A figure a workload reported about itself (programs/metrics.ts): its value, unit and which way is better. */
+export interface NamedMetric {
+  value: number;
+  /** As the workload wrote it ("ops/s", "ms", "B/s"); "" for a count. */
+  unit: string;
+  direction: Direction;
+}
+
+/** One named figure of a cell over its measured runs. */
+export interface NamedMetricSummary {
+  name: string;
+  unit: string;
+  direction: Direction;
+  stats: Stats;
+  /** Median over the baseline cell's median, and its distribution-free 95 % interval where the runs allow one. */
+  vsBaseline?: number;
+  vsBaselineRange?: [number, number];
 }
 
 /** The intervals of a cell's medians (CellSummary.ranges): each key is the median's field. */
@@ -948,6 +974,8 @@ export interface ResultDocument {
 // Comparing two result documents (`cgbench compare`): computed by analysis/compare.ts, rendered by
 // reporters/compare.ts.
 
+/** `named`: a figure the workload reported about itself (its name is the comparison's label); unit `own`: its
+ *  unit as the workload wrote it (MetricComparison.ownUnit). */
 export type CompareMetric =
   | 'wall'
   | 'slowdown'
@@ -961,8 +989,9 @@ export type CompareMetric =
   | 'cpuStall'
   | 'memoryStall'
   | 'ioStall'
-  | 'peakMemory';
-export type MetricUnit = 'ns' | 'x' | 'cpus' | 'ratio' | 'bytes/s' | 'bytes' | 'pages' | 'ops/s' | 'pct';
+  | 'peakMemory'
+  | 'named';
+export type MetricUnit = 'ns' | 'x' | 'cpus' | 'ratio' | 'bytes/s' | 'bytes' | 'pages' | 'ops/s' | 'pct' | 'own';
 
 /**
  * Which way is worse. `neutral` metrics are shown but never gate: the CPU a group is granted is a
@@ -976,6 +1005,8 @@ export interface MetricComparison {
   metric: CompareMetric;
   label: string;
   unit: MetricUnit;
+  /** A named figure's own unit ("ops/s"; "" for a count). */
+  ownUnit?: string;
   direction: Direction;
   /** Median over the measured runs (slowdown: the summary's ratio of medians). */
   base: number | null;

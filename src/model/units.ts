@@ -62,3 +62,34 @@ export function formatDurationNs(ns: number): string {
   if (ns >= 1e3) return `${(ns / 1e3).toFixed(1)} µs`;
   return `${ns.toFixed(0)} ns`;
 }
+
+/** A number with about four significant digits and no exponent for everyday magnitudes. */
+export function formatNumber(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 1e15 || (a > 0 && a < 1e-4)) return v.toPrecision(3);
+  if (a >= 1000) return v.toFixed(0);
+  if (a >= 100) return v.toFixed(1);
+  if (a === 0) return '0';
+  if (a >= 1) return v.toFixed(2);
+  return v.toPrecision(3);
+}
+
+const TIME_UNITS_NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
+
+/** A figure a workload reported in its own unit: times and byte counts as cgbench writes its own, the rest
+ *  as a number and the unit. */
+export function formatMetric(value: number, unit: string): string {
+  const ns = TIME_UNITS_NS[unit];
+  if (ns !== undefined) return formatDurationNs(value * ns);
+  if (unit === 'B' || unit === 'bytes') return formatBytes(value);
+  if (unit === 'B/s') return `${formatBytes(value)}/s`;
+  return unit ? `${formatNumber(value)} ${unit}` : formatNumber(value);
+}
+
+/** A reported figure's median and spread ("1234 ± 12 ops/s", "1.2 ms ± 80.0 µs"): the unit once where it is
+ *  the workload's own, each side scaled where cgbench writes it (times, bytes). */
+export function formatMetricSpread(median: number, spread: number, unit: string): string {
+  if (TIME_UNITS_NS[unit] !== undefined || unit === 'B' || unit === 'bytes' || unit === 'B/s')
+    return `${formatMetric(median, unit)} ± ${formatMetric(spread, unit)}`;
+  return `${formatNumber(median)} ± ${formatNumber(spread)}${unit ? ` ${unit}` : ''}`;
+}

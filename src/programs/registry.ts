@@ -50,8 +50,8 @@ export const WORKLOADS: WorkloadInfo[] = [
   {
     kind: 'command',
     binary: null,
-    summary: 'any program (argument array), timed from exec to exit',
-    params: 'command: [program, args...]',
+    summary: 'any program (argument array), timed from exec to exit; its own figures via $CGBENCH_METRICS',
+    params: 'command: [program, args...], metrics (auto|protocol|fio, default auto)',
   },
 ];
 

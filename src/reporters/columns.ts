@@ -7,7 +7,7 @@ import { isMultiHost } from '../model/hosts.js';
 import { slowdownMeans } from '../model/params.js';
 import type { Cell, ResultDocument, WorkloadKind } from '../model/types.js';
 import { neighbourSetName } from './format.js';
-import { formatBytes, formatDurationNs } from '../model/units.js';
+import { formatBytes, formatDurationNs, formatMetric, formatMetricSpread } from '../model/units.js';
 
 export const DASH = '–';
 
@@ -180,6 +180,32 @@ const COLUMNS: Column[] = [
   },
 ];
 
+/** A workload's own figures (the metrics protocol) come after the built-in columns and go late when a table
+ *  narrows: they are what the user came for. */
+const NAMED_PRIORITY = 84;
+
+function namedText(cell: Cell, name: string): string {
+  const m = cell.summary.namedMetrics?.find((x) => x.name === name);
+  if (!m) return DASH;
+  return m.stats.n > 1 ? formatMetricSpread(m.stats.median, m.stats.mad, m.unit) : formatMetric(m.stats.median, m.unit);
+}
+
+function namedVsBaseText(cell: Cell, name: string): string {
+  const m = cell.summary.namedMetrics?.find((x) => x.name === name);
+  if (m?.vsBaseline === undefined) return DASH;
+  return fmtSlowdown(m.vsBaseline, m.vsBaselineRange);
+}
+
+/** One column per figure the cells report (its median ± MAD), and with --wide its ratio to the baseline's. */
+function namedColumns(cells: readonly Cell[]): Column[] {
+  const names = new Set<string>();
+  for (const c of cells) for (const m of c.summary.namedMetrics ?? []) names.add(m.name);
+  return [...names].flatMap((name): Column[] => [
+    { head: name, kinds: ALL, main: ALL, priority: NAMED_PRIORITY, value: (c: Cell) => namedText(c, name) },
+    { head: `${name} vs base`, kinds: ALL, main: [], priority: NAMED_PRIORITY - 30, value: (c: Cell) => namedVsBaseText(c, name) },
+  ]);
+}
+
 /** Every column name, in table order. */
 export const SUMMARY_COLUMNS: readonly string[] = COLUMNS.map((c) => c.head);
 /** Columns of text (left-aligned); the others are numbers. */
@@ -208,7 +234,7 @@ export function summaryGrid(doc: ResultDocument, cells: Cell[], tier: GridTier =
   const kind = cells[0]?.kind ?? 'cpu';
   const shown = (head: string): boolean =>
     head === 'runtime' ? new Set(doc.cells.map((c) => c.runtime)).size > 1 : head !== 'host' || isMultiHost(doc);
-  const cols = COLUMNS.filter((c) => (tier === 'wide' ? c.kinds : c.main).includes(kind) && shown(c.head));
+  const cols = [...COLUMNS, ...namedColumns(cells)].filter((c) => (tier === 'wide' ? c.kinds : c.main).includes(kind) && shown(c.head));
   const rows = cells.map((cell) => cols.map((c) => c.value(cell, doc)));
   // The neighbours column only where the workload has neighbour sets; the rest of the spine always.
   const keep = cols.map((c, i) => (SPINE.has(c.head) && c.head !== 'neighbours') || rows.some((r) => r[i] !== DASH));
@@ -290,7 +316,8 @@ function cutColumn<G extends Grid>(g: G, width: number, column: string | undefin
 
 function priorityOf(head: string, kind: WorkloadKind): number {
   const c = COLUMNS.find((x) => x.head === head);
-  return c?.priorityFor?.[kind] ?? c?.priority ?? 0;
+  // A head that is none of the built-in columns is a workload's own figure.
+  return c?.priorityFor?.[kind] ?? c?.priority ?? NAMED_PRIORITY;
 }
 
 /** A workload's table narrowed to `width`: its kind decides what goes first; limit names are cut. */

@@ -4,16 +4,18 @@
 
 import type { CompareFormat } from '../model/defaults.js';
 import type { CellComparison, CompareResult, MetricComparison, MetricUnit, Outcome } from '../model/types.js';
-import { formatBytes, formatDurationNs } from '../model/units.js';
+import { formatBytes, formatDurationNs, formatMetric } from '../model/units.js';
 import { fitColumns, type FitRules, type Grid, truncate } from './columns.js';
 import { escapeMarkdown } from './markdown.js';
 import { serializeJunit } from './junit.js';
 import { gridLines, hiddenNote, type TableOptions, tableWidth, wrap } from './table.js';
 
 /** A metric's value in its unit ("1.24 s", "2.05x", "48.1 MB/s"). */
-export function metricValue(unit: MetricUnit, v: number | null): string {
+export function metricValue(unit: MetricUnit, v: number | null, ownUnit = ''): string {
   if (v === null || !Number.isFinite(v)) return '–';
   switch (unit) {
+    case 'own':
+      return formatMetric(v, ownUnit);
     case 'ns':
       return formatDurationNs(v);
     case 'x':
@@ -36,8 +38,9 @@ export function metricValue(unit: MetricUnit, v: number | null): string {
 }
 
 /** A metric's 95 % interval in its unit; empty without one. */
-export function metricRange(unit: MetricUnit, r: [number, number] | null): string {
+export function metricRange(unit: MetricUnit, r: [number, number] | null, ownUnit = ''): string {
   if (!r) return '';
+  if (unit === 'own') return `${metricValue(unit, r[0], ownUnit)} – ${metricValue(unit, r[1], ownUnit)}`;
   if (unit === 'ns' || unit === 'bytes') return `${metricValue(unit, r[0])} – ${metricValue(unit, r[1])}`;
   if (unit === 'x') return `${r[0].toFixed(2)}–${r[1].toFixed(2)}x`;
   if (unit === 'bytes/s') return `${(r[0] / 1e6).toFixed(1)}–${(r[1] / 1e6).toFixed(1)} MB/s`;
@@ -99,12 +102,12 @@ function rowsOf(c: CellComparison): Row[] {
   const rows: Row[] = c.metrics.map((m) => ({
     cell: id,
     metric: m.label,
-    base: metricValue(m.unit, m.base),
-    current: metricValue(m.unit, m.current),
+    base: metricValue(m.unit, m.base, m.ownUnit),
+    current: metricValue(m.unit, m.current, m.ownUnit),
     change: changeText(m),
     intervals:
       m.baseInterval || m.currentInterval
-        ? `${metricRange(m.unit, m.baseInterval) || '–'} → ${metricRange(m.unit, m.currentInterval) || '–'}`
+        ? `${metricRange(m.unit, m.baseInterval, m.ownUnit) || '–'} → ${metricRange(m.unit, m.currentInterval, m.ownUnit) || '–'}`
         : '',
     evidence: evidenceText(m),
     verdict: VERDICT_TEXT[m.verdict],

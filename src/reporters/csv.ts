@@ -1,5 +1,5 @@
-// CSV reporter: one row per run (warm-ups included, flagged) with the cell's limits, the outcome and
-// the key metrics, for spreadsheets and pandas. RFC 4180: CRLF line ends, quotes doubled.
+// CSV reporter: one row per run (warm-ups included, flagged) with the cell's limits, the outcome, the key metrics
+// and the figures workloads reported about themselves, for spreadsheets and pandas. RFC 4180: CRLF ends, quotes doubled.
 
 import { cpuQuotaCpus, ioRateLimit } from '../model/limits.js';
 import { cpuUsedCpus, runDelta, throttleRatio, workloadBytesPerSec } from '../model/metrics.js';
@@ -70,10 +70,22 @@ const COLUMNS: [string, boolean, (c: Cell, r: Run, doc: ResultDocument) => Value
 
 export const CSV_COLUMNS = COLUMNS.map(([name]) => name);
 
+/** The figures workloads reported about themselves, one column each after the fixed ones ("metric:ops"), in
+ *  the order first seen; absent where no workload reported any, so such a file keeps the fixed columns only. */
+function namedMetricNames(doc: ResultDocument): string[] {
+  const names = new Set<string>();
+  for (const c of doc.cells) for (const r of c.runs) for (const n of Object.keys(r.namedMetrics ?? {})) names.add(n);
+  return [...names];
+}
+
 export function renderCsv(doc: ResultDocument): string {
-  const lines = [CSV_COLUMNS.join(',')];
+  const named = namedMetricNames(doc);
+  const lines = [[...CSV_COLUMNS, ...named.map((n) => csvField(`metric:${n}`, true))].join(',')];
   for (const cell of doc.cells) {
-    for (const run of cell.runs) lines.push(COLUMNS.map(([, text, get]) => csvField(get(cell, run, doc), text)).join(','));
+    for (const run of cell.runs) {
+      const fixed = COLUMNS.map(([, text, get]) => csvField(get(cell, run, doc), text));
+      lines.push([...fixed, ...named.map((n) => csvField(run.namedMetrics?.[n]?.value))].join(','));
+    }
   }
   return lines.join('\r\n') + '\r\n';
 }

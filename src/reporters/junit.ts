@@ -42,14 +42,14 @@ interface Case {
 }
 
 function intervalsText(m: MetricComparison): string {
-  const b = metricRange(m.unit, m.baseInterval) || 'none';
-  const c = metricRange(m.unit, m.currentInterval) || 'none';
+  const b = metricRange(m.unit, m.baseInterval, m.ownUnit) || 'none';
+  const c = metricRange(m.unit, m.currentInterval, m.ownUnit) || 'none';
   return `95 % intervals ${b} → ${c}`;
 }
 
 function metricCase(cell: CellComparison, m: MetricComparison, thresholdPct: number): Case {
   const c: Case = { name: m.label, classname: cell.currentCellId };
-  const figures = `${metricValue(m.unit, m.base)} → ${metricValue(m.unit, m.current)}`;
+  const figures = `${metricValue(m.unit, m.base, m.ownUnit)} → ${metricValue(m.unit, m.current, m.ownUnit)}`;
   if (m.verdict === 'regression') {
     const p = m.pValue === null ? 'no p-value' : `p=${m.pValue < 0.001 ? m.pValue.toExponential(1) : m.pValue.toFixed(3)}`;
     const message = `${m.label} ${changeText(m)} (${figures}), ${intervalsText(m)}, ${p}: worse beyond the ${thresholdPct} % threshold`;

@@ -428,13 +428,20 @@ export class FakeRuntime implements Runtime {
             p99_ns: Math.round(sim.latencyNs.p99),
             max_ns: Math.round(sim.latencyNs.p99 * 1.2),
           });
+        const report = simulatedReport(sim, req.sampleIntervalMs, startNs, ended);
+        // A simulated command that speaks the metrics protocol reports its throughput and the time per request.
+        if (req.params.kind === 'command' && req.params.metrics === 'protocol' && !killed)
+          report.metricLines = [
+            JSON.stringify({ name: 'ops', value: (1e9 * 1e4) / sim.wallNs, unit: 'ops/s', direction: 'higher-is-better' }),
+            JSON.stringify({ name: 'request', value: sim.wallNs / 1e4 / 1e6, unit: 'ms', direction: 'lower-is-better' }),
+          ];
         resolve({
           exitCode: killed ? SIM.killedExitCode : 0,
           signal: null,
           stdout: killed ? '' : JSON.stringify(metrics) + '\n',
           stderrTail: '',
           harnessWallNs: Math.round(sim.wallNs) + SIM.harnessOverheadNs,
-          report: simulatedReport(sim, req.sampleIntervalMs, startNs, ended),
+          report,
           ...(company.length ? { neighbours: simulatedNeighbours(company, sim, req.params.kind === 'cpu' ? sim.usageUs : 0, shared) } : {}),
         });
       };

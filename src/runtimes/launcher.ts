@@ -29,6 +29,9 @@ export interface LauncherArgs {
   hostname?: string;
   /** EOF on stdin (the harness is gone) kills the workload; the launcher prints READY on stderr. */
   watchStdin?: boolean;
+  /** The metrics protocol's file: the launcher makes it, names it in the workload's environment and relays
+   *  its lines in the report (metric lines). */
+  metrics?: string;
   program: string;
   args: string[];
 }
@@ -44,6 +47,7 @@ export function launcherArgv(a: LauncherArgs): string[] {
   if (a.report !== undefined) out.push('--report', a.report);
   if (a.ns !== undefined) out.push('--ns', a.ns);
   if (a.hostname !== undefined) out.push('--hostname', a.hostname);
+  if (a.metrics !== undefined) out.push('--metrics', a.metrics);
   if (a.watchStdin) out.push('--watch-stdin');
   return [...out, '--', a.program, ...a.args];
 }
@@ -53,7 +57,7 @@ export const REPORT_PREFIX = 'CGBENCH-';
 /** The report's format version (CGB_REPORT_VERSION): a report of another version is not parsed. */
 export const REPORT_VERSION = 1;
 /** The report's records, in the order they come (CGB_RECORDS). */
-export const REPORT_RECORDS = ['REPORT', 'HOST', 'GROUP', 'BEFORE', 'SAMPLE', 'AFTER', 'TICKS', 'STATUS', 'END'] as const;
+export const REPORT_RECORDS = ['REPORT', 'HOST', 'GROUP', 'BEFORE', 'SAMPLE', 'AFTER', 'TICKS', 'METRIC', 'STATUS', 'END'] as const;
 /** What the launcher prints on stderr when it starts with --watch-stdin (CGB_READY). */
 export const READY_MARKER = 'CGBENCH-READY';
 
@@ -187,6 +191,7 @@ export function parseLauncherReport(text: string): LauncherReport | null {
     else if (kind === 'TICKS') report.ticks = parseTicks(o);
     else if (kind === 'HOST') report.host = parseHost(o);
     else if (kind === 'STATUS') report.status = parseStatus(o);
+    else if (kind === 'METRIC' && typeof o.line === 'string') (report.metricLines ??= []).push(o.line);
   }
   if (!ended || !report.status) return null;
   const out = report as LauncherReport;

@@ -114,6 +114,8 @@ export class NativeRuntime implements Runtime {
       ...(sampleIntervalMs !== undefined ? { sampleIntervalMs } : {}),
       report: reportFile,
       hostname: 'cgbench',
+      // A command may report its own figures: the launcher makes the file beside the report and relays it.
+      ...(params.kind === 'command' ? { metrics: join(this.statusDir, `${runId}.metrics`) } : {}),
       program: inv.program,
       args: inv.args,
     });

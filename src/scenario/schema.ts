@@ -8,6 +8,9 @@ import {
   BOUNDS,
   DEFAULT_CPU_PERIOD_US,
   IO_THROTTLE_SLICE_MS,
+  METRICS_ENV,
+  METRICS_FORMATS,
+  type MetricsFormat,
   RUN_ORDERS,
   SCENARIO_DEFAULTS,
   WORKLOAD_DEFAULTS,
@@ -275,6 +278,15 @@ const workloadSchema = z
     kind: z.enum(KINDS),
     params: z.record(z.unknown()).default({}),
     command: z.array(z.string().min(1)).min(1).optional(),
+    metrics: z
+      .enum(METRICS_FORMATS, {
+        errorMap: () => ({
+          message:
+            `metrics is auto (the ${METRICS_ENV} file's figures, if any), protocol (it must report some) ` +
+            `or fio (fio's JSON on stdout)`,
+        }),
+      })
+      .optional(),
     warmup: z.number().int().min(BOUNDS.warmup.min).max(BOUNDS.warmup.max).optional(),
     placement: placementSchema.optional(),
     limits: z.array(limitSetSchema).min(1).optional(),
@@ -402,6 +414,7 @@ function toParams(
   command: string[] | undefined,
   at: string,
   problems: string[],
+  metrics?: MetricsFormat,
 ): WorkloadParams | null {
   if (kind === 'command') {
     if (!command) {
@@ -409,9 +422,10 @@ function toParams(
       return null;
     }
     if (Object.keys(raw).length) problems.push(`${at}.params: a command workload takes no params (put arguments in command)`);
-    return { kind: 'command', argv: command };
+    return metrics && metrics !== 'auto' ? { kind: 'command', argv: command, metrics } : { kind: 'command', argv: command };
   }
   if (command) problems.push(`${at}.command: only kind "command" takes a command (use params for built-in workloads)`);
+  if (metrics) problems.push(`${at}.metrics: only kind "command" reports its own metrics (built-in workloads report theirs)`);
   const parsed = paramsByKind[kind].safeParse(raw);
   if (!parsed.success) {
     problems.push(...zodProblems(parsed.error).map((p) => `${at}.params.${p}`));
@@ -433,7 +447,7 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     const at = `workloads[${wi}]`;
     if (seen.has(w.name)) problems.push(`${at}.name: "${w.name}" is used twice (workload names must be unique)`);
     seen.add(w.name);
-    const params = toParams(w.kind, w.params, w.command, at, problems);
+    const params = toParams(w.kind, w.params, w.command, at, problems, w.metrics);
     const rawSets = w.limits ?? s.limits ?? [{}];
     const from = w.limits ? `${at}.limits` : 'limits';
     if (params?.kind === 'latency' && params.durationMs >= s.timeout) {

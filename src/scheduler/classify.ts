@@ -1,7 +1,9 @@
 // Decides a run's outcome from what the runtime saw (exit, stdout) and the launcher's report (status and
 // the group's readings). Pure: an OOM kill or a crash is a value here, never an exception.
 
-import type { WorkloadMetrics } from '../model/types.js';
+import type { MetricsFormat } from '../model/defaults.js';
+import type { NamedMetric, WorkloadMetrics } from '../model/types.js';
+import { readCommandMetrics } from '../programs/metrics.js';
 import { parseWorkloadOutput } from '../programs/registry.js';
 import { LAUNCHER_EXIT } from '../runtimes/launcher.js';
 import type { ExitInfo } from '../runtimes/runtime.js';
@@ -13,10 +15,12 @@ export interface ClassifyInput {
   interrupted: boolean;
   timeoutMs: number;
   memoryLimited: boolean;
+  /** A command workload's own figures: how they are read (its `metrics`; absent: auto). */
+  metricsFormat?: MetricsFormat;
 }
 
 type RunOutcomePart =
-  | { outcome: 'ok'; metrics: WorkloadMetrics }
+  | { outcome: 'ok'; metrics: WorkloadMetrics; namedMetrics?: Record<string, NamedMetric> }
   | { outcome: 'oom-killed' | 'failed' | 'timeout' | 'interrupted'; message: string; metrics?: WorkloadMetrics };
 
 const SIGNALS: Record<number, string> = { 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM', 2: 'SIGINT', 7: 'SIGBUS', 8: 'SIGFPE' };
@@ -53,7 +57,14 @@ export function classifyRun(input: ClassifyInput): RunOutcomePart {
   const code = status && !status.error ? status.exitCode : exit.exitCode;
   if (code === 0) {
     if (!input.selfTimed) {
-      return { outcome: 'ok', metrics: { wallNs: status?.wallNs ?? exit.harnessWallNs } };
+      const metrics = { wallNs: status?.wallNs ?? exit.harnessWallNs };
+      // A figure the command reported wrong is a failed run, not a silently missing figure.
+      const read = readCommandMetrics(input.metricsFormat ?? 'auto', exit.report?.metricLines ?? [], exit.stdout);
+      if (read.problems.length) {
+        const more = read.problems.length > 1 ? ` (and ${read.problems.length - 1} more)` : '';
+        return { outcome: 'failed', message: `${read.problems[0] as string}${more}`, metrics };
+      }
+      return Object.keys(read.metrics).length ? { outcome: 'ok', metrics, namedMetrics: read.metrics } : { outcome: 'ok', metrics };
     }
     const metrics = parseWorkloadOutput(exit.stdout);
     if (metrics) return { outcome: 'ok', metrics };

@@ -380,6 +380,7 @@ export function runFromExit(a: RunExit): Run {
     interrupted: a.interrupted,
     timeoutMs: a.scenario.timeoutMs,
     memoryLimited: a.limits.memory?.maxBytes != null,
+    ...(a.cell.params.kind === 'command' && a.cell.params.metrics ? { metricsFormat: a.cell.params.metrics } : {}),
   });
   // A neighbour that broke off left the run partly alone: it measured nothing the cell asks for.
   const broken = exit.neighbours?.find((n) => n.error !== undefined);

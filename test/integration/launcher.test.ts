@@ -2,7 +2,7 @@
 // ratio mid-run, bounded memory over a long run at 1 ms, the bad inputs it must survive, its real report
 // held to native/protocol.h through the TypeScript parser, and UTF-8 names that arrive intact.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,7 @@ function mean(xs: (number | null)[]): number {
 describe.skipIf(!isRoot)('the launcher samples a real group', () => {
   const cgroups: CgroupSystem | null = isRoot ? openCgroups() : null;
   const work = mkdtempSync(join(tmpdir(), 'cgbench-itlaunch-'));
+  const METRIC_LINE = '{"name":"ops","value":1.5,"unit":"ops/s","direction":"higher-is-better"}';
   afterAll(async () => {
     await cgroups?.clean(cgroups.leftovers().filter((n) => n.startsWith('itlaunch')));
     cgroups?.removeSubtreeIfEmpty();
@@ -171,8 +172,10 @@ describe.skipIf(!isRoot)('the launcher samples a real group', () => {
         sampleIntervalMs: 5,
         report: '-',
         ns: 'none',
+        // The metrics protocol's file (a template made unique), so its record is in the report too.
+        metrics: join(work, 'protocol', 'metrics.XXXXXX'),
         program: '/bin/sh',
-        args: ['-c', 'echo workload output; sleep 0.1'],
+        args: ['-c', `echo workload output; echo '${METRIC_LINE}' >> "$CGBENCH_METRICS"; sleep 0.1`],
       });
       const res = spawnSync(launcherPath(), args, { encoding: 'utf8' });
       expect(res.status, res.stderr).toBe(0);
@@ -209,6 +212,9 @@ describe.skipIf(!isRoot)('the launcher samples a real group', () => {
       expect(sentKeys.filter((k) => !STATUS_KEYS.includes(k))).toEqual(['nvcsw', 'nivcsw']);
       expect(report.status).toMatchObject({ exitCode: 0, signal: null });
       expect(report.status.wallNs).toBeGreaterThan(100e6);
+      // The workload's line relayed as written, and its file removed once read.
+      expect(report.metricLines).toEqual([METRIC_LINE]);
+      expect(readdirSync(join(work, 'protocol'))).toEqual([]);
     } finally {
       void g.destroy();
     }

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { STAT_FILES, readingFromV1, readingFromV2 } from '../../src/cgroup/reading.js';
 import { V1_GROUP_CONTROLLERS } from '../../src/cgroup/files.js';
-import { BOUNDS, LAUNCHER_KEPT } from '../../src/model/defaults.js';
+import { BOUNDS, LAUNCHER_KEPT, METRICS_ENV } from '../../src/model/defaults.js';
+import { MAX_METRIC_LINES } from '../../src/programs/metrics.js';
 import { LAUNCHER_EXIT, READY_MARKER, REPORT_PREFIX, REPORT_RECORDS, REPORT_VERSION } from '../../src/runtimes/launcher.js';
 import { fixtureTree, protocolHeader } from '../helpers.js';
 
@@ -21,6 +22,11 @@ describe('native/protocol.h and the TypeScript side agree', () => {
     expect(REPORT_PREFIX).toBe(h.strings.CGB_RECORD_PREFIX);
     expect([...REPORT_RECORDS]).toEqual(h.lists.CGB_RECORDS);
     expect(READY_MARKER).toBe(h.strings.CGB_READY);
+  });
+
+  it('on the metrics protocol: its environment variable and how many lines are relayed', () => {
+    expect(METRICS_ENV).toBe(h.strings.CGB_METRICS_ENV);
+    expect(MAX_METRIC_LINES).toBe(h.numbers.CGB_MAX_METRIC_LINES);
   });
 
   it('on the sampling interval bounds and the keep budget', () => {

@@ -5,7 +5,7 @@ import { launcherPath } from '../../model/paths.js';
 import type { WorkloadParams } from '../../model/types.js';
 import { invocationFor } from '../../programs/registry.js';
 import { launcherArgv } from '../launcher.js';
-import { CONTAINER_SCRATCH, IMAGE_BIN_DIR } from './names.js';
+import { CONTAINER_METRICS, CONTAINER_SCRATCH, IMAGE_BIN_DIR } from './names.js';
 
 export interface ContainerCommand {
   params: WorkloadParams;
@@ -27,6 +27,8 @@ export function containerCommand(c: ContainerCommand): string[] {
       report: '-',
       ns: 'none',
       watchStdin: c.watchStdin,
+      // A command may report its own figures; the launcher relays them in the report on stdout.
+      ...(c.params.kind === 'command' ? { metrics: CONTAINER_METRICS } : {}),
       program: inv.program,
       args: inv.args,
     }),
