@@ -39,6 +39,17 @@ if ((${#consumer_pkgs[@]})); then
   svc_install_quietly 'prometheus' 'prometheus.service' TERM "${consumer_pkgs[@]}"
 fi
 
+# Real programs the user-workload tests run: nginx (the service tests; a daemon's package, installed without
+# starting its service) and fio (a command whose JSON report is read).
+workload_pkgs=()
+for p in nginx-light fio; do
+  dpkg -s "$p" >/dev/null 2>&1 || workload_pkgs+=("$p")
+done
+if ((${#workload_pkgs[@]})); then
+  svc_log "installing ${workload_pkgs[*]}"
+  svc_install_quietly 'nginx' 'nginx.service' QUIT "${workload_pkgs[@]}"
+fi
+
 docker_started=
 swarm_started=
 postgres_started=

@@ -2,7 +2,7 @@
 // request, and whether the generator (not the server) was the bottleneck. Pure.
 
 import { histogramMean, mergeHistograms, quantile } from '../model/histogram.js';
-import type { LoadReport, LoadStep } from '../model/types.js';
+import type { LoadReport, LoadStep, NamedMetric, RunLoad } from '../model/types.js';
 
 /** A generator thread this busy (CPU time over wall time) had no CPU to spare: it was the bottleneck. */
 export const GENERATOR_BUSY_LIMIT = 0.9;
@@ -89,4 +89,38 @@ export function generatorBottleneck(report: LoadReport): string | null {
       return `the generator sent late (p99 ${(lag / 1e6).toFixed(1)} ms behind its schedule with a connection free): its CPU was short`;
   }
   return null;
+}
+
+/** A service run's figures as named metrics (they reach tables, compare and history like a command's own):
+ *  throughput, latency percentiles in ms, errors (time-outs and unsent requests included), and the generator's
+ *  CPU per 1,000 answers (shown, never gated). */
+export function loadNamedMetrics(report: LoadReport): Record<string, NamedMetric> {
+  const f = runFigures(report);
+  const out: Record<string, NamedMetric> = {
+    throughput: { value: f.throughputRps, unit: 'req/s', direction: 'higher-is-better' },
+  };
+  const ms = (name: string, ns: number | undefined): void => {
+    if (ns !== undefined) out[name] = { value: ns / 1e6, unit: 'ms', direction: 'lower-is-better' };
+  };
+  ms('p50', f.p50Ns);
+  ms('p90', f.p90Ns);
+  ms('p99', f.p99Ns);
+  ms('p99.9', f.p999Ns);
+  out.errors = { value: f.errors + f.unsent + report.connectErrors, unit: '', direction: 'lower-is-better' };
+  const cpu = cpuPerThousandNs(report);
+  if (cpu !== undefined) out['generator-cpu'] = { value: cpu / 1e6, unit: 'ms', direction: 'neutral' };
+  return out;
+}
+
+/** What a service run keeps of the generator's report beyond its named figures. */
+export function runLoadOf(report: LoadReport): RunLoad {
+  const bottleneck = generatorBottleneck(report);
+  return {
+    mode: report.mode,
+    t0Ns: report.t0Ns,
+    cpuNs: report.cpuNs,
+    threadBusyMax: report.threadBusyMax,
+    ...(bottleneck ? { bottleneck } : {}),
+    series: report.series,
+  };
 }

@@ -18,6 +18,7 @@ export function resourceOf(params: WorkloadParams): Resource {
     case 'io':
       return 'disk';
     case 'command':
+    case 'service':
       return 'unknown';
   }
 }

@@ -244,9 +244,26 @@ function samplerOverhead(cell: Cell): Warning[] {
   ];
 }
 
+/** A service's load generator that set the pace itself: its figures are the generator's limit, not the server's. */
+function generatorWarnings(cell: Cell): Warning[] {
+  const slow = cell.runs.filter((r) => !r.warmup && r.outcome === 'ok' && r.load?.bottleneck);
+  const last = slow.at(-1)?.load?.bottleneck;
+  if (!last) return [];
+  return [
+    {
+      code: 'generator-bottleneck',
+      cellId: cell.id,
+      message: `${cell.id}: the load generator was the bottleneck in ${slow.length} run(s): ${last}`,
+      detail: `${slow.length} run(s): ${last.slice(0, 80)}`,
+      hint: 'give the generator CPUs of its own (params.loadCpus), more connections, or a lower rate',
+    },
+  ];
+}
+
 export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
   return [
     ...outcomeWarnings(cell),
+    ...generatorWarnings(cell),
     ...noiseWarnings(cell),
     ...unsupportedWarnings(cell),
     ...ioModelWarnings(cell, ctx),

@@ -103,6 +103,19 @@ export const WORKLOAD_DEFAULTS = {
   latency: { threads: 2, durationMs: 2000, workUs: 1000, intervalUs: 10_000 },
 } as const;
 
+/** Parameter defaults of a service workload (ServiceParams): 2,000 requests/s open loop over 16 connections
+ *  for 5 s after a 0.5 s warm-up, ready within 10 s. */
+export const SERVICE_DEFAULTS = {
+  protocol: 'http',
+  path: '/',
+  mode: 'open',
+  rates: [2000],
+  connections: 16,
+  durationMs: 5000,
+  warmupMs: 500,
+  readyTimeoutMs: 10_000,
+} as const;
+
 /** `cgbench compare`: a significant change smaller than this (percent) does not fail the gate. */
 export const DEFAULT_THRESHOLD_PCT = 5;
 

@@ -92,7 +92,7 @@ export interface LimitSet {
   expect?: ExpectedOutcome[];
 }
 
-export type WorkloadKind = 'cpu' | 'memory' | 'io' | 'latency' | 'command';
+export type WorkloadKind = 'cpu' | 'memory' | 'io' | 'latency' | 'command' | 'service';
 
 /** Workload parameters, a union keyed on kind (validation fills every field's default: an anon memory
  *  workload carries the page-cache fields too). */
@@ -103,7 +103,33 @@ export type WorkloadParams =
   | { kind: 'io'; mode: 'write' | 'read'; /** @minimum 1 */ mib: number; blockKib: PositiveInt }
   | { kind: 'latency'; threads: PositiveInt; durationMs: number; workUs: number; intervalUs: number }
   /** `metrics`: how its own figures are read (programs/metrics.ts); absent: whatever the protocol file holds. */
-  | { kind: 'command'; /** @minItems 1 */ argv: string[]; metrics?: 'protocol' | 'fio' };
+  | { kind: 'command'; /** @minItems 1 */ argv: string[]; metrics?: 'protocol' | 'fio' }
+  | ServiceParams;
+
+/** A server started under the cell's limits, listening on 127.0.0.1:`port`; once ready (a TCP connect, or
+ *  an HTTP GET of `readyPath` answered below 500, within `readyTimeoutMs`), the load generator drives it from
+ *  outside the limits for `durationMs` (after `warmupMs`), then the server is stopped (runtimes/service.ts). */
+export interface ServiceParams {
+  kind: 'service';
+  /** @minItems 1 */
+  argv: string[];
+  /** @minimum 1
+   *  @maximum 65535 */
+  port: PositiveInt;
+  readyPath?: string;
+  readyTimeoutMs: PositiveInt;
+  /** What the generator speaks: HTTP/1.1 GET of `path`, or raw TCP (a line out, a line back). */
+  protocol: 'http' | 'tcp';
+  path: string;
+  mode: LoadMode;
+  /** Open loop: requests/s in total, one step per rate. */
+  rates?: number[];
+  connections: PositiveInt;
+  durationMs: PositiveInt;
+  warmupMs: NonNegative;
+  /** CPUs the generator's threads are pinned to (a cpuset list); absent: one unpinned thread. */
+  loadCpus?: string;
+}
 
 /** Where a cluster runtime (swarm) may run a cell: on the node with this hostname, or on any node with
  *  this label ("key" or "key=value"); absent: any node (cells spread over the nodes). */
@@ -473,6 +499,23 @@ interface RunBase {
   neighbours?: NeighbourRun[];
   /** The figures the workload reported about itself (the metrics protocol, or a known format such as fio's). */
   namedMetrics?: Record<string, NamedMetric>;
+  /** A service's run: what the load generator saw beyond the named figures (throughput and percentiles). */
+  load?: RunLoad;
+}
+
+/** The load generator's side of a service run (its figures are the run's named metrics). */
+export interface RunLoad {
+  mode: LoadMode;
+  /** CLOCK_MONOTONIC ns of the schedule's start: the clock of the launcher's readings. */
+  t0Ns: number;
+  /** The generator's own CPU time, ns: booked outside the measured group. */
+  cpuNs: NonNegative;
+  /** The busiest generator thread's CPU over its wall time (1 = saturated). */
+  threadBusyMax: NonNegative;
+  /** Why the generator, not the server, set the pace (analysis/load.ts); absent when it did not. */
+  bottleneck?: string;
+  /** Answers, errors and latency percentiles per interval. */
+  series: LoadSeries;
 }
 
 /** One neighbour over one measured run: every time it ran (it is restarted when it finishes). */
@@ -798,7 +841,8 @@ export type WarningCode =
   | 'sampler-overhead'
   | 'quota-burst'
   | 'phase-not-drawn'
-  | 'concurrent-suites';
+  | 'concurrent-suites'
+  | 'generator-bottleneck';
 
 export interface Warning {
   /** A stable warning code; new codes may be added within schemaVersion 1, so readers must accept unknown ones.

@@ -2,7 +2,7 @@
 // line (native/load.c's usage) becomes a LoadReport with its histograms checked.
 
 import { parseHistogram } from '../model/histogram.js';
-import type { LoadErrors, LoadReport, LoadSeries, LoadSpec, LoadStep } from '../model/types.js';
+import type { LoadErrors, LoadReport, LoadSeries, LoadSpec, LoadStep, ServiceParams } from '../model/types.js';
 
 export function loadArgv(spec: LoadSpec): string[] {
   const args: string[] = [];
@@ -30,6 +30,24 @@ export function loadArgv(spec: LoadSpec): string[] {
   if (spec.timeoutMs !== undefined) args.push('--timeout-ms', String(Math.round(spec.timeoutMs)));
   if (spec.intervalMs !== undefined) args.push('--interval-ms', String(Math.round(spec.intervalMs)));
   return args;
+}
+
+/** What the generator sends a service listening on 127.0.0.1: its parameters as a LoadSpec (a TCP service gets
+ *  a line and answers a line). */
+export function serviceLoadSpec(p: ServiceParams, host = '127.0.0.1'): LoadSpec {
+  const target: LoadSpec['target'] =
+    p.protocol === 'http'
+      ? { protocol: 'http', url: `http://${host}:${p.port}${p.path}` }
+      : { protocol: 'tcp', address: `${host}:${p.port}` };
+  return {
+    target,
+    mode: p.mode,
+    ...(p.mode === 'open' ? { rates: p.rates ?? [] } : {}),
+    connections: p.connections,
+    ...(p.loadCpus !== undefined ? { cpus: p.loadCpus } : {}),
+    durationMs: p.durationMs,
+    warmupMs: p.warmupMs,
+  };
 }
 
 type Json = Record<string, unknown>;

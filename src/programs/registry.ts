@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { CgbenchError } from '../model/errors.js';
-import { WORKLOAD_DEFAULTS } from '../model/defaults.js';
+import { SERVICE_DEFAULTS, WORKLOAD_DEFAULTS } from '../model/defaults.js';
 import { NATIVE_BINARIES, NATIVE_DIR, type NativeBinary, nativeBinary } from '../model/paths.js';
 import type { WorkloadKind, WorkloadMetrics, WorkloadParams } from '../model/types.js';
 
@@ -52,6 +52,15 @@ export const WORKLOADS: WorkloadInfo[] = [
     binary: null,
     summary: 'any program (argument array), timed from exec to exit; its own figures via $CGBENCH_METRICS',
     params: 'command: [program, args...], metrics (auto|protocol|fio, default auto)',
+  },
+  {
+    kind: 'service',
+    binary: null,
+    summary: 'your server under the limits, driven by cgbench-load from outside them: throughput and latency percentiles',
+    params:
+      `command: [server, args...], port, readyPath, readyTimeoutMs (${SERVICE_DEFAULTS.readyTimeoutMs}), protocol (http|tcp), ` +
+      `path (/), mode (open|closed), rate (${SERVICE_DEFAULTS.rates.join(',')}; a list is steps), connections ` +
+      `(${SERVICE_DEFAULTS.connections}), durationMs (${SERVICE_DEFAULTS.durationMs}), warmupMs (${SERVICE_DEFAULTS.warmupMs}), loadCpus`,
   },
 ];
 
@@ -125,10 +134,11 @@ export function invocationFor(params: WorkloadParams, scratchDir: string, binDir
         ],
         selfTimed: true,
       };
-    case 'command': {
+    case 'command':
+    case 'service': {
       const [program, ...args] = params.argv;
       if (!program)
-        throw new CgbenchError('E_SCENARIO', 'command workload has an empty argv', 'give the program and its arguments as an array');
+        throw new CgbenchError('E_SCENARIO', `${params.kind} workload has an empty argv`, 'give the program and its arguments as an array');
       return { program, args, selfTimed: false };
     }
   }

@@ -14,9 +14,9 @@ export const DASH = '–';
 /** How much of the grid to show: the kind's key columns, or every column that means something for it. */
 export type GridTier = 'default' | 'wide';
 
-const ALL: readonly WorkloadKind[] = ['cpu', 'memory', 'io', 'latency', 'command'];
+const ALL: readonly WorkloadKind[] = ['cpu', 'memory', 'io', 'latency', 'command', 'service'];
 const TIMED: readonly WorkloadKind[] = ['cpu', 'memory', 'io', 'command'];
-const CPU_BOUND: readonly WorkloadKind[] = ['cpu', 'command', 'latency'];
+const CPU_BOUND: readonly WorkloadKind[] = ['cpu', 'command', 'latency', 'service'];
 
 interface Column {
   head: string;

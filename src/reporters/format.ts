@@ -35,6 +35,10 @@ export function describeParams(cell: Cell): string {
       return `latency: ${p.threads} thread(s), ${p.workUs} us work every ${p.intervalUs} us for ${p.durationMs} ms`;
     case 'command':
       return `command: ${JSON.stringify(p.argv)}`;
+    case 'service': {
+      const load = p.mode === 'open' ? `open loop at ${(p.rates ?? []).join(', ')} req/s` : 'closed loop';
+      return `service: ${JSON.stringify(p.argv)} on 127.0.0.1:${p.port}, ${p.protocol} ${load} over ${p.connections} connections`;
+    }
   }
 }
 

@@ -33,12 +33,12 @@ function executable(file: string): boolean {
   }
 }
 
-/** Problems with the programs of command workloads, one line each, each program once. */
+/** Problems with the programs of command workloads and services, one line each, each program once. */
 export function hostProgramProblems(items: PreflightItem[]): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const item of items) {
-    if (item.params.kind !== 'command') continue;
+    if (item.params.kind !== 'command' && item.params.kind !== 'service') continue;
     const program = item.params.argv[0] ?? '';
     if (seen.has(program)) continue;
     seen.add(program);

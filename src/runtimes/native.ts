@@ -16,6 +16,7 @@ import { hostProgramProblems } from './host-preflight.js';
 import { ALL_SET, SET, skip } from './knob-rules.js';
 import type { RuntimeEntry } from './registry.js';
 import { launcherArgv, parseLauncherReport } from './launcher.js';
+import { driveService, servicePortProblems } from './service.js';
 import {
   type ExitInfo,
   type LaunchRequest,
@@ -27,6 +28,9 @@ import {
   STOP_GRACE_MS,
   TailBuffer,
 } from './runtime.js';
+
+/** A service's server gets every namespace but the network one: it listens on the host's loopback. */
+const SERVICE_NAMESPACES = 'pid,mnt,uts,ipc';
 
 /** Status directories are named after the cgbench process, so `cgbench clean` can tell a dead run's from a live one's. */
 export const STATUS_DIR_PREFIX = 'cgbench-status-';
@@ -44,6 +48,7 @@ function readReport(file: string): LauncherReport | undefined {
 export class NativeRuntime implements Runtime {
   readonly name = 'native' as const;
   readonly neighbours = true;
+  readonly services = true;
   private readonly statusDir: string;
 
   constructor(private readonly cgroups: CgroupSystem) {
@@ -51,8 +56,8 @@ export class NativeRuntime implements Runtime {
     this.statusDir = mkdtempSync(join(tmpdir(), `${STATUS_DIR_PREFIX}${process.pid}-`));
   }
 
-  preflight(items: PreflightItem[]): Promise<string[]> {
-    return Promise.resolve(hostProgramProblems(items));
+  async preflight(items: PreflightItem[]): Promise<string[]> {
+    return [...hostProgramProblems(items), ...(await servicePortProblems(items))];
   }
 
   async launch(req: LaunchRequest): Promise<RunHandle> {
@@ -79,7 +84,12 @@ export class NativeRuntime implements Runtime {
         );
       });
       await startNeighbours(loops, NEIGHBOUR_SETTLE_MS);
-      const run = this.spawnRun(group, req.params, req.runId, req.scratchDir, req.sampleIntervalMs);
+      const params = req.params;
+      // A service keeps the host's network (it listens on loopback, where the generator reaches it).
+      const run =
+        params.kind === 'service'
+          ? driveService(params, this.spawnRun(group, params, req.runId, req.scratchDir, req.sampleIntervalMs, SERVICE_NAMESPACES))
+          : this.spawnRun(group, params, req.runId, req.scratchDir, req.sampleIntervalMs);
       const exited = run.exited.then(async (info) => {
         if (loops.length) info.neighbours = await Promise.all(loops.map((l) => l.stop()));
         return info;
@@ -106,6 +116,7 @@ export class NativeRuntime implements Runtime {
     runId: string,
     scratchDir: string,
     sampleIntervalMs?: number,
+    ns?: string,
   ): Pick<RunHandle, 'exited' | 'stop'> {
     const inv = invocationFor(params, scratchDir);
     const reportFile = join(this.statusDir, `${runId}.report`);
@@ -114,6 +125,7 @@ export class NativeRuntime implements Runtime {
       ...(sampleIntervalMs !== undefined ? { sampleIntervalMs } : {}),
       report: reportFile,
       hostname: 'cgbench',
+      ...(ns !== undefined ? { ns } : {}),
       // A command may report its own figures: the launcher makes the file beside the report and relays it.
       ...(params.kind === 'command' ? { metrics: join(this.statusDir, `${runId}.metrics`) } : {}),
       program: inv.program,

@@ -1,7 +1,16 @@
 // The runtime interface: how a workload is started inside a container under limits. One
 // implementation per runtime (native, docker, fake); the scheduler starts runs only through this.
 
-import type { LauncherReport, NeighbourRun, NeighbourSpec, NodeInfo, ResolvedLimits, RuntimeName, WorkloadParams } from '../model/types.js';
+import type {
+  LauncherReport,
+  LoadReport,
+  NeighbourRun,
+  NeighbourSpec,
+  NodeInfo,
+  ResolvedLimits,
+  RuntimeName,
+  WorkloadParams,
+} from '../model/types.js';
 
 /** A neighbour of one run: what it runs and its limits with their devices resolved. */
 export interface NeighbourLaunch {
@@ -41,6 +50,10 @@ export interface ExitInfo {
   oomKilled?: boolean;
   /** What each neighbour did meanwhile, in the request's order. */
   neighbours?: NeighbourRun[];
+  /** A service: the load generator's report (runtimes/service.ts). */
+  load?: LoadReport;
+  /** A service: why its run failed (never ready, exited early, no generator report). */
+  serviceError?: string;
 }
 
 export interface RunHandle {
@@ -66,6 +79,8 @@ export interface Runtime {
   readonly nodes?: readonly NodeInfo[];
   /** It can run neighbours beside a workload and a parent group over them (LaunchRequest.neighbours). */
   readonly neighbours?: boolean;
+  /** It can start a service's server under the limits with the load generator outside them (runtimes/service.ts). */
+  readonly services?: boolean;
   /** What can be checked before the first run (a command's program exists where it will run): one
    *  line per problem, naming the field and the fix. Optional: a runtime without it checks nothing. */
   preflight?(items: PreflightItem[]): Promise<string[]>;

@@ -13,6 +13,7 @@ import {
   type MetricsFormat,
   RUN_ORDERS,
   SCENARIO_DEFAULTS,
+  SERVICE_DEFAULTS,
   WORKLOAD_DEFAULTS,
 } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
@@ -179,6 +180,7 @@ const limitSetSchema = z
   .strict();
 
 const W = WORKLOAD_DEFAULTS;
+const S = SERVICE_DEFAULTS;
 const paramsByKind = {
   cpu: z
     .object({
@@ -226,6 +228,24 @@ const paramsByKind = {
     })
     .strict(),
   command: z.object({}).strict(),
+  service: z
+    .object({
+      port: z.number({ required_error: 'a service needs port: the TCP port it listens on at 127.0.0.1' }).int().min(1).max(65535),
+      readyPath: z.string().startsWith('/').optional(),
+      readyTimeoutMs: z.number().int().min(100).max(600_000).default(S.readyTimeoutMs),
+      protocol: z.enum(['http', 'tcp']).default(S.protocol),
+      path: z.string().startsWith('/').default(S.path),
+      mode: z.enum(['open', 'closed']).default(S.mode),
+      rate: z.union([z.number().positive().max(1e7), z.array(z.number().positive().max(1e7)).min(1).max(64)]).optional(),
+      connections: z.number().int().min(1).max(10_000).default(S.connections),
+      durationMs: z.number().int().min(100).max(3_600_000).default(S.durationMs),
+      warmupMs: z.number().int().min(0).max(600_000).default(S.warmupMs),
+      loadCpus: z
+        .string()
+        .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'loadCpus is a cpuset list such as "1" or "2-3"')
+        .optional(),
+    })
+    .strict(),
 } as const;
 
 /** Cluster runtimes: a node's hostname and/or a node label ("key" or "key=value"); absent: any node. */
@@ -234,7 +254,7 @@ const placementSchema = z
   .strict()
   .refine((p) => p.node !== undefined || p.label !== undefined, { message: 'give node (a hostname) or label (key or key=value)' });
 
-const KINDS = ['cpu', 'memory', 'io', 'latency', 'command'] as const;
+const KINDS = ['cpu', 'memory', 'io', 'latency', 'command', 'service'] as const;
 
 /** One neighbour: any workload kind, with its own limits and where it runs (own group, or the measured one's). */
 const neighbourSchema = z
@@ -424,6 +444,18 @@ function toParams(
     if (Object.keys(raw).length) problems.push(`${at}.params: a command workload takes no params (put arguments in command)`);
     return metrics && metrics !== 'auto' ? { kind: 'command', argv: command, metrics } : { kind: 'command', argv: command };
   }
+  if (kind === 'service') {
+    if (!command) problems.push(`${at}.command: a service needs command: [server, arg, ...] (it must stay in the foreground)`);
+    if (metrics) problems.push(`${at}.metrics: a service's figures come from the load generator`);
+    const parsed = paramsByKind.service.safeParse(raw);
+    if (!parsed.success) problems.push(...zodProblems(parsed.error).map((p) => `${at}.params.${p}`));
+    if (!command || !parsed.success) return null;
+    const { rate, ...rest } = parsed.data;
+    const rates = rate === undefined ? [...SERVICE_DEFAULTS.rates] : typeof rate === 'number' ? [rate] : rate;
+    if (rest.mode === 'closed' && rate !== undefined)
+      problems.push(`${at}.params.rate: a closed loop has no rate (drop it, or mode: open)`);
+    return { kind: 'service', argv: command, ...rest, ...(rest.mode === 'open' ? { rates } : {}) };
+  }
   if (command) problems.push(`${at}.command: only kind "command" takes a command (use params for built-in workloads)`);
   if (metrics) problems.push(`${at}.metrics: only kind "command" reports its own metrics (built-in workloads report theirs)`);
   const parsed = paramsByKind[kind].safeParse(raw);
@@ -455,6 +487,16 @@ export function validateScenario(raw: unknown, source: string): Scenario {
       problems.push(
         `${at}.params.durationMs: every run lasts ${runs}, beyond the ${formatDurationNs(s.timeout * 1e6)} time-out (raise timeout)`,
       );
+    }
+    if (params?.kind === 'service') {
+      // Each step of the schedule lasts durationMs; the server may take readyTimeoutMs to be ready.
+      const steps = params.mode === 'open' ? (params.rates?.length ?? 1) : 1;
+      const longest = params.readyTimeoutMs + params.warmupMs + steps * params.durationMs;
+      if (longest >= s.timeout)
+        problems.push(
+          `${at}.params: a run may last ${formatDurationNs(longest * 1e6)} (ready, warm-up and load), beyond the ` +
+            `${formatDurationNs(s.timeout * 1e6)} time-out (raise timeout or shorten durationMs)`,
+        );
     }
     const sets: LimitSet[] = rawSets.map((ls, li) => {
       const limits = toLimits(ls, `${from}[${li}]`, problems);
@@ -536,7 +578,8 @@ function toNeighbourSets(raw: RawNeighbourSet[], from: string, timeoutMs: number
     const neighbours: NeighbourSpec[] = [];
     rs.run.forEach((rn, ni) => {
       const nat = `${at}.run[${ni}]`;
-      const params = toParams(rn.kind, rn.params, rn.command, nat, problems);
+      if (rn.kind === 'service') problems.push(`${nat}.kind: a neighbour cannot be a service (nothing drives its load)`);
+      const params = rn.kind === 'service' ? null : toParams(rn.kind, rn.params, rn.command, nat, problems);
       const limits = rn.limits ? toLimits(rn.limits, `${nat}.limits`, problems) : {};
       if (rn.limits?.name !== undefined || rn.limits?.expect !== undefined)
         problems.push(`${nat}.limits: a neighbour's limits take no name or expect (name the neighbour itself)`);

@@ -2,7 +2,8 @@
 // the group's readings). Pure: an OOM kill or a crash is a value here, never an exception.
 
 import type { MetricsFormat } from '../model/defaults.js';
-import type { NamedMetric, WorkloadMetrics } from '../model/types.js';
+import { loadNamedMetrics, runLoadOf } from '../analysis/load.js';
+import type { NamedMetric, RunLoad, WorkloadMetrics } from '../model/types.js';
 import { readCommandMetrics } from '../programs/metrics.js';
 import { parseWorkloadOutput } from '../programs/registry.js';
 import { LAUNCHER_EXIT } from '../runtimes/launcher.js';
@@ -17,10 +18,12 @@ export interface ClassifyInput {
   memoryLimited: boolean;
   /** A command workload's own figures: how they are read (its `metrics`; absent: auto). */
   metricsFormat?: MetricsFormat;
+  /** A service: its figures are the load generator's, and the server's exit is its stop, not a result. */
+  service?: boolean;
 }
 
 type RunOutcomePart =
-  | { outcome: 'ok'; metrics: WorkloadMetrics; namedMetrics?: Record<string, NamedMetric> }
+  | { outcome: 'ok'; metrics: WorkloadMetrics; namedMetrics?: Record<string, NamedMetric>; load?: RunLoad }
   | { outcome: 'oom-killed' | 'failed' | 'timeout' | 'interrupted'; message: string; metrics?: WorkloadMetrics };
 
 const SIGNALS: Record<number, string> = { 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM', 2: 'SIGINT', 7: 'SIGBUS', 8: 'SIGFPE' };
@@ -51,6 +54,12 @@ export function classifyRun(input: ClassifyInput): RunOutcomePart {
       outcome: 'oom-killed',
       message: `killed by the OOM killer (oom_kill +${Math.max(oomDelta, 1)}, limit hit ${failDelta} times)`,
     };
+  }
+
+  if (input.service) {
+    if (exit.serviceError) return { outcome: 'failed', message: exit.serviceError };
+    if (!exit.load) return { outcome: 'failed', message: 'the load generator reported nothing' };
+    return { outcome: 'ok', metrics: { wallNs: exit.load.wallNs }, namedMetrics: loadNamedMetrics(exit.load), load: runLoadOf(exit.load) };
   }
 
   // A launcher that failed before the exec reports no exit of the workload: the launcher's code counts.

@@ -59,6 +59,9 @@ function refuseUnsupported(scenario: Scenario, cells: Cell[]): void {
     ...cellKnobs(c, where(c)).refused,
     // One pod per run: a neighbour would be another pod the plan cannot keep on the same node for the run's length.
     ...(c.neighbourSet ? [`workload "${c.workload}", neighbour set "${c.neighbourSet.name}": ${NO_NEIGHBOURS}`] : []),
+    ...(c.params.kind === 'service'
+      ? [`workload "${c.workload}": a service needs its load generator beside it (native runtime only)`]
+      : []),
   ]);
   if (!problems.length) return;
   const head = problems.length === 1 ? problems[0] : `${problems.length} limits:\n  ${problems.join('\n  ')}`;

@@ -68,6 +68,10 @@ export async function preflight(ctx: PreflightContext): Promise<void> {
     const placed = nodes ? placementProblem(nodes, placementOf(cell, ctx.scenario)) : null;
     if (placed) problems.push(`${where(cell)}: ${placed}`);
     const rt = ctx.runtimes[cell.runtime];
+    if (cell.params.kind === 'service' && rt && !rt.services)
+      problems.push(
+        `${where(cell)}: a service runs on the native runtime only for now (${cell.runtime} cannot drive it; use --runtime native)`,
+      );
     if (cell.neighbourSet && rt && !rt.neighbours)
       problems.push(
         `${where(cell)}: neighbour set "${cell.neighbourSet.name}" needs a runtime that runs neighbours beside a workload ` +

@@ -381,6 +381,7 @@ export function runFromExit(a: RunExit): Run {
     timeoutMs: a.scenario.timeoutMs,
     memoryLimited: a.limits.memory?.maxBytes != null,
     ...(a.cell.params.kind === 'command' && a.cell.params.metrics ? { metricsFormat: a.cell.params.metrics } : {}),
+    ...(a.cell.params.kind === 'service' ? { service: true } : {}),
   });
   // A neighbour that broke off left the run partly alone: it measured nothing the cell asks for.
   const broken = exit.neighbours?.find((n) => n.error !== undefined);

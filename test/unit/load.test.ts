@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { cpuPerThousandNs, generatorBottleneck, runFigures, stepFigures } from '../../src/analysis/load.js';
+import { cpuPerThousandNs, generatorBottleneck, loadNamedMetrics, runFigures, runLoadOf, stepFigures } from '../../src/analysis/load.js';
+import { SERVICE_DEFAULTS } from '../../src/model/defaults.js';
 import { histogramOf } from '../../src/model/histogram.js';
-import { loadArgv, parseLoadReport } from '../../src/programs/load.js';
+import type { LoadReport, ServiceParams } from '../../src/model/types.js';
+import { loadArgv, parseLoadReport, serviceLoadSpec } from '../../src/programs/load.js';
+import { validateScenario } from '../../src/scenario/schema.js';
 
 /** A report line as native/load.c prints it (two steps). */
 function line(over: Record<string, unknown> = {}): string {
@@ -113,5 +116,63 @@ describe('load generator report', () => {
     for (const s of late.steps) s.lag = histogramOf([5e6, 5e6, 5e6]);
     const lateReport = parseLoadReport(JSON.stringify(late));
     expect(lateReport && generatorBottleneck(lateReport)).toMatch(/sent late \(p99 5\.0 ms/);
+  });
+});
+
+describe('service workloads', () => {
+  const service = (params: Record<string, unknown>, extra: Record<string, unknown> = {}): unknown => ({
+    workloads: [{ name: 'web', kind: 'service', command: ['/usr/sbin/nginx'], params, ...extra }],
+  });
+  const problem = (raw: unknown): string => {
+    try {
+      validateScenario(raw, 's.yaml');
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return '';
+  };
+
+  it('takes a server command and a port; the load has defaults and becomes the generator spec', () => {
+    const s = validateScenario(service({ port: 8080, rate: [500, 1000], loadCpus: '1' }), 's.yaml');
+    const p = s.workloads[0]?.params as ServiceParams;
+    expect(p).toMatchObject({ kind: 'service', argv: ['/usr/sbin/nginx'], port: 8080, rates: [500, 1000], mode: 'open', protocol: 'http' });
+    expect(serviceLoadSpec(p)).toEqual({
+      target: { protocol: 'http', url: 'http://127.0.0.1:8080/' },
+      mode: 'open',
+      rates: [500, 1000],
+      connections: SERVICE_DEFAULTS.connections,
+      cpus: '1',
+      durationMs: SERVICE_DEFAULTS.durationMs,
+      warmupMs: SERVICE_DEFAULTS.warmupMs,
+    });
+    const closed = validateScenario(service({ port: 7000, protocol: 'tcp', mode: 'closed' }), 's.yaml').workloads[0]
+      ?.params as ServiceParams;
+    expect(serviceLoadSpec(closed).target).toEqual({ protocol: 'tcp', address: '127.0.0.1:7000' });
+    expect(closed.rates).toBeUndefined();
+  });
+
+  it('names what is missing or contradictory', () => {
+    expect(problem(service({}))).toMatch(/workloads\[0\]\.params\.port: a service needs port/);
+    expect(problem(service({ port: 80 }, { command: undefined }))).toMatch(/workloads\[0\]\.command: a service needs command/);
+    expect(problem(service({ port: 80, mode: 'closed', rate: 100 }))).toMatch(/params\.rate: a closed loop has no rate/);
+    expect(problem(service({ port: 80, durationMs: 200_000 }))).toMatch(/params: a run may last .* beyond the .* time-out/);
+    const asNeighbour = {
+      workloads: [{ name: 'c', kind: 'cpu', neighbours: [{ name: 'n', run: [{ kind: 'service', command: ['/bin/true'] }] }] }],
+    };
+    expect(problem(asNeighbour)).toMatch(/a neighbour cannot be a service/);
+  });
+
+  it("turns the generator's report into named figures, and keeps its series and cost on the run", () => {
+    const report = parseLoadReport(line()) as LoadReport;
+    const named = loadNamedMetrics(report);
+    expect(named.throughput).toEqual({ value: 3, unit: 'req/s', direction: 'higher-is-better' });
+    expect(named.p50?.unit).toBe('ms');
+    expect(named.p50?.value).toBeCloseTo(3, 1);
+    expect(named.errors).toEqual({ value: 2, unit: '', direction: 'lower-is-better' });
+    expect(named['generator-cpu']?.direction).toBe('neutral');
+    const load = runLoadOf(report);
+    expect(load).toMatchObject({ mode: 'open', t0Ns: 123456789, cpuNs: 40e6 });
+    expect(load.bottleneck).toBeUndefined();
+    expect(runLoadOf(parseLoadReport(line({ thread_busy_max: 0.95 })) as LoadReport).bottleneck).toMatch(/busy 95 %/);
   });
 });

@@ -1,0 +1,147 @@
+// A service's run, whatever started its server: wait until the server is ready on 127.0.0.1, drive it with the
+// load generator from outside the measured group (this process's own), then stop the server and hand back its
+// exit with the generator's report. A server that exits early or never becomes ready is the run's error.
+
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { connect, createServer } from 'node:net';
+import { nativeBinary } from '../model/paths.js';
+import type { LoadReport, ServiceParams } from '../model/types.js';
+import { loadArgv, parseLoadReport, serviceLoadSpec } from '../programs/load.js';
+import { type ExitInfo, type PreflightItem, type RunHandle, STDERR_TAIL, TailBuffer } from './runtime.js';
+
+/** Where services listen: loopback only, so nothing leaves the machine. */
+export const SERVICE_HOST = '127.0.0.1';
+/** How often readiness is tried, and how long one try may take, ms. */
+const READY_POLL_MS = 50;
+const READY_TRY_MS = 1000;
+
+/** One readiness try: a TCP connect, or an HTTP GET of `path` answered below 500. */
+function readyOnce(port: number, path: string | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (path === undefined) {
+      const s = connect({ host: SERVICE_HOST, port, timeout: READY_TRY_MS });
+      const done = (ok: boolean): void => {
+        s.destroy();
+        resolve(ok);
+      };
+      s.once('connect', () => done(true));
+      s.once('error', () => done(false));
+      s.once('timeout', () => done(false));
+      return;
+    }
+    const req = request({ host: SERVICE_HOST, port, path, method: 'GET', timeout: READY_TRY_MS, agent: false }, (res) => {
+      res.resume();
+      resolve((res.statusCode ?? 500) < 500);
+    });
+    req.once('error', () => resolve(false));
+    req.once('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
+    req.end();
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function exitText(info: ExitInfo): string {
+  const how = info.report?.status.signal
+    ? `killed by signal ${info.report.status.signal}`
+    : `exit code ${info.report?.status.exitCode ?? info.exitCode}`;
+  const last = info.stderrTail.trim().split('\n').pop()?.trim();
+  return last ? `${how}: ${last}` : how;
+}
+
+/** The generator's run: its report, or why there is none. */
+async function runGenerator(p: ServiceParams, onChild: (kill: () => void) => void): Promise<{ report: LoadReport } | { error: string }> {
+  const child = spawn(nativeBinary('cgbench-load'), loadArgv(serviceLoadSpec(p, SERVICE_HOST)), { stdio: ['ignore', 'pipe', 'pipe'] });
+  onChild(() => child.kill('SIGINT'));
+  let out = '';
+  const err = new TailBuffer(STDERR_TAIL);
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => err.push(d));
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(null));
+    child.once('close', (c) => resolve(c));
+  });
+  const report = parseLoadReport(out);
+  if (report) return { report };
+  const why = err.toString().trim().split('\n').pop() ?? '';
+  return { error: `the load generator printed no report (exit ${code})${why ? `: ${why}` : ''}` };
+}
+
+/** A service's run over a started server: ready, load, stop. `exited` carries the generator's report (`load`)
+ *  or the run's error (`serviceError`). */
+export function driveService(p: ServiceParams, server: Pick<RunHandle, 'exited' | 'stop'>): Pick<RunHandle, 'exited' | 'stop'> {
+  let gone: ExitInfo | undefined;
+  let stopped = false;
+  let killLoad: (() => void) | undefined;
+  void server.exited.then((info) => (gone = info));
+  const drive = async (): Promise<{ load?: LoadReport; error?: string }> => {
+    const deadline = Date.now() + p.readyTimeoutMs;
+    for (;;) {
+      if (stopped) return { error: 'stopped before the server was ready' };
+      if (gone) return { error: `the server exited before it was ready on ${SERVICE_HOST}:${p.port} (${exitText(gone)})` };
+      if (await readyOnce(p.port, p.readyPath)) break;
+      if (Date.now() >= deadline) {
+        const check = p.readyPath ? `GET ${p.readyPath} answered below 500` : 'a TCP connect';
+        return {
+          error:
+            `the server was not ready on ${SERVICE_HOST}:${p.port} within ${p.readyTimeoutMs} ms (no ${check}; ` +
+            'does it listen on that port and address? raise params.readyTimeoutMs if it starts slowly)',
+        };
+      }
+      await sleep(READY_POLL_MS);
+    }
+    const run = await runGenerator(p, (kill) => {
+      killLoad = kill;
+      if (stopped) kill();
+    });
+    if ('error' in run) return { error: run.error };
+    // A server gone before the generator finished was not measured to the end.
+    if (gone) return { load: run.report, error: `the server exited during the load (${exitText(gone)})` };
+    return { load: run.report };
+  };
+  const exited = drive().then(async (d) => {
+    server.stop();
+    const info = await server.exited;
+    if (d.load) info.load = d.load;
+    if (d.error) info.serviceError = d.error;
+    return info;
+  });
+  return {
+    exited,
+    stop: () => {
+      stopped = true;
+      killLoad?.();
+      server.stop();
+    },
+  };
+}
+
+/** Whether something already listens on 127.0.0.1:port (a bind there fails). */
+function portInUse(port: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    s.listen({ host: SERVICE_HOST, port, exclusive: true }, () => s.close(() => resolve(null)));
+  });
+}
+
+/** Services whose port is taken before the first run: one line each, each port once. */
+export async function servicePortProblems(items: PreflightItem[]): Promise<string[]> {
+  const out: string[] = [];
+  const seen = new Set<number>();
+  for (const item of items) {
+    if (item.params.kind !== 'service' || seen.has(item.params.port)) continue;
+    seen.add(item.params.port);
+    const code = await portInUse(item.params.port);
+    if (code === 'EADDRINUSE')
+      out.push(
+        `${item.where}: port ${item.params.port} on ${SERVICE_HOST} is in use (stop what listens there, or give params.port another)`,
+      );
+    else if (code) out.push(`${item.where}: cannot listen on ${SERVICE_HOST}:${item.params.port} to check it is free (${code})`);
+  }
+  return out;
+}

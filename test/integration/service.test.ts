@@ -1,0 +1,172 @@
+// Service workloads on real cgroups (root) with Debian's real nginx: started on 127.0.0.1 under each cell's
+// limits, driven by the load generator from outside them, stopped by the launcher. What must hold: a quarter of
+// a CPU caps nginx's throughput and raises its p99, the group's CPU stays within its quota while the generator
+// books its own; bad input (a port in use, a server that exits or never listens) gets one line and its exit
+// code; Ctrl-C mid-load leaves no process and no group.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openCgroups } from '../../src/cgroup/index.js';
+import { cpuUsedCpus } from '../../src/model/metrics.js';
+import type { Cell, ResultDocument } from '../../src/model/types.js';
+import { isRoot, ROOT_DIR } from '../helpers.js';
+
+const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
+const NGINX = '/usr/sbin/nginx';
+const hasNginx = existsSync(NGINX);
+
+if (!isRoot) console.warn('skipping service integration tests: they need root to create cgroups');
+if (!hasNginx) console.warn('skipping the nginx tests: nginx is not installed (apt-get install nginx-light)');
+
+/** A free port on 127.0.0.1 (bound and released). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+/** nginx in the foreground, one worker, everything it writes under `dir`, answering 200 "ok" on `port`. */
+function nginxCommand(dir: string, port: number): string[] {
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    [
+      'daemon off;',
+      'worker_processes 1;',
+      `pid ${join(dir, 'nginx.pid')};`,
+      `error_log ${join(dir, 'error.log')};`,
+      'events { worker_connections 1024; }',
+      'http {',
+      '  access_log off;',
+      ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${join(dir, t)};`),
+      `  server { listen 127.0.0.1:${port}; location / { return 200 "ok\\n"; } }`,
+      '}',
+    ].join('\n'),
+  );
+  return [NGINX, '-p', dir, '-e', join(dir, 'error.log'), '-c', conf];
+}
+
+describe.skipIf(!isRoot || !hasNginx)('services: nginx under limits, load from outside them', () => {
+  const work = mkdtempSync(join(tmpdir(), 'cgbench-itservice-'));
+  const holders: Server[] = [];
+  afterAll(() => {
+    for (const h of holders) h.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  function scenarioFile(name: string, scenario: object): string {
+    const file = join(work, `${name}.json`);
+    writeFileSync(file, JSON.stringify({ name, warmup: 0, timeout: '60s', ...scenario }));
+    return file;
+  }
+  function run(name: string, scenario: object): { code: number | null; stderr: string; doc: ResultDocument | null } {
+    const out = join(work, `${name}-out`);
+    const r = spawnSync('node', [CLI, 'run', scenarioFile(name, scenario), '--out', out], { encoding: 'utf8', timeout: 180_000 });
+    const results = join(out, 'results.json');
+    return {
+      code: r.status,
+      stderr: r.stderr,
+      doc: existsSync(results) ? (JSON.parse(readFileSync(results, 'utf8')) as ResultDocument) : null,
+    };
+  }
+  const cell = (doc: ResultDocument | null, limitSet: string): Cell => doc?.cells.find((c) => c.limitSet === limitSet) as Cell;
+  const named = (c: Cell, name: string): number => c.summary.namedMetrics?.find((m) => m.name === name)?.stats.median ?? NaN;
+
+  it('a quarter of a CPU caps throughput and raises p99; the group stays within its quota, the generator outside', async () => {
+    const port = await freePort();
+    const r = run('itnginx', {
+      repetitions: 2,
+      workloads: [
+        {
+          name: 'nginx',
+          kind: 'service',
+          command: nginxCommand(mkdtempSync(join(work, 'nginx-')), port),
+          // Closed loop: the connections keep the server busy, so the quota is what caps the rate.
+          params: { port, readyPath: '/', mode: 'closed', connections: 8, durationMs: 2000, warmupMs: 300 },
+          limits: [{ name: 'quarter', cpus: 0.25 }],
+        },
+      ],
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const free = cell(r.doc, 'unlimited');
+    const quarter = cell(r.doc, 'quarter');
+    const line =
+      `nginx closed loop, 8 connections: unlimited ${named(free, 'throughput').toFixed(0)} req/s p99 ` +
+      `${named(free, 'p99').toFixed(2)} ms; 0.25 CPU ${named(quarter, 'throughput').toFixed(0)} req/s p99 ${named(quarter, 'p99').toFixed(2)} ms`;
+    console.log(line);
+    expect(named(quarter, 'throughput')).toBeLessThan(named(free, 'throughput'));
+    // Stalls of most of each 100 ms period land in the tail.
+    expect(named(quarter, 'p99')).toBeGreaterThan(named(free, 'p99'));
+    expect(named(quarter, 'p99')).toBeGreaterThan(20);
+    for (const run of quarter.runs) {
+      expect(run.outcome).toBe('ok');
+      // The group's CPU over its life is within its quota (the kernel's guarantee, one period of slack)...
+      expect(cpuUsedCpus(run) ?? 1).toBeLessThan(0.25 * 1.2);
+      // ...while the generator, outside it, reported CPU of its own.
+      expect(run.load?.cpuNs).toBeGreaterThan(0);
+      expect(run.load?.series.ok.length).toBeGreaterThan(10);
+    }
+    expect(quarter.summary.namedMetrics?.map((m) => m.name)).toEqual(expect.arrayContaining(['throughput', 'p50', 'p99', 'errors']));
+  });
+
+  it('a port in use is refused before the first run: one line, exit 2', async () => {
+    const port = await freePort();
+    const holder = createServer();
+    holders.push(holder);
+    await new Promise<void>((res) => holder.listen(port, '127.0.0.1', res));
+    const r = run('itinuse', {
+      workloads: [{ name: 'nginx', kind: 'service', command: nginxCommand(mkdtempSync(join(work, 'nginx-')), port), params: { port } }],
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`port ${port} on 127.0.0.1 is in use`);
+    expect(r.doc).toBeNull();
+  });
+
+  it('a server that exits early or never listens fails its runs with the reason: exit 4', async () => {
+    const port = await freePort();
+    const r = run('itbadserver', {
+      repetitions: 1,
+      workloads: [
+        { name: 'exits', kind: 'service', command: ['/bin/sh', '-c', 'echo no config >&2; exit 3'], params: { port } },
+        { name: 'deaf', kind: 'service', command: ['/bin/sleep', '30'], params: { port, readyTimeoutMs: 500 } },
+      ],
+    });
+    expect(r.code).toBe(4);
+    const exits = r.doc?.cells.find((c) => c.workload === 'exits')?.runs[0];
+    expect(exits && 'message' in exits ? exits.message : '').toMatch(/the server exited before it was ready .*exit code 3: no config/);
+    const deaf = r.doc?.cells.find((c) => c.workload === 'deaf')?.runs[0];
+    expect(deaf && 'message' in deaf ? deaf.message : '').toMatch(/the server was not ready on 127\.0\.0\.1:\d+ within 500 ms/);
+  });
+
+  it('Ctrl-C mid-load leaves no process and no group', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(work, 'nginx-'));
+    const out = join(work, 'itctrlc-out');
+    const file = scenarioFile('itctrlc', {
+      repetitions: 1,
+      workloads: [{ name: 'nginx', kind: 'service', command: nginxCommand(dir, port), params: { port, durationMs: 20_000, rate: 500 } }],
+    });
+    const child = spawn('node', [CLI, 'run', file, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Interrupt once the load runs: nginx answers on its port.
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(join(dir, 'nginx.pid')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(code).toBe(130);
+    const left = spawnSync('pgrep', ['-f', `${dir}|cgbench-load`], { encoding: 'utf8' }).stdout.trim();
+    expect(left).toBe('');
+    expect(openCgroups().leftovers()).toEqual([]);
+    const doc = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultDocument;
+    expect(doc.status).toBe('interrupted');
+  });
+});
