@@ -94,6 +94,13 @@ void json_i64(struct json *j, const char *key, int64_t v)
     put(j, num, (size_t)snprintf(num, sizeof num, "%" PRId64, v));
 }
 
+void json_f64(struct json *j, const char *key, double v)
+{
+    char num[32];
+    json_key(j, key);
+    put(j, num, (size_t)snprintf(num, sizeof num, "%.6g", v));
+}
+
 void json_null(struct json *j, const char *key)
 {
     json_key(j, key);

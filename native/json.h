@@ -29,6 +29,8 @@ void json_key(struct json *j, const char *key);
 void json_u64(struct json *j, const char *key, uint64_t v);
 void json_i64(struct json *j, const char *key, int64_t v);
 void json_null(struct json *j, const char *key);
+/* A finite number with six significant digits (a share, a ratio). */
+void json_f64(struct json *j, const char *key, double v);
 void json_str(struct json *j, const char *key, const char *s);
 /* `len` bytes of `s`, which may hold any byte (a stat file's text, a path). */
 void json_strn(struct json *j, const char *key, const char *s, size_t len);

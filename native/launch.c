@@ -1,8 +1,8 @@
 /* cgbench-launch: the entry of every run (natively, and PID 1 of a container). It puts the workload in
  * its groups before it execs, samples the groups' stat files while it runs, and reports exit, rusage
  * and readings in one report (see protocol.h). This file only composes the parts in launcher/: the
- * command line (args), the groups (cgroup), the sampler, the workload's side (child), the one wait
- * loop (loop), the metrics protocol's file (metrics) and the report. */
+ * command line (args), the groups (cgroup), the sampler, the workload's side (child), its perf
+ * counters, the one wait loop (loop), the metrics protocol's file (metrics) and the report. */
 #define _GNU_SOURCE /* pipe2 */
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -10,6 +10,7 @@
 #include "common.h"
 #include "launcher/args.h"
 #include "launcher/child.h"
+#include "launcher/counters.h"
 #include "launcher/loop.h"
 #include "launcher/metrics.h"
 #include "launcher/report.h"
@@ -123,6 +124,10 @@ int main(int argc, char **argv)
         if (!(before = sampler_keep(&s, t)))
             launch_fail(&l, "out of memory");
     }
+    /* Opened on the waiting child, they count from its exec: none of the launcher's work is in them. */
+    struct counters counters;
+    if (l.report.out)
+        counters_open(&counters, pid);
     if (write(go_fd, "g", 1) != 1)
         launch_fail(&l, "cannot start the workload: %s", strerror(errno));
     close(go_fd);
@@ -132,12 +137,20 @@ int main(int argc, char **argv)
         launch_fail(&l, "%s", e.msg);
     if (sample && !s.error[0] && sampler_read(&s, &t) == 0)
         after = sampler_keep(&s, t);
+    if (l.report.out)
+        counters_read(&counters);
     int code = WIFEXITED(out.wst) ? WEXITSTATUS(out.wst) : 128 + WTERMSIG(out.wst);
 
     if (l.report.out) {
         struct run_report run = {
-            .groups = &o.groups, .sampler = sample ? &s : NULL, .before = before, .after = after, .outcome = &out, .watch_stdin = o.watch_stdin,
-            .metrics = o.metrics ? metrics : NULL
+            .groups = &o.groups,
+            .sampler = sample ? &s : NULL,
+            .before = before,
+            .after = after,
+            .outcome = &out,
+            .counters = &counters,
+            .watch_stdin = o.watch_stdin,
+            .metrics = o.metrics ? metrics : NULL,
         };
         if (report_write(&l.report, &run, &e) != 0)
             die(CGB_EXIT_LAUNCH, "%s", e.msg);

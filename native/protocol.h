@@ -26,10 +26,18 @@
  *                                         CGB_MAX_METRIC_LINES lines (one more says there were more)
  *                                         of CGB_MAX_METRIC_LINE bytes
  *   CGBENCH-STATUS {json}                 exit_code, signal, wall_ns (exec to exit), rusage of the
- *                                         workload, launcher_cpu_us and launcher_maxrss_kib (the
- *                                         launcher's own), forwarded_signal, error, sampling_error,
- *                                         stdin_eof
+ *                                         workload (utime_us, stime_us, maxrss_kib, majflt, minflt,
+ *                                         nvcsw and nivcsw: voluntary and involuntary context switches),
+ *                                         perf_counters (below), launcher_cpu_us and
+ *                                         launcher_maxrss_kib (the launcher's own), forwarded_signal,
+ *                                         error, sampling_error, stdin_eof
  *   CGBENCH-END
+ *
+ * perf_counters holds cpu_migrations (a software event), cycles and instructions (a hardware PMU),
+ * counted from the workload's exec to its exit over it and every thread and process it starts: each
+ * {"value":N} (plus "counted_share" when the PMU multiplexed it and the value is scaled up), or
+ * {"value":null,"reason":"..."} where it is not measurable (no PMU, perf events not permitted). Absent
+ * in a failed launch's report and in reports of older launchers.
  *
  * Keys name the files as the parsers expect them: "controller/file" on v1, "file" on v2. Times are
  * CLOCK_MONOTONIC nanoseconds of the machine the launcher runs on. Ticks are kept by halving: at most
@@ -64,6 +72,9 @@
 /* Sampling interval bounds, us: 1 ms .. 10 s. */
 #define CGB_INTERVAL_MIN_US 1000
 #define CGB_INTERVAL_MAX_US 10000000
+
+/* The counters of STATUS's perf_counters member, in the order they appear. */
+#define CGB_PERF_COUNTERS { "cpu_migrations", "cycles", "instructions" }
 
 /* The v1 hierarchies a group of cgbench spans: the ones its stat files are in. */
 #define CGB_V1_CONTROLLERS { "cpu", "cpuacct", "memory", "blkio", "pids" }

@@ -140,6 +140,8 @@ static void put_status(struct report *r, const struct run_report *run)
     json_u64(&j, "minflt", (uint64_t)ru->ru_minflt);
     json_u64(&j, "nvcsw", (uint64_t)ru->ru_nvcsw);
     json_u64(&j, "nivcsw", (uint64_t)ru->ru_nivcsw);
+    /* Evidence of why a unit of work may cost more CPU: migrations, and cycles and instructions (a PMU). */
+    counters_json(run->counters, &j, "perf_counters");
     /* The launcher's own CPU (sampling included), which in container mode is charged to the group. */
     json_u64(&j, "launcher_cpu_us", self_cpu_us());
     /* Its peak memory: the kept readings are bounded, however long the run. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cgroup.h"
+#include "counters.h"
 #include "loop.h"
 #include "sampler.h"
 
@@ -26,6 +27,7 @@ struct run_report {
     const struct sampler *sampler; /* NULL: nothing was sampled */
     const struct reading *before, *after; /* after may be NULL (the group's files vanished) */
     const struct outcome *outcome;
+    const struct counters *counters;
     int watch_stdin;
     const char *metrics; /* the metrics protocol's file, relayed line by line; NULL: none */
 };

@@ -287,6 +287,41 @@ export interface ProcessStatus {
   launcherMaxrssKib?: number;
   /** The launcher ran inside the measured group (container mode): its sampling counts against the limits. */
   launcherInGroup?: boolean;
+  /** Voluntary context switches of the workload and the children it waited for (rusage): it blocked (IO, a
+   *  sleep, a lock, a page read from disk). Absent in reports of older launchers. */
+  voluntaryContextSwitches?: Count;
+  /** Involuntary context switches (rusage): it was preempted (its time slice ran out, another task woke, or
+   *  its group's CPU quota ran out). Absent in reports of older launchers. */
+  involuntaryContextSwitches?: Count;
+  /** Perf counters over the workload's run; absent in reports of older launchers and of a failed launch. */
+  perf?: PerfCounters;
+}
+
+/** A figure the launcher counted, or null with the reason it is not measurable here. */
+export type Counted =
+  | {
+      value: Count;
+      /** Only when the PMU multiplexed the counter: the share of the run it counted (0..1); value is scaled
+       *  up from it to the whole run. @exclusiveMinimum 0 @maximum 1 */
+      countedShare?: number;
+    }
+  | {
+      value: null;
+      /** Why not (no hardware PMU on this machine, perf events not permitted here, ...). */
+      reason: string;
+    };
+
+/** Perf counters on the workload, from its exec to its exit, over it and every thread and process it started
+ *  (perf_event_open with inherit): the evidence that can explain a higher CPU cost per unit of work. */
+export interface PerfCounters {
+  /** Times the scheduler moved one of its threads to another CPU (the software event cpu-migrations): each
+   *  move may leave its caches behind. */
+  cpuMigrations: Counted;
+  /** CPU cycles (a hardware PMU event): cycles per CPU second is the clock the workload ran at. */
+  cycles: Counted;
+  /** Instructions retired (a hardware PMU event): instructions per cycle is how much work each cycle did, so
+   *  a slower clock is told apart from stalls (cache or TLB misses). */
+  instructions: Counted;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,12 +3,14 @@
 
 import { readingFromV1, readingFromV2 } from '../cgroup/reading.js';
 import type {
+  Counted,
   GroupLocation,
   LauncherHost,
   LauncherReport,
   LauncherStatus,
   LauncherTicks,
   NodeInfo,
+  PerfCounters,
   ProcessStatus,
   Reading,
 } from '../model/types.js';
@@ -84,11 +86,47 @@ const STATUS_NUMBERS = {
   launcher_cpu_us: 'launcherCpuUs',
   launcher_maxrss_kib: 'launcherMaxrssKib',
   forwarded_signal: 'forwardedSignal',
+  nvcsw: 'voluntaryContextSwitches',
+  nivcsw: 'involuntaryContextSwitches',
 } as const satisfies Record<string, keyof LauncherStatus>;
 const STATUS_STRINGS = { error: 'error', sampling_error: 'samplingError' } as const satisfies Record<string, keyof LauncherStatus>;
-/** Every STATUS member the parser reads; the launcher also sends nvcsw and nivcsw (not kept yet) and,
- *  with --watch-stdin, stdin_eof (a closed stdin shows as the SIGKILL it caused). */
-export const STATUS_KEYS = ['exit_code', 'signal', 'wall_ns', ...Object.keys(STATUS_NUMBERS), ...Object.keys(STATUS_STRINGS)];
+/** The perf counters of the STATUS record (its perf_counters member), by the launcher's key. */
+const PERF_COUNTERS = {
+  cpu_migrations: 'cpuMigrations',
+  cycles: 'cycles',
+  instructions: 'instructions',
+} as const satisfies Record<string, keyof PerfCounters>;
+/** The counters' names in the report, in its order (CGB_PERF_COUNTERS of protocol.h). */
+export const PERF_COUNTER_KEYS = Object.keys(PERF_COUNTERS);
+/** Every STATUS member the parser reads; with --watch-stdin the launcher also sends stdin_eof, which it
+ *  leaves (a closed stdin shows as the SIGKILL it caused). */
+export const STATUS_KEYS = [
+  'exit_code',
+  'signal',
+  'wall_ns',
+  'perf_counters',
+  ...Object.keys(STATUS_NUMBERS),
+  ...Object.keys(STATUS_STRINGS),
+];
+
+/** One counter: {"value":N[,"counted_share":S]} or {"value":null,"reason":"..."}; a malformed one says so. */
+function parseCounted(o: unknown): Counted {
+  const c = (o ?? {}) as Json;
+  const value = num(c, 'value');
+  if (value !== undefined) {
+    const share = num(c, 'counted_share');
+    return share !== undefined ? { value, countedShare: share } : { value };
+  }
+  return { value: null, reason: str(c, 'reason') ?? 'the launcher reported no value' };
+}
+
+function parsePerf(o: Json): PerfCounters | undefined {
+  if (typeof o.perf_counters !== 'object' || o.perf_counters === null) return undefined;
+  const perf = o.perf_counters as Json;
+  const out = {} as Record<keyof PerfCounters, Counted>;
+  for (const [key, field] of Object.entries(PERF_COUNTERS)) out[field] = parseCounted(perf[key]);
+  return out;
+}
 
 function parseStatus(o: Json): LauncherStatus {
   const status: LauncherStatus = {
@@ -96,7 +134,7 @@ function parseStatus(o: Json): LauncherStatus {
     signal: num(o, 'signal') ?? null,
     wallNs: num(o, 'wall_ns') ?? 0,
   };
-  const out = status as unknown as Record<string, number | string>;
+  const out = status as unknown as Record<string, unknown>;
   for (const [key, field] of Object.entries(STATUS_NUMBERS)) {
     const v = num(o, key);
     if (v !== undefined) out[field] = v;
@@ -105,6 +143,8 @@ function parseStatus(o: Json): LauncherStatus {
     const v = str(o, key);
     if (v !== undefined) out[field] = v;
   }
+  const perf = parsePerf(o);
+  if (perf) status.perf = perf;
   return status;
 }
 

@@ -1,6 +1,7 @@
 // The launcher as the sampler, on real groups (root, host mode): per-interval CPU use and throttle
 // ratio mid-run, bounded memory over a long run at 1 ms, the bad inputs it must survive, its real report
-// held to native/protocol.h through the TypeScript parser, and UTF-8 names that arrive intact.
+// held to native/protocol.h through the TypeScript parser, the workload's perf counters (a forced migration; cycles
+// and instructions, or why not), and UTF-8 names that arrive intact.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,15 @@ import { seriesFromReport } from '../../src/sampler/series.js';
 import { isRoot, protocolHeader } from '../helpers.js';
 
 if (!isRoot) console.warn('skipping launcher integration tests: they need root to create cgroups');
+
+/** The CPUs this process may run on (its affinity), as the launcher's workload inherits it. */
+function allowedCpus(): number[] {
+  const list = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '';
+  return list.split(',').flatMap((r) => {
+    const [lo = NaN, hi = lo] = r.split('-').map(Number);
+    return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+  });
+}
 
 function mean(xs: (number | null)[]): number {
   const v = xs.filter((x): x is number => x !== null);
@@ -209,7 +219,11 @@ describe.skipIf(!isRoot)('the launcher samples a real group', () => {
       const statusLine = text.split('\n').find((l) => l.startsWith(`${REPORT_PREFIX}STATUS `)) ?? '';
       const sentKeys = Object.keys(JSON.parse(statusLine.slice(statusLine.indexOf(' ') + 1)) as object);
       expect(sentKeys).toEqual(expect.arrayContaining(STATUS_KEYS));
-      expect(sentKeys.filter((k) => !STATUS_KEYS.includes(k))).toEqual(['nvcsw', 'nivcsw']);
+      expect(sentKeys.filter((k) => !STATUS_KEYS.includes(k))).toEqual([]);
+      // The evidence for CPU cost: the shell blocked waiting for sleep; every perf counter is there (a count or why not).
+      expect(report.status.voluntaryContextSwitches).toBeGreaterThan(0);
+      expect(report.status.involuntaryContextSwitches).toBeGreaterThanOrEqual(0);
+      expect(Object.keys(report.status.perf ?? {})).toEqual(['cpuMigrations', 'cycles', 'instructions']);
       expect(report.status).toMatchObject({ exitCode: 0, signal: null });
       expect(report.status.wallNs).toBeGreaterThan(100e6);
       // The workload's line relayed as written, and its file removed once read.
@@ -217,6 +231,28 @@ describe.skipIf(!isRoot)('the launcher samples a real group', () => {
       expect(readdirSync(join(work, 'protocol'))).toEqual([]);
     } finally {
       void g.destroy();
+    }
+  });
+
+  it('counts the migrations of a workload forced from one CPU to another, and cycles and instructions where there is a PMU', () => {
+    const cpus = allowedCpus();
+    const file = join(work, 'counters.report');
+    // Pinned to one CPU, taskset execs a second that pins itself to another while it runs there: the kernel must
+    // move it, once per chain at least (the chains are children of the shell: inherited counters count them).
+    const [a = 0, b = a] = cpus;
+    const chain = `taskset -c ${a} taskset -c ${b} true`;
+    const args = launcherArgv({ report: file, ns: 'none', program: '/bin/sh', args: ['-c', `${chain}; ${chain}; ${chain}`] });
+    const res = spawnSync(launcherPath(), args, { encoding: 'utf8' });
+    expect(res.status, res.stderr).toBe(0);
+    const perf = parseLauncherReport(readFileSync(file, 'utf8'))?.status.perf;
+    const migrations = perf?.cpuMigrations;
+    if (migrations?.value === null) expect(migrations.reason).toMatch(/perf_event_open: /);
+    else if (cpus.length >= 2) expect(migrations?.value).toBeGreaterThanOrEqual(3);
+    // A core PMU registers as an event source ("cpu" on x86); without one the kernel has no hardware events.
+    const pmu = readdirSync('/sys/bus/event_source/devices').some((d) => /^(cpu(_core|_atom)?|armv\w+|arm_\w+)$/.test(d));
+    for (const c of [perf?.cycles, perf?.instructions]) {
+      if (pmu) expect(c?.value).toBeGreaterThan(0);
+      else expect(c).toEqual({ value: null, reason: expect.stringMatching(/^no hardware PMU here .*: perf_event_open: /) as unknown });
     }
   });
 

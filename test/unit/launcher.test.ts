@@ -155,6 +155,41 @@ describe('launcher report', () => {
     expect(rep?.before).toBeUndefined();
     expect(rep && seriesFromReport(rep)).toBeNull();
   });
+
+  it('reads the evidence for CPU cost: context switches, and each perf counter as a count or the reason it is none', () => {
+    const status = {
+      exit_code: 0,
+      signal: null,
+      wall_ns: 5,
+      nvcsw: 3,
+      nivcsw: 41,
+      perf_counters: {
+        cpu_migrations: { value: 7 },
+        cycles: { value: 9000, counted_share: 0.5 },
+        instructions: { value: null, reason: 'no hardware PMU on this machine: perf_event_open: No such file or directory' },
+      },
+    };
+    const rep = parseLauncherReport(`CGBENCH-REPORT 1\nCGBENCH-STATUS ${JSON.stringify(status)}\nCGBENCH-END\n`);
+    expect(rep?.status).toEqual({
+      exitCode: 0,
+      signal: null,
+      wallNs: 5,
+      voluntaryContextSwitches: 3,
+      involuntaryContextSwitches: 41,
+      perf: {
+        cpuMigrations: { value: 7 },
+        cycles: { value: 9000, countedShare: 0.5 },
+        instructions: { value: null, reason: 'no hardware PMU on this machine: perf_event_open: No such file or directory' },
+      },
+    });
+    // An older launcher's report has neither; a counter missing from the object is reported as missing, not as 0.
+    const old = parseLauncherReport('CGBENCH-REPORT 1\nCGBENCH-STATUS {"exit_code":0,"signal":null,"wall_ns":5}\nCGBENCH-END\n');
+    expect(old?.status.perf).toBeUndefined();
+    const partial = parseLauncherReport(
+      'CGBENCH-REPORT 1\nCGBENCH-STATUS {"exit_code":0,"signal":null,"wall_ns":5,"perf_counters":{}}\nCGBENCH-END\n',
+    );
+    expect(partial?.status.perf?.cycles).toEqual({ value: null, reason: 'the launcher reported no value' });
+  });
 });
 
 describe('derived series', () => {

@@ -6,7 +6,14 @@ import { STAT_FILES, readingFromV1, readingFromV2 } from '../../src/cgroup/readi
 import { V1_GROUP_CONTROLLERS } from '../../src/cgroup/files.js';
 import { BOUNDS, LAUNCHER_KEPT, METRICS_ENV } from '../../src/model/defaults.js';
 import { MAX_METRIC_LINES } from '../../src/programs/metrics.js';
-import { LAUNCHER_EXIT, READY_MARKER, REPORT_PREFIX, REPORT_RECORDS, REPORT_VERSION } from '../../src/runtimes/launcher.js';
+import {
+  LAUNCHER_EXIT,
+  PERF_COUNTER_KEYS,
+  READY_MARKER,
+  REPORT_PREFIX,
+  REPORT_RECORDS,
+  REPORT_VERSION,
+} from '../../src/runtimes/launcher.js';
 import { fixtureTree, protocolHeader } from '../helpers.js';
 
 const h = protocolHeader();
@@ -27,6 +34,10 @@ describe('native/protocol.h and the TypeScript side agree', () => {
   it('on the metrics protocol: its environment variable and how many lines are relayed', () => {
     expect(METRICS_ENV).toBe(h.strings.CGB_METRICS_ENV);
     expect(MAX_METRIC_LINES).toBe(h.numbers.CGB_MAX_METRIC_LINES);
+  });
+
+  it('on the perf counters the STATUS record carries, in their order', () => {
+    expect(PERF_COUNTER_KEYS).toEqual(h.lists.CGB_PERF_COUNTERS);
   });
 
   it('on the sampling interval bounds and the keep budget', () => {
