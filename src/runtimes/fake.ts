@@ -5,7 +5,16 @@ import { monotonicNs } from '../model/clock.js';
 import { DEFAULT_CPU_PERIOD_US, DEFAULT_CPU_WEIGHT, keptBudget } from '../model/defaults.js';
 import { cpuQuotaCpus, ioRateLimit } from '../model/limits.js';
 import { expectedCpus, fairShares } from '../analysis/cpu-model.js';
-import type { GroupFigures, LauncherReport, NeighbourRun, Reading, ResolvedLimits, WorkloadParams } from '../model/types.js';
+import type {
+  Counted,
+  GroupFigures,
+  LauncherReport,
+  NeighbourRun,
+  ProcessStatus,
+  Reading,
+  ResolvedLimits,
+  WorkloadParams,
+} from '../model/types.js';
 import { hostProgramProblems } from './host-preflight.js';
 import { ALL_SET } from './knob-rules.js';
 import type { RuntimeEntry } from './registry.js';
@@ -49,6 +58,17 @@ const SIM = {
   ioStallShare: 0.9,
   /** How long a woken request waits for a CPU a busy neighbour of no lower weight holds (its slice). */
   wakeupWaitNs: 3_000_000,
+  /** The simulated CPU's clock, Hz, and what a busy-loop iteration retires (increment, compare, branch). */
+  clockHz: 3.0e9,
+  instructionsPerIteration: 3,
+  /** Instructions per cycle of the other kinds' CPU work: page faults and system calls do less per cycle. */
+  ipc: { memory: 0.6, io: 0.8, latency: 2, command: 1.5 },
+  /** Involuntary context switches a running thread gets per CPU second anyway (the tick, other tasks). */
+  preemptionsPerCpuSecond: 25,
+  /** Share of preemptions and throttles after which a thread resumes on another CPU. */
+  migrationShare: 0.3,
+  /** What the launcher says on a machine without a PMU (FakeOptions.pmu false). */
+  noPmuReason: 'no hardware PMU here (as in a VM without a virtual PMU): perf_event_open: No such file or directory',
 } as const;
 
 export interface FakeOptions {
@@ -63,6 +83,9 @@ export interface FakeOptions {
   /** The machine's speed drifting over the simulated clock (the runs one after another): CPU and memory work
    *  takes 1 + amplitude x sin(2 pi t / periodSec) times as long, as a busy shared VM does. Default: none. */
   drift?: { amplitude: number; periodSec: number };
+  /** Whether the simulated machine has a hardware PMU (default true): without one, cycles and instructions
+   *  are reported as not measurable, as the launcher reports them on a VM without a virtual PMU. */
+  pmu?: boolean;
 }
 
 export interface Simulated {
@@ -89,6 +112,13 @@ export interface Simulated {
   ops?: number;
   /** latency: the requests' p50 and p99, ns. */
   latencyNs?: { p50: number; p99: number };
+  /** Times the workload blocked (IO, a page from disk, a sleep between requests). */
+  blocks: number;
+  /** Threads that run at once (each is preempted and throttled). */
+  threads: number;
+  /** Instructions the work retires, and at what rate per cycle. */
+  instructions: number;
+  ipc: number;
 }
 
 /** What the neighbours leave the measured workload of a resource: CPUs (the fair-share model), page cache
@@ -141,6 +171,10 @@ function simulate(
     memoryStallUs: 0,
     ioStallUs: 0,
     cpuStallUs: 0,
+    blocks: 0,
+    threads: 1,
+    instructions: 0,
+    ipc: 0,
   };
   switch (params.kind) {
     case 'cpu':
@@ -166,6 +200,11 @@ function simulate(
         sim.throttled = rate < used ? sim.periods - 1 : 0;
         sim.throttledUs = rate < used ? (sim.wallNs / 1000) * (1 - quota / used) : 0;
       }
+      sim.threads = used;
+      if (params.kind === 'cpu') sim.instructions = params.iterations * threads * SIM.instructionsPerIteration;
+      else sim.ipc = SIM.ipc[params.kind];
+      // A latency thread sleeps between its requests.
+      if (params.kind === 'latency') sim.blocks = Math.round((params.durationMs * 1000 * threads) / params.intervalUs);
       if (params.kind === 'latency') {
         // Requests that meet a throttled period wait for the next one: the tail grows by the stall.
         const work = params.workUs * 1000 * noise;
@@ -206,6 +245,8 @@ function simulate(
         sim.ioStallUs = diskNs / 1000;
       }
       sim.usageUs = (sim.wallNs / 1000) * SIM.memoryCpuShare;
+      sim.blocks = sim.majorFaults;
+      sim.ipc = SIM.ipc.memory;
       break;
     }
     case 'io': {
@@ -218,6 +259,9 @@ function simulate(
       else sim.rbytes = bytes;
       sim.ioStallUs = (sim.wallNs / 1000) * SIM.ioStallShare;
       sim.usageUs = (sim.wallNs / 1000) * SIM.ioCpuShare;
+      // Every O_DIRECT block waits for the disk.
+      sim.blocks = Math.ceil(bytes / (params.blockKib * 1024));
+      sim.ipc = SIM.ipc.io;
       break;
     }
   }
@@ -258,8 +302,31 @@ function readingAt(sim: Simulated, f: number, tNs: number): Reading {
   };
 }
 
+/** What the launcher would count over a simulated run: a context switch each time the workload blocks, or a
+ *  thread is preempted or throttled; a share of those resume on another CPU; cycles at the simulated clock. */
+function simulatedEvidence(
+  sim: Simulated,
+  pmu: boolean,
+): Pick<ProcessStatus, 'voluntaryContextSwitches' | 'involuntaryContextSwitches' | 'perf'> {
+  const cpuSeconds = sim.usageUs / 1e6;
+  const involuntary = Math.round(sim.throttled * sim.threads + cpuSeconds * SIM.preemptionsPerCpuSecond);
+  const cycles = Math.round(cpuSeconds * SIM.clockHz);
+  const instructions = Math.round(sim.instructions || cycles * sim.ipc);
+  const noPmu: Counted = { value: null, reason: SIM.noPmuReason };
+  return {
+    // Starting and joining its threads blocks too.
+    voluntaryContextSwitches: Math.round(sim.blocks) + sim.threads + 1,
+    involuntaryContextSwitches: involuntary,
+    perf: {
+      cpuMigrations: { value: Math.round(involuntary * SIM.migrationShare) },
+      cycles: pmu ? { value: cycles } : noPmu,
+      instructions: pmu ? { value: instructions } : noPmu,
+    },
+  };
+}
+
 /** What the launcher would report: before, ticks every interval (kept by halving, as it does), after. */
-function simulatedReport(sim: Simulated, intervalMs: number, startNs: number, ended: 'exit' | 'stopped'): LauncherReport {
+function simulatedReport(sim: Simulated, intervalMs: number, startNs: number, ended: 'exit' | 'stopped', pmu: boolean): LauncherReport {
   const intervalNs = intervalMs * 1e6;
   const ticks = Math.max(0, Math.floor(sim.wallNs / intervalNs));
   let stride = 1;
@@ -289,6 +356,7 @@ function simulatedReport(sim: Simulated, intervalMs: number, startNs: number, en
       exitCode: killed ? null : 0,
       signal: killed ? SIM.killSignal : null,
       wallNs: Math.round(sim.wallNs) + SIM.launcherOverheadNs,
+      ...simulatedEvidence(sim, pmu),
       ...(ended === 'stopped' ? { forwardedSignal: 15 } : {}),
     },
   };
@@ -428,7 +496,7 @@ export class FakeRuntime implements Runtime {
             p99_ns: Math.round(sim.latencyNs.p99),
             max_ns: Math.round(sim.latencyNs.p99 * 1.2),
           });
-        const report = simulatedReport(sim, req.sampleIntervalMs, startNs, ended);
+        const report = simulatedReport(sim, req.sampleIntervalMs, startNs, ended, this.opts.pmu ?? true);
         // A simulated command that speaks the metrics protocol reports its throughput and the time per request.
         if (req.params.kind === 'command' && req.params.metrics === 'protocol' && !killed)
           report.metricLines = [

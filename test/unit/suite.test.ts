@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HostInfo, ResultDocument, Scenario } from '../../src/model/types.js';
+import type { Counted, HostInfo, ResultDocument, Scenario } from '../../src/model/types.js';
 import { renderTable } from '../../src/reporters/table.js';
 import { FakeRuntime } from '../../src/runtimes/fake.js';
 import { validateScenario } from '../../src/scenario/schema.js';
@@ -228,6 +228,50 @@ describe('interleaved order', () => {
     expect(loopCells.map(measured)).toEqual([6, 6, 6]);
     const quiet = await run(loop({ warmup: 0, repetitions: 3, adaptive: { target: '5%', maxRepetitions: 6 } }), new FakeRuntime(), 5);
     expect(quiet.cells.map((c) => c.runs.length)).toEqual([3, 3, 3, 3, 3]);
+  });
+});
+
+describe('the fake runtime simulates the evidence for CPU cost', () => {
+  const loop = validateScenario(
+    {
+      repetitions: 1,
+      warmup: 0,
+      runtimes: ['fake'],
+      workloads: [{ name: 'loop', kind: 'cpu', params: { iterations: 1e9 }, limits: [{ name: 'free' }, { name: 'tenth', cpus: 0.1 }] }],
+    },
+    'evidence.yaml',
+  );
+  const run = async (pmu?: boolean): Promise<ResultDocument> =>
+    runSuite({
+      scenario: loop,
+      host,
+      runtimes: { fake: new FakeRuntime(pmu === undefined ? {} : { pmu }) },
+      scratch: () => disk,
+      scratchDir: '/var/tmp',
+      save: () => {},
+    });
+
+  it('as a machine with a PMU would show a register loop under quota: more preemptions and migrations, the same clock and IPC', async () => {
+    const doc = await run();
+    const [free, tenth] = ['loop / free / fake', 'loop / tenth / fake'].map((id) => doc.cells.find((c) => c.id === id)?.runs[0]);
+    const value = (c: Counted | undefined): number => (c?.value === null || c === undefined ? NaN : c.value);
+    // Each throttled period preempts the loop once more than it would be anyway.
+    const throttled = (tenth?.after?.cpu?.nrThrottled ?? 0) - (tenth?.before?.cpu?.nrThrottled ?? 0);
+    expect(throttled).toBeGreaterThan(20);
+    expect(tenth?.process?.involuntaryContextSwitches).toBe((free?.process?.involuntaryContextSwitches ?? 0) + throttled);
+    expect(value(tenth?.process?.perf?.cpuMigrations)).toBeGreaterThan(value(free?.process?.perf?.cpuMigrations));
+    expect(tenth?.process?.voluntaryContextSwitches).toBe(free?.process?.voluntaryContextSwitches);
+    // The same work at the same clock: cycles and instructions do not change with the quota.
+    expect(value(tenth?.process?.perf?.instructions)).toBe(3e9);
+    expect(value(free?.process?.perf?.instructions)).toBe(3e9);
+    expect(value(tenth?.process?.perf?.cycles) / value(free?.process?.perf?.cycles)).toBeCloseTo(1, 2);
+  });
+
+  it('as this VM without a PMU: cycles and instructions not measurable, with the reason', async () => {
+    const perf = (await run(false)).cells[0]?.runs[0]?.process?.perf;
+    expect(perf?.cycles).toEqual({ value: null, reason: expect.stringMatching(/no hardware PMU/) });
+    expect(perf?.instructions.value).toBeNull();
+    expect(perf?.cpuMigrations.value).toBeGreaterThan(0);
   });
 });
 
