@@ -61,6 +61,12 @@ const COLUMNS: [string, boolean, (c: Cell, r: Run, doc: ResultDocument) => Value
   ['peak_memory_bytes', false, (_c, r) => r.after?.memory?.peakBytes],
   ['oom_kills', false, (_c, r) => runDelta(r, (x) => x.memory?.oomKills)],
   ['major_faults', false, (_c, r) => runDelta(r, (x) => x.memory?.majorFaults)],
+  // What can explain a higher CPU cost per unit of work; a counter this machine cannot count is empty (the JSON says why).
+  ['voluntary_ctx_switches', false, (_c, r) => r.process?.voluntaryContextSwitches],
+  ['involuntary_ctx_switches', false, (_c, r) => r.process?.involuntaryContextSwitches],
+  ['cpu_migrations', false, (_c, r) => r.process?.perf?.cpuMigrations.value],
+  ['cycles', false, (_c, r) => r.process?.perf?.cycles.value],
+  ['instructions', false, (_c, r) => r.process?.perf?.instructions.value],
   ['bytes', false, (_c, r) => r.metrics?.bytes],
   ['io_bytes_per_sec', false, (_c, r) => workloadBytesPerSec(r)],
   ['exit_code', false, (_c, r) => r.process?.exitCode],

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCommand } from '../../src/app/report.js';
 import { loadResultDocument, validateResultDocument } from '../../src/app/results.js';
 import { CgbenchError } from '../../src/model/errors.js';
-import type { ResultDocument } from '../../src/model/types.js';
+import type { Cell, ProcessStatus, ResultDocument, Run } from '../../src/model/types.js';
 import { buildCharts, keyCharts } from '../../src/reporters/charts/index.js';
 import { csvField, CSV_COLUMNS, renderCsv } from '../../src/reporters/csv.js';
 import { SUMMARY_COLUMNS } from '../../src/reporters/columns.js';
@@ -433,6 +433,19 @@ describe('CSV reporter', () => {
     // Quotes, commas and markup survive the round trip.
     expect(rows.some((r) => r[col('limit_set')] === '"><img src=x onerror=alert(2)>')).toBe(true);
     expect(rows.some((r) => r[col('workload')] === XSS_NAME)).toBe(true);
+  });
+
+  it('carries the context switches and perf counters; a counter not measurable here is an empty field', () => {
+    const cell = doc.cells.find((c) => c.id === 'cpu-loop / 10% CPU / fake') as Cell;
+    const run = cell.runs.find((r) => !r.warmup) as Run;
+    const process = run.process as ProcessStatus;
+    const noPmu = { value: null, reason: 'no hardware PMU here' };
+    const perf = { cpuMigrations: { value: 12 }, cycles: noPmu, instructions: noPmu };
+    const one = { ...doc, cells: [{ ...cell, runs: [{ ...run, process: { ...process, involuntaryContextSwitches: 40, perf } }] }] };
+    const [head = [], row = []] = parseCsv(renderCsv(one));
+    const at = (name: string): string | undefined => row[head.indexOf(name)];
+    expect([at('involuntary_ctx_switches'), at('cpu_migrations'), at('cycles'), at('instructions')]).toEqual(['40', '12', '', '']);
+    expect(at('voluntary_ctx_switches')).toBe(String(process.voluntaryContextSwitches));
   });
 
   it('quotes fields and defuses spreadsheet formulas in text', () => {
