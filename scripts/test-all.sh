@@ -20,9 +20,9 @@ if ((${#need_pkgs[@]})); then
   apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
 fi
 
-# The real readers of the formats CI tools take: promtool (Debian's prometheus), the Prometheus client's
-# OpenMetrics parser, xmllint for the JUnit schemas. prometheus is a daemon's package: installed without
-# starting its service.
+# The real readers of what cgbench writes for other tools: promtool (Debian's prometheus), the Prometheus
+# client's OpenMetrics parser, a Pushgateway (its test starts and stops one on loopback), xmllint for the JUnit
+# schemas. prometheus and the Pushgateway are daemons' packages: installed without starting their services.
 svc_log() { echo "test-all: $*" >&2; }
 svc_die() {
   svc_log "$*"
@@ -31,12 +31,12 @@ svc_die() {
 # shellcheck source-path=SCRIPTDIR
 . scripts/service-common.sh
 consumer_pkgs=()
-for p in prometheus python3-prometheus-client libxml2-utils; do
+for p in prometheus prometheus-pushgateway python3-prometheus-client libxml2-utils; do
   dpkg -s "$p" >/dev/null 2>&1 || consumer_pkgs+=("$p")
 done
 if ((${#consumer_pkgs[@]})); then
   svc_log "installing ${consumer_pkgs[*]}"
-  svc_install_quietly 'prometheus' 'prometheus.service' TERM "${consumer_pkgs[@]}"
+  svc_install_quietly 'prometheus|prometheus-push' 'prometheus.service prometheus-pushgateway.service' TERM "${consumer_pkgs[@]}"
 fi
 
 # Real programs the user-workload tests run: nginx (the service tests; a daemon's package, installed without

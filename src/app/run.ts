@@ -7,7 +7,7 @@ import { parentCpus } from '../cgroup/cpuset.js';
 import { detectCgroups } from '../cgroup/detect.js';
 import { type DiskTarget, resolveDiskTarget } from '../cgroup/disk.js';
 import { openCgroups } from '../cgroup/index.js';
-import { CgbenchError, EXIT_DONE, EXIT_RUNS_FAILED } from '../model/errors.js';
+import { CgbenchError, EXIT_DONE, EXIT_ENVIRONMENT, EXIT_RUNS_FAILED } from '../model/errors.js';
 import type { ResultDocument, RuntimeName } from '../model/types.js';
 import { runtimeEntry } from '../runtimes/registry.js';
 import { DEFAULT_REPORT_FORMATS } from '../model/defaults.js';
@@ -20,6 +20,7 @@ import { modelContext, runSuite } from '../scheduler/suite.js';
 import { defaultScratchDir, probeScratch, requireControllers, requireRoot } from './environment.js';
 import { gatherHost } from './host.js';
 import { Progress } from './progress.js';
+import { parsePushTarget, pushAfterSuite } from './push.js';
 import { defaultOutDir, prepareOutDir, resultsPath, saveResults } from './results.js';
 import { closeRuntimes, openRuntimes } from './runtimes.js';
 import { resolveScenario, type ScenarioOverrides } from './overrides.js';
@@ -41,6 +42,9 @@ export interface RunOptions extends ScenarioOverrides {
   report?: string;
   /** Docker engine address (`docker -H`); default DOCKER_HOST. */
   dockerHost?: string;
+  /** A Pushgateway to send the figures to after the suite (app/push.ts), and the job they go under. */
+  push?: string;
+  pushJob?: string;
   /** false (--no-wait): refuse with exit 3 when another suite measures this host, instead of waiting for it. */
   wait?: boolean;
   /** Measure beside other suites instead of waiting; recorded in the document and warned in every report. */
@@ -81,6 +85,8 @@ export function suiteVerdict(doc: ResultDocument, allowFailures: boolean): { exi
 
 export async function runCommand(file: string | undefined, opts: RunOptions): Promise<RunResult> {
   const scenario = await resolveScenario(file, opts);
+  // A bad --push fails now, not after the suite.
+  const push = opts.push === undefined ? undefined : parsePushTarget(opts.push, opts.pushJob);
   // A runtime that makes groups in this host's cgroups (native) needs root and the controllers.
   const ownGroups = scenario.runtimes.find((rt) => runtimeEntry(rt)?.hostCgroups);
   const wantsNative = ownGroups !== undefined;
@@ -175,11 +181,14 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
         cgroups.removeSubtreeIfEmpty();
       }
       const reports = formats.length ? await writeReports(doc, dir, formats) : [];
-      const reportLines = reports.map((p) => `report: ${p}\n`).join('');
+      const pushed = push ? await pushAfterSuite(doc, push, resultsPath(dir)) : undefined;
+      const reportLines = reports.map((p) => `report: ${p}\n`).join('') + (pushed && !pushed.failed ? pushed.line : '');
       const table = renderTable(doc, { wide: Boolean(opts.wide), width: opts.width ?? terminalColumns() });
       const stdout = opts.json ? renderJson(doc) : `${table}\n\n${reportLines}results: ${resultsPath(dir)}\n`;
       const verdict = suiteVerdict(doc, Boolean(opts.allowFailures));
-      return { doc, dir, stdout, stderr: (opts.json ? reportLines : '') + verdict.line, exitCode: signals.exitCode() || verdict.exitCode };
+      const pushFailed = pushed?.failed ? pushed.line : '';
+      const exitCode = signals.exitCode() || verdict.exitCode || (pushFailed ? EXIT_ENVIRONMENT : EXIT_DONE);
+      return { doc, dir, stdout, stderr: (opts.json ? reportLines : '') + verdict.line + pushFailed, exitCode };
     } catch (e) {
       // The suite could not start (a preflight problem, Docker unreachable): leave nothing half-written.
       if (!saved) await removeEmptyDirs([...out.created, join(dir, 'charts')]).catch(() => undefined);

@@ -12,7 +12,8 @@ import { toolVersion } from '../app/host.js';
 import { listText } from '../app/list.js';
 import { mergeCommand } from '../app/merge.js';
 import { PLAN_PRESET, PLAN_TARGETS, type PlanOptions, planCommand } from '../app/plan.js';
-import { reportCommand } from '../app/report.js';
+import { DEFAULT_PUSH_JOB } from '../app/push.js';
+import { type ReportOptions, reportCommand } from '../app/report.js';
 import { type RunOptions, runCommand } from '../app/run.js';
 import { drainStdio, guardStdio } from '../app/streams.js';
 import {
@@ -112,6 +113,8 @@ program
     'tables with every column that means something for the workload (default: its key columns, at most 100 wide or $COLUMNS)',
   )
   .option('--allow-failures', 'failed or timed-out runs (and OOM kills no limit set expects) do not fail the suite: exit 0, not 4')
+  .option('--push <url>', 'after the suite, send the figures to a Prometheus Pushgateway, e.g. http://HOST:9091 (a failed push: exit 3)')
+  .option('--push-job <name>', `the Pushgateway job (default: ${DEFAULT_PUSH_JOB}); the grouping key adds scenario and host`)
   .option('--no-wait', 'when another suite is measuring this host, refuse (exit 3) instead of waiting for it to finish')
   .option('--allow-concurrent', 'measure beside other suites on this host instead of waiting; every report warns that they ran')
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)
@@ -188,9 +191,11 @@ program
   .argument('<results>', 'a results.json written by cgbench run')
   .option('-f, --format <list>', `${REPORT_FORMATS.join(', ')} (default: ${formats(DEFAULT_REPORT_FORMATS)})`)
   .option('-o, --out <dir>', 'output directory (default: the folder of results.json)')
-  .action(async (file: string, opts: { format?: string; out?: string }) => {
+  .option('--push <url>', 'send the figures to a Prometheus Pushgateway, e.g. http://HOST:9091 (without --format: only that)')
+  .option('--push-job <name>', `the Pushgateway job (default: ${DEFAULT_PUSH_JOB}); the grouping key adds scenario and host`)
+  .action(async (file: string, opts: ReportOptions) => {
     const res = await reportCommand(file, opts);
-    print(res.paths.join('\n'));
+    print([...res.paths, ...(res.pushed ? [`pushed: ${res.pushed}`] : [])].join('\n'));
   });
 
 program

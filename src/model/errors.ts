@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'E_BUSY'
   | 'E_INPUT'
   | 'E_DATABASE'
+  | 'E_PUSH'
   | 'E_INTERRUPTED';
 
 export class CgbenchError extends Error {
@@ -41,7 +42,7 @@ export function isCgbenchError(e: unknown): e is CgbenchError {
 }
 
 /** The machine cannot do it (root, cgroups, Docker, the native build, the history database, a full disk, another suite
- *  measuring this host): exit 3. Anything else a known
+ *  measuring this host, a Pushgateway that cannot be reached or refuses): exit 3. Anything else a known
  *  error names is the input's fault (scenario, options, paths): exit 2. */
 const ENVIRONMENT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_NOT_ROOT',
@@ -52,6 +53,7 @@ const ENVIRONMENT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_DATABASE',
   'E_DISK',
   'E_BUSY',
+  'E_PUSH',
 ]);
 
 /** The CI contract: every command's exit codes, listed in the README and --help from EXIT_CODES_HELP. */
@@ -71,7 +73,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   1              compare: a significant regression beyond the threshold; doctor: a check failed
   2              bad input (scenario, options, paths; an --out that already holds a results.json)
   3              this machine cannot do it (root, a cgroup controller, Docker, a limit the kernel refuses,
-                 a full disk under --out; another suite measuring this host, with --no-wait)
+                 a full disk under --out; another suite measuring this host, with --no-wait; a --push
+                 that failed: the results are saved)
   4              run: a run failed or timed out, or was OOM-killed where its cell expects none
                  (--allow-failures accepts them: exit 0)
   70             a bug in cgbench (the stack is printed)
