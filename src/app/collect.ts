@@ -18,6 +18,7 @@ import type { PlanRecord } from './plan.js';
 import { defaultOutDir, prepareOutDir, resultsPath, saveResults } from './results.js';
 import { resolveScenario, type ScenarioOverrides } from './overrides.js';
 import { suiteVerdict, type RunResult } from './run.js';
+import { terminalStyle } from './color.js';
 import { terminalColumns } from './streams.js';
 
 export interface CollectOptions extends ScenarioOverrides {
@@ -116,7 +117,7 @@ export async function collectCommand(logs: string[], o: CollectOptions): Promise
   await saveResults(dir, doc, { first: true });
   const reports = formats.length ? await writeReports(doc, dir, formats) : [];
   const reportLines = reports.map((p) => `report: ${p}\n`).join('');
-  const table = renderTable(doc, { wide: Boolean(o.wide), width: o.width ?? terminalColumns() });
+  const table = renderTable(doc, { wide: Boolean(o.wide), width: o.width ?? terminalColumns(), style: terminalStyle() });
   const stdout = o.json ? renderJson(doc) : `${table}\n\n${reportLines}results: ${resultsPath(dir)}\n`;
   const verdict = suiteVerdict(doc, Boolean(o.allowFailures));
   const lost = missing.length

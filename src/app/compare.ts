@@ -27,6 +27,7 @@ import { outputError, writeFileAtomic } from '../model/user-files.js';
 import { parsePercent } from '../model/units.js';
 import { renderCompare } from '../reporters/compare.js';
 import { loadResultDocument } from './results.js';
+import { terminalStyle } from './color.js';
 import { terminalColumns } from './streams.js';
 
 /** "5%", "5" or "2.5 %" -> percent; none given -> the default threshold. */
@@ -123,7 +124,7 @@ function gateOptions(opts: CompareCliOptions): { thresholdPct: number; format: C
 async function finish(result: CompareResult, format: CompareFormat, opts: CompareCliOptions): Promise<CompareCommandResult> {
   if (opts.summary) appendSummary(opts.summary, renderCompare(result, 'md'));
   if (opts.junit) await writeJunit(opts.junit, renderCompare(result, 'junit'));
-  const output = renderCompare(result, format, { wide: opts.wide, width: opts.width ?? terminalColumns() });
+  const output = renderCompare(result, format, { wide: opts.wide, width: opts.width ?? terminalColumns(), style: terminalStyle() });
   return { result, output, exitCode: compareExitCode(result) };
 }
 

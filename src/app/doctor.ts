@@ -12,6 +12,8 @@ import { NATIVE_DIR } from '../model/paths.js';
 import { assertNativeBuilt } from '../programs/registry.js';
 import { type DoctorCheck, RUNTIME_NAMES, RUNTIMES } from '../runtimes/registry.js';
 import { isRoot } from '../cgroup/files.js';
+import type { Style } from '../reporters/style.js';
+import { terminalStyle } from './color.js';
 import { defaultScratchDir, probeScratch } from './environment.js';
 import { findStaleGroups, type StaleGroups, staleText } from './stale.js';
 
@@ -141,10 +143,12 @@ export function doctorExitCode(checks: Check[]): number {
   return checks.some((c) => !c.ok && !OPTIONAL_CHECKS.has(c.name)) ? 1 : 0;
 }
 
-export function renderChecks(checks: Check[]): string {
+export function renderChecks(checks: Check[], style: Style = terminalStyle()): string {
   return checks
     .map(
-      (c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(17)} ${c.detail}${!c.ok && c.fix ? `\n     ${''.padEnd(17)} fix: ${c.fix}` : ''}`,
+      (c) =>
+        `${c.ok ? style.good('ok  ') : style.bad('FAIL')} ${c.name.padEnd(17)} ${c.detail}` +
+        `${!c.ok && c.fix ? `\n     ${''.padEnd(17)} fix: ${c.fix}` : ''}`,
     )
     .join('\n');
 }

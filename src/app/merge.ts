@@ -12,6 +12,7 @@ import { renderTable } from '../reporters/table.js';
 import { checkOutputs, writeRendered } from '../reporters/writer.js';
 import { toolVersion } from './host.js';
 import { defaultOutDir, loadResultFile, prepareOutDir, resultsPath, saveResults } from './results.js';
+import { terminalStyle } from './color.js';
 import { terminalColumns } from './streams.js';
 
 export interface MergeOptions {
@@ -80,7 +81,7 @@ export async function mergeCommand(args: readonly string[], opts: MergeOptions =
   await saveResults(dir, doc, { first: true });
   const reports: string[] = [];
   for (const [format, files] of rendered) reports.push(...(await writeRendered(dir, format, files)));
-  const table = renderTable(doc, { wide: Boolean(opts.wide), width: opts.width ?? terminalColumns() });
+  const table = renderTable(doc, { wide: Boolean(opts.wide), width: opts.width ?? terminalColumns(), style: terminalStyle() });
   const stdout = `${table}\n\n${reports.map((p) => `report: ${p}\n`).join('')}results: ${resultsPath(dir)}\n`;
   return { dir, paths: [resultsPath(dir), ...reports], doc, stdout };
 }

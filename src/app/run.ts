@@ -25,6 +25,7 @@ import { defaultOutDir, prepareOutDir, resultsPath, saveResults } from './result
 import { closeRuntimes, openRuntimes } from './runtimes.js';
 import { resolveScenario, type ScenarioOverrides } from './overrides.js';
 import { withSignals } from './signals.js';
+import { terminalStyle } from './color.js';
 import { terminalColumns } from './streams.js';
 import { type SuiteTurn, takeTurn } from './suites.js';
 import { currentWriter, findStaleGroups, staleText } from './stale.js';
@@ -183,7 +184,7 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
       const reports = formats.length ? await writeReports(doc, dir, formats) : [];
       const pushed = push ? await pushAfterSuite(doc, push, resultsPath(dir)) : undefined;
       const reportLines = reports.map((p) => `report: ${p}\n`).join('') + (pushed && !pushed.failed ? pushed.line : '');
-      const table = renderTable(doc, { wide: Boolean(opts.wide), width: opts.width ?? terminalColumns() });
+      const table = renderTable(doc, { wide: Boolean(opts.wide), width: opts.width ?? terminalColumns(), style: terminalStyle() });
       const stdout = opts.json ? renderJson(doc) : `${table}\n\n${reportLines}results: ${resultsPath(dir)}\n`;
       const verdict = suiteVerdict(doc, Boolean(opts.allowFailures));
       const pushFailed = pushed?.failed ? pushed.line : '';

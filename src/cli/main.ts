@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { cleanCommand, renderClean } from '../app/clean.js';
 import { type CollectOptions, collectCommand } from '../app/collect.js';
+import { COLOR_MODES, type ColorMode, colorWanted, setColorMode } from '../app/color.js';
 import { runCompare } from '../app/compare.js';
 import { doctorChecks, doctorExitCode, renderChecks } from '../app/doctor.js';
 import { historyAdd, historyList, historyShow, historyTrend, type HistoryFilterOptions, type TrendOptions } from '../app/history.js';
@@ -31,6 +32,7 @@ import {
 } from '../model/defaults.js';
 import { RUN_RUNTIMES, RUNTIME_NAMES } from '../app/runtimes.js';
 import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_CODES_HELP, exitCodeFor, isCgbenchError } from '../model/errors.js';
+import { ANSI } from '../reporters/style.js';
 import { DEFAULT_TREND_FORMATS, TREND_FORMATS } from '../reporters/trend.js';
 import { integerIn, positiveInt, runtimeList, SAMPLE_INTERVAL_RANGE, sampleInterval, targetCi } from './options.js';
 
@@ -46,8 +48,21 @@ program
   .name('cgbench')
   .description('Measure what cgroup limits (CPU quota, memory, IO throttles) do to workloads')
   .version(toolVersion())
+  .addOption(
+    new Option('--color <when>', 'colour on a terminal: auto (off in pipes, files and with NO_COLOR set), always, never')
+      .choices(COLOR_MODES)
+      .default('auto'),
+  )
+  // Headings bold; commander drops the codes where help goes to no colour terminal (getOutHasColors below).
+  .configureHelp({ styleTitle: (t) => ANSI.bold(t) })
+  .hook('preAction', () => setColorMode(colorMode()))
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)
   .exitOverride();
+
+/** --color as parsed so far: commander reads the whole command line before it shows help or runs an action. */
+function colorMode(): ColorMode {
+  return program.opts<{ color?: ColorMode }>().color ?? 'auto';
+}
 
 const D = SCENARIO_DEFAULTS;
 const formats = (list: readonly string[]): string => list.join(',');
@@ -356,10 +371,13 @@ program
   });
 
 // A usage error is one line naming the option and where the help is, never the whole help text.
+// Help in colour only where the output is: the same rule as every other output (app/color.ts).
 for (const cmd of [program, ...program.commands]) {
   const where = cmd === program ? 'cgbench --help lists the commands' : `cgbench ${cmd.name()} --help lists the options`;
   cmd.configureOutput({
     outputError: (text, write) => write(`${text.trimEnd().replace(/^error: /, 'cgbench: ')} (${where})\n`),
+    getOutHasColors: () => colorWanted(colorMode(), process.env, Boolean(process.stdout.isTTY)),
+    getErrHasColors: () => colorWanted(colorMode(), process.env, Boolean(process.stderr.isTTY)),
   });
 }
 

@@ -8,6 +8,7 @@ import { slowdownMeans } from '../model/params.js';
 import type { Cell, ResultDocument, WorkloadKind } from '../model/types.js';
 import { neighbourSetName } from './format.js';
 import { formatBytes, formatDurationNs, formatMetric, formatMetricSpread } from '../model/units.js';
+import { stripStyle } from './style.js';
 
 export const DASH = '–';
 
@@ -249,7 +250,8 @@ export function summaryGrid(doc: ResultDocument, cells: Cell[], tier: GridTier =
 /** Terminal columns a text takes: wide (East Asian, emoji) characters count two. */
 export function textWidth(text: string): number {
   let n = 0;
-  for (const ch of text)
+  // Colour codes take no columns.
+  for (const ch of stripStyle(text))
     n += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|\p{Extended_Pictographic}/u.test(ch)
       ? 2
       : 1;
@@ -260,7 +262,8 @@ export function textWidth(text: string): number {
 export function truncate(text: string, width: number): string {
   if (textWidth(text) <= width) return text;
   let out = '';
-  for (const ch of text) {
+  // A text cut short loses its colour rather than cut an escape code in two.
+  for (const ch of stripStyle(text)) {
     if (textWidth(out + ch) > width - 1) break;
     out += ch;
   }

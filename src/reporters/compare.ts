@@ -8,6 +8,7 @@ import { formatBytes, formatDurationNs, formatMetric } from '../model/units.js';
 import { fitColumns, type FitRules, type Grid, truncate } from './columns.js';
 import { escapeMarkdown } from './markdown.js';
 import { serializeJunit } from './junit.js';
+import { PLAIN, type Style } from './style.js';
 import { gridLines, hiddenNote, type TableOptions, tableWidth, wrap } from './table.js';
 
 /** A metric's value in its unit ("1.24 s", "2.05x", "48.1 MB/s"). */
@@ -169,7 +170,14 @@ const TERMINAL_FIT: FitRules = {
   cut: 'metric',
 };
 
+/** A verdict in its colour: a regression stands out, an improvement is green, the rest plain. */
+function paintVerdict(text: string, st: Style): string {
+  if (text === 'REGRESSION') return st.bad(text);
+  return text === 'improvement' ? st.good(text) : text;
+}
+
 function renderTable(r: CompareResult, opts: TableOptions): string {
+  const st = opts.style ?? PLAIN;
   const width = tableWidth(opts);
   const fit = (text: string): string => (Number.isFinite(width) ? truncate(text, width) : text);
   const out = [
@@ -180,10 +188,20 @@ function renderTable(r: CompareResult, opts: TableOptions): string {
   // One table per cell under its name, as `cgbench run` has one per workload: no cell column to widen every row.
   const hidden = new Set<string>();
   for (const c of r.cells) {
-    const rows = rowsOf(c).map((row) => [row.metric, row.base, row.current, row.change, row.verdict, row.evidence, row.intervals]);
+    const rows = rowsOf(c).map((row) => [
+      row.metric,
+      row.base,
+      row.current,
+      row.change,
+      paintVerdict(row.verdict, st),
+      row.evidence,
+      row.intervals,
+    ]);
     const full: Grid = { head: TERMINAL_HEAD, rows, hidden: [] };
     const grid = Number.isFinite(width) ? fitColumns(full, width, TERMINAL_FIT) : full;
-    out.push('', fit(`${c.currentCellId}: ${c.verdict === 'regression' ? 'REGRESSION' : c.verdict}`));
+    const verdict = c.verdict === 'regression' ? 'REGRESSION' : c.verdict;
+    const name = fit(`${c.currentCellId}: ${verdict}`);
+    out.push('', name.endsWith(verdict) ? `${st.bold(name.slice(0, -verdict.length))}${paintVerdict(verdict, st)}` : st.bold(name));
     out.push(...gridLines(grid, (h) => h !== 'base' && h !== 'current' && h !== 'change'));
     for (const h of grid.hidden) hidden.add(h);
   }
@@ -195,9 +213,10 @@ function renderTable(r: CompareResult, opts: TableOptions): string {
   }
   if (r.warnings.length) {
     out.push('', 'Warnings:');
-    for (const w of r.warnings) out.push(...wrap(`  ! ${w}`, wrapAt, 4));
+    for (const w of r.warnings) out.push(...wrap(`  ! ${w}`, wrapAt, 4).map((l, i) => (i === 0 ? `  ${st.warn('!')}${l.slice(3)}` : l)));
   }
-  out.push('', ...wrap(headline(r), wrapAt, 2));
+  const verdict = wrap(headline(r), wrapAt, 2);
+  out.push('', ...verdict.map((l) => (r.failed ? st.bad(l) : st.good(l))));
   return out.join('\n');
 }
 

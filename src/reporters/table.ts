@@ -6,6 +6,7 @@ import type { HostInfo, ResultDocument } from '../model/types.js';
 import { fitGrid, GAP, type Grid, summaryGrid, TEXT_COLUMNS, textWidth, truncate } from './columns.js';
 import { byWorkload, cgroupText, describeParams } from './format.js';
 import { hasProtection, PROTECTION_TEXT_COLUMNS, protectionGrid, protectionNotes } from './protection.js';
+import { PLAIN, type Style } from './style.js';
 import { groupWarnings, itemsText } from './warnings.js';
 
 /** What the default table fits in, whatever the terminal: wider tables are for --wide. */
@@ -16,6 +17,8 @@ export interface TableOptions {
   wide?: boolean;
   /** The terminal's width; the default table fits min(this, 100). */
   width?: number;
+  /** Colour (app/color.ts decides); plain by default. */
+  style?: Style;
 }
 
 function pad(text: string, width: number, right: boolean): string {
@@ -79,19 +82,20 @@ function indented(text: string, width: number, first: number, rest: number): str
 export function renderTable(doc: ResultDocument, opts: TableOptions = {}): string {
   const width = tableWidth(opts);
   const fit = (text: string): string => (Number.isFinite(width) ? truncate(text, width) : text);
-  const parts: string[] = headerLines(doc).map(fit);
-  if (doc.status !== 'complete') parts.push(`partial results: the suite is ${doc.status}`);
+  const st = opts.style ?? PLAIN;
+  const parts: string[] = headerLines(doc).map((l, i) => (i === 0 ? st.bold(fit(l)) : fit(l)));
+  if (doc.status !== 'complete') parts.push(st.warn(`partial results: the suite is ${doc.status}`));
   for (const group of byWorkload(doc)) {
     const first = group.cells[0];
     parts.push('');
-    parts.push(fit(`${group.workload} — ${first ? describeParams(first) : ''}`));
+    parts.push(st.bold(fit(`${group.workload} — ${first ? describeParams(first) : ''}`)));
     const full = summaryGrid(doc, group.cells, opts.wide ? 'wide' : 'default');
     const grid = Number.isFinite(width) ? fitGrid(full, width) : full;
     parts.push(...gridLines(grid));
     if (grid.hidden.length)
       parts.push(...wrap(`(not shown, to fit ${width} columns: ${grid.hidden.join(', ')}; --wide shows them)`, width, 1));
     if (hasProtection(group.cells)) {
-      parts.push('', fit(`${group.workload} — protection: what each neighbour set took from it`));
+      parts.push('', st.bold(fit(`${group.workload} — protection: what each neighbour set took from it`)));
       const view = protectionGrid(doc, group.cells);
       // The verdict and the neighbours' figures go last and are the widest: they wrap under the table.
       const words = view.head.length - 2;
@@ -109,11 +113,13 @@ export function renderTable(doc: ResultDocument, opts: TableOptions = {}): strin
   const groups = groupWarnings(doc);
   if (groups.length) {
     parts.push('');
-    parts.push('Warnings:');
+    parts.push(st.warn(st.bold('Warnings:')));
     const wrapAt = Number.isFinite(width) ? width : 140;
     for (const g of groups) {
       const cells = g.items.length ? `: ${itemsText(g)}` : '';
-      parts.push(...wrap(`! ${g.title}${cells}${g.hint ? ` — ${g.hint}` : ''}`, wrapAt, 4));
+      // Coloured after wrapping: the mark, not the words, so a wrapped line measures true.
+      const lines = wrap(`! ${g.title}${cells}${g.hint ? ` — ${g.hint}` : ''}`, wrapAt, 4);
+      parts.push(...lines.map((l, i) => (i === 0 ? `${st.warn('!')}${l.slice(1)}` : l)));
     }
   }
   return parts.join('\n');
