@@ -70,6 +70,27 @@ describe.skipIf(!GATEWAY)('--push to a Pushgateway', () => {
     return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: work, timeout: 60_000 });
   }
 
+  /** The seed preset on the fake runtime, no report files, pushed to `to`. */
+  function pushSeed(out: string, repetitions: number, to: string): SpawnSyncReturns<string> {
+    return cgbench([
+      'run',
+      '--preset',
+      'seed',
+      '--runtime',
+      'fake',
+      '-r',
+      String(repetitions),
+      '-w',
+      '0',
+      '--out',
+      out,
+      '--report',
+      'none',
+      '--push',
+      to,
+    ]);
+  }
+
   async function groups(): Promise<Group[]> {
     const body = (await (await fetch(`${url}/api/v1/metrics`)).json()) as { data: Group[] };
     return body.data;
@@ -87,23 +108,7 @@ describe.skipIf(!GATEWAY)('--push to a Pushgateway', () => {
 
   it('run --push: every figure under job cgbench, scenario and host, equal to the document; report --push replaces the group', async () => {
     const out = join(work, 'seed');
-    const res = cgbench([
-      'run',
-      '--preset',
-      'seed',
-      '--runtime',
-      'fake',
-      '-r',
-      '3',
-      '-w',
-      '0',
-      '--out',
-      out,
-      '--report',
-      'none',
-      '--push',
-      url,
-    ]);
+    const res = pushSeed(out, 3, url);
     expect(res.status, res.stderr).toBe(0);
     const where = `${url}/metrics/job/cgbench/scenario/seed/host/${encodeURIComponent(hostname())}`;
     expect(res.stdout).toContain(`pushed: ${where}\n`);
@@ -164,23 +169,7 @@ describe.skipIf(!GATEWAY)('--push to a Pushgateway', () => {
   it('a push that fails keeps the results, says how to push them again, and exits 3', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const out = join(work, 'unreachable');
-    const res = cgbench([
-      'run',
-      '--preset',
-      'seed',
-      '--runtime',
-      'fake',
-      '-r',
-      '2',
-      '-w',
-      '0',
-      '--out',
-      out,
-      '--report',
-      'none',
-      '--push',
-      closed,
-    ]);
+    const res = pushSeed(out, 2, closed);
     expect(res.status).toBe(3);
     expect(res.stderr).toMatch(/cannot reach the Pushgateway at .*ECONNREFUSED/);
     expect(res.stderr).toContain(`cgbench report ${join(out, 'results.json')} --push ${closed}/`);
