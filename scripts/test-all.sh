@@ -22,7 +22,8 @@ fi
 
 # The real readers of what cgbench writes for other tools: promtool (Debian's prometheus), the Prometheus
 # client's OpenMetrics parser, a Pushgateway (its test starts and stops one on loopback), xmllint for the JUnit
-# schemas. prometheus and the Pushgateway are daemons' packages: installed without starting their services.
+# schemas, zsh and fish for the completion scripts, groff and man for the man page. prometheus and the
+# Pushgateway are daemons' packages: installed without starting their services.
 svc_log() { echo "test-all: $*" >&2; }
 svc_die() {
   svc_log "$*"
@@ -31,7 +32,7 @@ svc_die() {
 # shellcheck source-path=SCRIPTDIR
 . scripts/service-common.sh
 consumer_pkgs=()
-for p in prometheus prometheus-pushgateway python3-prometheus-client libxml2-utils; do
+for p in prometheus prometheus-pushgateway python3-prometheus-client libxml2-utils zsh fish groff-base man-db; do
   dpkg -s "$p" >/dev/null 2>&1 || consumer_pkgs+=("$p")
 done
 if ((${#consumer_pkgs[@]})); then

@@ -81,7 +81,8 @@ export interface CompareCommandResult {
   exitCode: 0 | 1;
 }
 
-const MATCH_FIELDS: readonly HostMatchField[] = ['kernel', 'cgroup', 'cpu', 'runtime', 'host'];
+/** The host facts --match may name. */
+export const MATCH_FIELDS: readonly HostMatchField[] = ['kernel', 'cgroup', 'cpu', 'runtime', 'host'];
 
 /** "kernel,cgroup" -> the host facts a baseline night must share; "none" -> none. */
 export function parseHostMatch(text: string | undefined): HostMatchField[] {

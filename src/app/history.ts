@@ -34,7 +34,8 @@ export interface HistoryFilterOptions extends HistoryDbOptions {
   last?: number;
 }
 
-const CGROUP_MODES: readonly CgroupMode[] = ['v1', 'v2', 'hybrid'];
+/** The cgroup modes --cgroup may name. */
+export const CGROUP_MODES: readonly CgroupMode[] = ['v1', 'v2', 'hybrid'];
 
 export function historyFilter(opts: HistoryFilterOptions): HistoryFilter {
   const f: HistoryFilter = {};

@@ -13,3 +13,8 @@ export function listText(): string {
   for (const name of RUNTIME_NAMES) lines.push(`  ${name.padEnd(10)} ${RUNTIMES[name]?.summary ?? ''}`);
   return lines.join('\n');
 }
+
+/** The presets' names, for `--preset` completion. */
+export function presetNames(): string[] {
+  return listPresets().map((p) => p.name);
+}

@@ -2,15 +2,17 @@
 // The cgbench command line: argument wiring only. Each command calls its function in app/ and prints
 // what it returns; known errors become one line and an exit code, anything else a stack.
 
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { cleanCommand, renderClean } from '../app/clean.js';
 import { type CollectOptions, collectCommand } from '../app/collect.js';
+import { renderCompletion, type Shell, SHELLS } from '../app/completion.js';
 import { COLOR_MODES, type ColorMode, colorWanted, setColorMode } from '../app/color.js';
 import { runCompare } from '../app/compare.js';
 import { doctorChecks, doctorExitCode, renderChecks } from '../app/doctor.js';
 import { historyAdd, historyList, historyShow, historyTrend, type HistoryFilterOptions, type TrendOptions } from '../app/history.js';
 import { toolVersion } from '../app/host.js';
-import { listText } from '../app/list.js';
+import { listText, presetNames } from '../app/list.js';
+import { renderManPage } from '../app/man.js';
 import { mergeCommand } from '../app/merge.js';
 import { PLAN_PRESET, PLAN_TARGETS, type PlanOptions, planCommand } from '../app/plan.js';
 import { DEFAULT_PUSH_JOB } from '../app/push.js';
@@ -34,6 +36,7 @@ import { RUN_RUNTIMES, RUNTIME_NAMES } from '../app/runtimes.js';
 import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_CODES_HELP, exitCodeFor, isCgbenchError } from '../model/errors.js';
 import { ANSI } from '../reporters/style.js';
 import { DEFAULT_TREND_FORMATS, TREND_FORMATS } from '../reporters/trend.js';
+import { commandPath, commandTree, describeCommand } from './commands.js';
 import { integerIn, positiveInt, runtimeList, SAMPLE_INTERVAL_RANGE, sampleInterval, targetCi } from './options.js';
 
 function print(text: string): void {
@@ -370,10 +373,25 @@ program
     print(renderClean(found, dryRun));
   });
 
+program
+  .command('completion')
+  .description('print a completion script for a shell (its first lines say how to load or install it)')
+  .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
+  .action((shell: Shell) => {
+    print(renderCompletion(describeCommand(program), shell, { presets: presetNames(), version: toolVersion() }));
+  });
+
+program
+  .command('man')
+  .description('print the manual page (roff), made from the options --help shows: cgbench man | man -l -')
+  .action(() => {
+    print(renderManPage(describeCommand(program), { version: toolVersion(), name: program.description() }));
+  });
+
 // A usage error is one line naming the option and where the help is, never the whole help text.
 // Help in colour only where the output is: the same rule as every other output (app/color.ts).
-for (const cmd of [program, ...program.commands]) {
-  const where = cmd === program ? 'cgbench --help lists the commands' : `cgbench ${cmd.name()} --help lists the options`;
+for (const cmd of commandTree(program)) {
+  const where = cmd === program ? 'cgbench --help lists the commands' : `${commandPath(cmd)} --help lists the options`;
   cmd.configureOutput({
     outputError: (text, write) => write(`${text.trimEnd().replace(/^error: /, 'cgbench: ')} (${where})\n`),
     getOutHasColors: () => colorWanted(colorMode(), process.env, Boolean(process.stdout.isTTY)),
