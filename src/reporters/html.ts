@@ -11,7 +11,7 @@ import type { Cell, HostInfo, ResultDocument } from '../model/types.js';
 import { formatBytes, formatDurationNs } from '../model/units.js';
 import { buildCharts, type ChartSpec, type WorkloadCharts } from './charts/index.js';
 import { summaryGrid, TEXT_COLUMNS } from './columns.js';
-import { hasProtection, PROTECTION_TEXT_COLUMNS, protectionGrid, protectionNotes } from './protection.js';
+import { hasProtection, PROTECTION_PROSE_COLUMNS, PROTECTION_TEXT_COLUMNS, protectionGrid, protectionNotes } from './protection.js';
 import { byWorkload, cgroupText, describeParams, orderText, warmupText } from './format.js';
 import { groupWarnings } from './warnings.js';
 import { BOOT, chartJsBundle, CSS } from './html-assets.js';
@@ -284,7 +284,10 @@ function workloadSection(doc: ResultDocument, cells: Cell[], charts: WorkloadCha
       table(
         view.head.map((text) => ({ text, num: !PROTECTION_TEXT_COLUMNS.has(text) })),
         view.rows.map((r) => {
-          const tds = r.map((v, j) => `<td${PROTECTION_TEXT_COLUMNS.has(view.head[j] ?? '') ? '' : ' class="num"'}>${h(v)}</td>`);
+          // Figures stay on one line; the verdict and the neighbours' figures are sentences, which wrap.
+          const cls = (head: string): string =>
+            !PROTECTION_TEXT_COLUMNS.has(head) ? ' class="num"' : PROTECTION_PROSE_COLUMNS.has(head) ? ' class="prose"' : '';
+          const tds = r.map((v, j) => `<td${cls(view.head[j] ?? '')}>${h(v)}</td>`);
           return `<tr>${tds.join('')}</tr>`;
         }),
       ),

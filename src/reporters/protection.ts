@@ -9,6 +9,8 @@ import { neighbourSetName } from './format.js';
 
 /** Columns of words (left-aligned; the last two are wrapped under a terminal's table). */
 export const PROTECTION_TEXT_COLUMNS = new Set(['limit', 'neighbours', 'verdict', 'neighbour figures']);
+/** Of those, the sentences: a page wraps them (a terminal writes them under its table). */
+export const PROTECTION_PROSE_COLUMNS = new Set(['verdict', 'neighbour figures']);
 
 const x = (v: number | null | undefined): string => (v === null || v === undefined ? DASH : `${v.toFixed(2)}x`);
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? DASH : `${(v * 100).toFixed(0)} %`);
