@@ -89,10 +89,12 @@ function pageCache(cell: Cell, v: View): ProtectionVerdict | null {
       (n.peakMemoryBytes ?? 0) > MEMORY_USER_BYTES ||
       (n.placement === 'same' && (n.bytesPerSec ?? 0) > 0),
   );
+  // Extra reads, not evicted bytes: a page evicted once is read back on every later pass, so they can
+  // exceed the working set itself.
   const extra =
     m.extraDiskReadBytes !== null && m.extraDiskReadBytes > 0
-      ? `${formatBytes(m.extraDiskReadBytes)} of its working set`
-      : 'its working set';
+      ? `, ${formatBytes(m.extraDiskReadBytes)} more read from disk than alone`
+      : '';
   if (!takers.length) {
     return {
       lost: 'page cache',
@@ -110,7 +112,7 @@ function pageCache(cell: Cell, v: View): ProtectionVerdict | null {
   return {
     lost: 'page cache',
     text: join(
-      `lost page cache: ${names(takers)} evicted ${extra} (${ratio}${perPass}${refaults})`,
+      `lost page cache: ${names(takers)} evicted its working set${extra} (${ratio}${perPass}${refaults})`,
       uses,
       unheld.length ? `no memory limit held ${names(unheld)}${shared}` : null,
       stall,
@@ -209,8 +211,30 @@ function cpu(v: View): ProtectionVerdict | null {
   const takers = cpuTakers(v);
   if (share === 'lost') {
     const same = v.neighbours.some((n) => n.placement === 'same');
-    const why = same ? 'in one group the scheduler splits its CPU among all its threads' : 'no quota or weight held them';
-    return { lost: 'cpu share', text: join(`lost CPU share: the scheduler gave it less (${kept})`, takers.text || null, why, costText) };
+    const unheld = takers.who.filter((n) => !n.limit);
+    const held = takers.who.filter((n) => n.limit && n.placement === 'own').map((n) => `${n.label} stayed within its limit (${n.limit})`);
+    const why = same
+      ? 'in one group the scheduler splits its CPU among all its threads'
+      : unheld.length
+        ? `no quota or weight held ${names(unheld)}`
+        : null;
+    // Lost beyond what the model gives its neighbours: their figures do not explain the rest.
+    const beyond =
+      v.expectedShareKept !== null && v.shareKept.median < v.expectedShareKept - LOSS_MARGIN
+        ? `the loss beyond the model's ${pct(v.expectedShareKept)} has no cause in its neighbours' figures ` +
+          '(unknown: other load on the host?)'
+        : null;
+    return {
+      lost: 'cpu share',
+      text: join(
+        `lost CPU share: the scheduler gave it less (${kept})`,
+        takers.text || null,
+        why,
+        held.join(', ') || null,
+        beyond,
+        costText,
+      ),
+    };
   }
   if (share === 'unclear') return { lost: 'unknown', text: join(`CPU ${kept}, too spread to tell (${interval(v.shareKept)})`, costText) };
   return { lost: costText ? 'cpu time' : null, text: join(`kept its CPU share (${kept})`, cpuKeeper(v), costText) };

@@ -50,7 +50,9 @@ describe('protection view over the fake neighbours preset', () => {
     expect(hog.memory?.diskReadsVsAlone?.median).toBeGreaterThanOrEqual(1.5);
     expect(hog.memory?.refaultsPerPass).toBeGreaterThan(0);
     expect(hog.verdict.lost).toBe('page cache');
-    expect(hog.verdict.text).toMatch(/^lost page cache: cache hog 200M evicted \d+ MiB of its working set \(disk reads \d\.\d\dx alone/);
+    expect(hog.verdict.text).toMatch(
+      /^lost page cache: cache hog 200M evicted its working set, \d+ MiB more read from disk than alone \(disk reads \d\.\d\dx alone/,
+    );
     expect(hog.verdict.text).toMatch(/no memory limit held cache hog 200M in the 192 MiB they share/);
     expect(hog.neighbours[0]?.peakMemoryBytes).toBeGreaterThan(100 * 2 ** 20);
     expect(hog.verdict.text).toMatch(/cache hog 200M held up to 196 MiB/);
@@ -187,6 +189,23 @@ describe('verdicts where no figure names a cause', () => {
   it('a loss too spread to tell is said so, with its interval', () => {
     const v = verdictOf(cellOf('memory'), baseView({ resource: 'page cache', memory: memoryFigures(stats(2.5, [0.4, 4.6])) }));
     expect(v).toEqual({ lost: 'unknown', text: 'disk reads 2.50x alone, too spread to tell (95 % CI 0.40–4.60)' });
+  });
+
+  it('CPU lost beside a neighbour that stayed within its quota: never "no quota held them"; the loss past the model is unknown', () => {
+    // As measured on a busy host: the hog at 0.5 CPU used 0.13, yet the loop kept half its share.
+    const hog = { label: 'hog at 0.5 CPU', placement: 'own' as const, cpus: 0.13, opsPerSec: null, bytesPerSec: null, starts: 2 };
+    const v = verdictOf(
+      cellOf('cpu'),
+      baseView({ shareKept: stats(0.52, [0.5, 0.54]), expectedShareKept: 1, neighbours: [{ ...hog, limit: '0.50 CPU' }] }),
+    );
+    expect(v.lost).toBe('cpu share');
+    expect(v.text).not.toMatch(/no quota or weight/);
+    expect(v.text).toMatch(
+      /hog at 0.5 CPU stayed within its limit \(0.50 CPU\); the loss beyond the model's 100 % has no cause in its neighbours' figures \(unknown/,
+    );
+    // Unlimited, it is named as the one no quota held.
+    const unheld = verdictOf(cellOf('cpu'), baseView({ shareKept: stats(0.52, [0.5, 0.54]), expectedShareKept: 1, neighbours: [hog] }));
+    expect(unheld.text).toMatch(/; no quota or weight held hog at 0.5 CPU; the loss beyond/);
   });
 
   it('a command slower than alone with no figure moved: unknown', () => {
