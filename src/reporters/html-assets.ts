@@ -58,7 +58,7 @@ th { background: var(--soft); font-weight: 600; color: #24292f; position: sticky
 tbody tr:last-child td { border-bottom: 0; }
 tbody tr:hover td { background: #f3f7ff; }
 td.num, th.num { text-align: right; }
-td.prose { white-space: normal; min-width: 22em; max-width: 40em; }
+td.prose { white-space: normal; min-width: 16em; max-width: 40em; }
 tr.baseline td { color: var(--muted); }
 tr.flagged td:first-child::after { content: " ⚠"; color: var(--warn); }
 td.bad { color: var(--bad); font-weight: 600; }
