@@ -1,5 +1,5 @@
 // The period-phase checks shared by the v1 integration test and the v2 lab: a 2-thread loop under
-// 0.25 CPU and a 1-thread loop under 0.5 CPU, 100 ms period, sampled every 1 ms.
+// 0.25 CPU and a 1-thread loop under 0.5 CPU, 100 ms period, each sampled at the interval chosen for it (the default).
 
 import { expect } from 'vitest';
 import type { Cell, PeriodPhase } from '../src/model/types.js';
@@ -9,7 +9,6 @@ export function phaseScenario(iterations: number): object {
   return {
     repetitions: 1,
     warmup: 0,
-    sampleInterval: '1ms',
     workloads: [
       {
         name: 'loop-2t',
@@ -64,6 +63,13 @@ function quiet(cells: Cell[], workload: keyof typeof FREE_CPUS): boolean {
  *  every period it spans. They hold when the threads get their CPUs: on a busy machine only the fold
  *  itself is checked, and the test says why. */
 export function checkPhase(cells: Cell[]): void {
+  // Chosen per cell: a tenth of the period or finer, every tick kept for runs of a few seconds.
+  for (const c of cells.filter((x) => x.limits.cpu?.quotaUs)) {
+    console.log(`${c.limitSet}: sampled ${JSON.stringify(c.sampling)}`);
+    expect(c.sampling?.basis).toBe('period');
+    expect(c.sampling?.intervalMs).toBeLessThanOrEqual(10);
+    for (const r of c.runs) expect(r.samples?.intervalMs).toBe(c.sampling?.intervalMs);
+  }
   const two = folded(cells, 'q25');
   const one = folded(cells, 'q50');
   if (two && quiet(cells, 'loop-2t')) {

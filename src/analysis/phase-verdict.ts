@@ -3,7 +3,7 @@
 // would give; or, when the view could not be drawn, why and which sampling interval would draw it. Pure.
 
 import type { Cell, PeriodPhase, PhaseUnavailable, Warning } from '../model/types.js';
-import { PHASE_THROTTLED_SHARE } from '../model/defaults.js';
+import { PHASE_THROTTLED_SHARE, SAMPLING_CPU_BUDGET } from '../model/defaults.js';
 import { USED_SHARE } from './phase.js';
 
 /** A shorter period divides each stall by this factor (at as many more period boundaries per second). */
@@ -65,15 +65,29 @@ function foldedWarning(cell: Cell, p: PeriodPhase): Warning[] {
   ];
 }
 
+/** What would draw the view: an interval, or (where per-cell sampling chose coarser for its cost) what that costs. */
+function remedy(cell: Cell, p: PhaseUnavailable): string {
+  const s = cell.sampling;
+  const interval = p.useIntervalMs !== undefined ? `--sample-interval ${p.useIntervalMs}ms` : null;
+  if (s?.basis === 'cost') {
+    const where = cell.summary.cpuQuota !== null ? `the ${cpus(cell.summary.cpuQuota)} quota` : 'its CPU';
+    return (
+      `finer sampling would cost more than ${SAMPLING_CPU_BUDGET * 100} % of ${where} (the launcher samples inside the ` +
+      `container, ${s.tickCostUs ?? '?'} µs a tick); ${interval ?? 'the native runtime'} would give it at that cost`
+    );
+  }
+  return `${interval ?? 'shorter runs or a longer period'} would give it`;
+}
+
 function unavailableWarning(cell: Cell, p: PhaseUnavailable): Warning[] {
   const ratio = cell.summary.throttleRatio;
   if (ratio === null || ratio < PHASE_THROTTLED_SHARE) return [];
-  const use = p.useIntervalMs !== undefined ? `--sample-interval ${p.useIntervalMs}ms` : 'shorter runs or a longer period';
+  const use = remedy(cell, p);
   return [
     {
       code: 'phase-not-drawn',
       cellId: cell.id,
-      message: `${cell.id}: no period-phase view: ${p.reason}; ${use} would give it`,
+      message: `${cell.id}: no period-phase view: ${p.reason}; ${use}`,
       detail: `${p.reason.replace(/ \(.*?\)/, '')}: ${use}`,
       hint: 'the view needs samples at a tenth of the CFS period or finer, regular and over at least three periods',
     },

@@ -17,7 +17,8 @@ const IRREGULAR_DEV = 0.5;
 export const USED_SHARE = 0.95;
 /** Fewer complete periods fold into no meaningful spread. */
 const MIN_PERIODS = 3;
-const NICE_INTERVALS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+/** The intervals a suggestion or a per-cell choice picks from, ms. */
+export const NICE_INTERVALS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 
 /** One sample interval (a, b] on the run's clock (ms since its first reading) and what changed in it. */
 export interface Interval {
@@ -183,7 +184,7 @@ function summarizeRows(rows: PeriodRow[], base: PhaseBase): PeriodPhase {
 }
 
 /** The effective step (interval x stride) the launcher would keep for a run of `runMs` at `intervalMs`. */
-function keptStepMs(runMs: number, intervalMs: number): number {
+export function keptStepMs(runMs: number, intervalMs: number): number {
   const ticks = runMs / intervalMs;
   let stride = 1;
   while (ticks / stride >= keptBudget(intervalMs)) stride *= 2;

@@ -1,6 +1,7 @@
 // Typed warnings about a result document's cells: failed runs, noisy measurements, too few runs for an
 // interval, limits that did not bite or bit harder than the model. Pure; the reporters group and render them.
 
+import { SAMPLING_CPU_BUDGET } from '../model/defaults.js';
 import { cpuQuotaCpus } from '../model/limits.js';
 import { runDelta } from '../model/metrics.js';
 import { measuredRuns, medianOf } from './runs.js';
@@ -25,8 +26,6 @@ const NO_EFFECT_SHARE = 0.5;
 const HARSHER_FACTOR = 1.2;
 /** The same work costing this much more CPU time under the limit explains a harsher slowdown. */
 const COSTLY_CPU_RATIO = 1.1;
-/** A launcher inside the group (container mode) whose sampling took more than this share of its CPU. */
-const SAMPLER_SHARE = 0.05;
 /** An IO rate this far outside the throttle model's range (relative) is flagged. */
 const IO_MODEL_SLACK = { above: 1.1, below: 0.8 };
 
@@ -233,7 +232,7 @@ function samplerOverhead(cell: Cell): Warning[] {
     return used && r.process?.launcherCpuUs !== undefined ? r.process.launcherCpuUs / used : undefined;
   });
   const share = medianOf(shares);
-  if (share === null || share <= SAMPLER_SHARE) return [];
+  if (share === null || share <= SAMPLING_CPU_BUDGET) return [];
   return [
     {
       code: 'sampler-overhead',

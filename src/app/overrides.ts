@@ -14,7 +14,8 @@ export interface ScenarioOverrides {
   warmup?: number;
   runtime?: RuntimeName[];
   scratch?: string;
-  sampleInterval?: number;
+  /** One interval for every cell, or auto: each cell's chosen for it. */
+  sampleInterval?: number | 'auto';
   order?: RunOrder;
   /** Adaptive repetitions: target relative half-width of the median's interval (0.02 = ±2 %). */
   targetCi?: number;
@@ -45,7 +46,13 @@ export async function resolveScenario(file: string | undefined, o: ScenarioOverr
   if (o.runtime) s.runtimes = o.runtime;
   checkRuntimes(s);
   if (o.scratch) s.scratchDir = o.scratch;
-  if (o.sampleInterval !== undefined) s.sampleIntervalMs = o.sampleInterval;
+  if (o.sampleInterval === 'auto') {
+    s.sampling = 'per-cell';
+    s.sampleIntervalMs = SCENARIO_DEFAULTS.coarseSampleIntervalMs;
+  } else if (o.sampleInterval !== undefined) {
+    s.sampling = 'fixed';
+    s.sampleIntervalMs = o.sampleInterval;
+  }
   if (o.order !== undefined) s.order = o.order;
   if (o.targetCi !== undefined || o.maxRepetitions !== undefined) {
     const targetRel = o.targetCi ?? s.adaptive?.targetRel ?? SCENARIO_DEFAULTS.adaptiveTargetRel;

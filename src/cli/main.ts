@@ -96,7 +96,9 @@ program
   .option('--scratch <dir>', 'directory on a real disk for IO and page-cache files (default: $CGBENCH_SCRATCH, $TMPDIR or /var/tmp)')
   .option(
     '--sample-interval <ms>',
-    `stat-file sampling interval in ms, ${SAMPLE_INTERVAL_RANGE} (default: the scenario's, ${D.sampleInterval})`,
+    `stat-file sampling interval for every cell, ${SAMPLE_INTERVAL_RANGE} ms, or auto: a CPU quota's cells at a tenth ` +
+      `of the period or finer (within the launcher's cost), the others every ${D.coarseSampleIntervalMs} ms ` +
+      `(default: the scenario's, ${D.sampleInterval})`,
     sampleInterval,
   )
   .option('--target-ci <pct>', "adaptive repetitions: repeat each cell until the median's 95 % interval is ±pct (e.g. 2%)", targetCi)
@@ -153,7 +155,7 @@ const repetitionOptions = (c: Command): Command =>
     .option('-w, --warmup <n>', `warm-up runs per cell (default: the scenario's)`, integerIn('--warmup', BOUNDS.warmup))
     .option(
       '--sample-interval <ms>',
-      `stat-file sampling interval in ms, ${SAMPLE_INTERVAL_RANGE} (default: the scenario's)`,
+      `stat-file sampling interval for every cell, ${SAMPLE_INTERVAL_RANGE} ms, or auto (default: the scenario's)`,
       sampleInterval,
     );
 

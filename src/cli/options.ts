@@ -37,11 +37,12 @@ export function runtimeList(v: string): RuntimeName[] {
 const { min: INTERVAL_MIN, max: INTERVAL_MAX } = BOUNDS.sampleIntervalMs;
 export const SAMPLE_INTERVAL_RANGE = `${INTERVAL_MIN}..${INTERVAL_MAX}`;
 
-/** "100ms", "1s" or a bare number of ms, as the scenario's sampleInterval is written. */
-export function sampleInterval(v: string): number {
+/** "auto", "100ms", "1s" or a bare number of ms, as the scenario's sampleInterval is written. */
+export function sampleInterval(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto';
   const n = parseDurationMs(v);
   if (n === null || n < INTERVAL_MIN || n > INTERVAL_MAX)
-    throw new InvalidArgumentError(`--sample-interval must be ${SAMPLE_INTERVAL_RANGE} ms, e.g. 100ms or 1s`);
+    throw new InvalidArgumentError(`--sample-interval must be auto or ${SAMPLE_INTERVAL_RANGE} ms, e.g. 2ms or 100ms`);
   return n;
 }
 

@@ -36,7 +36,10 @@ export const SCENARIO_DEFAULTS = {
   repetitions: 3,
   warmup: 1,
   timeout: '120s',
-  sampleInterval: '100ms',
+  /** Each cell's interval chosen for it (scheduler/sampling.ts); a duration fixes one for every cell. */
+  sampleInterval: 'auto',
+  /** The interval of cells with no CPU quota when each cell's is chosen (a quota's cells sample finer). */
+  coarseSampleIntervalMs: 100,
   /** The runtimes a scenario runs on when it names none (runtimes/registry.ts has them all). */
   runtimes: ['native'] as string[],
   order: 'interleaved' as (typeof RUN_ORDERS)[number],
@@ -80,6 +83,17 @@ export const LAUNCHER_KEPT = { fine: 4096, coarse: 1024, fineBelowMs: 10 } as co
 export function keptBudget(intervalMs: number): number {
   return intervalMs < LAUNCHER_KEPT.fineBelowMs ? LAUNCHER_KEPT.fine : LAUNCHER_KEPT.coarse;
 }
+
+/**
+ * The launcher's sampling may cost at most this share of the CPU it competes for: one CPU beside the group
+ * (host mode), or the group's own quota when it samples from inside (container mode). The same share flags a
+ * container whose sampling took more (the sampler-overhead warning).
+ */
+export const SAMPLING_CPU_BUDGET = 0.05;
+
+/** The launcher's sampling CPU per tick, us, on the development VM (`npm run bench`: ~5 % of a core at 1 kHz):
+ *  what a per-cell interval assumes until the suite has measured its own launcher. */
+export const ASSUMED_TICK_COST_US = 50;
 
 /** Cells throttled at the end of at least this share of their CFS periods get the period-phase chart
  *  and verdict (analysis/phase.ts); below it, a rare throttle says little about the period. */

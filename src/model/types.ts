@@ -182,6 +182,25 @@ export interface WorkloadSpec {
 
 export type RunOrder = 'interleaved' | 'sequential';
 
+export type SamplingMode = 'per-cell' | 'fixed';
+
+/**
+ * The sampling interval a cell's runs used and why: fixed by the scenario; the coarse interval of a cell with
+ * no CPU quota; a tenth of the CFS period or finer (the finest whose every tick the launcher keeps over a run
+ * of the expected length, within its cost); or coarser than that because the launcher's cost allows nothing
+ * finer (cost) or the runs are too long to keep ticks that fine (long-run): no period-phase view then.
+ */
+export interface CellSampling {
+  /** @exclusiveMinimum 0 */
+  intervalMs: number;
+  basis: 'fixed' | 'coarse' | 'period' | 'cost' | 'long-run';
+  /** The launcher's sampling CPU per tick the choice assumed, us, and whether this suite measured it. */
+  tickCostUs?: NonNegative;
+  tickCostMeasured?: boolean;
+  /** The run length it was chosen for, ms (from the baseline and the model, or a guess from the parameters). */
+  runMs?: NonNegative;
+}
+
 export interface Scenario {
   /** @minLength 1 */
   name: string;
@@ -196,8 +215,12 @@ export interface Scenario {
   warmup: Count;
   /** @exclusiveMinimum 0 */
   timeoutMs: number;
-  /** @exclusiveMinimum 0 */
+  /** The launcher's sampling interval, ms: of every cell when `sampling` is fixed, else of the cells with no
+   *  CPU quota (a quota's cells sample finer, see Cell.sampling). @exclusiveMinimum 0 */
   sampleIntervalMs: number;
+  /** per-cell: each cell's interval chosen for it (a CPU quota's cells at a tenth of the period or finer,
+   *  within the launcher's cost); fixed: `sampleIntervalMs` for every cell. Absent in older documents: fixed. */
+  sampling?: SamplingMode;
   /** Keep repeating a cell until the median's 95 % interval is within ±targetRel of it, or maxRepetitions;
    *  with budgetMs, no extra run starts once the cell's runs took that long (extra runs only where cheap). */
   adaptive?: { /** @exclusiveMinimum 0 */ targetRel: number; maxRepetitions: PositiveInt; /** @exclusiveMinimum 0 */ budgetMs?: number };
@@ -483,8 +506,9 @@ export interface SampleSeries {
   taken: Count;
   tMs: number[];
   series: Record<string, (number | null)[]>;
-  /** How regular the sampling was: mean and max interval, share of intervals >10 % off. */
-  tick?: { meanIntervalMs: number; maxIntervalMs: number; /** @minimum 0 @maximum 1 */ offFraction: number };
+  /** How regular the sampling was: mean and max interval, share of intervals >10 % off; and the CPU the
+   *  launcher's sampling loop used, us (absent in older documents). */
+  tick?: { meanIntervalMs: number; maxIntervalMs: number; /** @minimum 0 @maximum 1 */ offFraction: number; cpuUs?: NonNegative };
 }
 
 export type Outcome = 'ok' | 'oom-killed' | 'failed' | 'timeout' | 'interrupted';
@@ -928,6 +952,8 @@ export interface Cell {
   notApplied?: NotApplied[];
   /** Id of the cell this one is compared with (same workload and runtime, no limits, alone). */
   baselineId: string | null;
+  /** The sampling interval its runs used and why (absent in older documents: the scenario's). */
+  sampling?: CellSampling;
   /** Cluster runtimes: the node every run of this cell ran on. */
   node?: NodeInfo;
   runs: Run[];

@@ -173,6 +173,13 @@ const COLUMNS: Column[] = [
     value: (c) => (c.summary.wall ? `${formatDurationNs(c.summary.wall.min)} … ${formatDurationNs(c.summary.wall.max)}` : DASH),
   },
   {
+    head: 'sampled every',
+    kinds: ALL,
+    main: [],
+    priority: 15,
+    value: (c) => (c.sampling ? `${+c.sampling.intervalMs.toFixed(1)} ms` : DASH),
+  },
+  {
     head: 'start-up',
     kinds: ALL,
     main: [],

@@ -57,6 +57,18 @@ export function orderText(doc: Pick<ResultDocument, 'schedule' | 'hosts'>): stri
   return `interleaved (each workload's cells in shuffled blocks${seed}; slowdowns paired per block)`;
 }
 
+/** "every 100 ms" (one interval for every cell), or per cell: "a CPU quota's cells every 2–5 ms (a tenth of the
+ *  period or finer, within the launcher's cost), the others every 100 ms". */
+export function samplingText(doc: Pick<ResultDocument, 'scenario' | 'cells'>): string {
+  const s = doc.scenario;
+  if (s.sampling !== 'per-cell') return `every ${s.sampleIntervalMs} ms`;
+  const fine = [...new Set(doc.cells.flatMap((c) => (c.sampling && c.sampling.basis !== 'coarse' ? [c.sampling.intervalMs] : [])))];
+  fine.sort((a, b) => a - b);
+  const range = fine.length > 1 ? `${fine[0]}–${fine.at(-1)}` : String(fine[0] ?? '');
+  const quota = fine.length ? `a CPU quota's cells every ${range} ms (a tenth of the period or finer, within the launcher's cost), ` : '';
+  return `chosen per cell: ${quota}the others every ${s.sampleIntervalMs} ms`;
+}
+
 /** A cell as a reader names it: "workload / limit set" ("next to SET" beside neighbours), then the runtime and
  *  the host where the document has several. */
 export function cellLabel(doc: ResultDocument, cell: Cell): string {

@@ -5,7 +5,7 @@
 import type { ResultDocument } from '../model/types.js';
 import { hasProtection, PROTECTION_TEXT_COLUMNS, protectionGrid, protectionNotes } from './protection.js';
 import { summaryGrid, TEXT_COLUMNS } from './columns.js';
-import { byWorkload, describeParams, hostLine, orderText, warmupText } from './format.js';
+import { byWorkload, describeParams, hostLine, orderText, samplingText, warmupText } from './format.js';
 import { groupWarnings, itemsText } from './warnings.js';
 
 /**
@@ -71,7 +71,7 @@ export function renderMarkdown(doc: ResultDocument): string {
     `${s.repetitions} measured run(s) + ${warmupText(s)}`,
     `runtimes ${s.runtimes.join(', ')}`,
     `run order ${orderText(doc)}`,
-    `samples every ${s.sampleIntervalMs} ms`,
+    `sampling ${samplingText(doc)}`,
     `started ${doc.createdAt}${doc.finishedAt ? `, finished ${doc.finishedAt}` : ''}`,
   ];
   out.push(`**Scenario** ${escapeMarkdown(s.source)} (hash ${doc.scenarioHash}): ${settings.join(', ')}`, '');

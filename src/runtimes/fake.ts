@@ -40,6 +40,8 @@ const SIM = {
   ioCpuShare: 1 / 20,
   /** CPU work of a command workload, ns (unknown program: a tenth of a second). */
   commandWorkNs: 1e8,
+  /** The launcher's sampling CPU per tick, us. */
+  tickCostUs: 30,
   /** Harness-side overhead added to each run's wall time: spawn to exit, and exec to exit. */
   harnessOverheadNs: 2_000_000,
   launcherOverheadNs: 1_000_000,
@@ -347,7 +349,7 @@ function simulatedReport(sim: Simulated, intervalMs: number, startNs: number, en
       ticks,
       kept: samples.length,
       stride,
-      cpuUs: 0,
+      cpuUs: ticks * SIM.tickCostUs,
       meanIntervalMs: intervalMs,
       maxIntervalMs: intervalMs,
       offFraction: 0,

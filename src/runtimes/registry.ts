@@ -52,6 +52,9 @@ export interface RuntimeEntry {
   knobs: KnobColumn;
   /** It makes groups in this host's cgroups: it needs root and the controllers, and leftover groups go first. */
   hostCgroups?: boolean;
+  /** Its launcher samples from inside the measured group (container mode), so the sampling's CPU counts against
+   *  the group's quota (scheduler/sampling.ts samples a small quota's cells less often). */
+  samplesInGroup?: boolean;
   /** Its runs use this machine's CPUs, memory and disks, so another suite here would be in its figures. */
   measuresHost: (ctx: { dockerHost?: string }) => boolean;
   /** Makes the runtime for a suite (checks its engine, builds its image) and records its engine in ctx.host. */

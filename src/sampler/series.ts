@@ -11,6 +11,11 @@ export function seriesFromReport(report: LauncherReport): SampleSeries | null {
   const readings: Reading[] = [before, ...report.samples];
   if (after) readings.push(after);
   const series = deriveSeries(readings, before.tNs, ticks.intervalMs * ticks.stride, ticks.ticks);
-  series.tick = { meanIntervalMs: ticks.meanIntervalMs, maxIntervalMs: ticks.maxIntervalMs, offFraction: ticks.offFraction };
+  series.tick = {
+    meanIntervalMs: ticks.meanIntervalMs,
+    maxIntervalMs: ticks.maxIntervalMs,
+    offFraction: ticks.offFraction,
+    cpuUs: ticks.cpuUs,
+  };
   return series;
 }

@@ -82,6 +82,19 @@ const duration = (minMs: number, maxMs: number) =>
     (v) => `${v} is not a duration between ${minMs} ms and ${maxMs / 1000} s; write e.g. 100ms or 2s`,
   );
 
+/** `auto` (each cell's interval chosen for it) or one duration for every cell. */
+const sampleIntervalField = z.unknown().transform((v, ctx): number | 'auto' => {
+  if (v === 'auto') return 'auto';
+  const { min, max } = BOUNDS.sampleIntervalMs;
+  const n = typeof v === 'number' || typeof v === 'string' ? parseDurationMs(v) : null;
+  if (n === null || n < min || n > max) {
+    const message = `${shown(v)} is not a duration between ${min} ms and ${max / 1000} s, nor auto; write e.g. 100ms, 2ms or auto`;
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+    return z.NEVER;
+  }
+  return n;
+});
+
 const name = z
   .string()
   .min(1)
@@ -333,7 +346,7 @@ const scenarioSchema = z
     repetitions: z.number().int().min(B.repetitions.min).max(B.repetitions.max).default(D.repetitions),
     warmup: z.number().int().min(B.warmup.min).max(B.warmup.max).default(D.warmup),
     timeout: duration(B.timeoutMs.min, B.timeoutMs.max).default(D.timeout),
-    sampleInterval: duration(B.sampleIntervalMs.min, B.sampleIntervalMs.max).default(D.sampleInterval),
+    sampleInterval: sampleIntervalField.default(D.sampleInterval),
     scratchDir: z.string().optional(),
     placement: placementSchema.optional(),
     order: z
@@ -536,7 +549,9 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     repetitions: s.repetitions,
     warmup: s.warmup,
     timeoutMs: s.timeout,
-    sampleIntervalMs: s.sampleInterval,
+    // auto: a CPU quota's cells sample finer, chosen per cell before its first run; the others at the coarse one.
+    sampleIntervalMs: s.sampleInterval === 'auto' ? D.coarseSampleIntervalMs : s.sampleInterval,
+    sampling: s.sampleInterval === 'auto' ? 'per-cell' : 'fixed',
     order: s.order,
   };
   if (s.description !== undefined) scenario.description = s.description;

@@ -3,6 +3,8 @@
 // `cgbench plan` writes the table, `cgbench collect` makes it again to map the pods' logs back.
 
 import { createHash } from 'node:crypto';
+import { guessedRunMs } from '../analysis/expected.js';
+import { ASSUMED_TICK_COST_US } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
 import { limitsLabel } from '../model/limits.js';
 import { usesScratch } from '../model/params.js';
@@ -13,6 +15,7 @@ import { podResources } from '../runtimes/kubernetes/manifest.js';
 import { expandCells, scenarioHash } from './cells.js';
 import { cellKnobs } from './knobs.js';
 import { where } from './preflight.js';
+import { chooseSampling, launcherInGroup } from './sampling.js';
 import { warmupOf } from './suite.js';
 
 export interface PlannedRun {
@@ -102,7 +105,15 @@ export function planRuns(base: Scenario): Plan {
   const slots: { cell: Cell; repetition: number; warmup: boolean; argv: string[] }[] = [];
   for (const cell of byResources(cells)) {
     const warm = warmupOf(cell, scenario);
-    const argv = containerCommand({ params: cell.params, sampleIntervalMs: scenario.sampleIntervalMs, watchStdin: false });
+    // Nothing runs before the plan: the run length is a guess (the node's CPUs unknown) and the launcher's cost
+    // the development VM's; in a pod it samples from inside the group.
+    cell.sampling = chooseSampling(cell, scenario, {
+      runMs: guessedRunMs(cell, { hostCpus: 1 }),
+      tickCostUs: ASSUMED_TICK_COST_US,
+      tickCostMeasured: false,
+      container: launcherInGroup(cell.runtime),
+    });
+    const argv = containerCommand({ params: cell.params, sampleIntervalMs: cell.sampling.intervalMs, watchStdin: false });
     for (let r = 0; r < warm + scenario.repetitions; r++) slots.push({ cell, repetition: r, warmup: r < warm, argv });
   }
   const h = createHash('sha256').update(scenarioHash(scenario));

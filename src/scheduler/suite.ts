@@ -9,10 +9,12 @@ import { summarizeCell } from '../analysis/summary.js';
 import { documentWarnings } from '../analysis/warnings.js';
 import type { DiskTarget } from '../cgroup/disk.js';
 import { monotonicNs } from '../model/clock.js';
+import { ASSUMED_TICK_COST_US } from '../model/defaults.js';
 import { suiteIdFor } from '../model/owner.js';
 import { CgbenchError } from '../model/errors.js';
 import type {
   Cell,
+  CellSampling,
   HostInfo,
   LauncherHost,
   LauncherStatus,
@@ -34,6 +36,7 @@ import { aloneCellIdOf, expandCells, newDocument, resolveLimitsOf } from './cell
 import { classifyRun } from './classify.js';
 import { seriesFromReport } from '../sampler/series.js';
 import { blockOrder, interleaveGroups, seededRandom } from './order.js';
+import { chooseSampling, launcherInGroup, measuredTickCostUs } from './sampling.js';
 import { placementOf, takeLongestCell } from './placement.js';
 import { applicable, type CellKnobs, cellKnobs } from './knobs.js';
 import { type Company, preflight, where } from './preflight.js';
@@ -204,6 +207,8 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
    *  the next starts; true when the suite must stop. */
   async function runAt(cell: Cell, index: number, block: number | undefined, node?: string): Promise<boolean> {
     if (signal?.aborted || stop) return true;
+    // Chosen once, before the cell's first run (its baseline's runs and the launcher's cost known by then).
+    cell.sampling ??= samplingOf(cell);
     const warmup = index < warmupOf(cell, scenario);
     opts.onEvent?.({ type: 'run-start', cell, index, warmup, done, total });
     const at = seq++;
@@ -280,6 +285,17 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
     await Promise.all(nodes.map(lane));
     if (failure) throw failure;
   }
+  /** A cell's sampling interval: from its expected run length and the launcher's cost measured so far on its runtime. */
+  const samplingOf = (cell: Cell): CellSampling => {
+    const measured = measuredTickCostUs(cells.filter((c) => c.runtime === cell.runtime).flatMap((c) => c.runs));
+    const base = cell.baselineId ? byId.get(cell.baselineId) : undefined;
+    return chooseSampling(cell, scenario, {
+      runMs: expectedRunMs(cell, base, ctx) ?? guessedRunMs(cell, ctx),
+      tickCostUs: measured ?? ASSUMED_TICK_COST_US,
+      tickCostMeasured: measured !== null,
+      container: launcherInGroup(cell.runtime),
+    });
+  };
   const placed = (c: Cell): Placement | undefined => placementOf(c, scenario);
   const byId = new Map(cells.map((c) => [c.id, c]));
   // The host's model context once: cellMs is asked for every waiting cell each time a node is free.
@@ -417,7 +433,7 @@ async function runOnce(a: RunOnceArgs): Promise<{ run: Run; host?: LauncherHost;
       params: a.cell.params,
       limits: a.limits,
       scratchDir: a.scratchDir,
-      sampleIntervalMs: a.scenario.sampleIntervalMs,
+      sampleIntervalMs: a.cell.sampling?.intervalMs ?? a.scenario.sampleIntervalMs,
       ...(a.node !== undefined ? { node: a.node } : {}),
       ...(a.company ? { neighbours: a.company.neighbours } : {}),
       ...(a.company?.parent ? { parent: a.company.parent } : {}),

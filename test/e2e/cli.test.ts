@@ -35,6 +35,8 @@ describe('cgbench run --runtime fake, unprivileged', () => {
       cwd: work,
       env: { ...env(), ...extraEnv },
       timeout: 60_000,
+      // A document with fine (per-cell) sampling is megabytes: more than spawnSync's 1 MiB default.
+      maxBuffer: 256 * 1024 * 1024,
       ...as,
     });
   }

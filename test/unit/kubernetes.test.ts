@@ -115,7 +115,13 @@ describe('kubernetes manifest against the API schema', () => {
       const argv = bytes.slice(nl + 1).split('\0');
       expect(argv.pop()).toBe('');
       expect(argv.slice(0, 1)).toEqual(['/cgbench/bin/cgbench-launch']);
-      expect(argv.join(' ')).toContain('--cgroup self --sample-interval-us 100000 --report - --ns none -- /cgbench/bin/cgbench-');
+      const cell = plan.cells.find((c) => c.id === run.identity.cell)!;
+      // Sampled per cell: a quota's cells at a tenth of the 100 ms period or finer, the others every 100 ms.
+      const us = Number(/--sample-interval-us (\d+) /.exec(argv.join(' '))?.[1]);
+      expect(us).toBe(cell.sampling!.intervalMs * 1000);
+      if (cell.limits.cpu?.quotaUs) expect(us).toBeLessThanOrEqual(10_000);
+      else expect(us).toBe(100_000);
+      expect(argv.join(' ')).toMatch(/--cgroup self --sample-interval-us \d+ --report - --ns none -- \/cgbench\/bin\/cgbench-/);
       expect(run.identity.index).toBe(i);
     }
   });

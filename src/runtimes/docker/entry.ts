@@ -64,6 +64,7 @@ async function dockerCheck(dockerHost?: string): Promise<DoctorCheck> {
 
 export const dockerEntry: RuntimeEntry = {
   summary: 'a container per run from a Docker Engine (--docker-host or DOCKER_HOST), limits as docker run flags',
+  samplesInGroup: true,
   mode: 'run',
   knobs: DOCKER_KNOBS,
   measuresHost: ({ dockerHost }) => engineIsLocal(dockerHost),

@@ -35,6 +35,7 @@ export const KUBERNETES_KNOBS: KnobColumn = {
 
 export const kubernetesEntry: RuntimeEntry = {
   summary: 'Indexed Jobs on a Kubernetes cluster: planned with `cgbench plan`, read back with `cgbench collect`',
+  samplesInGroup: true,
   mode: 'plan',
   knobs: KUBERNETES_KNOBS,
   measuresHost: () => false,

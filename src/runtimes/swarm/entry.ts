@@ -29,6 +29,7 @@ export const SWARM_KNOBS: KnobColumn = {
 
 export const swarmEntry: RuntimeEntry = {
   summary: 'a Swarm job per run on the nodes of a swarm, manager at --docker-host',
+  samplesInGroup: true,
   mode: 'run',
   knobs: SWARM_KNOBS,
   // A cluster's nodes, not this machine (the test swarm's nodes share its kernel, but not its suite's turn).
