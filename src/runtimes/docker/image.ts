@@ -124,6 +124,8 @@ async function removeStaleImages(docker: DockerExec, keep: string): Promise<void
   const stale = list.stdout
     .split('\n')
     .map((l) => l.trim())
+    // Podman names local images localhost/REPO.
+    .map((t) => t.replace(/^localhost\//, ''))
     .filter((t) => t.startsWith(`${IMAGE_REPO}:`) && t !== keep);
   if (stale.length) await docker(['image', 'rm', ...stale]);
 }

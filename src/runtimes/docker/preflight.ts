@@ -19,6 +19,8 @@ export interface DockerPreflightContext {
   bin: string;
   hostArgs: string[];
   image: string;
+  /** How the engine's `cp` streams a file as tar following symlinks (docker: `cp -L`; podman follows them). */
+  cpArgs?: string[];
 }
 
 /** A file's type and mode in a tar header (ustar): '0' regular, '5' directory, '2' symlink... */
@@ -37,7 +39,9 @@ export function parseTarHeader(block: Buffer): TarHeader | null {
 /** The first tar header `docker cp -L container:path -` streams; null when the path does not exist. */
 function headerOf(ctx: DockerPreflightContext, container: string, path: string, timeoutMs = 30_000): Promise<TarHeader | null> {
   return new Promise((resolve) => {
-    const child = spawn(ctx.bin, [...ctx.hostArgs, 'cp', '-L', `${container}:${path}`, '-'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(ctx.bin, [...ctx.hostArgs, ...(ctx.cpArgs ?? ['cp', '-L']), `${container}:${path}`, '-'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let data = Buffer.alloc(0);
     let settled = false;
     const finish = (h: TarHeader | null): void => {

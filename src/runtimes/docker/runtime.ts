@@ -42,8 +42,11 @@ export interface DockerRuntimeOptions {
   cgroups?: CgroupSystem;
 }
 
-/** What a runtime is made of, once the engine answered and the image exists. */
-interface Engine {
+/** What a runtime is made of, once the engine answered and the image exists. An engine with docker's command
+ *  line (podman/) is one too, with its own name and the few places its dialect differs. */
+export interface Engine {
+  /** The runtime's name in the document (default 'docker'). */
+  runtime?: RuntimeName;
   docker: DockerExec;
   /** The client program and its `-H ADDR`, for the `docker run` child. */
   bin: string;
@@ -51,6 +54,10 @@ interface Engine {
   image: string;
   info: DockerHostInfo;
   startTimeoutMs: number;
+  /** Flags every `run` gets after the limits' (podman's --ulimit, which docker takes from its daemon). */
+  runFlags?: string[];
+  /** How `cp` streams a file of a container as tar, following symlinks (default `cp -L`). */
+  cpArgs?: string[];
   /** The engine's address as given (absent: DOCKER_HOST or the client's default). */
   dockerHost?: string;
   cgroups?: CgroupSystem;
@@ -106,7 +113,7 @@ interface ContainerState {
 
 export class DockerRuntime implements Runtime {
   /** 'docker'; an engine with docker's command line (podman) runs its containers through this class too. */
-  readonly name: RuntimeName = 'docker';
+  readonly name: RuntimeName;
   readonly neighbours = true;
   /** Containers this runtime made that are not removed yet (close() removes any survivors). */
   private readonly live = new Set<string>();
@@ -116,11 +123,13 @@ export class DockerRuntime implements Runtime {
   constructor(private readonly engine: Engine) {
     this.docker = engine.docker;
     this.image = engine.image;
+    this.name = engine.runtime ?? 'docker';
   }
 
   /** Command workloads' programs must exist in the image (see preflight.ts). */
   preflight(items: PreflightItem[]): Promise<string[]> {
-    return dockerProgramProblems({ docker: this.docker, bin: this.engine.bin, hostArgs: this.engine.hostArgs, image: this.image }, items);
+    const { bin, hostArgs: host, cpArgs } = this.engine;
+    return dockerProgramProblems({ docker: this.docker, bin, hostArgs: host, image: this.image, ...(cpArgs ? { cpArgs } : {}) }, items);
   }
 
   /** Engine version, storage driver, cgroup driver and version, for the result document. */
@@ -154,6 +163,7 @@ export class DockerRuntime implements Runtime {
       '--pull',
       'never',
       ...flags,
+      ...(this.engine.runFlags ?? []),
       ...(req.cgroupParent ? cgroupParentFlag(req.cgroupParent) : []),
       // Overlayfs can neither do O_DIRECT nor be throttled: IO goes to a bind-mounted real disk.
       ...(scratch ? bindMountFlag(req.scratchDir, CONTAINER_SCRATCH) : []),
