@@ -9,6 +9,7 @@ import { fakeEntry } from './fake.js';
 import type { KnobColumn } from './knob-rules.js';
 import { kubernetesEntry } from './kubernetes/entry.js';
 import { nativeEntry } from './native.js';
+import { podmanEntry } from './podman/entry.js';
 import type { Runtime } from './runtime.js';
 import { swarmEntry } from './swarm/entry.js';
 
@@ -71,6 +72,7 @@ export interface RuntimeEntry {
 export const RUNTIMES: Readonly<Record<RuntimeName, RuntimeEntry>> = {
   native: nativeEntry,
   docker: dockerEntry,
+  podman: podmanEntry,
   swarm: swarmEntry,
   fake: fakeEntry,
   kubernetes: kubernetesEntry,
