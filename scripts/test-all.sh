@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
 # C toolchain for the static workloads, Chromium for the HTML report test, QEMU + busybox for the v2 lab,
-# iproute2 for the test hosts (network namespaces) of the remote-engine test.
+# iproute2 for the test hosts (network namespaces) of the remote-engine test, podman for the podman runtime's
+# test (rootful, no daemon: nothing to start or stop).
 need_pkgs=()
-for p in gcc libc6-dev make chromium qemu-system-x86 busybox-static iproute2; do
+for p in gcc libc6-dev make chromium qemu-system-x86 busybox-static iproute2 podman; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if ((${#need_pkgs[@]})); then
