@@ -183,7 +183,7 @@ describe('matching hosts', () => {
       last: 3,
     });
     expect(() => historyFilter({ cgroup: 'v3' })).toThrowError(/--cgroup "v3"/);
-    expect(() => historyFilter({ runtime: 'podman' })).toThrowError(/--runtime "podman"/);
+    expect(() => historyFilter({ runtime: 'lxc' })).toThrowError(/--runtime "lxc"/);
   });
 });
 

@@ -136,15 +136,15 @@ describe('kubernetes limits', () => {
 
   it('refuses, in one line each, what a pod cannot express, naming the runtimes that can', () => {
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ io: [{ device: '8:0', rbps: '10MB/s' }] }, /kubernetes cannot set IO throttles .*; runtimes that can: native, docker$/],
-      [{ pids: 64 }, /pids limit .*per node.*; runtimes that can: native, docker, swarm$/],
-      [{ cpuset: '0' }, /cpuset .*; runtimes that can: native, docker$/],
-      [{ cpu: { quota: 25000, period: 50000 } }, /CPU period of 50 ms .*; runtimes that can: native, docker$/],
-      [{ memory: { max: '64M', swap: '64M' } }, /memory swap .*; runtimes that can: native, docker$/],
+      [{ io: [{ device: '8:0', rbps: '10MB/s' }] }, /kubernetes cannot set IO throttles .*; runtimes that can: native, docker, podman$/],
+      [{ pids: 64 }, /pids limit .*per node.*; runtimes that can: native, docker, podman, swarm$/],
+      [{ cpuset: '0' }, /cpuset .*; runtimes that can: native, docker, podman$/],
+      [{ cpu: { quota: 25000, period: 50000 } }, /CPU period of 50 ms .*; runtimes that can: native, docker, podman$/],
+      [{ memory: { max: '64M', swap: '64M' } }, /memory swap .*; runtimes that can: native, docker, podman$/],
       [{ cpu: { quota: 1050, period: 100000 } }, /whole millicores/],
       // Once dropped from the pod's resources without a word; a pod has no field for either.
-      [{ weight: 200 }, /kubernetes cannot set a CPU weight .*; runtimes that can: native, docker$/],
-      [{ ioWeight: 200 }, /kubernetes cannot set an IO weight .*; runtimes that can: native, docker$/],
+      [{ weight: 200 }, /kubernetes cannot set a CPU weight .*; runtimes that can: native, docker, podman$/],
+      [{ ioWeight: 200 }, /kubernetes cannot set an IO weight .*; runtimes that can: native, docker, podman$/],
     ];
     for (const [limits, message] of cases) {
       let err: unknown;

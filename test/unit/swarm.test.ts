@@ -44,18 +44,18 @@ describe('limits Swarm cannot express are refused, naming the runtimes that can'
     [
       'a 20 ms period',
       { cpu: { quotaUs: 2_000, periodUs: 20_000 } },
-      /swarm cannot set cpu period 20000 us .*; runtimes that can: native, docker$/,
+      /swarm cannot set cpu period 20000 us .*; runtimes that can: native, docker, podman$/,
     ],
     ['a burst', { cpu: { quotaUs: 10_000, periodUs: 100_000, burstUs: 5_000 } }, /cpu burst .*; runtimes that can: native$/],
     // A pod has no swap either, which is what swap 0 asks for.
-    ['swap', { memory: { maxBytes: 2 ** 26, swapBytes: 0 } }, /memory swap .*; runtimes that can: native, docker, kubernetes$/],
+    ['swap', { memory: { maxBytes: 2 ** 26, swapBytes: 0 } }, /memory swap .*; runtimes that can: native, docker, podman, kubernetes$/],
     ['memory.high', { memory: { maxBytes: null, highBytes: 2 ** 26 } }, /memory high .*; runtimes that can: native$/],
     [
       'an IO throttle',
       { io: [{ device: 'scratch', major: 254, minor: 0, wbps: 1e7 }] },
-      /IO throttles .*; runtimes that can: native, docker$/,
+      /IO throttles .*; runtimes that can: native, docker, podman$/,
     ],
-    ['a cpuset', { cpuset: '0' }, /cpuset 0 .*; runtimes that can: native, docker$/],
+    ['a cpuset', { cpuset: '0' }, /cpuset 0 .*; runtimes that can: native, docker, podman$/],
   ])('%s', (_what, limits, message) => {
     const problems = swarmLimitProblems([item(limits)]);
     expect(problems).toHaveLength(1);
