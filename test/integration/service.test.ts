@@ -80,7 +80,7 @@ describe.skipIf(!isRoot || !hasNginx)('services: nginx under limits, load from o
   const cell = (doc: ResultDocument | null, limitSet: string): Cell => doc?.cells.find((c) => c.limitSet === limitSet) as Cell;
   const named = (c: Cell, name: string): number => c.summary.namedMetrics?.find((m) => m.name === name)?.stats.median ?? NaN;
 
-  it('a quarter of a CPU caps throughput and raises p99; the group stays within its quota, the generator outside', async () => {
+  it('a quarter of a CPU caps throughput and stalls the tail; the group stays within its quota, the generator outside', async () => {
     const port = await freePort();
     const r = run('itnginx', {
       repetitions: 2,
@@ -100,12 +100,16 @@ describe.skipIf(!isRoot || !hasNginx)('services: nginx under limits, load from o
     const quarter = cell(r.doc, 'quarter');
     const line =
       `nginx closed loop, 8 connections: unlimited ${named(free, 'throughput').toFixed(0)} req/s p99 ` +
-      `${named(free, 'p99').toFixed(2)} ms; 0.25 CPU ${named(quarter, 'throughput').toFixed(0)} req/s p99 ${named(quarter, 'p99').toFixed(2)} ms`;
+      `${named(free, 'p99').toFixed(2)} ms p99.9 ${named(free, 'p99.9').toFixed(2)} ms; 0.25 CPU ${named(quarter, 'throughput').toFixed(0)} req/s p99 ` +
+      `${named(quarter, 'p99').toFixed(2)} ms p99.9 ${named(quarter, 'p99.9').toFixed(2)} ms`;
     console.log(line);
     expect(named(quarter, 'throughput')).toBeLessThan(named(free, 'throughput'));
-    // Stalls of most of each 100 ms period land in the tail.
-    expect(named(quarter, 'p99')).toBeGreaterThan(named(free, 'p99'));
-    expect(named(quarter, 'p99')).toBeGreaterThan(20);
+    // The requests in flight when the quota runs out wait for the next period (most of its 100 ms). With 8
+    // connections that is 8 requests a period, whose share of the answers is below 1 % once the server answers more
+    // than 800 a period (a quiet machine: 20,726 req/s at 0.25 CPU), so p99 need not show it; p99.9 does up to 8,000 a
+    // period (80,000 req/s in a quarter CPU, far beyond nginx).
+    expect(named(quarter, 'p99.9')).toBeGreaterThan(named(free, 'p99.9'));
+    expect(named(quarter, 'p99.9')).toBeGreaterThan(20);
     for (const run of quarter.runs) {
       expect(run.outcome).toBe('ok');
       // The group's CPU over its life is within its quota (the kernel's guarantee, one period of slack)...
