@@ -11,26 +11,31 @@ import { engineIsLocal } from './company.js';
 import { dockerEngineInfo } from './engine.js';
 import { createDockerRuntime } from './runtime.js';
 
-/** `docker run --blkio-weight` accepts 10..1000; BFQ's own range starts at 1. */
-const DOCKER_BLKIO_WEIGHT_MIN = 10;
+/** `docker run --blkio-weight` (and podman's, which takes docker's flags) accepts 10..1000; BFQ's own range starts at 1. */
+const BLKIO_WEIGHT_MIN = 10;
 
-/** What `docker run` (Engine API 1.41) has flags for; the rest runs without (recorded on the cell). */
-export const DOCKER_KNOBS: KnobColumn = {
-  cpu: SET,
-  cpuBurst: skip('cpu burst (docker run has no flag for cpu.cfs_burst_us / cpu.max.burst)'),
-  cpuWeight: SET,
-  memoryMax: SET,
-  memorySwap: (l) =>
-    l.memory?.maxBytes == null ? skip('memory swap without a memory max (docker limits swap only together with --memory)') : SET,
-  memoryHigh: skip('memory.high (docker run has no flag for it; --memory-reservation is a soft limit, not reclaim throttling)'),
-  io: SET,
-  pids: SET,
-  cpuset: SET,
-  ioWeight: (l) =>
-    (l.ioWeight ?? DOCKER_BLKIO_WEIGHT_MIN) < DOCKER_BLKIO_WEIGHT_MIN
-      ? skip(`an io weight of ${l.ioWeight} (docker's --blkio-weight takes ${DOCKER_BLKIO_WEIGHT_MIN}..1000)`)
-      : SET,
-};
+/** What `ENGINE run` has flags for (docker's, Engine API 1.41, and podman's the same); the rest runs without
+ *  (recorded on the cell). */
+export function containerKnobs(engine: 'docker' | 'podman'): KnobColumn {
+  return {
+    cpu: SET,
+    cpuBurst: skip(`cpu burst (${engine} run has no flag for cpu.cfs_burst_us / cpu.max.burst)`),
+    cpuWeight: SET,
+    memoryMax: SET,
+    memorySwap: (l) =>
+      l.memory?.maxBytes == null ? skip(`memory swap without a memory max (${engine} limits swap only together with --memory)`) : SET,
+    memoryHigh: skip(`memory.high (${engine} run has no flag for it; --memory-reservation is a soft limit, not reclaim throttling)`),
+    io: SET,
+    pids: SET,
+    cpuset: SET,
+    ioWeight: (l) =>
+      (l.ioWeight ?? BLKIO_WEIGHT_MIN) < BLKIO_WEIGHT_MIN
+        ? skip(`an io weight of ${l.ioWeight} (${engine}'s --blkio-weight takes ${BLKIO_WEIGHT_MIN}..1000)`)
+        : SET,
+  };
+}
+
+export const DOCKER_KNOBS: KnobColumn = containerKnobs('docker');
 
 /** The client's version line; null when it is not installed. */
 async function clientVersion(): Promise<string | null> {

@@ -3,31 +3,14 @@
 
 import { recordEngine } from '../../model/engines.js';
 import { cleanDockerLeftovers } from '../docker/clean.js';
-import { type KnobColumn, SET, skip } from '../knob-rules.js';
+import { containerKnobs } from '../docker/entry.js';
+import type { KnobColumn } from '../knob-rules.js';
 import type { DoctorCheck, RuntimeEntry } from '../registry.js';
 import { PODMAN_INSTALL_HINT, podmanBin, podmanCli, podmanEngineInfo, podmanVersion } from './engine.js';
 import { createPodmanRuntime } from './runtime.js';
 
-/** `podman run --blkio-weight` accepts 10..1000, as docker's. */
-const PODMAN_BLKIO_WEIGHT_MIN = 10;
-
-/** What `podman run` has flags for (docker's set); the rest runs without (recorded on the cell). */
-export const PODMAN_KNOBS: KnobColumn = {
-  cpu: SET,
-  cpuBurst: skip('cpu burst (podman run has no flag for cpu.cfs_burst_us / cpu.max.burst)'),
-  cpuWeight: SET,
-  memoryMax: SET,
-  memorySwap: (l) =>
-    l.memory?.maxBytes == null ? skip('memory swap without a memory max (podman limits swap only together with --memory)') : SET,
-  memoryHigh: skip('memory.high (podman run has no flag for it; --memory-reservation is a soft limit, not reclaim throttling)'),
-  io: SET,
-  pids: SET,
-  cpuset: SET,
-  ioWeight: (l) =>
-    (l.ioWeight ?? PODMAN_BLKIO_WEIGHT_MIN) < PODMAN_BLKIO_WEIGHT_MIN
-      ? skip(`an io weight of ${l.ioWeight} (podman's --blkio-weight takes ${PODMAN_BLKIO_WEIGHT_MIN}..1000)`)
-      : SET,
-};
+/** What `podman run` has flags for: docker's set, in podman's words. */
+export const PODMAN_KNOBS: KnobColumn = containerKnobs('podman');
 
 /** Podman is optional (only --runtime podman needs it): client, and what it runs containers with. */
 async function podmanCheck(): Promise<DoctorCheck> {
