@@ -190,6 +190,71 @@ export function mannWhitneyCritical(n1: number, n2: number, tail: number): numbe
   return crit;
 }
 
+/**
+ * Student's t quantile: the t with P(T <= t) = level (0.5 < level < 1) at `df` degrees of freedom. Hill's
+ * algorithm 396 (CACM 1970), accurate to about 1e-4 from df = 1, where a table covers only fixed levels:
+ * a one-sided bound at the confidence a user chooses (fit's --confidence) needs any level.
+ */
+export function tQuantile(level: number, df: number): number {
+  if (!(level > 0.5 && level < 1) || df < 1) return Number.NaN;
+  const p = 2 * (1 - level);
+  if (df === 1) return 1 / Math.tan((p * Math.PI) / 2);
+  if (df === 2) return Math.sqrt(2 / (p * (2 - p)) - 2);
+  const a = 1 / (df - 0.5);
+  const b = 48 / (a * a);
+  let c = (((20700 * a) / b - 98) * a - 16) * a + 96.36;
+  const d = ((94.5 / (b + c) - 3) / b + 1) * Math.sqrt((a * Math.PI) / 2) * df;
+  let y = (d * p) ** (2 / df);
+  if (y > 0.05 + a) {
+    const x = normalQuantile(0.5 * p);
+    y = x * x;
+    if (df < 5) c += 0.3 * (df - 4.5) * (x + 0.6);
+    c = (((0.05 * d * x - 5) * x - 7) * x - 2) * x + b + c;
+    y = (((((0.4 * y + 6.3) * y + 36) * y + 94.5) / c - y - 3) / b + 1) * x;
+    y = a * y * y;
+    y = y > 0.002 ? Math.exp(y) - 1 : 0.5 * y * y + y;
+  } else {
+    y = ((1 / (((df + 6) / (df * y) - 0.089 * d - 0.822) * (df + 2) * 3) + 0.5 / (df + 4)) * y - 1) * ((df + 1) / (df + 2)) + 1 / y;
+  }
+  return Math.sqrt(df * y);
+}
+
+/** Where a value's true median (or mean) plausibly lies, each end a one-sided bound at the confidence. */
+export interface OneSidedBounds {
+  low: number;
+  high: number;
+  /** `order`: order statistics of the median, distribution-free; `t`: the mean's Student t bounds. */
+  method: 'order' | 't';
+}
+
+/**
+ * One-sided bounds at `confidence` (e.g. 0.95: the true median is above `low` with 95 % confidence, and below
+ * `high` with 95 %). Distribution-free from the order statistics once enough runs allow it at this level
+ * (5 at 95 %: all five on one side happen by chance 1 time in 32), else the mean's t bounds, as the summary's
+ * intervals fall back; null from fewer than two values. Each end is tested on its own (a decision is "above a
+ * bound" or "below it"), so each gets the whole error rate, not half of it.
+ */
+export function oneSidedBounds(values: readonly number[], confidence: number): OneSidedBounds | null {
+  const n = values.length;
+  if (n < 2 || !(confidence > 0.5 && confidence < 1)) return null;
+  const s = sorted(values);
+  // The largest k with P(Bin(n, 1/2) <= k - 1) <= 1 - confidence: x(k) is a lower bound of the median.
+  let k = 0;
+  let cdf = 0;
+  let logC = 0;
+  for (let j = 0; j < n; j++) {
+    const pj = Math.exp(logC - n * Math.LN2);
+    if (cdf + pj > 1 - confidence) break;
+    cdf += pj;
+    k = j + 1;
+    logC += Math.log((n - j) / (j + 1));
+  }
+  if (k > 0) return { low: s[k - 1] as number, high: s[n - k] as number, method: 'order' };
+  const m = mean(s);
+  const half = (tQuantile(confidence, n - 1) * stdev(s)) / Math.sqrt(n);
+  return { low: m - half, high: m + half, method: 't' };
+}
+
 /** Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
 function normalQuantile(p: number): number {
   const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];

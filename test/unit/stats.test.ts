@@ -5,12 +5,14 @@ import {
   mad,
   mean,
   median,
+  oneSidedBounds,
   outliers,
   pairedRatio,
   pairsForTarget,
   ratioInterval,
   runsForRatioInterval,
   stdev,
+  tQuantile,
   tQuantile975,
 } from '../../src/analysis/stats.js';
 
@@ -131,5 +133,24 @@ describe('the slowdown interval: Mann-Whitney inverted on the run-time ratio', (
       expect(mannWhitneyCritical(n, m, 0.025)).toBeGreaterThanOrEqual(1);
       expect(mannWhitneyCritical(n - 1, m, 0.025)).toBe(0);
     }
+  });
+});
+
+describe('tQuantile and one-sided bounds', () => {
+  it('matches the 97.5 % table at every df it has, and known one-sided quantiles', () => {
+    for (let df = 1; df <= 30; df++) expect(tQuantile(0.975, df)).toBeCloseTo(tQuantile975(df), 2);
+    expect(tQuantile(0.95, 2)).toBeCloseTo(2.92, 2);
+    expect(tQuantile(0.95, 10)).toBeCloseTo(1.812, 3);
+    expect(tQuantile(0.995, 3)).toBeCloseTo(5.841, 2);
+    expect(tQuantile(0.5, 3)).toBeNaN();
+  });
+
+  it('uses order statistics once they exist at the level (5 runs at 95 %), the mean t bounds before', () => {
+    expect(oneSidedBounds([5, 1, 4, 2, 3], 0.95)).toEqual({ low: 1, high: 5, method: 'order' });
+    expect(oneSidedBounds([1, 2, 3, 4, 5, 6, 7, 8], 0.95)).toEqual({ low: 2, high: 7, method: 'order' });
+    const t = oneSidedBounds([1, 2, 3], 0.95);
+    expect(t?.method).toBe('t');
+    expect(t?.high).toBeCloseTo(2 + 2.92 / Math.sqrt(3), 2);
+    expect(oneSidedBounds([1], 0.95)).toBeNull();
   });
 });
