@@ -1073,6 +1073,155 @@ export interface ResultDocument {
   schedule?: Schedule;
   cells: Cell[];
   warnings: Warning[];
+  /** `cgbench fit` documents: the search, its probes (cells of this document) and its answer. */
+  fit?: FitReport;
+}
+
+// ---------------------------------------------------------------------------------------------
+// `cgbench fit`: the smallest value of a knob that meets objectives, found by measurement. analysis/slo.ts
+// reads the objectives, analysis/fit.ts searches; every probe is a cell of the document.
+
+export type SloOp = '<=' | '<' | '>=' | '>';
+
+/** An objective on one figure of a cell's runs: "p99 <= 20ms", "throughput >= 0.95x". */
+export interface Slo {
+  /** As the user wrote it. */
+  text: string;
+  /** A figure analysis/slo.ts knows (p50, p90, p99, p999, max, mean, throughput, wall, slowdown) or the
+   *  workload's own metric, by its key in the runs' metrics. */
+  figure: string;
+  op: SloOp;
+  /** The bound: ns for times, per second for throughput, a ratio for slowdown, the metric's own unit
+   *  otherwise; a multiple of the baseline's median when `relative`. */
+  bound: number;
+  relative: boolean;
+}
+
+/** The knobs fit searches: CPUs (a quota at the default period), memory.max, memory.high. */
+export type FitKnob = 'cpus' | 'memory' | 'memory-high';
+
+export interface FitSettings {
+  knob: FitKnob;
+  /** The values searched, in the knob's unit (CPUs, bytes): bottom and top. */
+  range: [number, number];
+  /** The answer is at most this share above the smallest value that holds (0.05). */
+  precision: number;
+  /** The one-sided confidence of each decision (0.95). */
+  confidence: number;
+  /** Measured runs a probe starts with, and the most it gets before it is called undecided. */
+  runs: number;
+  maxRuns: number;
+  /** Probes of the first, coarse scan between the bottom and the top of the range. */
+  scan: number;
+  /** Probes run at once: one per node of a cluster runtime, else 1. */
+  parallel: number;
+  slos: Slo[];
+}
+
+/** A probe's verdict: every SLO holds with the confidence, one fails with it, or the runs allowed could not tell. */
+export type ProbeVerdict = 'holds' | 'fails' | 'undecided';
+
+/** One SLO at one probe: its figure over the runs and what the statistics say. */
+export interface SloCheck {
+  slo: string;
+  /** Median of the runs' figures (relative SLOs: a multiple of the baseline's median); null without ok runs. */
+  median: number | null;
+  /** One-sided bounds of that median at the confidence (low, high); null from fewer than two ok runs. */
+  bounds: [number, number] | null;
+  /** `order`: the median's order statistics; `t`: the mean's t bounds (too few runs for order statistics). */
+  method?: 'order' | 't';
+  verdict: ProbeVerdict;
+}
+
+/** Which part of the search asked for a probe. */
+export type ProbeRole = 'baseline' | 'top' | 'scan' | 'bisect' | 'bottom';
+
+/** The knob itself (`quota`: the plain setting) or an alternative tried at the answer. */
+export type FitSeries = 'quota' | 'period' | 'burst' | 'cpuset';
+
+export interface FitProbe {
+  series: FitSeries;
+  /** The knob's value (CPUs, bytes; whole CPUs for a cpuset); null: the baseline, unlimited. */
+  value: number | null;
+  cellId: string;
+  role: ProbeRole;
+  /** Measured runs, and those that did not end ok (each misses every SLO: a killed service meets none). */
+  runs: number;
+  failedRuns: number;
+  /** `pending`: its runs are still under way, or it needs more of them. */
+  verdict: ProbeVerdict | 'pending';
+  checks: SloCheck[];
+}
+
+/** A probe as the answer refers to it. */
+export interface FitPoint {
+  value: number;
+  cellId: string;
+}
+
+export interface FitAnswer extends FitPoint {
+  /** The probe below it that failed (or stayed undecided); null when the answer is the bottom of the range. */
+  failsBelow: FitPoint | null;
+  /** Where in the range: the top (the workload needs all it allows), the bottom (lower the range to see
+   *  further), or inside. */
+  at: 'top' | 'bottom' | 'inside';
+  checks: SloCheck[];
+  /** What the workload used, in the knob's unit (CPU time over wall time; peak memory): at the answer and
+   *  unlimited. What a recommender from usage would see. */
+  used: number | null;
+  usedUnlimited: number | null;
+}
+
+/** An alternative to the plain quota at the answer: a shorter period, a burst, whole CPUs (cpuset). */
+export interface FitAlternative {
+  series: Exclude<FitSeries, 'quota'>;
+  /** "20 ms period", "burst of one quota", "whole CPUs (cpuset)". */
+  label: string;
+  /** `lower`: meets every SLO below the plain answer; `not-lower`: fails where the plain quota fails;
+   *  `untested`: not measured (the reason says why). */
+  verdict: 'lower' | 'not-lower' | 'untested';
+  /** The smallest value found that holds. */
+  answer?: FitPoint;
+  /** One or two sentences: what was measured, and the period phase's why where it was drawn. */
+  reason: string;
+  /** Its answer as settings (docker flags, systemd properties, what cannot be expressed). */
+  paste?: string;
+}
+
+/** Where the response went the wrong way: a value that holds below one that fails, or a figure significantly
+ *  worse with more of the knob. */
+export interface FitInversion {
+  lower: FitPoint;
+  /** value null: unlimited. */
+  higher: { value: number | null; cellId: string };
+  what: string;
+}
+
+/** The answer as settings to paste. */
+export interface FitPaste {
+  /** `docker run` flags. */
+  docker: string;
+  /** A Kubernetes container's `resources:` block (YAML). */
+  kubernetes: string;
+  /** `systemctl set-property UNIT ...` properties. */
+  systemd: string;
+  /** What a target cannot express (memory.high in Kubernetes and Docker), one line each. */
+  notes: string[];
+}
+
+export interface FitReport {
+  settings: FitSettings;
+  status: 'searching' | 'found' | 'none' | 'interrupted';
+  probes: FitProbe[];
+  answer?: FitAnswer;
+  /** No value in the range meets every SLO: which fails where (at the top, or even unlimited). */
+  reason?: string;
+  inversions: FitInversion[];
+  alternatives: FitAlternative[];
+  paste?: FitPaste;
+  /** Measured runs fit took, and what a uniform sweep of the range at the same precision and runs would take. */
+  runs: number;
+  sweepRuns: number;
 }
 
 // ---------------------------------------------------------------------------------------------
