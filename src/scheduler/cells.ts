@@ -6,7 +6,19 @@ import { expectedOutcomes } from '../analysis/expected.js';
 import type { DiskTarget } from '../cgroup/disk.js';
 import { assertIoWeightHonoured, resolveIoLimit } from '../cgroup/disk.js';
 import { BASELINE_NAME, SCHEMA_VERSION } from '../model/defaults.js';
-import type { Cell, CellSummary, HostInfo, Limits, NeighbourSet, ResolvedLimits, ResultDocument, Scenario } from '../model/types.js';
+import type {
+  Cell,
+  CellSummary,
+  HostInfo,
+  LimitSet,
+  Limits,
+  NeighbourSet,
+  ResolvedLimits,
+  ResultDocument,
+  RuntimeName,
+  Scenario,
+  WorkloadSpec,
+} from '../model/types.js';
 import { KNOBS, knobsSet } from '../model/knobs.js';
 import { usesScratch } from '../model/params.js';
 
@@ -46,36 +58,36 @@ export function isAloneSet(set: NeighbourSet | undefined): boolean {
   return !set || (set.neighbours.length === 0 && set.parent === undefined);
 }
 
+/** A workload's cell under one limit set (beside one neighbour set) on one runtime, with no runs yet. */
+export function makeCell(w: WorkloadSpec, runtime: RuntimeName, ls: LimitSet, set?: NeighbourSet): Cell {
+  const baseId = cellId(w.name, runtime, w.limitSets[0]?.name ?? BASELINE_NAME);
+  const alone = isAloneSet(set);
+  const id = cellId(w.name, runtime, ls.name, alone ? undefined : set?.name);
+  const cell: Cell = {
+    id,
+    workload: w.name,
+    kind: w.params.kind,
+    params: w.params,
+    runtime,
+    limitSet: ls.name,
+    limits: ls.limits,
+    expect: expectedOutcomes({ params: w.params, limits: ls.limits }, ls.expect),
+    baselineId: id === baseId ? null : baseId,
+    runs: [],
+    summary: { ...EMPTY_SUMMARY, outcomes: {} },
+  };
+  if (set && !alone) cell.neighbourSet = set;
+  return cell;
+}
+
 /** Workloads x runtimes x limit sets x neighbour sets, baseline (unlimited, alone) first within each
  *  (workload, runtime), each limit set's alone cell before its neighbour sets. */
 export function expandCells(scenario: Scenario): Cell[] {
   const cells: Cell[] = [];
   for (const w of scenario.workloads) {
     const sets = w.neighbourSets ?? [];
-    for (const runtime of scenario.runtimes) {
-      const baseId = cellId(w.name, runtime, w.limitSets[0]?.name ?? BASELINE_NAME);
-      for (const ls of w.limitSets) {
-        for (const set of sets.length ? sets : [undefined]) {
-          const alone = isAloneSet(set);
-          const id = cellId(w.name, runtime, ls.name, alone ? undefined : set?.name);
-          const cell: Cell = {
-            id,
-            workload: w.name,
-            kind: w.params.kind,
-            params: w.params,
-            runtime,
-            limitSet: ls.name,
-            limits: ls.limits,
-            expect: expectedOutcomes({ params: w.params, limits: ls.limits }, ls.expect),
-            baselineId: id === baseId ? null : baseId,
-            runs: [],
-            summary: { ...EMPTY_SUMMARY, outcomes: {} },
-          };
-          if (set && !alone) cell.neighbourSet = set;
-          cells.push(cell);
-        }
-      }
-    }
+    for (const runtime of scenario.runtimes)
+      for (const ls of w.limitSets) for (const set of sets.length ? sets : [undefined]) cells.push(makeCell(w, runtime, ls, set));
   }
   return cells;
 }

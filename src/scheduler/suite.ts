@@ -17,6 +17,7 @@ import type {
   CellSampling,
   HostInfo,
   LauncherHost,
+  LimitSet,
   LauncherStatus,
   NodeInfo,
   Placement,
@@ -32,7 +33,7 @@ import type {
 import { invocationFor } from '../programs/registry.js';
 import { withLauncherHost } from '../runtimes/launcher.js';
 import type { ExitInfo, RunHandle, Runtime } from '../runtimes/runtime.js';
-import { aloneCellIdOf, expandCells, newDocument, resolveLimitsOf } from './cells.js';
+import { aloneCellIdOf, cellId, expandCells, makeCell, newDocument, resolveLimitsOf } from './cells.js';
 import { classifyRun } from './classify.js';
 import { seriesFromReport } from '../sampler/series.js';
 import { blockOrder, interleaveGroups, seededRandom } from './order.js';
@@ -68,6 +69,20 @@ export interface SuiteOptions {
   concurrency?: () => SuiteConcurrency;
   /** Interleaved order: the seed of the blocks' shuffles (default: random); the document records it. */
   seed?: number;
+  /** Rounds after the scenario's own cells (fit's probes): asked once those are done and again after every
+   *  round, until it returns none. Their cells join the document like the scenario's, in the same order. */
+  next?: (doc: ResultDocument) => RoundItem[] | Promise<RoundItem[]>;
+  /** Called once the status is final (complete, interrupted or failed), before the last save. */
+  finish?: (doc: ResultDocument) => void;
+}
+
+/** A cell of a later round: a limit set of one of the scenario's workloads on one of its runtimes (made when
+ *  new, warm-ups first), brought to `measured` measured runs. */
+export interface RoundItem {
+  workload: string;
+  runtime: RuntimeName;
+  limitSet: LimitSet;
+  measured: number;
 }
 
 function maxMeasured(s: Scenario): number {
@@ -238,13 +253,15 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
     if (disposeError) throw disposeError;
     return run.outcome === 'interrupted';
   }
-  /** Every run of one cell back to back (on `node` for a cluster runtime); true when the suite must stop. */
-  async function runCell(cell: Cell, node?: string): Promise<boolean> {
+  /** Every run of one cell back to back (on `node` for a cluster runtime), or in a later round the runs that bring
+   *  it to `measured` measured runs; true when the suite must stop. */
+  async function runCell(cell: Cell, node?: string, measured?: number): Promise<boolean> {
     const warm = warmupOf(cell, scenario);
-    for (let i = 0; i < warm + maxMeasured(scenario); i++) {
+    const want = measured ?? scenario.repetitions;
+    for (let i = cell.runs.length; i < warm + (measured ?? maxMeasured(scenario)); i++) {
       if (signal?.aborted || stop) return true;
-      if (i >= warm + scenario.repetitions && converged(cell, scenario)) break;
-      if (i >= warm + scenario.repetitions) total++;
+      if (i >= warm + want && (measured !== undefined || converged(cell, scenario))) break;
+      if (i >= warm + want) total++;
       if (await runAt(cell, i, undefined, node)) return true;
     }
     opts.onEvent?.({ type: 'cell-end', cell });
@@ -255,27 +272,41 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
    * shuffled order, `repetitions` of them, then adaptive blocks of the cells that need more; true when the
    * suite must stop.
    */
-  async function runGroup(group: Cell[]): Promise<boolean> {
+  async function runGroup(group: Cell[], measured?: Target): Promise<boolean> {
     for (const cell of group)
       for (let i = cell.runs.length; i < warmupOf(cell, scenario); i++) if (await runAt(cell, i, undefined)) return true;
-    for (let block = 0; ; block++) {
-      const members = block < scenario.repetitions ? group : extraBlock(group, scenario);
+    // A later round's blocks number on from the group's earlier ones: a block pairs runs of one stretch of time.
+    const first = measured ? 1 + Math.max(-1, ...groupOf(group).flatMap((c) => c.runs.map((r) => r.block ?? -1))) : 0;
+    for (let block = first; ; block++) {
+      const members = measured
+        ? group.filter((c) => c.runs.filter((r) => !r.warmup).length < (measured(c) ?? 0))
+        : block < scenario.repetitions
+          ? group
+          : extraBlock(group, scenario);
       if (!members.length) break;
-      if (block >= scenario.repetitions) total += members.length;
+      if (!measured && block >= scenario.repetitions) total += members.length;
       for (const cell of blockOrder(members, random)) if (await runAt(cell, cell.runs.length, block)) return true;
     }
     for (const cell of group) opts.onEvent?.({ type: 'cell-end', cell });
     return false;
   }
-  /** A cluster runtime's cells over its nodes: each free node takes the next cell it may run. */
-  async function runOnNodes(nodes: readonly NodeInfo[], waiting: Cell[]): Promise<void> {
+  /** Every cell of the document sharing a baseline with the group's (the runs its block numbers count). */
+  const groupOf = (group: Cell[]): Cell[] => {
+    const key = (c: Cell): string => c.baselineId ?? c.id;
+    const keys = new Set(group.map(key));
+    return cells.filter((c) => keys.has(key(c)));
+  };
+  /** A cluster runtime's cells over its nodes: each free node takes the next cell it may run (a cell of an
+   *  earlier round goes back to its node). */
+  async function runOnNodes(nodes: readonly NodeInfo[], waiting: Cell[], measured: Target): Promise<void> {
     let failure: Error | undefined;
+    const where = (c: Cell): Placement | undefined => (c.node ? { node: c.node.hostname } : placed(c));
     const lane = async (node: NodeInfo): Promise<void> => {
-      const next = (): Cell | undefined => takeLongestCell(waiting, node, placed, cellMs);
+      const next = (): Cell | undefined => takeLongestCell(waiting, node, where, cellMs);
       for (let cell = next(); cell && !stop; cell = next()) {
-        cell.node = { ...node, labels: { ...(node.labels ?? {}) } };
+        cell.node ??= { ...node, labels: { ...(node.labels ?? {}) } };
         try {
-          if (await runCell(cell, node.hostname)) stop = true;
+          if (await runCell(cell, node.hostname, measured(cell))) stop = true;
         } catch (e) {
           failure ??= e instanceof Error ? e : new Error(String(e));
           stop = true;
@@ -298,6 +329,8 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   };
   const placed = (c: Cell): Placement | undefined => placementOf(c, scenario);
   const byId = new Map(cells.map((c) => [c.id, c]));
+  /** A later round's measured runs for a cell; undefined: the scenario's own repetitions. */
+  type Target = (c: Cell) => number | undefined;
   // The host's model context once: cellMs is asked for every waiting cell each time a node is free.
   const ctx = modelContext(opts.host);
   /** A waiting cell's expected length: what is known of it or its baseline, else a guess from its parameters. */
@@ -305,31 +338,74 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
     const each = expectedRunMs(c, c.baselineId ? byId.get(c.baselineId) : undefined, ctx) ?? guessedRunMs(c, ctx);
     return each * (warmupOf(c, scenario) + scenario.repetitions);
   };
-  async function runCells(): Promise<number> {
-    // This machine's runs first, one at a time; then each cluster runtime's, one per node at a time. A cluster
-    // spreads a workload's cells over its nodes, and pairing runs of two nodes would not cancel drift: its
-    // cells keep their runs back to back on their node.
-    const local = cells.filter((c) => !opts.runtimes[c.runtime]?.nodes);
+  /** The runs of `work` (in a later round, up to `measured` each): this machine's first, interleaved or one cell
+   *  at a time; then each cluster runtime's, one per node at a time. A cluster spreads a workload's cells over its
+   *  nodes, and pairing runs of two nodes would not cancel drift: its cells keep their runs back to back on their
+   *  node. True when the suite must stop. */
+  async function runWork(work: Cell[], measured?: Target): Promise<boolean> {
+    const local = work.filter((c) => !opts.runtimes[c.runtime]?.nodes);
     if (interleaved) {
-      for (const group of interleaveGroups(local)) if (await runGroup(group)) return done;
-    } else for (const cell of local) if (await runCell(cell)) return done;
+      for (const group of interleaveGroups(local)) if (await runGroup(group, measured)) return true;
+    } else for (const cell of local) if (await runCell(cell, undefined, measured?.(cell))) return true;
     for (const name of scenario.runtimes) {
       const nodes = opts.runtimes[name]?.nodes;
       if (nodes && !stop && !signal?.aborted)
         await runOnNodes(
           nodes,
-          cells.filter((c) => c.runtime === name),
+          work.filter((c) => c.runtime === name),
+          measured ?? (() => undefined),
         );
     }
-    return done;
+    return stop || Boolean(signal?.aborted);
+  }
+  /** A round's cells, made and checked where new (nothing of theirs runs before every one of them passes). */
+  async function addRound(items: readonly RoundItem[]): Promise<{ work: Cell[]; measured: Map<string, number> }> {
+    const work: Cell[] = [];
+    const fresh: Cell[] = [];
+    const measured = new Map<string, number>();
+    for (const item of items) {
+      const w = scenario.workloads.find((x) => x.name === item.workload);
+      if (!w || !scenario.runtimes.includes(item.runtime)) throw new Error(`round item for unknown workload or runtime: ${item.workload}`);
+      let cell = byId.get(cellId(w.name, item.runtime, item.limitSet.name));
+      if (!cell) {
+        cell = makeCell(w, item.runtime, item.limitSet);
+        const k = cellKnobs(cell, where(cell), { cgroup: opts.host.cgroup });
+        knobs.set(cell.id, k);
+        if (k.notApplied.length) cell.notApplied = k.notApplied;
+        resolved.set(cell.id, resolveLimitsOf(applicable(k, cell.limits), opts.scratch));
+        fresh.push(cell);
+      }
+      if (!work.includes(cell)) work.push(cell);
+      measured.set(cell.id, item.measured);
+    }
+    await preflight({ scenario, cells: fresh, resolved, knobs, runtimes: opts.runtimes, availableCpus: opts.availableCpus });
+    for (const cell of fresh) {
+      cells.push(cell);
+      byId.set(cell.id, cell);
+    }
+    for (const cell of work) {
+      const have = cell.runs.filter((r) => !r.warmup).length;
+      total += (cell.runs.length ? 0 : warmupOf(cell, scenario)) + Math.max(0, (measured.get(cell.id) ?? 0) - have);
+    }
+    return { work, measured };
+  }
+  async function runCells(): Promise<void> {
+    if ((await runWork(cells)) || !opts.next) return;
+    for (;;) {
+      const items = await opts.next(doc);
+      if (!items.length || stop || signal?.aborted) return;
+      const round = await addRound(items);
+      if (await runWork(round.work, (c) => round.measured.get(c.id))) return;
+    }
   }
   try {
-    done = await runCells();
+    await runCells();
   } catch (e) {
     // Keep what finished: the document stays valid, marked failed, before the error propagates.
     doc.status = 'failed';
     doc.finishedAt = new Date().toISOString();
     refresh();
+    opts.finish?.(doc);
     // The original error is the one to report; a save that fails too (a hung disk) must not hide it.
     await Promise.resolve(opts.save(doc)).catch(() => undefined);
     throw e;
@@ -337,6 +413,7 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   doc.status = signal?.aborted ? 'interrupted' : 'complete';
   doc.finishedAt = new Date().toISOString();
   refresh();
+  opts.finish?.(doc);
   if (doc.status === 'interrupted') {
     doc.warnings.push({
       code: 'interrupted',

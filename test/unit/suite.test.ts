@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Counted, HostInfo, ResultDocument, Scenario } from '../../src/model/types.js';
+import type { Counted, HostInfo, ResultDocument, Scenario, WorkloadSpec } from '../../src/model/types.js';
 import { renderTable } from '../../src/reporters/table.js';
 import { FakeRuntime } from '../../src/runtimes/fake.js';
 import { validateScenario } from '../../src/scenario/schema.js';
 import { expandCells } from '../../src/scheduler/cells.js';
-import { runSuite } from '../../src/scheduler/suite.js';
+import { type RoundItem, runSuite } from '../../src/scheduler/suite.js';
 import { saveResults } from '../../src/app/results.js';
 
 const host: HostInfo = {
@@ -300,5 +300,84 @@ describe('adaptive repetitions', () => {
   });
   it('keeps going up to the maximum when runs stay noisy', async () => {
     expect(await runsFor(0.3, { target: '0.1%', maxRepetitions: 9 })).toBe(9);
+  });
+
+  it('runs later rounds in the same document: new cells with their warm-ups, more runs of earlier ones', async () => {
+    const rt = new FakeRuntime();
+    const one = { ...scenario, workloads: [{ ...(scenario.workloads[0] as WorkloadSpec), limitSets: [{ name: 'free', limits: {} }] }] };
+    const rounds: RoundItem[][] = [
+      [
+        {
+          workload: 'loop',
+          runtime: 'fake',
+          limitSet: { name: 'quarter', limits: { cpu: { quotaUs: 25_000, periodUs: 100_000 } } },
+          measured: 2,
+        },
+      ],
+      [
+        {
+          workload: 'loop',
+          runtime: 'fake',
+          limitSet: { name: 'quarter', limits: { cpu: { quotaUs: 25_000, periodUs: 100_000 } } },
+          measured: 4,
+        },
+        { workload: 'loop', runtime: 'fake', limitSet: { name: 'free', limits: {} }, measured: 5 },
+      ],
+    ];
+    const seen: number[] = [];
+    let total = 0;
+    let finished: string | undefined;
+    const doc = await runSuite({
+      scenario: one,
+      host,
+      runtimes: { fake: rt },
+      scratch: () => disk,
+      scratchDir: '/var/tmp',
+      save: () => undefined,
+      next: (d) => {
+        seen.push(d.cells.reduce((n, c) => n + c.runs.length, 0));
+        return rounds.shift() ?? [];
+      },
+      finish: (d) => (finished = d.status),
+      onEvent: (e) => {
+        if (e.type === 'run-end') total = e.total;
+      },
+    });
+    // The scenario's cell (1 warm-up + 3), then 1 warm-up + 2 of the new cell, then 2 more of it and 2 of the first.
+    expect(seen).toEqual([4, 7, 11]);
+    expect(doc.cells.map((c) => [c.id, c.runs.length, c.runs.filter((r) => r.warmup).length])).toEqual([
+      ['loop / free / fake', 6, 1],
+      ['loop / quarter / fake', 5, 1],
+    ]);
+    expect(doc.cells[1]?.baselineId).toBe('loop / free / fake');
+    // Interleaved, a round's blocks number on from the group's: the last round pairs both cells in blocks 5 and 6.
+    const blocks = (i: number): (number | undefined)[] => (doc.cells[i]?.runs ?? []).filter((r) => !r.warmup).map((r) => r.block);
+    expect(blocks(0)).toEqual([0, 1, 2, 5, 6]);
+    expect(blocks(1)).toEqual([3, 4, 5, 6]);
+    expect(doc.cells[1]?.summary.slowdown).toBeCloseTo(4, 0);
+    expect(total).toBe(11);
+    expect(finished).toBe('complete');
+  });
+
+  it('a round cell a runtime cannot run is refused before any of its runs', async () => {
+    const one = { ...scenario, workloads: [{ ...(scenario.workloads[0] as WorkloadSpec), limitSets: [{ name: 'free', limits: {} }] }] };
+    const bad: RoundItem = { workload: 'loop', runtime: 'fake', limitSet: { name: 'cpu 7', limits: { cpuset: '7' } }, measured: 1 };
+    let last: ResultDocument | undefined;
+    await expect(
+      runSuite({
+        scenario: one,
+        host,
+        runtimes: { fake: new FakeRuntime() },
+        scratch: () => disk,
+        scratchDir: '/var/tmp',
+        availableCpus: '0-1',
+        save: (d) => {
+          last = d;
+        },
+        next: () => [bad],
+      }),
+    ).rejects.toThrow(/cpuset 7 names CPU\(s\) 7, which the parent group does not have/);
+    expect(last?.status).toBe('failed');
+    expect(last?.cells.map((c) => c.id)).toEqual(['loop / free / fake']);
   });
 });
