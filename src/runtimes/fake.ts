@@ -2,8 +2,9 @@
 // reports like the launcher, so the scheduler, analysis, reporters and CLI can be tested without root.
 
 import { monotonicNs } from '../model/clock.js';
+import { CgbenchError } from '../model/errors.js';
 import { DEFAULT_CPU_PERIOD_US, DEFAULT_CPU_WEIGHT, keptBudget } from '../model/defaults.js';
-import { cpuQuotaCpus, ioRateLimit } from '../model/limits.js';
+import { cpuQuotaCpus, cpusetSize, ioRateLimit } from '../model/limits.js';
 import { expectedCpus, fairShares } from '../analysis/cpu-model.js';
 import type {
   Counted,
@@ -50,6 +51,8 @@ const SIM = {
   pageBytes: 4096,
   /** The device the fake IO counters are booked on. */
   device: '254:0',
+  /** CPU a latency workload spends beyond its requests' work (wake-ups, clock reads), as a share of it. */
+  requestOverhead: 0.02,
   /** A killed workload's signal (SIGKILL) and exit code (128 + 9). */
   killSignal: 9,
   killedExitCode: 137,
@@ -88,6 +91,39 @@ export interface FakeOptions {
   /** Whether the simulated machine has a hardware PMU (default true): without one, cycles and instructions
    *  are reported as not measurable, as the launcher reports them on a VM without a virtual PMU. */
   pmu?: boolean;
+  /** A latency workload's tail multiplied by `factor` where its quota lies in [fromCpus, toCpus] (and its period is
+   *  `periodUs`, when given): a response of a chosen shape, e.g. not monotone in the quota, for the tests of what
+   *  reports it (cgbench fit). */
+  p99Bump?: { fromCpus: number; toCpus: number; factor: number; periodUs?: number };
+}
+
+/**
+ * Options from $CGBENCH_FAKE, a JSON object of FakeOptions (`{"noise": 0.02}`): how tests of the command line
+ * give the simulation noise or a response of a chosen shape. Throws with one line when it is not such an object.
+ */
+export function fakeOptionsFrom(text: string | undefined): FakeOptions {
+  if (!text) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    raw = null;
+  }
+  const o = raw as Record<string, unknown> | null;
+  const num = (v: unknown): boolean => v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= 0);
+  const bump = o?.p99Bump as Record<string, unknown> | undefined;
+  const drift = o?.drift as Record<string, unknown> | undefined;
+  const ok =
+    o !== null &&
+    typeof o === 'object' &&
+    Object.keys(o).every((k) => ['nsPerIteration', 'diskBps', 'noise', 'realMsPerSec', 'drift', 'p99Bump', 'pmu'].includes(k)) &&
+    (o.pmu === undefined || typeof o.pmu === 'boolean') &&
+    ['nsPerIteration', 'diskBps', 'noise', 'realMsPerSec'].every((k) => num(o[k])) &&
+    (bump === undefined || ['fromCpus', 'toCpus', 'factor'].every((k) => typeof bump[k] === 'number')) &&
+    (bump?.periodUs === undefined || typeof bump.periodUs === 'number') &&
+    (drift === undefined || ['amplitude', 'periodSec'].every((k) => typeof drift[k] === 'number'));
+  if (!ok) throw new Error('CGBENCH_FAKE must be a JSON object of noise, nsPerIteration, diskBps, realMsPerSec, drift, p99Bump, pmu');
+  return o;
 }
 
 export interface Simulated {
@@ -112,8 +148,8 @@ export interface Simulated {
   passes?: number;
   /** IO workloads: the IOs issued. */
   ops?: number;
-  /** latency: the requests' p50 and p99, ns. */
-  latencyNs?: { p50: number; p99: number };
+  /** latency: the requests' percentiles, ns, and how many there were. */
+  latencyNs?: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number; ops: number };
   /** Times the workload blocked (IO, a page from disk, a sleep between requests). */
   blocks: number;
   /** Threads that run at once (each is preempted and throttled). */
@@ -189,33 +225,31 @@ function simulate(
           : params.kind === 'latency'
             ? params.durationMs * 1e6 * (params.workUs / params.intervalUs) * threads
             : SIM.commandWorkNs;
-      const used = Math.min(threads, SIM.hostCpus);
+      // A cpuset caps the CPUs its threads can use at once, as the machine's CPUs do.
+      const used = Math.min(threads, SIM.hostCpus, limits.cpuset !== undefined ? cpusetSize(limits.cpuset) : Infinity);
       const rate = Math.min(quota !== null ? Math.min(used, quota) : used, cpus ?? Infinity);
-      sim.wallNs = params.kind === 'latency' ? params.durationMs * 1e6 : (work / rate) * noise;
-      // A periodic service is busy only its duty cycle's share of the time.
-      const busy = params.kind === 'latency' ? Math.min(rate, (threads * params.workUs) / params.intervalUs) : rate;
-      sim.usageUs = (sim.wallNs / 1000) * busy;
-      // Runnable but not running: the threads' wait for a CPU the neighbours hold (PSI cpu "some").
-      if (params.kind !== 'latency' && cpus !== undefined && cpus < used) sim.cpuStallUs = (sim.wallNs / 1000) * (1 - cpus / used);
-      if (quota !== null) {
-        sim.periods = Math.ceil(sim.wallNs / 1000 / periodUs);
-        sim.throttled = rate < used ? sim.periods - 1 : 0;
-        sim.throttledUs = rate < used ? (sim.wallNs / 1000) * (1 - quota / used) : 0;
-      }
       sim.threads = used;
       if (params.kind === 'cpu') sim.instructions = params.iterations * threads * SIM.instructionsPerIteration;
       else sim.ipc = SIM.ipc[params.kind];
       // A latency thread sleeps between its requests.
       if (params.kind === 'latency') sim.blocks = Math.round((params.durationMs * 1000 * threads) / params.intervalUs);
       if (params.kind === 'latency') {
-        // Requests that meet a throttled period wait for the next one: the tail grows by the stall.
-        const work = params.workUs * 1000 * noise;
-        const stall = quota !== null && quota < used ? (1 - quota / used) * periodUs * 1000 : 0;
-        // Beside busy neighbours a request may wake to find the CPUs taken: the tail grows by a slice, and
-        // the mean wait (half of one) per request interval is the share PSI counts.
-        const wakeup = company?.busyCpus ? SIM.wakeupWaitNs : 0;
-        sim.latencyNs = { p50: work, p99: work + stall + wakeup };
-        sim.cpuStallUs = (sim.wallNs / 1000) * Math.min(1, wakeup / 2 / (params.intervalUs * 1000));
+        // Beside busy neighbours a request may wake to find the CPUs taken: the tail grows by a slice.
+        const wakeupNs = company?.busyCpus ? SIM.wakeupWaitNs : 0;
+        // The queue and the throttle's stall come from the quota (and cpuset); a neighbour's fair share caps only the
+        // CPU used, as it leaves a periodic service its demand.
+        const quotaRate = quota !== null ? Math.min(used, quota) : used;
+        simulateRequests(sim, params, { rate: quotaRate, used, quota, periodUs, noise, wakeupNs, shareCpus: cpus }, opts.p99Bump);
+        break;
+      }
+      sim.wallNs = (work / rate) * noise;
+      sim.usageUs = (sim.wallNs / 1000) * rate;
+      // Runnable but not running: the threads' wait for a CPU the neighbours hold (PSI cpu "some").
+      if (cpus !== undefined && cpus < used) sim.cpuStallUs = (sim.wallNs / 1000) * (1 - cpus / used);
+      if (quota !== null) {
+        sim.periods = Math.ceil(sim.wallNs / 1000 / periodUs);
+        sim.throttled = rate < used ? sim.periods - 1 : 0;
+        sim.throttledUs = rate < used ? (sim.wallNs / 1000) * (1 - quota / used) : 0;
       }
       break;
     }
@@ -268,6 +302,60 @@ function simulate(
     }
   }
   return sim;
+}
+
+/**
+ * Periodic requests (the latency workload) against the CPUs a quota leaves: demand d = threads x work /
+ * interval. With the quota above d and its overheads (wake-ups, the clock reads: SIM.requestOverhead of d),
+ * nothing waits; within them, that share of periods is throttled and the requests in its stall wait for the
+ * next period; below d the queue grows for the whole run, and so does the tail. Beside busy neighbours a woken
+ * request may wait a slice for a CPU. Monotone in the quota, as the real workload is, unless a bump says otherwise.
+ */
+function simulateRequests(
+  sim: Simulated,
+  p: Extract<WorkloadParams, { kind: 'latency' }>,
+  c: {
+    rate: number;
+    used: number;
+    quota: number | null;
+    periodUs: number;
+    noise: number;
+    wakeupNs: number;
+    shareCpus?: number | undefined;
+  },
+  bump: FakeOptions['p99Bump'],
+): void {
+  const durationNs = p.durationMs * 1e6;
+  const demand = (p.threads * p.workUs) / p.intervalUs;
+  const overhead = demand * SIM.requestOverhead;
+  const workNs = p.workUs * 1000 * c.noise;
+  const stallNs = c.rate < c.used ? (1 - c.rate / c.used) * c.periodUs * 1000 : 0;
+  const throttledShare = c.rate >= demand + overhead ? 0 : c.rate >= demand ? (demand + overhead - c.rate) / overhead : 1;
+  const backlogNs = c.rate < demand ? (demand / c.rate - 1) * durationNs : 0;
+  let tailNs = throttledShare * stallNs + 0.99 * backlogNs + c.wakeupNs;
+  const inBump = bump && c.quota !== null && c.quota >= bump.fromCpus && c.quota <= bump.toCpus;
+  if (inBump && (bump.periodUs === undefined || bump.periodUs === c.periodUs))
+    tailNs = Math.max(0, (workNs + tailNs) * bump.factor - workNs);
+  const extra = tailNs * c.noise;
+  sim.wallNs = durationNs + backlogNs;
+  sim.usageUs = (Math.min(demand, c.rate, c.shareCpus ?? Infinity) * sim.wallNs) / 1000;
+  // The mean wait for a CPU held by a neighbour (half a slice) per request interval is the share PSI counts.
+  sim.cpuStallUs = (sim.wallNs / 1000) * Math.min(1, c.wakeupNs / 2 / (p.intervalUs * 1000));
+  if (c.quota !== null) {
+    sim.periods = Math.ceil(sim.wallNs / 1000 / c.periodUs);
+    sim.throttled = Math.round(sim.periods * throttledShare);
+    sim.throttledUs = (sim.throttled * stallNs) / 1000;
+  }
+  const ops = p.threads * Math.floor((p.durationMs * 1000) / p.intervalUs);
+  sim.latencyNs = {
+    p50: workNs + (backlogNs > 0 ? backlogNs / 2 : 0),
+    p90: workNs + extra * 0.5,
+    p99: workNs + extra,
+    p999: workNs + extra * 1.1,
+    max: workNs + extra * 1.2,
+    mean: workNs + extra * 0.3,
+    ops,
+  };
 }
 
 /** The group's counters a share `f` of the way through the simulated run. */
@@ -492,11 +580,16 @@ export class FakeRuntime implements Runtime {
         if (req.params.kind === 'cpu' || req.params.kind === 'latency') metrics.cpu_ns = Math.round(sim.usageUs * 1000);
         if (sim.diskReadBytes !== undefined) Object.assign(metrics, { disk_read_bytes: Math.round(sim.diskReadBytes), passes: sim.passes });
         if (sim.ops !== undefined) metrics.ops = sim.ops;
-        if (sim.latencyNs)
+        const l = sim.latencyNs;
+        if (l)
           Object.assign(metrics, {
-            p50_ns: Math.round(sim.latencyNs.p50),
-            p99_ns: Math.round(sim.latencyNs.p99),
-            max_ns: Math.round(sim.latencyNs.p99 * 1.2),
+            ops: l.ops,
+            p50_ns: Math.round(l.p50),
+            p90_ns: Math.round(l.p90),
+            p99_ns: Math.round(l.p99),
+            p999_ns: Math.round(l.p999),
+            max_ns: Math.round(l.max),
+            mean_ns: Math.round(l.mean),
           });
         const report = simulatedReport(sim, req.sampleIntervalMs, startNs, ended, this.opts.pmu ?? true);
         // A simulated command that speaks the metrics protocol reports its throughput and the time per request.
@@ -544,5 +637,12 @@ export const fakeEntry: RuntimeEntry = {
   simulation: true,
   knobs: ALL_SET,
   measuresHost: () => false,
-  open: () => Promise.resolve(new FakeRuntime()),
+  // $CGBENCH_FAKE gives tests of the command line noise or a response of a chosen shape.
+  open: () => {
+    try {
+      return Promise.resolve(new FakeRuntime(fakeOptionsFrom(process.env.CGBENCH_FAKE)));
+    } catch (e) {
+      return Promise.reject(new CgbenchError('E_INPUT', (e as Error).message, 'e.g. CGBENCH_FAKE=\'{"noise":0.02}\', or unset it'));
+    }
+  },
 };
