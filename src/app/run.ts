@@ -8,7 +8,7 @@ import { detectCgroups } from '../cgroup/detect.js';
 import { type DiskTarget, resolveDiskTarget } from '../cgroup/disk.js';
 import { openCgroups } from '../cgroup/index.js';
 import { CgbenchError, EXIT_DONE, EXIT_ENVIRONMENT, EXIT_RUNS_FAILED } from '../model/errors.js';
-import type { ResultDocument, RuntimeName } from '../model/types.js';
+import type { HostInfo, ResultDocument, RuntimeName, Scenario } from '../model/types.js';
 import { runtimeEntry } from '../runtimes/registry.js';
 import { DEFAULT_REPORT_FORMATS } from '../model/defaults.js';
 import { removeEmptyDirs } from '../model/user-files.js';
@@ -16,13 +16,13 @@ import { renderJson } from '../reporters/json.js';
 import { renderTable } from '../reporters/table.js';
 import { checkOutputs, writeReports } from '../reporters/writer.js';
 import { needsScratch } from '../scheduler/cells.js';
-import { modelContext, runSuite } from '../scheduler/suite.js';
+import { modelContext, type RoundItem, runSuite } from '../scheduler/suite.js';
 import { defaultScratchDir, probeScratch, requireControllers, requireRoot } from './environment.js';
 import { gatherHost } from './host.js';
 import { Progress } from './progress.js';
 import { parsePushTarget, pushAfterSuite } from './push.js';
 import { defaultOutDir, prepareOutDir, resultsPath, saveResults } from './results.js';
-import { closeRuntimes, openRuntimes } from './runtimes.js';
+import { closeRuntimes, openRuntimes, type Runtimes } from './runtimes.js';
 import { resolveScenario, type ScenarioOverrides } from './overrides.js';
 import { withSignals } from './signals.js';
 import { terminalStyle } from './color.js';
@@ -88,6 +88,46 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   const scenario = await resolveScenario(file, opts);
   // A bad --push fails now, not after the suite.
   const push = opts.push === undefined ? undefined : parsePushTarget(opts.push, opts.pushJob);
+  const { doc, dir, reports, signalCode } = await executeSuite(scenario, opts);
+  const pushed = push ? await pushAfterSuite(doc, push, resultsPath(dir)) : undefined;
+  const reportLines = reports.map((p) => `report: ${p}\n`).join('') + (pushed && !pushed.failed ? pushed.line : '');
+  const table = renderTable(doc, { wide: Boolean(opts.wide), width: opts.width ?? terminalColumns(), style: terminalStyle() });
+  const stdout = opts.json ? renderJson(doc) : `${table}\n\n${reportLines}results: ${resultsPath(dir)}\n`;
+  const verdict = suiteVerdict(doc, Boolean(opts.allowFailures));
+  const pushFailed = pushed?.failed ? pushed.line : '';
+  const exitCode = signalCode || verdict.exitCode || (pushFailed ? EXIT_ENVIRONMENT : EXIT_DONE);
+  return { doc, dir, stdout, stderr: (opts.json ? reportLines : '') + verdict.line + pushFailed, exitCode };
+}
+
+/** What the suite's own hooks are told: the runtimes it opened, the host, the CPUs a cpuset may name. */
+export interface HookContext {
+  runtimes: Runtimes;
+  host: HostInfo;
+  availableCpus: string | undefined;
+}
+
+/** What a command adds to a suite (fit's probes and its section): later rounds, and a last word on the document
+ *  before its final save. */
+export interface SuiteHooks {
+  next?: (doc: ResultDocument, ctx: HookContext) => RoundItem[] | Promise<RoundItem[]>;
+  finish?: (doc: ResultDocument, ctx: HookContext) => void;
+}
+
+export interface ExecutedSuite {
+  doc: ResultDocument;
+  dir: string;
+  /** The reports written, absolute paths. */
+  reports: string[];
+  /** 128 + the signal that interrupted it, else 0. */
+  signalCode: number;
+}
+
+/**
+ * A scenario run as `cgbench run` runs one (and `fit` its probes): the machine checked, the output directory and
+ * report formats checked first, a turn among the suites measuring this host, the runtimes opened, the suite run
+ * with progress on stderr and signals handled, and the reports written.
+ */
+export async function executeSuite(scenario: Scenario, opts: RunOptions, hooks: SuiteHooks = {}): Promise<ExecutedSuite> {
   // A runtime that makes groups in this host's cgroups (native) needs root and the controllers.
   const ownGroups = scenario.runtimes.find((rt) => runtimeEntry(rt)?.hostCgroups);
   const wantsNative = ownGroups !== undefined;
@@ -153,6 +193,9 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
       }
       const runtimes = await openRuntimes(scenario.runtimes, cgroups, host, opts.dockerHost);
       const progress = new Progress(process.stderr);
+      const availableCpus = parentCpus(cgroupInfo);
+      const ctx: HookContext = { runtimes, host, availableCpus };
+      const { next, finish } = hooks;
       let doc: ResultDocument;
       try {
         doc = await runSuite({
@@ -171,10 +214,12 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
             progress.on(e);
           },
           signal: signals.signal,
-          availableCpus: parentCpus(cgroupInfo),
+          availableCpus,
           writer: currentWriter(),
           ...(turn ? { concurrency: turn.observe } : {}),
           ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+          ...(next ? { next: (d: ResultDocument) => next(d, ctx) } : {}),
+          ...(finish ? { finish: (d: ResultDocument) => finish(d, ctx) } : {}),
         });
       } finally {
         progress.stop();
@@ -182,14 +227,7 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
         cgroups.removeSubtreeIfEmpty();
       }
       const reports = formats.length ? await writeReports(doc, dir, formats) : [];
-      const pushed = push ? await pushAfterSuite(doc, push, resultsPath(dir)) : undefined;
-      const reportLines = reports.map((p) => `report: ${p}\n`).join('') + (pushed && !pushed.failed ? pushed.line : '');
-      const table = renderTable(doc, { wide: Boolean(opts.wide), width: opts.width ?? terminalColumns(), style: terminalStyle() });
-      const stdout = opts.json ? renderJson(doc) : `${table}\n\n${reportLines}results: ${resultsPath(dir)}\n`;
-      const verdict = suiteVerdict(doc, Boolean(opts.allowFailures));
-      const pushFailed = pushed?.failed ? pushed.line : '';
-      const exitCode = signals.exitCode() || verdict.exitCode || (pushFailed ? EXIT_ENVIRONMENT : EXIT_DONE);
-      return { doc, dir, stdout, stderr: (opts.json ? reportLines : '') + verdict.line + pushFailed, exitCode };
+      return { doc, dir, reports, signalCode: signals.exitCode() };
     } catch (e) {
       // The suite could not start (a preflight problem, Docker unreachable): leave nothing half-written.
       if (!saved) await removeEmptyDirs([...out.created, join(dir, 'charts')]).catch(() => undefined);
