@@ -9,6 +9,7 @@ import { renderCompletion, type Shell, SHELLS } from '../app/completion.js';
 import { COLOR_MODES, type ColorMode, colorWanted, setColorMode } from '../app/color.js';
 import { runCompare } from '../app/compare.js';
 import { doctorChecks, doctorExitCode, renderChecks } from '../app/doctor.js';
+import { type FitOptions, fitCommand } from '../app/fit.js';
 import { historyAdd, historyList, historyShow, historyTrend, type HistoryFilterOptions, type TrendOptions } from '../app/history.js';
 import { toolVersion } from '../app/host.js';
 import { listText, presetNames } from '../app/list.js';
@@ -28,6 +29,8 @@ import {
   DEFAULT_HOST_MATCH,
   DEFAULT_REPORT_FORMATS,
   DEFAULT_THRESHOLD_PCT,
+  FIT_DEFAULTS,
+  FIT_KNOBS,
   REPORT_FORMATS,
   RUN_ORDERS,
   SCENARIO_DEFAULTS,
@@ -37,7 +40,16 @@ import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_CODES_HELP, exitCodeFor, isCgbenchError 
 import { ANSI } from '../reporters/style.js';
 import { DEFAULT_TREND_FORMATS, TREND_FORMATS } from '../reporters/trend.js';
 import { commandPath, commandTree, describeCommand } from './commands.js';
-import { integerIn, positiveInt, runtimeList, SAMPLE_INTERVAL_RANGE, sampleInterval, targetCi } from './options.js';
+import {
+  collect,
+  integerIn,
+  percentBetween,
+  positiveInt,
+  runtimeList,
+  SAMPLE_INTERVAL_RANGE,
+  sampleInterval,
+  targetCi,
+} from './options.js';
 
 function print(text: string): void {
   if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -140,6 +152,81 @@ program
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)
   .action(async (scenario: string | undefined, opts: RunOptions) => {
     const res = await runCommand(scenario, opts);
+    print(res.stdout);
+    if (res.stderr) process.stderr.write(res.stderr);
+    process.exitCode = res.exitCode;
+  });
+
+const F = FIT_DEFAULTS;
+program
+  .command('fit')
+  .description('find the smallest limit (CPUs or memory) that meets every SLO, by measurement, and print the settings to paste')
+  .argument('[scenario]', `scenario file (YAML or JSON) with the workload to fit; or --preset`)
+  .option('-p, --preset <name>', 'take the workload from a preset (see `cgbench list`)')
+  .option('--workload <name>', "which of the scenario's workloads (needed when it has several)")
+  .option(
+    '--slo <objective>',
+    "an objective every run must meet, e.g. 'p99 <= 20ms', 'throughput >= 0.95x', 'slowdown <= 1.2' (repeat for more)",
+    collect,
+  )
+  .addOption(
+    new Option('--knob <knob>', 'what to search: cpus (a quota at the 100 ms period), memory (memory.max), memory-high')
+      .choices([...FIT_KNOBS])
+      .default('cpus'),
+  )
+  .option(
+    '--range <bottom..top>',
+    "the values searched, e.g. 0.1..4 (CPUs; 250m is millicores) or 64M..2G (default: 0.1 CPU to the host's CPUs, 16M to half its memory)",
+  )
+  .option(
+    '--precision <pct>',
+    `the answer within this much above the smallest value that holds (default ${F.precision * 100}%)`,
+    percentBetween('--precision', 0, 100, '5%'),
+  )
+  .option(
+    '--confidence <pct>',
+    `one-sided confidence of each probe's decision (default ${F.confidence * 100}%)`,
+    percentBetween('--confidence', 50, 100, '95%'),
+  )
+  .option(
+    '--runs <n>',
+    `measured runs a probe starts with (default ${F.runs})`,
+    integerIn('--runs', { min: 2, max: BOUNDS.repetitions.max }),
+  )
+  .option(
+    '--max-runs <n>',
+    `most runs a probe gets while its decision is unclear (default ${F.maxRuns})`,
+    integerIn('--max-runs', { min: 2, max: BOUNDS.repetitions.max }),
+  )
+  .option('--scan <n>', `probes of the first, coarse scan of the range (default ${F.scan})`, integerIn('--scan', { min: 0, max: 20 }))
+  .option('--no-alternatives', 'do not try a shorter period, a burst or whole CPUs (cpuset) at the answer')
+  .option('-w, --warmup <n>', "warm-up runs per probe (default: the scenario's)", integerIn('--warmup', BOUNDS.warmup))
+  .addOption(new Option('--runtime <name>', `the runtime: ${RUN_RUNTIMES.join(', ')} (default: the scenario's)`).argParser(runtimeList))
+  .option('--scratch <dir>', 'directory on a real disk for IO and page-cache files')
+  .option(
+    '--sample-interval <ms>',
+    `stat-file sampling interval in ms, ${SAMPLE_INTERVAL_RANGE} (default: 2 ms for cpus on native, else the scenario's)`,
+    sampleInterval,
+  )
+  .option('--docker-host <url>', 'Docker engine, or the swarm manager for --runtime swarm (default: $DOCKER_HOST)')
+  .option('-o, --out <dir>', 'directory for results.json (default: reports/<time>-<scenario>)')
+  .option(
+    '--report <formats>',
+    `reports to write next to results.json: ${REPORT_FORMATS.join(', ')}, or none (default: ${formats(DEFAULT_REPORT_FORMATS)})`,
+  )
+  .option('--json', 'print the result document (with its fit section) instead of the answer')
+  .option('--no-wait', 'when another suite is measuring this host, refuse (exit 3) instead of waiting for it to finish')
+  .option('--allow-concurrent', 'measure beside other suites on this host instead of waiting; every report warns that they ran')
+  .addHelpText(
+    'after',
+    '\nEach probe is a cell of one result document (its runs as `run` makes them). The search: the top of the range, a\n' +
+      'scan, then bisection between the largest value that fails and the smallest that holds. A probe holds when every\n' +
+      "SLO's one-sided bound at the confidence meets it, fails when one misses it; otherwise it gets more runs.\n\n" +
+      'Exit codes: 0 an answer was found, 4 no value in the range meets every SLO (the reason names the SLO that fails\n' +
+      'at the top), 2 bad input, 3 the machine cannot, 128+N on signals.',
+  )
+  .action(async (scenario: string | undefined, opts: FitOptions) => {
+    const res = await fitCommand(scenario, opts);
     print(res.stdout);
     if (res.stderr) process.stderr.write(res.stderr);
     process.exitCode = res.exitCode;

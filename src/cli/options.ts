@@ -55,3 +55,18 @@ export function targetCi(v: string): number {
   }
   return n;
 }
+
+/** A percentage strictly between `min` and `max` percent ("5%" or "5"), as a ratio (0.05). */
+export function percentBetween(name: string, min: number, max: number, example: string) {
+  return (v: string): number => {
+    const pct = parsePercent(v);
+    if (pct === null || !(pct > min && pct < max))
+      throw new InvalidArgumentError(`${name} must be a percentage above ${min} and below ${max} %, such as ${example}`);
+    return pct / 100;
+  };
+}
+
+/** Repeated options collect into a list (--slo A --slo B). */
+export function collect(v: string, list: string[] | undefined): string[] {
+  return [...(list ?? []), v];
+}

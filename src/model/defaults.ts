@@ -130,6 +130,27 @@ export const SERVICE_DEFAULTS = {
   readyTimeoutMs: 10_000,
 } as const;
 
+/** The knobs `cgbench fit` searches (model/types.ts FitKnob). */
+export const FIT_KNOBS = ['cpus', 'memory', 'memory-high'] as const;
+
+/** `cgbench fit`'s settings when the command line does not give them. */
+export const FIT_DEFAULTS = {
+  /** The answer within 5 % above the smallest value that holds, each decision at 95 % one-sided. */
+  precision: 0.05,
+  confidence: 0.95,
+  /** Runs a probe starts with, and the most it gets before it is called undecided. */
+  runs: 3,
+  maxRuns: 8,
+  /** Interior points of the first scan. */
+  scan: 3,
+  /** The bottom of the range (the top: the host's CPUs, half its memory). */
+  cpusBottom: 0.1,
+  memoryBottomBytes: 16 * 1024 * 1024,
+  /** Sampling fine enough to fold the shorter period the alternatives try (a tenth of 20 ms), where the
+   *  launcher samples from outside the group (native, fake). */
+  sampleIntervalMs: 2,
+} as const;
+
 /** `cgbench compare`: a significant change smaller than this (percent) does not fail the gate. */
 export const DEFAULT_THRESHOLD_PCT = 5;
 

@@ -64,6 +64,8 @@ export const EXIT_BAD_INPUT = 2;
 export const EXIT_ENVIRONMENT = 3;
 /** run: a run failed or timed out (or was OOM-killed where its cell expects no OOM kill). */
 export const EXIT_RUNS_FAILED = 4;
+/** fit: no value in the range meets every SLO (the same class as failed runs: the measurement said no). */
+export const EXIT_NONE_FITS = 4;
 /** An unexpected error (a bug): EX_SOFTWARE. */
 export const EXIT_BUG = 70;
 
@@ -76,7 +78,7 @@ export const EXIT_CODES_HELP = `Exit codes:
                  a full disk under --out; another suite measuring this host, with --no-wait; a --push
                  that failed: the results are saved)
   4              run: a run failed or timed out, or was OOM-killed where its cell expects none
-                 (--allow-failures accepts them: exit 0)
+                 (--allow-failures accepts them: exit 0); fit: no value in the range meets every SLO
   70             a bug in cgbench (the stack is printed)
   129, 130, 143  interrupted by SIGHUP, SIGINT, SIGTERM (partial results kept; a second signal exits at once)`;
 

@@ -13,6 +13,7 @@ import { buildCharts, type ChartSpec, type WorkloadCharts } from './charts/index
 import { summaryGrid, TEXT_COLUMNS } from './columns.js';
 import { hasProtection, PROTECTION_PROSE_COLUMNS, PROTECTION_TEXT_COLUMNS, protectionGrid, protectionNotes } from './protection.js';
 import { byWorkload, cgroupText, describeParams, orderText, samplingText, warmupText } from './format.js';
+import { answerLines, fitGrid, runsLine, settingsLine } from './fit.js';
 import { groupWarnings } from './warnings.js';
 import { BOOT, chartJsBundle, CSS } from './html-assets.js';
 
@@ -294,7 +295,9 @@ function workloadSection(doc: ResultDocument, cells: Cell[], charts: WorkloadCha
     );
     for (const n of protectionNotes(cells)) parts.push(`<p class="note">${h(n)}</p>`);
   }
-  if (charts.summary.length) parts.push(`<div class="charts">${charts.summary.map(figure).join('')}</div>`);
+  // A fit's response curves sit with its answer (fitSection).
+  const summary = charts.summary.filter((c) => c.kind !== 'fit-response');
+  if (summary.length) parts.push(`<div class="charts">${summary.map(figure).join('')}</div>`);
   if (charts.phase.length || charts.phaseNotes.length) parts.push('<h3>Inside the CFS period</h3>');
   if (charts.phase.length) parts.push(`<div class="charts time">${charts.phase.map(figure).join('')}</div>`);
   for (const note of charts.phaseNotes) parts.push(`<p class="note">${h(note)}</p>`);
@@ -302,6 +305,52 @@ function workloadSection(doc: ResultDocument, cells: Cell[], charts: WorkloadCha
   if (charts.timeSeries.length) parts.push(`<div class="charts time">${charts.timeSeries.map(figure).join('')}</div>`);
   else parts.push(`<p class="note">${h(charts.timeSeriesNote ?? 'No time series.')}</p>`);
   parts.push(runsTable(cells, isMultiHost(doc)), '</section>');
+  return parts.join('');
+}
+
+/** A fit document's answer: the settings searched, the answer and its confidence, the response curves, the probes,
+ *  the alternatives at the answer and the settings to paste. */
+function fitSection(doc: ResultDocument, specs: ChartSpec[]): string {
+  const fit = doc.fit;
+  if (!fit) return '';
+  const [first, ...rest] = answerLines(fit);
+  const parts = [`<section class="card" id="fit"><h2>Fit</h2><p class="sub">${h(settingsLine(fit))}</p>`];
+  if (first) parts.push(`<p><strong>${h(first)}</strong></p>`);
+  for (const l of rest) parts.push(`<p class="note">${h(l.trim())}</p>`);
+  if (fit.inversions.length)
+    parts.push(
+      '<div class="banner"><strong>Not monotone.</strong> More of the knob did not always help, so the bisection may have ' +
+        `missed a value that holds or fails:<ul>${fit.inversions.map((i) => `<li>${h(i.what)}</li>`).join('')}</ul></div>`,
+    );
+  const curves = specs.filter((c) => c.kind === 'fit-response');
+  if (curves.length) parts.push(`<div class="charts">${curves.map(figure).join('')}</div>`);
+  const grid = fitGrid(fit);
+  const numeric = new Set(['runs', ...fit.settings.slos.map((x) => x.text)]);
+  parts.push('<h3>Probes</h3>');
+  parts.push(
+    table(
+      grid.head.map((text) => ({ text, num: numeric.has(text) })),
+      grid.rows.map((r, i) => {
+        const answer = grid.probes[i]?.cellId === fit.answer?.cellId;
+        const tds = r.map((v, j) => `<td${numeric.has(grid.head[j] ?? '') ? ' class="num"' : ''}>${h(v)}</td>`).join('');
+        return `<tr${answer ? ' class="flagged"' : ''} title="${h(grid.probes[i]?.cellId ?? '')}">${tds}</tr>`;
+      }),
+    ),
+  );
+  if (fit.alternatives.length) {
+    const items = fit.alternatives.map(
+      (a) => `<li><strong>${h(a.label)}: ${h(a.verdict)}</strong> — ${h(a.reason)}${a.paste ? `<br><code>${h(a.paste)}</code>` : ''}</li>`,
+    );
+    parts.push(`<h3>Alternatives at the answer</h3><ul>${items.join('')}</ul>`);
+  }
+  const p = fit.paste;
+  if (p) {
+    const blocks = [p.docker, p.systemd, p.kubernetes].filter(Boolean).map((b) => `<pre><code>${h(b)}</code></pre>`);
+    const notes = p.notes.map((n) => `<p class="note">${h(n)}</p>`);
+    parts.push(`<h3>Settings to paste</h3>${blocks.join('')}${notes.join('')}`);
+  }
+  parts.push(`<p class="note">${h(runsLine(fit))}</p>`);
+  parts.push('</section>');
   return parts.join('');
 }
 
@@ -315,6 +364,7 @@ export function renderHtml(doc: ResultDocument): string {
   const s = doc.scenario;
   const took = durationBetween(doc.createdAt, doc.finishedAt);
   const toc = [
+    doc.fit ? '<a href="#fit">Fit</a>' : '',
     doc.warnings.length ? `<a href="#warnings">Warnings (${groupWarnings(doc).length})</a>` : '',
     ...groups.map((g, i) => `<a href="#w${i}">${h(g.workload)}</a>`),
     `<a href="#host">${doc.hosts ? 'Hosts' : 'Host'}</a>`,
@@ -341,6 +391,7 @@ export function renderHtml(doc: ResultDocument): string {
     s.description ? `<p>${h(s.description)}</p>` : '',
     `<nav class="toc">${toc.join('')}</nav></header>`,
     banner,
+    fitSection(doc, specs),
     warningsSection(doc, (id) => (id === undefined ? null : (sectionOf.get(id) ?? null))),
     ...groups.map((g, i) => workloadSection(doc, g.cells, charts[i] as WorkloadCharts, flagged)),
     hostSection(doc),

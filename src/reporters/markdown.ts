@@ -2,7 +2,8 @@
 // one table per workload with every column that means something for it, warnings one line per kind).
 // Pure: returns text. Also home of Markdown escaping.
 
-import type { ResultDocument } from '../model/types.js';
+import type { FitReport, ResultDocument } from '../model/types.js';
+import { answerLines, fitGrid, runsLine, settingsLine } from './fit.js';
 import { hasProtection, PROTECTION_TEXT_COLUMNS, protectionGrid, protectionNotes } from './protection.js';
 import { summaryGrid, TEXT_COLUMNS } from './columns.js';
 import { byWorkload, describeParams, hostLine, orderText, samplingText, warmupText } from './format.js';
@@ -61,6 +62,40 @@ function hostLines(doc: ResultDocument): string[] {
   ];
 }
 
+/** A fit's answer, probes, where the response went the wrong way, the alternatives and the settings to paste. */
+function fitMarkdown(fit: FitReport): string[] {
+  const out = ['### Fit', '', escapeMarkdown(settingsLine(fit), { lineStart: true }), ''];
+  const [first, ...rest] = answerLines(fit);
+  if (first) out.push(`**${escapeMarkdown(first)}**`, '');
+  for (const l of rest) out.push(`- ${escapeMarkdown(l.trim())}`);
+  if (rest.length) out.push('');
+  const grid = fitGrid(fit);
+  const numeric = new Set(['runs', ...fit.settings.slos.map((x) => x.text)]);
+  out.push(...markdownTable(grid.head, grid.rows, (h) => numeric.has(h)), '');
+  if (fit.inversions.length) {
+    out.push('**Not monotone**: more of the knob did not always help, so the bisection may have missed a value that holds or fails:', '');
+    for (const inv of fit.inversions) out.push(`- ${escapeMarkdown(inv.what)}`);
+    out.push('');
+  }
+  if (fit.alternatives.length) {
+    out.push('**Alternatives at the answer**', '');
+    for (const a of fit.alternatives)
+      out.push(
+        `- ${escapeMarkdown(a.label)}: **${a.verdict}**: ${escapeMarkdown(a.reason)}${a.paste ? ` (${escapeMarkdown(a.paste)})` : ''}`,
+      );
+    out.push('');
+  }
+  const p = fit.paste;
+  if (p) {
+    out.push('**Settings to paste**', '', '```sh', ...[p.docker, p.systemd].filter(Boolean), '```');
+    if (p.kubernetes) out.push('', '```yaml', p.kubernetes, '```');
+    for (const n of p.notes) out.push('', `*${escapeMarkdown(n)}*`);
+    out.push('');
+  }
+  out.push(`*${runsLine(fit)}*`, '');
+  return out;
+}
+
 export function renderMarkdown(doc: ResultDocument): string {
   const s = doc.scenario;
   const out: string[] = [];
@@ -77,6 +112,7 @@ export function renderMarkdown(doc: ResultDocument): string {
   out.push(`**Scenario** ${escapeMarkdown(s.source)} (hash ${doc.scenarioHash}): ${settings.join(', ')}`, '');
   if (doc.status !== 'complete')
     out.push(`> **Partial results:** the suite is ${doc.status}; only the runs that finished are included.`, '');
+  if (doc.fit) out.push(...fitMarkdown(doc.fit));
   for (const g of byWorkload(doc)) {
     const first = g.cells[0];
     out.push(`### ${escapeMarkdown(g.workload)}`, '');

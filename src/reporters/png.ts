@@ -35,7 +35,8 @@ export interface PngFile {
 function fileName(workloadIndex: number, workload: string, spec: ChartSpec, doc: ResultDocument): string {
   const host = doc.cells.find((c) => c.id === spec.cellId)?.host;
   const cell = spec.cellId ? `-${slug(spec.cellId.split(' / ')[1] ?? spec.cellId)}${host === undefined ? '' : `-${slug(host)}`}` : '';
-  return `charts/${String(workloadIndex + 1).padStart(2, '0')}-${slug(workload)}-${spec.kind}${cell}.png`;
+  const tag = spec.fileTag ? `-${spec.fileTag}` : '';
+  return `charts/${String(workloadIndex + 1).padStart(2, '0')}-${slug(workload)}-${spec.kind}${cell}${tag}.png`;
 }
 
 /** The context line under every PNG: an image pasted into a review travels without its report. */

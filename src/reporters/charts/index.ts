@@ -8,6 +8,7 @@ import { cpuGrantedChart, ioRateChart, latencyChart, slowdownChart } from './lim
 import type { ChartKind, ChartOptions, ChartSpec, WorkloadCharts } from './spec.js';
 import { phaseCharts } from './phase-charts.js';
 import { protectionChart } from './contention-charts.js';
+import { responseCharts } from './fit-charts.js';
 import { timeSeriesCharts } from './time-charts.js';
 
 export type { ChartConfig, ChartKind, ChartOptions, ChartSpec, ChartValue, WorkloadCharts } from './spec.js';
@@ -20,6 +21,8 @@ export function buildCharts(doc: ResultDocument, options: ChartOptions = {}): Wo
     // The charts over limit sets show each limit alone; what neighbours did is the protection chart's.
     const alone = g.cells.filter((c) => !c.neighbourSet);
     const summary = [
+      // A fit's response curves first: they are what its document is for.
+      ...responseCharts(doc, g.workload, wi),
       slowdownChart(g.workload, wi, alone),
       ioRateChart(g.workload, wi, alone),
       latencyChart(g.workload, wi, alone),

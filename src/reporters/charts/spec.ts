@@ -14,7 +14,8 @@ export type ChartKind =
   | 'io-time'
   | 'pressure-time'
   | 'period-phase'
-  | 'trend';
+  | 'trend'
+  | 'fit-response';
 
 /** A point on a time axis, or a floating bar [low, high] on a category axis. */
 export type ChartValue = number | null | [number, number] | { x: number; y: number | null };
@@ -31,6 +32,8 @@ export interface ChartSpec {
   /** One sentence on how to read the chart (shown under it in the HTML). */
   caption: string;
   config: ChartConfig;
+  /** Tells charts of one kind, workload and cell apart in a PNG's file name ([a-z0-9-]). */
+  fileTag?: string;
   /**
    * Datasets left out of the legend (raw samples under their moving mean). A legend filter is a
    * callback, which JSON cannot carry, so both renderers install it from this list.
