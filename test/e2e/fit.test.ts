@@ -37,6 +37,8 @@ describe('cgbench fit --runtime fake, unprivileged', () => {
       cwd: work,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, TMPDIR: work, ...env },
       timeout: 120_000,
+      // The --json document of a fit is several MB (every probe's samples): above spawnSync's 1 MiB default.
+      maxBuffer: 64 * 1024 * 1024,
       ...as,
     });
   }
