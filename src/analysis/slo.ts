@@ -83,7 +83,8 @@ export function sloKindProblem(slo: Slo, kind: WorkloadKind): string | null {
   const figure = SLO_FIGURES[slo.figure];
   if (figure && !figure.kinds.includes(kind))
     return `--slo '${slo.text}': a ${kind} workload does not report the ${figure.what} (${figure.kinds.join(', ')} workloads do)`;
-  if (!figure && kind !== 'command')
+  // Commands report their own figures, and a service the load generator's named ones (errors among them).
+  if (!figure && kind !== 'command' && kind !== 'service')
     return `--slo '${slo.text}': a ${kind} workload reports no figure "${slo.figure}" (use ${Object.keys(SLO_FIGURES).join(', ')})`;
   return null;
 }
@@ -96,6 +97,21 @@ export function runFigure(run: OkRun, slo: Pick<Slo, 'figure'>): number | undefi
     return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
   };
   const figure = SLO_FIGURES[slo.figure];
+  // A service's figures (and a command's own) are named metrics: a built-in figure by its name there (times in
+  // ms), an own metric by its name as reported or as the SLO wrote it ("hit_ratio" read as "hitRatio").
+  const named = run.namedMetrics;
+  if (named) {
+    const own = figure
+      ? figure.named !== undefined
+        ? named[figure.named]
+        : undefined
+      : (named[slo.figure] ?? Object.entries(named).find(([k]) => metricKey(k) === slo.figure)?.[1]);
+    if (own && Number.isFinite(own.value)) {
+      if (figure?.unit !== 'time') return own.value;
+      const perUnit = TIME_NS[own.unit];
+      return perUnit === undefined ? undefined : own.value * perUnit;
+    }
+  }
   if (slo.figure === 'throughput') {
     const work = num('ops') ?? num('bytes');
     return work !== undefined && m.wallNs > 0 ? work / (m.wallNs / 1e9) : undefined;

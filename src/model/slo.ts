@@ -12,24 +12,39 @@ export interface SloFigure {
   unit: SloUnit;
   /** Its key in a run's metrics (time figures in ns); absent for figures derived from several. */
   key?: string;
+  /** Its name among a service run's named metrics (the load generator's figures: times in ms). */
+  named?: string;
   /** The built-in workload kinds that report it (commands report what they print). */
   kinds: readonly WorkloadKind[];
   what: string;
 }
 
 const ALL: readonly WorkloadKind[] = ['cpu', 'memory', 'io', 'latency', 'command'];
-const LATENCY: readonly WorkloadKind[] = ['latency'];
-const pct = (key: string, what: string): SloFigure => ({ better: 'lower', unit: 'time', key, kinds: LATENCY, what });
+const LATENCY: readonly WorkloadKind[] = ['latency', 'service'];
+const pct = (key: string, what: string, named?: string): SloFigure => ({
+  better: 'lower',
+  unit: 'time',
+  key,
+  kinds: LATENCY,
+  what,
+  ...(named ? { named } : {}),
+});
 
 /** The figures an SLO can name besides a workload's own metrics. */
 export const SLO_FIGURES: Readonly<Record<string, SloFigure>> = {
-  p50: pct('p50Ns', 'median latency'),
-  p90: pct('p90Ns', '90th percentile latency'),
-  p99: pct('p99Ns', '99th percentile latency'),
-  p999: pct('p999Ns', '99.9th percentile latency'),
-  max: pct('maxNs', 'largest latency'),
-  mean: pct('meanNs', 'mean latency'),
-  throughput: { better: 'higher', unit: 'rate', kinds: ['cpu', 'memory', 'io', 'latency'], what: 'operations (or bytes) per second' },
+  p50: pct('p50Ns', 'median latency', 'p50'),
+  p90: pct('p90Ns', '90th percentile latency', 'p90'),
+  p99: pct('p99Ns', '99th percentile latency', 'p99'),
+  p999: pct('p999Ns', '99.9th percentile latency', 'p99.9'),
+  max: { ...pct('maxNs', 'largest latency'), kinds: ['latency'] },
+  mean: { ...pct('meanNs', 'mean latency'), kinds: ['latency'] },
+  throughput: {
+    better: 'higher',
+    unit: 'rate',
+    named: 'throughput',
+    kinds: ['cpu', 'memory', 'io', 'latency', 'service'],
+    what: 'operations (or bytes, or answered requests) per second',
+  },
   wall: { better: 'lower', unit: 'time', key: 'wallNs', kinds: ALL, what: 'run time' },
   slowdown: { better: 'lower', unit: 'ratio', kinds: ALL, what: 'run time over the unlimited run time' },
 };

@@ -58,6 +58,10 @@ describe('parseSlo', () => {
     expect(sloKindProblem(parseSlo('p99 <= 1ms'), 'cpu')).toMatch(/a cpu workload does not report the 99th percentile latency/);
     expect(sloKindProblem(parseSlo('errors <= 0'), 'command')).toBeNull();
     expect(sloKindProblem(parseSlo('errors <= 0'), 'cpu')).toMatch(/reports no figure "errors"/);
+    expect(sloKindProblem(parseSlo('p99.9 <= 5ms'), 'service')).toBeNull();
+    expect(sloKindProblem(parseSlo('throughput >= 0.95x'), 'service')).toBeNull();
+    expect(sloKindProblem(parseSlo('errors <= 0'), 'service')).toBeNull();
+    expect(sloKindProblem(parseSlo('max <= 5ms'), 'service')).toMatch(/a service workload does not report the largest latency/);
     expect(lowerIsBetter(parseSlo('throughput >= 1x'))).toBe(false);
   });
 });
@@ -71,6 +75,25 @@ describe('a run figure and a probe verdict', () => {
     expect(runFigure(ok, { figure: 'p90' })).toBeUndefined();
     expect(figureText({ figure: 'throughput', relative: false }, 1234.5)).toBe('1,235/s');
     expect(figureText({ figure: 'p99', relative: false }, 3e6)).toBe('3.0 ms');
+  });
+
+  it("reads a service's figures from its named metrics (the generator's, times in ms) and a command's own", () => {
+    const named = (metrics: Record<string, [number, string]>): Parameters<typeof runFigure>[0] =>
+      ({
+        ...run({ wallNs: 5e9 }),
+        namedMetrics: Object.fromEntries(
+          Object.entries(metrics).map(([k, [value, unit]]) => [k, { value, unit, direction: 'lower-is-better' }]),
+        ),
+      }) as Parameters<typeof runFigure>[0];
+    const svc = named({ throughput: [17605, 'req/s'], p99: [0.36, 'ms'], 'p99.9': [74.19, 'ms'], errors: [0, ''] });
+    expect(runFigure(svc, parseSlo('throughput >= 1000/s'))).toBe(17605);
+    expect(runFigure(svc, parseSlo('p99 <= 1ms'))).toBeCloseTo(0.36e6);
+    expect(runFigure(svc, parseSlo('p99.9 <= 1ms'))).toBeCloseTo(74.19e6);
+    expect(runFigure(svc, parseSlo('errors <= 0'))).toBe(0);
+    expect(runFigure(svc, parseSlo('p90 <= 1ms'))).toBeUndefined();
+    // A time in a unit the SLO cannot convert is not read as nanoseconds.
+    expect(runFigure(named({ p99: [3, 'ticks'] }), parseSlo('p99 <= 1ms'))).toBeUndefined();
+    expect(runFigure(named({ hit_ratio: [0.93, ''] }), parseSlo('hit_ratio >= 0.9'))).toBe(0.93);
   });
 
   const slo = parseSlo('p99 <= 10ms');
