@@ -40,6 +40,7 @@ struct phase {
 
 struct step_stats {
     uint64_t sent, ok, unsent;
+    uint64_t answered;     /* answers (not errors) that arrived within the step's window, whenever sent */
     uint64_t err_status, err_timeout, err_read, err_write, err_parse;
     struct hist latency, lag;
 };
@@ -167,6 +168,14 @@ static struct step_stats *step_of(struct thread *t, uint64_t intended)
 {
     int s = phases[phase_of(intended)].step;
     return s < 0 ? NULL : &t->steps[s];
+}
+
+/* The step whose window holds `at`, or NULL in the warm-up and after the last step: answers are booked there
+ * by their arrival, so a backlog drained after the schedule ends does not count as the step's throughput. */
+static struct step_stats *step_during(struct thread *t, uint64_t at)
+{
+    const struct phase *p = &phases[phase_of(at)];
+    return p->step < 0 || at >= p->end ? NULL : &t->steps[p->step];
 }
 
 static struct interval *interval_of(struct thread *t, uint64_t at)
@@ -332,6 +341,9 @@ static void complete(struct thread *t, struct conn *c, uint64_t now, int keep)
         } else
             st->err_status++;
     }
+    struct step_stats *during = ok ? step_during(t, now) : NULL;
+    if (during)
+        during->answered++;
     struct interval *iv = interval_of(t, c->intended_ns);
     if (ok) {
         if (!iv->latency) {
@@ -722,9 +734,10 @@ static void usage(void)
            "        --response-delim C (one byte, C escapes; default '\\n')\n"
            "Prints one JSON line: workload, mode, protocol, threads, connections, arrival, t0_ns (monotonic),\n"
            "wall_ns, cpu_ns (its own CPU), thread_busy_max (highest thread CPU / wall), timer, errors.connect,\n"
-           "reconnects, bytes_read, interrupted, steps[] {rate, start_ns, duration_ns, sent, ok, unsent, errors\n"
-           "{status, timeout, read, write, parse}, latency, lag} with latency and lag as histograms {bits,\n"
-           "count, sum, min, max, buckets: [index, count, ...]} in ns, and series {interval_ns, ok, errors,\n"
+           "reconnects, bytes_read, interrupted, steps[] {rate, start_ns, duration_ns, sent, ok, unsent,\n"
+           "answered (answers that arrived within the step), errors {status, timeout, read, write, parse},\n"
+           "latency, lag} with latency and lag as histograms {bits, count, sum, min, max, buckets: [index,\n"
+           "count, ...]} in ns, and series {interval_ns, ok, errors,\n"
            "p50, p90, p99, max} (latency by arrival interval, answers and errors by completion interval).\n");
     exit(0);
 }
@@ -773,7 +786,7 @@ static void report(struct thread *th, uint64_t wall_ns, uint64_t cpu_ns)
             die(EXIT_ENV, "out of memory");
         for (int i = 0; i < nthreads; i++) {
             const struct step_stats *x = &th[i].steps[s];
-            sum.sent += x->sent, sum.ok += x->ok, sum.unsent += x->unsent;
+            sum.sent += x->sent, sum.ok += x->ok, sum.unsent += x->unsent, sum.answered += x->answered;
             sum.err_status += x->err_status, sum.err_timeout += x->err_timeout, sum.err_read += x->err_read;
             sum.err_write += x->err_write, sum.err_parse += x->err_parse;
             hist_add(&sum.latency, &x->latency);
@@ -787,6 +800,7 @@ static void report(struct thread *th, uint64_t wall_ns, uint64_t cpu_ns)
             fprintf(out, "%.6g", p->rate);
         fprintf(out, ",\"start_ns\":%" PRIu64 ",\"duration_ns\":%" PRIu64 ",\"sent\":%" PRIu64 ",\"ok\":%" PRIu64 ",\"unsent\":%" PRIu64,
                 p->start - t0, p->end - p->start, sum.sent, sum.ok, sum.unsent);
+        fprintf(out, ",\"answered\":%" PRIu64, sum.answered);
         fprintf(out, ",\"errors\":{\"status\":%" PRIu64 ",\"timeout\":%" PRIu64 ",\"read\":%" PRIu64 ",\"write\":%" PRIu64
                 ",\"parse\":%" PRIu64 "},\"latency\":",
                 sum.err_status, sum.err_timeout, sum.err_read, sum.err_write, sum.err_parse);

@@ -10,7 +10,8 @@ export const GENERATOR_BUSY_LIMIT = 0.9;
 export const GENERATOR_LAG_LIMIT_NS = 1e6;
 
 export interface LoadFigures {
-  /** Offered requests/s (null in closed loop) and answered ones per second of the step. */
+  /** Offered requests/s (null in closed loop) and the answers that arrived per second of the step (a queue the
+   *  server drains after the schedule's end is not throughput: it shows in the latencies and `unsent`). */
   offeredRps: number | null;
   throughputRps: number;
   ok: number;
@@ -35,7 +36,7 @@ export function stepFigures(step: LoadStep): LoadFigures {
   const h = step.latency;
   return {
     offeredRps: step.rate,
-    throughputRps: step.durationNs > 0 ? (step.ok * 1e9) / step.durationNs : 0,
+    throughputRps: step.durationNs > 0 ? ((step.answered ?? step.ok) * 1e9) / step.durationNs : 0,
     ok: step.ok,
     errors: errorCount(step),
     unsent: step.unsent,
@@ -60,6 +61,7 @@ export function runFigures(report: LoadReport): LoadFigures {
     sent: steps.reduce((s, x) => s + x.sent, 0),
     ok: steps.reduce((s, x) => s + x.ok, 0),
     unsent: steps.reduce((s, x) => s + x.unsent, 0),
+    ...(steps.every((x) => x.answered !== undefined) ? { answered: steps.reduce((s, x) => s + (x.answered ?? 0), 0) } : {}),
     errors: {
       status: steps.reduce((s, x) => s + x.errors.status, 0),
       timeout: steps.reduce((s, x) => s + x.errors.timeout, 0),

@@ -406,6 +406,10 @@ export interface LoadStep {
   ok: number;
   /** Placed in the schedule before its end but never sent: the queue the server (or generator) left. */
   unsent: number;
+  /** Answers without error that arrived within the step's window (whenever their requests were placed): the
+   *  step's throughput, which a backlog drained after the schedule ends cannot inflate. Absent in documents
+   *  of versions before it was counted (their throughput is `ok` over the step). */
+  answered?: number;
   errors: LoadErrors;
   latency: Histogram;
   lag: Histogram;

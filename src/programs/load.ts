@@ -78,6 +78,7 @@ function parseStep(x: unknown): LoadStep | undefined {
   const nums = ['start_ns', 'duration_ns', 'sent', 'ok', 'unsent'].map((k) => count(x, k));
   if (rate === undefined || !latency || !lag || !errors || nums.some((n) => n === undefined)) return undefined;
   const [startNs, durationNs, sent, ok, unsent] = nums as number[];
+  const answered = count(x, 'answered');
   return {
     rate,
     startNs: startNs as number,
@@ -85,6 +86,7 @@ function parseStep(x: unknown): LoadStep | undefined {
     sent: sent as number,
     ok: ok as number,
     unsent: unsent as number,
+    ...(answered !== undefined ? { answered } : {}),
     errors,
     latency,
     lag,

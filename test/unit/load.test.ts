@@ -108,6 +108,16 @@ describe('load generator report', () => {
     expect(all.p50Ns).toBeCloseTo(3e6, -4);
     expect(cpuPerThousandNs(r)).toBeCloseTo((40e6 / 6) * 1000, 3);
   });
+  it('counts as throughput only the answers that arrived within the step, not a backlog drained after it', () => {
+    const base = JSON.parse(line()) as { steps: Record<string, unknown>[] };
+    // 3 answered in each 1 s step, of which 1 and 2 arrived within it: a server that fell behind.
+    const r = parseLoadReport(JSON.stringify({ ...base, steps: base.steps.map((st, i) => ({ ...st, answered: i + 1 })) }));
+    if (!r) throw new Error('no report');
+    expect(r.steps.map((st) => st.answered)).toEqual([1, 2]);
+    expect(stepFigures(r.steps[1] as (typeof r.steps)[number]).throughputRps).toBe(2);
+    expect(runFigures(r).throughputRps).toBe(1.5);
+    expect(runFigures(r).ok).toBe(6);
+  });
   it('blames the generator when a thread was saturated or it sent late', () => {
     expect(generatorBottleneck(parseLoadReport(line()) as NonNullable<ReturnType<typeof parseLoadReport>>)).toBeNull();
     const busy = parseLoadReport(line({ thread_busy_max: 0.97 }));
