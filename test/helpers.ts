@@ -1,8 +1,9 @@
 // Shared test helpers: fixture loading, root/cgroup gating for integration tests, and loop sizes measured on
 // the machine the tests run on.
 
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { type Dirent, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -112,4 +113,36 @@ export function protocolHeader(): ProtocolHeader {
     }
   }
   return out;
+}
+
+/** A port nobody listens on right now on 127.0.0.1 (the kernel's pick, bound and released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Finished {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A command run without blocking the test worker (spawnSync over a minute starves vitest's own messages and
+ * fails the file with "Timeout calling onTaskUpdate"); resolves with its exit status whatever it is.
+ */
+export function runAsync(cmd: string, args: string[], timeoutMs: number): Promise<Finished> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = (err as { code?: unknown } | null)?.code;
+      resolve({ status: err ? (typeof code === 'number' ? code : null) : 0, stdout, stderr });
+    });
+  });
 }

@@ -5,28 +5,14 @@
 
 import { type ChildProcess, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultDocument } from '../../src/model/types.js';
-import { consumer, ROOT_DIR } from '../helpers.js';
+import { consumer, freePort, ROOT_DIR } from '../helpers.js';
 
 const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
 const GATEWAY = consumer('/usr/bin/prometheus-pushgateway', 'prometheus-pushgateway', 'Pushgateway');
-
-/** A port nobody listens on right now (the kernel's pick on loopback). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface GroupMetric {
   labels: Record<string, string>;

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openCgroups } from '../../src/cgroup/index.js';
 import { cpuUsedCpus } from '../../src/model/metrics.js';
 import type { Cell, ResultDocument } from '../../src/model/types.js';
-import { isRoot, ROOT_DIR } from '../helpers.js';
+import { freePort, isRoot, ROOT_DIR } from '../helpers.js';
 
 const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
 const NGINX = '/usr/sbin/nginx';
@@ -20,18 +20,6 @@ const hasNginx = existsSync(NGINX);
 
 if (!isRoot) console.warn('skipping service integration tests: they need root to create cgroups');
 if (!hasNginx) console.warn('skipping the nginx tests: nginx is not installed (apt-get install nginx-light)');
-
-/** A free port on 127.0.0.1 (bound and released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 /** nginx in the foreground, one worker, everything it writes under `dir`, answering 200 "ok" on `port`. */
 function nginxCommand(dir: string, port: number): string[] {
