@@ -75,10 +75,25 @@ export class V1System implements CgroupSystem {
     return [...new Set(Object.values(this.info.v1Mounts))];
   }
 
+  /** Every hierarchy a group of cgbench's may have directories in: the controllers' and, under the cgroup
+   *  mount, the others (name=systemd, a hybrid host's unified one), where a container engine's runc makes a
+   *  container's path too when cgbench names its parent (--cgroup-parent). */
+  private get hierarchies(): string[] {
+    let others: string[] = [];
+    try {
+      others = readdirSync(CGROUP_MOUNT, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => join(CGROUP_MOUNT, e.name));
+    } catch {
+      // no cgroup mount there: the controllers' mounts are all there is
+    }
+    return [...new Set([...this.mounts, ...others])];
+  }
+
   /** A leftover group's directories, in every hierarchy that has it. */
   private dirsOf(name: string): string[] {
     assertSafeName(name);
-    return this.mounts.map((m) => join(m, SUBTREE, name)).filter(existsSync);
+    return this.hierarchies.map((m) => join(m, SUBTREE, name)).filter(existsSync);
   }
 
   create(name: string, limits: ResolvedLimits, parent?: OwnedGroup): OwnedGroup {
@@ -116,7 +131,7 @@ export class V1System implements CgroupSystem {
 
   leftovers(): string[] {
     const out = new Set<string>();
-    for (const mount of this.mounts) {
+    for (const mount of this.hierarchies) {
       const dir = join(mount, SUBTREE);
       if (!existsSync(dir)) continue;
       for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) out.add(e.name);
@@ -135,7 +150,7 @@ export class V1System implements CgroupSystem {
   }
 
   removeSubtreeIfEmpty(): void {
-    for (const mount of this.mounts) {
+    for (const mount of this.hierarchies) {
       try {
         rmdirSync(join(mount, SUBTREE));
       } catch {

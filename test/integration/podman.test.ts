@@ -1,9 +1,10 @@
 // Real podman on this machine (root, Debian's podman 4.3, cgroupfs manager): `--runtime podman` end to end
 // through the CLI (the seed's 10 % quota, an OOM kill and an O_DIRECT throttle in one small suite), a shared
 // parent over a workload and its neighbour container, `cgbench clean`; kept to a minute or two for CI.
-// Everything podman makes here is named cgbench-* and removed after each test, passed or failed.
+// Everything podman makes here is named cgbench-* and removed after each test, passed or failed; no run of
+// cgbench's leaves podman's own libpod_parent group (its default, never removed) in any hierarchy.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,44 @@ function cgbenchContainers(): string[] {
   return names.filter((l) => l.startsWith('cgbench-') || /\bcgbench:1\b/.test(l)).map((l) => l.split(' ')[0] ?? '');
 }
 
+/** podman's default parent of containers, in any hierarchy (at a hierarchy's root with the cgroupfs manager). */
+const libpodParents = (): string[] => cgroupDirsNamed('libpod_parent', '/sys/fs/cgroup', 2);
+
+/** Empty libpod_parent groups (and their conmon group) go; a busy one is someone else's. */
+function removeEmptyLibpodParents(): void {
+  for (const dir of libpodParents()) {
+    for (const d of [join(dir, 'conmon'), dir]) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // not empty, or gone
+      }
+    }
+  }
+}
+
+/** The hierarchies' directories of cgbench's podman default parents (<hierarchy>/cgbench/p<pid>-<hex>-podman). */
+function defaultParents(): string[] {
+  return readdirSync('/sys/fs/cgroup').flatMap((h) => {
+    const dir = join('/sys/fs/cgroup', h, 'cgbench');
+    return existsSync(dir)
+      ? readdirSync(dir)
+          .filter((n) => n.endsWith('-podman'))
+          .map((n) => join(dir, n))
+      : [];
+  });
+}
+
+/** Removes an empty group and its empty subgroups, deepest first. */
+function rmdirTree(dir: string): void {
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) rmdirTree(join(dir, e.name));
+    rmdirSync(dir);
+  } catch {
+    // busy, or gone
+  }
+}
+
 function cgbench(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
@@ -56,33 +95,33 @@ const cpuShares = (cell: Cell | undefined): number[] =>
 
 describe.skipIf(skipReason !== null)('podman runtime (rootful, cgroupfs)', () => {
   let work: string;
+  /** libpod_parent groups someone else's podman containers keep (none on a machine only cgbench uses podman on). */
+  let othersLibpod: string[];
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'cgbench-podman-'));
+    // podman never removes libpod_parent: absent after a test, it never appeared during it.
+    removeEmptyLibpodParents();
+    othersLibpod = libpodParents();
   });
   afterEach(() => {
     // Whatever happened, leave no container behind; then assert there was nothing to clean.
     const left = cgbenchContainers();
     if (left.length) podman('rm', '-f', ...left);
     const groups = cgroupDirsNamed('itpodpar-parent');
-    expect({ containers: left, groups }).toEqual({ containers: [], groups: [] });
+    const libpod = libpodParents().filter((d) => !othersLibpod.includes(d));
+    removeEmptyLibpodParents();
+    expect({ containers: left, groups, libpod }).toEqual({ containers: [], groups: [], libpod: [] });
   });
   afterAll(() => {
     rmSync(work, { recursive: true, force: true });
     // The workload image goes too (cgbench-workloads:<hash>, labelled cgbench): podman here holds nothing of ours.
     const images = podman('image', 'ls', '--quiet', '--filter', 'label=cgbench=1').stdout.split('\n').filter(Boolean);
     if (images.length) podman('image', 'rm', '--force', ...new Set(images));
-    // podman's cgroupfs manager parks containers without a --cgroup-parent (and conmon) in libpod_parent, in
-    // every hierarchy, and leaves the directories: they go once empty (someone else's container keeps them).
-    for (const dir of cgroupDirsNamed('libpod_parent', '/sys/fs/cgroup', 2)) {
-      for (const d of [join(dir, 'conmon'), dir]) {
-        try {
-          rmdirSync(d);
-        } catch {
-          // not empty, or gone
-        }
-      }
-    }
+    // Every runtime is closed by now (the neighbours' one in its own afterAll): its default parent went with it.
+    const left = defaultParents();
+    for (const d of left) rmdirTree(d);
+    expect(left).toEqual([]);
   });
 
   it('runs the seed (10 % quota), an OOM kill and a 10 MB/s O_DIRECT throttle from the CLI, engine recorded', () => {
@@ -219,5 +258,28 @@ describe.skipIf(skipReason !== null)('podman runtime (rootful, cgroupfs)', () =>
     expect(res.status).toBe(0);
     expect(res.stdout + res.stderr).toContain('cgbench-itpodleft');
     expect(cgbenchContainers()).toEqual([]);
+  });
+
+  it("`cgbench clean` removes a killed cgbench's default parent from every hierarchy, conmon's group in it too", () => {
+    // Its owner's pid is gone: a finished child's.
+    const dead = spawnSync('true').pid;
+    const name = `p${dead}-abcdef-podman`;
+    const hierarchies = readdirSync('/sys/fs/cgroup').map((h) => join('/sys/fs/cgroup', h));
+    for (const h of hierarchies) mkdirSync(join(h, 'cgbench', name, 'conmon'), { recursive: true });
+    try {
+      const res = cgbench(['clean']);
+      expect(res.status).toBe(0);
+      expect(res.stdout).toContain(name);
+      expect(hierarchies.filter((h) => existsSync(join(h, 'cgbench', name)))).toEqual([]);
+    } finally {
+      for (const h of hierarchies) {
+        rmdirTree(join(h, 'cgbench', name));
+        try {
+          rmdirSync(join(h, 'cgbench')); // only when empty: another suite's groups keep it
+        } catch {
+          // not empty, or gone
+        }
+      }
+    }
   });
 });

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { ownerPid } from '../../src/model/owner.js';
+import { DockerRuntime } from '../../src/runtimes/docker/runtime.js';
 import { decideKnobs } from '../../src/runtimes/knob-rules.js';
 import { parsePodmanInfo, ulimitFlags } from '../../src/runtimes/podman/engine.js';
 import { PODMAN_KNOBS } from '../../src/runtimes/podman/entry.js';
+import { defaultParentName } from '../../src/runtimes/podman/runtime.js';
 import { RUN_RUNTIMES, runtimeEntry } from '../../src/runtimes/registry.js';
 
 /** /proc/self/limits as Linux writes it (columns padded to 26, 21, 21 characters). */
@@ -45,5 +48,27 @@ describe('podman', () => {
       ['cpuBurst', 'skip'],
       ['ioWeight', 'skip'],
     ]);
+  });
+
+  it("puts a container without a shared parent in cgbench's default parent, never podman's libpod_parent", () => {
+    const name = defaultParentName(4242);
+    // Named as a suite's groups are: clean and run tell a killed cgbench's default parent by its pid.
+    expect(name).toMatch(/^p4242-[0-9a-f]{6}-podman$/);
+    expect(ownerPid(name)).toBe(4242);
+    const podman = new DockerRuntime({
+      runtime: 'podman',
+      docker: () => Promise.resolve({ code: 0, stdout: '', stderr: '' }),
+      bin: 'podman',
+      hostArgs: [],
+      image: 'cgbench-workloads:abc',
+      info: { version: '4.3.1', storageDriver: 'overlay', cgroupDriver: 'cgroupfs', cgroupVersion: '1' },
+      startTimeoutMs: 1000,
+      defaultParent: name,
+    });
+    const run = { runId: 'r', params: { kind: 'cpu' as const, iterations: 1000, threads: 1 }, limits: {}, scratchDir: '/s' };
+    const parentOf = (args: string[]): string | undefined => args[args.indexOf('--cgroup-parent') + 1];
+    expect(parentOf(podman.runArgs(run))).toBe(`/cgbench/${name}`);
+    // A shared parent (neighbours) is the container's parent instead.
+    expect(parentOf(podman.runArgs({ ...run, cgroupParent: 'cgbench/r-parent' }))).toBe('/cgbench/r-parent');
   });
 });

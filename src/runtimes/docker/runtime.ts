@@ -4,10 +4,9 @@
 // parent group, which cgbench makes on this host for a local cgroupfs engine). Neighbours: see company.ts.
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename } from 'node:path';
 import { devicePathOf } from '../../cgroup/disk.js';
-import { CGROUP_MOUNT, isSafeName, removeGroupDirs } from '../../cgroup/files.js';
+import { isSafeName } from '../../cgroup/files.js';
 import type { CgroupSystem, OwnedGroup } from '../../cgroup/index.js';
 import { SUBTREE } from '../../cgroup/detect.js';
 import { monotonicNs } from '../../model/clock.js';
@@ -61,6 +60,10 @@ export interface Engine {
   /** The engine's address as given (absent: DOCKER_HOST or the client's default). */
   dockerHost?: string;
   cgroups?: CgroupSystem;
+  /** The name of a group under cgbench's subtree that is the --cgroup-parent of every container without a
+   *  shared parent (podman's own default, libpod_parent, stays behind in every hierarchy); removed on close(),
+   *  so `cgroups` is needed with it. */
+  defaultParent?: string;
 }
 
 /** One container of a run: the measured workload's, a neighbour's, or the holder of `same` neighbours. */
@@ -164,7 +167,7 @@ export class DockerRuntime implements Runtime {
       'never',
       ...flags,
       ...(this.engine.runFlags ?? []),
-      ...(req.cgroupParent ? cgroupParentFlag(req.cgroupParent) : []),
+      ...(req.cgroupParent ? cgroupParentFlag(req.cgroupParent) : this.defaultParentFlag()),
       // Overlayfs can neither do O_DIRECT nor be throttled: IO goes to a bind-mounted real disk.
       ...(scratch ? bindMountFlag(req.scratchDir, CONTAINER_SCRATCH) : []),
       this.image,
@@ -175,6 +178,11 @@ export class DockerRuntime implements Runtime {
           ...(req.sampleIntervalMs !== undefined ? { sampleIntervalMs: req.sampleIntervalMs } : {}),
         })),
     ];
+  }
+
+  private defaultParentFlag(): string[] {
+    const name = this.engine.defaultParent;
+    return name ? cgroupParentFlag(`${SUBTREE}/${name}`) : [];
   }
 
   launch(req: LaunchRequest): Promise<RunHandle> {
@@ -374,26 +382,7 @@ export class DockerRuntime implements Runtime {
    *  group lacks (runc makes the container's path in every hierarchy); the containers are gone by now. */
   private async removeParent(parent: OwnedGroup): Promise<void> {
     await parent.destroy();
-    if (parent.driver !== 'v1') return;
-    let mounts: string[];
-    try {
-      mounts = readdirSync(CGROUP_MOUNT).map((m) => join(CGROUP_MOUNT, m));
-    } catch {
-      return;
-    }
-    const engineMade = mounts.filter((m) => existsSync(join(m, parent.relPath)));
-    if (!engineMade.length) return;
-    await removeGroupDirs(
-      engineMade.map((m) => join(m, parent.relPath)),
-      () => undefined,
-    );
-    for (const m of engineMade) {
-      try {
-        rmdirSync(join(m, SUBTREE)); // only when empty: another run's groups keep it
-      } catch {
-        // not empty
-      }
-    }
+    await this.engine.cgroups?.clean([basename(parent.relPath)]);
   }
 
   private async state(name: string): Promise<ContainerState | null> {
@@ -424,6 +413,9 @@ export class DockerRuntime implements Runtime {
   async close(): Promise<void> {
     // Normally empty: every run removes its container in dispose().
     for (const name of [...this.live]) await this.remove(name).catch(() => undefined);
+    // The default parent's directories in every hierarchy (conmon's group in it too), once its containers are gone.
+    const name = this.engine.defaultParent;
+    if (name) await this.engine.cgroups?.clean([name]);
   }
 }
 

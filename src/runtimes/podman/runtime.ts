@@ -1,9 +1,12 @@
 // The podman runtime: the docker runtime's containers (docker/runtime.ts: a `run -i` of the workload image per
 // run, limits as flags, the launcher sampling the container's own group) through the podman client, whose
-// command line is docker's. What differs is here: the client and its global flags, the ulimits, `cp`.
+// command line is docker's. What differs is here: the client and its global flags, the ulimits, `cp`, and a
+// default parent group of cgbench's for the containers (podman's own stays behind in every hierarchy).
 
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { CgroupSystem } from '../../cgroup/index.js';
+import { type CgroupSystem, openCgroups } from '../../cgroup/index.js';
+import { suiteIdFor } from '../../model/owner.js';
 import { NATIVE_DIR } from '../../model/paths.js';
 import type { EngineInfo } from '../../model/types.js';
 import { assertNativeBuilt } from '../../programs/registry.js';
@@ -13,12 +16,22 @@ import { DockerRuntime } from '../docker/runtime.js';
 import { PODMAN_GLOBAL_ARGS, podmanBin, podmanCli, podmanEngineInfo, ulimitFlags } from './engine.js';
 
 export interface PodmanRuntimeOptions {
-  /** This host's cgroups, where a shared parent group is made. */
+  /** This host's cgroups, where a shared parent group and the default parent are (default: this host's). */
   cgroups?: CgroupSystem;
   /** Directory of the static binaries the image is built from (default: native/build). */
   binDir?: string;
   /** How long `podman run` may take to get the launcher running, ms (default 60 s). */
   startTimeoutMs?: number;
+}
+
+/**
+ * The group under cgbench's subtree that holds the containers of runs without a shared parent, and their conmon:
+ * without a --cgroup-parent, podman's cgroupfs manager parks them in libpod_parent in every hierarchy and never
+ * removes it. Named for this process as a suite's groups are, so a later `cgbench clean` or run removes it
+ * when this cgbench was killed, and keeps it while it runs.
+ */
+export function defaultParentName(pid = process.pid): string {
+  return `${suiteIdFor(pid, randomBytes(3).toString('hex'))}-podman`;
 }
 
 /** Checks podman works here (E_DOCKER when not), then builds the workload image as for Docker (`podman
@@ -31,6 +44,8 @@ export async function createPodmanRuntime(opts: PodmanRuntimeOptions = {}): Prom
   if (!opts.binDir) assertNativeBuilt();
   const image = await ensureImage(podman, binDir);
   const runtime = new DockerRuntime({
+    cgroups: opts.cgroups ?? openCgroups(),
+    defaultParent: defaultParentName(),
     runtime: 'podman',
     docker: podman,
     bin,
@@ -41,7 +56,6 @@ export async function createPodmanRuntime(opts: PodmanRuntimeOptions = {}): Prom
     runFlags: ulimitFlags(readFileSync('/proc/self/limits', 'utf8')),
     // podman cp follows symlinks itself and has no -L.
     cpArgs: ['cp'],
-    ...(opts.cgroups ? { cgroups: opts.cgroups } : {}),
   });
   return { runtime, info };
 }
