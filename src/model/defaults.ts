@@ -1,6 +1,8 @@
 // The defaults and bounds of the settings a user gives, in one place: the scenario schema applies them,
 // the CLI checks and states them in --help, and `cgbench list` shows the workloads' parameter defaults.
 
+import type { KnownServer } from './types.js';
+
 /** The result document's format version (schema/results.schema.json). */
 export const SCHEMA_VERSION = 1;
 
@@ -119,6 +121,9 @@ export const WORKLOAD_DEFAULTS = {
 
 /** Parameter defaults of a service workload (ServiceParams): 2,000 requests/s open loop over 16 connections
  *  for 5 s after a 0.5 s warm-up, ready within 10 s. */
+/** Servers cgbench configures itself (`server:` in a service; programs/servers.ts writes their files). */
+export const KNOWN_SERVER_NAMES: readonly KnownServer[] = ['nginx'];
+
 export const SERVICE_DEFAULTS = {
   protocol: 'http',
   path: '/',

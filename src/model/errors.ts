@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'E_INPUT'
   | 'E_DATABASE'
   | 'E_PUSH'
+  | 'E_PROGRAM'
   | 'E_INTERRUPTED';
 
 export class CgbenchError extends Error {
@@ -42,7 +43,8 @@ export function isCgbenchError(e: unknown): e is CgbenchError {
 }
 
 /** The machine cannot do it (root, cgroups, Docker, the native build, the history database, a full disk, another suite
- *  measuring this host, a Pushgateway that cannot be reached or refuses): exit 3. Anything else a known
+ *  measuring this host, a Pushgateway that cannot be reached or refuses, a program cgbench runs itself that is not
+ *  installed, such as a known server): exit 3. Anything else a known
  *  error names is the input's fault (scenario, options, paths): exit 2. */
 const ENVIRONMENT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_NOT_ROOT',
@@ -54,6 +56,7 @@ const ENVIRONMENT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_DISK',
   'E_BUSY',
   'E_PUSH',
+  'E_PROGRAM',
 ]);
 
 /** The CI contract: every command's exit codes, listed in the README and --help from EXIT_CODES_HELP. */
@@ -75,6 +78,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   1              compare: a significant regression beyond the threshold; doctor: a check failed
   2              bad input (scenario, options, paths; an --out that already holds a results.json)
   3              this machine cannot do it (root, a cgroup controller, Docker, a limit the kernel refuses,
+                 a program cgbench runs itself that is not installed, e.g. nginx for the services preset,
                  a full disk under --out; another suite measuring this host, with --no-wait; a --push
                  that failed: the results are saved)
   4              run: a run failed or timed out, or was OOM-killed where its cell expects none

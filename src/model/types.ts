@@ -106,16 +106,25 @@ export type WorkloadParams =
   | { kind: 'command'; /** @minItems 1 */ argv: string[]; metrics?: 'protocol' | 'fio' }
   | ServiceParams;
 
+/** Servers cgbench knows how to configure itself (programs/servers.ts): it writes their configuration. */
+export type KnownServer = 'nginx';
+
 /** A server started under the cell's limits, listening on 127.0.0.1:`port`; once ready (a TCP connect, or
  *  an HTTP GET of `readyPath` answered below 500, within `readyTimeoutMs`), the load generator drives it from
  *  outside the limits for `durationMs` (after `warmupMs`), then the server is stopped (runtimes/service.ts). */
 export interface ServiceParams {
   kind: 'service';
-  /** @minItems 1 */
+  /** The user's command; with `server`, the known server's program name (its arguments are cgbench's). @minItems 1 */
   argv: string[];
-  /** @minimum 1
+  /** A known server: cgbench writes its configuration (loopback, `port`, no logs outside it) to a temp
+   *  directory for each run and removes it after. */
+  server?: KnownServer;
+  /** 0: a free port chosen for each run (a known server only, whose configuration cgbench writes).
+   *  @minimum 0
    *  @maximum 65535 */
-  port: PositiveInt;
+  port: number;
+  /** HTTP request headers the generator sends ("Name: value"). */
+  headers?: string[];
   readyPath?: string;
   readyTimeoutMs: PositiveInt;
   /** What the generator speaks: HTTP/1.1 GET of `path`, or raw TCP (a line out, a line back). */

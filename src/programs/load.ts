@@ -37,7 +37,7 @@ export function loadArgv(spec: LoadSpec): string[] {
 export function serviceLoadSpec(p: ServiceParams, host = '127.0.0.1'): LoadSpec {
   const target: LoadSpec['target'] =
     p.protocol === 'http'
-      ? { protocol: 'http', url: `http://${host}:${p.port}${p.path}` }
+      ? { protocol: 'http', url: `http://${host}:${p.port}${p.path}`, ...(p.headers ? { headers: p.headers } : {}) }
       : { protocol: 'tcp', address: `${host}:${p.port}` };
   return {
     target,

@@ -37,7 +37,9 @@ export function describeParams(cell: Cell): string {
       return `command: ${JSON.stringify(p.argv)}`;
     case 'service': {
       const load = p.mode === 'open' ? `open loop at ${(p.rates ?? []).join(', ')} req/s` : 'closed loop';
-      return `service: ${JSON.stringify(p.argv)} on 127.0.0.1:${p.port}, ${p.protocol} ${load} over ${p.connections} connections`;
+      const server = p.server ? `${p.server} (configured by cgbench)` : JSON.stringify(p.argv);
+      const port = p.port === 0 ? 'a free port' : String(p.port);
+      return `service: ${server} on 127.0.0.1:${port}, ${p.protocol} ${p.path} ${load} over ${p.connections} connections`;
     }
   }
 }

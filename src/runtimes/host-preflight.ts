@@ -39,6 +39,8 @@ export function hostProgramProblems(items: PreflightItem[]): string[] {
   const seen = new Set<string>();
   for (const item of items) {
     if (item.params.kind !== 'command' && item.params.kind !== 'service') continue;
+    // A known server's program is found where distributions put it (runtimes/service.ts).
+    if (item.params.kind === 'service' && item.params.server) continue;
     const program = item.params.argv[0] ?? '';
     if (seen.has(program)) continue;
     seen.add(program);

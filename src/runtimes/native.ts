@@ -16,7 +16,7 @@ import { hostProgramProblems } from './host-preflight.js';
 import { ALL_SET, SET, skip } from './knob-rules.js';
 import type { RuntimeEntry } from './registry.js';
 import { launcherArgv, parseLauncherReport } from './launcher.js';
-import { driveService, servicePortProblems } from './service.js';
+import { driveService, knownServerMissing, knownServerProgram, prepareService, servicePortProblems } from './service.js';
 import {
   type ExitInfo,
   type LaunchRequest,
@@ -49,6 +49,7 @@ export class NativeRuntime implements Runtime {
   readonly name = 'native' as const;
   readonly neighbours = true;
   readonly services = true;
+  readonly knownServers = true;
   private readonly statusDir: string;
 
   constructor(private readonly cgroups: CgroupSystem) {
@@ -57,13 +58,19 @@ export class NativeRuntime implements Runtime {
   }
 
   async preflight(items: PreflightItem[]): Promise<string[]> {
+    // A known server that is not installed: the machine cannot run the scenario (exit 3), not a bad input.
+    for (const item of items)
+      if (item.params.kind === 'service' && item.params.server && !knownServerProgram(item.params.server))
+        throw knownServerMissing(item.params.server);
     return [...hostProgramProblems(items), ...(await servicePortProblems(items))];
   }
 
   async launch(req: LaunchRequest): Promise<RunHandle> {
     // Groups are made parent first and removed in reverse: a shared parent goes last.
     const made: OwnedGroup[] = [];
+    let disposeService = (): void => undefined;
     const removeAll = async (): Promise<void> => {
+      disposeService();
       for (const g of [...made].reverse()) await g.destroy();
     };
     let loops: NeighbourLoop[] = [];
@@ -84,7 +91,14 @@ export class NativeRuntime implements Runtime {
         );
       });
       await startNeighbours(loops, NEIGHBOUR_SETTLE_MS);
-      const params = req.params;
+      let params = req.params;
+      if (params.kind === 'service') {
+        // Its port and a known server's files for this run; the directory is named like the status directory, so
+        // `cgbench clean` finds it after a crash.
+        const prepared = await prepareService(params, join(tmpdir(), `${STATUS_DIR_PREFIX}${process.pid}-`));
+        disposeService = prepared.dispose;
+        params = prepared.params;
+      }
       // A service keeps the host's network (it listens on loopback, where the generator reaches it).
       const run =
         params.kind === 'service'

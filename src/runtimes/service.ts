@@ -3,11 +3,16 @@
 // exit with the generator's report. A server that exits early or never becomes ready is the run's error.
 
 import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { CgbenchError } from '../model/errors.js';
 import { nativeBinary } from '../model/paths.js';
-import type { LoadReport, ServiceParams } from '../model/types.js';
+import type { KnownServer, LoadReport, ServiceParams } from '../model/types.js';
 import { loadArgv, parseLoadReport, serviceLoadSpec } from '../programs/load.js';
+import { KNOWN_SERVERS } from '../programs/servers.js';
+import { findProgram } from './host-preflight.js';
 import { type ExitInfo, type PreflightItem, type RunHandle, STDERR_TAIL, TailBuffer } from './runtime.js';
 
 /** Where services listen: loopback only, so nothing leaves the machine. */
@@ -120,6 +125,60 @@ export function driveService(p: ServiceParams, server: Pick<RunHandle, 'exited' 
   };
 }
 
+/** A free port on 127.0.0.1: one the kernel hands out for a bind to port 0, released at once. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen({ host: SERVICE_HOST, port: 0, exclusive: true }, () => {
+      const a = s.address();
+      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port from a bind to port 0'))));
+    });
+  });
+}
+
+/** Where a known server's program is: on PATH, or where distributions install it (a user's PATH may lack sbin). */
+export function knownServerProgram(server: KnownServer): string | null {
+  const info = KNOWN_SERVERS[server];
+  return findProgram(info.program) ?? info.paths.map((p) => findProgram(p)).find((p) => p !== null) ?? null;
+}
+
+/** A missing known server: the machine cannot run the scenario (exit 3), one line naming the package. */
+export function knownServerMissing(server: KnownServer): CgbenchError {
+  const info = KNOWN_SERVERS[server];
+  return new CgbenchError(
+    'E_PROGRAM',
+    `server: ${server} needs ${info.program}, which is not installed: not on PATH nor at ${info.paths.join(', ')}`,
+    `${info.install}, or give the service a command of your own`,
+  );
+}
+
+/**
+ * A service's parameters for one run: a port of 0 becomes a free one; a known server gets its files in a new
+ * directory named `dirPrefix` + its name + a random tail (readable by the unprivileged user its workers may switch
+ * to) and its command line over them. `dispose` removes the directory.
+ */
+export async function prepareService(p: ServiceParams, dirPrefix: string): Promise<{ params: ServiceParams; dispose: () => void }> {
+  const port = p.port === 0 ? await freePort() : p.port;
+  if (!p.server) return { params: { ...p, port }, dispose: () => undefined };
+  const program = knownServerProgram(p.server);
+  if (!program) throw knownServerMissing(p.server);
+  const info = KNOWN_SERVERS[p.server];
+  const dir = mkdtempSync(`${dirPrefix}${p.server}-`);
+  try {
+    chmodSync(dir, 0o755);
+    for (const f of info.files(dir, port)) {
+      const file = join(dir, f.name);
+      mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+      writeFileSync(file, f.text, { mode: 0o644 });
+    }
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return { params: { ...p, port, argv: info.argv(program, dir) }, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 /** Whether something already listens on 127.0.0.1:port (a bind there fails). */
 function portInUse(port: number): Promise<string | null> {
   return new Promise((resolve) => {
@@ -134,7 +193,8 @@ export async function servicePortProblems(items: PreflightItem[]): Promise<strin
   const out: string[] = [];
   const seen = new Set<number>();
   for (const item of items) {
-    if (item.params.kind !== 'service' || seen.has(item.params.port)) continue;
+    // Port 0: a free one is chosen for each run.
+    if (item.params.kind !== 'service' || item.params.port === 0 || seen.has(item.params.port)) continue;
     seen.add(item.params.port);
     const code = await portInUse(item.params.port);
     if (code === 'EADDRINUSE')

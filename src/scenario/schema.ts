@@ -16,11 +16,13 @@ import {
   SERVICE_DEFAULTS,
   WORKLOAD_DEFAULTS,
 } from '../model/defaults.js';
+import { KNOWN_SERVER_NAMES } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
 import { KNOB_IDS, KNOBS } from '../model/knobs.js';
 import { isEmptyLimits, limitsLabel } from '../model/limits.js';
 import type {
   ExpectedOutcome,
+  KnownServer,
   LimitSet,
   Limits,
   NeighbourPlacement,
@@ -243,7 +245,11 @@ const paramsByKind = {
   command: z.object({}).strict(),
   service: z
     .object({
-      port: z.number({ required_error: 'a service needs port: the TCP port it listens on at 127.0.0.1' }).int().min(1).max(65535),
+      port: z.number().int().min(0).max(65535).optional(),
+      headers: z
+        .array(z.string().regex(/^[!-9;-~]+: ?[^\r\n]*$/, 'a header is "Name: value" on one line'))
+        .max(64)
+        .optional(),
       readyPath: z.string().startsWith('/').optional(),
       readyTimeoutMs: z.number().int().min(100).max(600_000).default(S.readyTimeoutMs),
       protocol: z.enum(['http', 'tcp']).default(S.protocol),
@@ -311,6 +317,11 @@ const workloadSchema = z
     kind: z.enum(KINDS),
     params: z.record(z.unknown()).default({}),
     command: z.array(z.string().min(1)).min(1).optional(),
+    server: z
+      .enum(KNOWN_SERVER_NAMES as [KnownServer, ...KnownServer[]], {
+        errorMap: () => ({ message: `server is a server cgbench configures itself: ${KNOWN_SERVER_NAMES.join(', ')}` }),
+      })
+      .optional(),
     metrics: z
       .enum(METRICS_FORMATS, {
         errorMap: () => ({
@@ -441,14 +452,21 @@ function toLimits(raw: RawLimitSet, at: string, problems: string[]): Limits {
   return limits;
 }
 
+/** What a workload names beside its params: a command's argv, how its figures are read, a known server. */
+interface ParamsSource {
+  command?: string[] | undefined;
+  metrics?: MetricsFormat | undefined;
+  server?: KnownServer | undefined;
+}
+
 function toParams(
   kind: WorkloadSpec['params']['kind'],
   raw: Record<string, unknown>,
-  command: string[] | undefined,
+  { command, metrics, server }: ParamsSource,
   at: string,
   problems: string[],
-  metrics?: MetricsFormat,
 ): WorkloadParams | null {
+  if (server && kind !== 'service') problems.push(`${at}.server: only a service runs a known server (kind: service)`);
   if (kind === 'command') {
     if (!command) {
       problems.push(`${at}.command: a command workload needs command: [program, arg, ...] (an argument array, never a shell string)`);
@@ -458,16 +476,34 @@ function toParams(
     return metrics && metrics !== 'auto' ? { kind: 'command', argv: command, metrics } : { kind: 'command', argv: command };
   }
   if (kind === 'service') {
-    if (!command) problems.push(`${at}.command: a service needs command: [server, arg, ...] (it must stay in the foreground)`);
+    if (!command && !server)
+      problems.push(
+        `${at}.command: a service needs command: [server, arg, ...] (in the foreground), or server: ${KNOWN_SERVER_NAMES.join('|')}`,
+      );
+    if (command && server) problems.push(`${at}.server: give command or server, not both (server: cgbench writes its configuration)`);
     if (metrics) problems.push(`${at}.metrics: a service's figures come from the load generator`);
     const parsed = paramsByKind.service.safeParse(raw);
     if (!parsed.success) problems.push(...zodProblems(parsed.error).map((p) => `${at}.params.${p}`));
-    if (!command || !parsed.success) return null;
-    const { rate, ...rest } = parsed.data;
+    if ((!command && !server) || !parsed.success) return null;
+    const { rate, port, ...rest } = parsed.data;
+    // A known server listens where cgbench's configuration says: a free port per run unless one is given.
+    if (port === undefined && !server) problems.push(`${at}.params.port: a service needs port: the TCP port it listens on at 127.0.0.1`);
+    if (port === 0 && !server)
+      problems.push(`${at}.params.port: 0 (a free port per run) is for a known server; give the port your command listens on`);
     const rates = rate === undefined ? [...SERVICE_DEFAULTS.rates] : typeof rate === 'number' ? [rate] : rate;
     if (rest.mode === 'closed' && rate !== undefined)
       problems.push(`${at}.params.rate: a closed loop has no rate (drop it, or mode: open)`);
-    return { kind: 'service', argv: command, ...rest, ...(rest.mode === 'open' ? { rates } : {}) };
+    // A known server's argv names its program; runtimes/service.ts finds it and adds the arguments.
+    const argv = server ? [server] : (command as string[]);
+    return {
+      kind: 'service',
+      argv,
+      ...(server ? { server } : {}),
+      port: port ?? 0,
+      ...rest,
+      ...(server && rest.readyPath === undefined ? { readyPath: '/' } : {}),
+      ...(rest.mode === 'open' ? { rates } : {}),
+    };
   }
   if (command) problems.push(`${at}.command: only kind "command" takes a command (use params for built-in workloads)`);
   if (metrics) problems.push(`${at}.metrics: only kind "command" reports its own metrics (built-in workloads report theirs)`);
@@ -492,7 +528,7 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     const at = `workloads[${wi}]`;
     if (seen.has(w.name)) problems.push(`${at}.name: "${w.name}" is used twice (workload names must be unique)`);
     seen.add(w.name);
-    const params = toParams(w.kind, w.params, w.command, at, problems, w.metrics);
+    const params = toParams(w.kind, w.params, { command: w.command, metrics: w.metrics, server: w.server }, at, problems);
     const rawSets = w.limits ?? s.limits ?? [{}];
     const from = w.limits ? `${at}.limits` : 'limits';
     if (params?.kind === 'latency' && params.durationMs >= s.timeout) {
@@ -594,7 +630,7 @@ function toNeighbourSets(raw: RawNeighbourSet[], from: string, timeoutMs: number
     rs.run.forEach((rn, ni) => {
       const nat = `${at}.run[${ni}]`;
       if (rn.kind === 'service') problems.push(`${nat}.kind: a neighbour cannot be a service (nothing drives its load)`);
-      const params = rn.kind === 'service' ? null : toParams(rn.kind, rn.params, rn.command, nat, problems);
+      const params = rn.kind === 'service' ? null : toParams(rn.kind, rn.params, { command: rn.command }, nat, problems);
       const limits = rn.limits ? toLimits(rn.limits, `${nat}.limits`, problems) : {};
       if (rn.limits?.name !== undefined || rn.limits?.expect !== undefined)
         problems.push(`${nat}.limits: a neighbour's limits take no name or expect (name the neighbour itself)`);

@@ -72,6 +72,11 @@ export async function preflight(ctx: PreflightContext): Promise<void> {
       problems.push(
         `${where(cell)}: a service runs on the native runtime only for now (${cell.runtime} cannot drive it; use --runtime native)`,
       );
+    else if (cell.params.kind === 'service' && cell.params.server && rt && !rt.knownServers)
+      problems.push(
+        `${where(cell)}: server: ${cell.params.server} runs from this host's files on the native runtime only ` +
+          `(${cell.runtime}: give the service an image's command instead)`,
+      );
     if (cell.neighbourSet && rt && !rt.neighbours)
       problems.push(
         `${where(cell)}: neighbour set "${cell.neighbourSet.name}" needs a runtime that runs neighbours beside a workload ` +

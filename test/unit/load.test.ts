@@ -1,9 +1,11 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { cpuPerThousandNs, generatorBottleneck, loadNamedMetrics, runFigures, runLoadOf, stepFigures } from '../../src/analysis/load.js';
 import { SERVICE_DEFAULTS } from '../../src/model/defaults.js';
 import { histogramOf } from '../../src/model/histogram.js';
 import type { LoadReport, ServiceParams } from '../../src/model/types.js';
 import { loadArgv, parseLoadReport, serviceLoadSpec } from '../../src/programs/load.js';
+import { KNOWN_SERVERS, samplePage } from '../../src/programs/servers.js';
 import { validateScenario } from '../../src/scenario/schema.js';
 
 /** A report line as native/load.c prints it (two steps). */
@@ -170,6 +172,50 @@ describe('service workloads', () => {
       workloads: [{ name: 'c', kind: 'cpu', neighbours: [{ name: 'n', run: [{ kind: 'service', command: ['/bin/true'] }] }] }],
     };
     expect(problem(asNeighbour)).toMatch(/a neighbour cannot be a service/);
+  });
+
+  it('server: nginx takes no command, a free port per run unless given, ready on GET /, headers to the generator', () => {
+    const raw = (params: Record<string, unknown>, extra: Record<string, unknown> = {}): unknown => ({
+      workloads: [{ name: 'web', kind: 'service', server: 'nginx', params, ...extra }],
+    });
+    const p = validateScenario(raw({ headers: ['Accept-Encoding: gzip'] }), 's.yaml').workloads[0]?.params as ServiceParams;
+    expect(p).toMatchObject({ kind: 'service', server: 'nginx', argv: ['nginx'], port: 0, readyPath: '/' });
+    expect(serviceLoadSpec({ ...p, port: 4242 }).target).toEqual({
+      protocol: 'http',
+      url: 'http://127.0.0.1:4242/',
+      headers: ['Accept-Encoding: gzip'],
+    });
+    expect(problem(raw({}, { command: ['/bin/true'] }))).toMatch(/\.server: give command or server, not both/);
+    expect(problem(raw({}, { server: 'apache' }))).toMatch(/server is a server cgbench configures itself: nginx/);
+    expect(problem(raw({ headers: ['no colon'] }))).toMatch(/a header is "Name: value" on one line/);
+    expect(problem(service({ port: 0 }))).toMatch(/params\.port: 0 \(a free port per run\) is for a known server/);
+    expect(problem({ workloads: [{ name: 'c', kind: 'cpu', server: 'nginx' }] })).toMatch(/\.server: only a service runs a known server/);
+  });
+
+  it("nginx's files: loopback at the port, everything it writes under its directory, a page gzip has work on", () => {
+    const [conf, page] = KNOWN_SERVERS.nginx.files('/tmp/x', 4242);
+    expect(conf?.text).toContain('listen 127.0.0.1:4242;');
+    expect(conf?.text).toContain('daemon off;');
+    // Every file it names is under its directory (no /var/log, no /run); /ok is a location.
+    const files = [...(conf?.text.matchAll(/ (\/[^ ;]*)/g) ?? [])].map((m) => m[1]).filter((f) => f !== '/ok');
+    expect(files.length).toBeGreaterThan(5);
+    for (const f of files) expect(f).toMatch(/^\/tmp\/x\//);
+    expect(conf?.text).toContain('access_log off;');
+    expect(page?.name).toBe('www/index.html');
+    expect(page?.text.length).toBeGreaterThanOrEqual(32 * 1024);
+    expect(samplePage(4096)).toBe(samplePage(4096));
+    const ratio = gzipSync(page?.text ?? '', { level: 1 }).length / (page?.text.length ?? 1);
+    expect(ratio).toBeGreaterThan(0.2);
+    expect(ratio).toBeLessThan(0.7);
+    expect(KNOWN_SERVERS.nginx.argv('/usr/sbin/nginx', '/tmp/x')).toEqual([
+      '/usr/sbin/nginx',
+      '-p',
+      '/tmp/x',
+      '-e',
+      '/tmp/x/error.log',
+      '-c',
+      '/tmp/x/nginx.conf',
+    ]);
   });
 
   it("turns the generator's report into named figures, and keeps its series and cost on the run", () => {
