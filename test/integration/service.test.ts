@@ -4,14 +4,15 @@
 // books its own; bad input (a port in use, a server that exits or never listens) gets one line and its exit
 // code; Ctrl-C mid-load leaves no process and no group.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { openCgroups } from '../../src/cgroup/index.js';
 import { cpuUsedCpus } from '../../src/model/metrics.js';
-import type { Cell, ResultDocument } from '../../src/model/types.js';
+import type { Cell, ResultDocument, Run } from '../../src/model/types.js';
 import { freePort, isRoot, ROOT_DIR } from '../helpers.js';
 
 const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
@@ -20,6 +21,9 @@ const hasNginx = existsSync(NGINX);
 
 if (!isRoot) console.warn('skipping service integration tests: they need root to create cgroups');
 if (!hasNginx) console.warn('skipping the nginx tests: nginx is not installed (apt-get install nginx-light)');
+
+/** The directories cgbench wrote known servers' files to, still in the temp directory. */
+const leftServerDirs = (): string[] => readdirSync(tmpdir()).filter((n) => /^cgbench-status-\d+-nginx-/.test(n));
 
 /** nginx in the foreground, one worker, everything it writes under `dir`, answering 200 "ok" on `port`. */
 function nginxCommand(dir: string, port: number): string[] {
@@ -107,6 +111,53 @@ describe.skipIf(!isRoot || !hasNginx)('services: nginx under limits, load from o
       expect(run.load?.series.ok.length).toBeGreaterThan(10);
     }
     expect(quarter.summary.namedMetrics?.map((m) => m.name)).toEqual(expect.arrayContaining(['throughput', 'p50', 'p99', 'errors']));
+  });
+
+  it('the services preset: cgbench configures nginx on a free port, caps it at 0.25 CPU, leaves nothing behind', () => {
+    // The preset's closed-loop workload, shortened: its unlimited and 0.25 CPU cells, one run of 1 s each.
+    const preset = parse(readFileSync(join(ROOT_DIR, 'workloads', 'services.yaml'), 'utf8')) as {
+      workloads: { name: string; params: object; limits: { name: string }[] }[];
+    };
+    const closed = preset.workloads.find((w) => w.name === 'nginx-closed');
+    expect(closed).toBeDefined();
+    const before = leftServerDirs();
+    const r = run('itpreset', {
+      repetitions: 1,
+      workloads: [
+        {
+          ...closed,
+          params: { ...closed?.params, durationMs: 1000, warmupMs: 200 },
+          limits: closed?.limits.filter((l) => l.name === '0.25 CPU'),
+        },
+      ],
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const free = cell(r.doc, 'unlimited');
+    const quarter = cell(r.doc, '0.25 CPU');
+    console.log(
+      `services preset, closed loop: unlimited ${named(free, 'throughput').toFixed(0)} req/s, 0.25 CPU ${named(quarter, 'throughput').toFixed(0)} req/s`,
+    );
+    expect(named(quarter, 'throughput')).toBeLessThan(named(free, 'throughput'));
+    for (const c of [free, quarter]) expect(c.runs.map((x) => x.outcome)).toEqual(['ok']);
+    expect(cpuUsedCpus(quarter.runs[0] as Run) ?? 1).toBeLessThan(0.25 * 1.2);
+    // Its configuration directory is gone, and so is every nginx it started.
+    expect(leftServerDirs()).toEqual(before);
+    expect(spawnSync('pgrep', ['-f', 'cgbench-status-.*nginx'], { encoding: 'utf8' }).stdout.trim()).toBe('');
+  });
+
+  it('server: nginx on a machine without nginx: one line, exit 3, before any run', () => {
+    // Hide the binary in a mount namespace of this command only (a bind of /dev/null is no regular file).
+    const file = scenarioFile('itnonginx', { workloads: [{ name: 'nginx', kind: 'service', server: 'nginx' }] });
+    const out = join(work, 'itnonginx-out');
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', `mount --bind /dev/null ${NGINX} && exec node ${CLI} run ${file} --out ${out}`], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('server: nginx needs nginx, which is not installed: not on PATH nor at /usr/sbin/nginx');
+    expect(r.stderr).toContain('apt-get install nginx-light');
+    expect(existsSync(join(out, 'results.json'))).toBe(false);
   });
 
   it('a port in use is refused before the first run: one line, exit 2', async () => {
