@@ -117,7 +117,7 @@ describe('terminal conventions', () => {
     ['cgbench run --report html,b', ['html,bencher']],
     ['cgbench compare --format j', ['json', 'junit']],
     ['cgbench completion ', ['bash', 'zsh', 'fish']],
-    ['cgbench --color never run -p s', ['seed']],
+    ['cgbench --color never run -p s', ['seed', 'services']],
     ['cgbench compare --jun', ['--junit']],
   ];
 
