@@ -7,6 +7,7 @@ import { usesScratch } from '../model/params.js';
 import type { Cell, CellRanges, CellSummary, Outcome } from '../model/types.js';
 import { expectedIoRate, expectedOutcomes, expectedSlowdown, isUnexpected, type ModelContext } from './expected.js';
 import { contentionOf, costOf } from './contention.js';
+import { costEvidence } from './evidence.js';
 import { summarizeNamedMetrics } from './named.js';
 import { periodPhase } from './phase.js';
 import { finiteValues, measuredRuns, medianOf, type OkRun } from './runs.js';
@@ -97,6 +98,8 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
     const base = cost(measuredRuns(baseline));
     if (mine !== null && base !== null && base > 0) summary.cpuCostRatio = mine / base;
   }
+  const evidence = costEvidence(cell, baseline);
+  if (evidence) summary.costEvidence = evidence;
   // Times and rates are never negative, however wide a t interval from few runs would reach.
   const ranges: CellRanges = {};
   const put = (key: keyof CellRanges, values: number[]): void => {

@@ -9,6 +9,7 @@ import { slowdownMeans } from '../model/params.js';
 import type { Cell, CgroupMode, SuiteConcurrency, Warning } from '../model/types.js';
 import { expectedOutcomes } from './expected.js';
 import { phaseWarnings } from './phase-verdict.js';
+import { evidenceSentence, explainCost } from './evidence.js';
 
 /**
  * A cell whose runs' median absolute deviation exceeds this share of their median is flagged noisy:
@@ -174,6 +175,50 @@ function ioModelWarnings(cell: Cell, ctx: WarningContext): Warning[] {
   return [];
 }
 
+/**
+ * Slower than the limit explains: whether the same work cost more CPU, and what the runs' counters say about
+ * why (analysis/evidence.ts). A mechanism is named only when a measured figure supports it; otherwise the
+ * warning says what the figures rule out and what this machine cannot measure.
+ */
+function harsherWarning(cell: Cell, slowdown: number, expected: number): Warning {
+  const s = cell.summary;
+  const vs = `${x2(slowdown)} vs ${x2(expected)}`;
+  const beyond = `${cell.id}: slowdown ${x2(slowdown)}`;
+  const costly = s.cpuCostRatio !== undefined && s.cpuCostRatio > COSTLY_CPU_RATIO;
+  const why = s.costEvidence ? explainCost(s.costEvidence) : null;
+  const evidence = why ? `; ${evidenceSentence(why)}` : '';
+  const brief = why?.short ? `, ${why.short}` : '';
+  if (!costly) {
+    const cost =
+      s.cpuCostRatio !== undefined
+        ? `; CPU per op ${s.cpuCostRatio.toFixed(2)}x: the work did not cost more, the time went to waiting`
+        : '';
+    return {
+      code: 'limit-harsher-than-model',
+      cellId: cell.id,
+      message: `${beyond}, well beyond the ${x2(expected)} the limit explains${cost}`,
+      detail: vs,
+      hint: 'look for contention or a second limit (throttle ratio, major faults, PSI)',
+    };
+  }
+  const enforced =
+    s.cpuEnforcement !== null ? ` (the quota itself was enforced: ${(s.cpuEnforcement * 100).toFixed(0)} % of it granted)` : '';
+  return {
+    code: 'limit-harsher-than-model',
+    cellId: cell.id,
+    message:
+      `${beyond} beyond the ${x2(expected)} of the quota: the same work took ${s.cpuCostRatio?.toFixed(2)}x ` +
+      `the CPU time under the limit${enforced}${evidence}`,
+    detail: `${vs}, CPU per op ${s.cpuCostRatio?.toFixed(2)}x${brief}`,
+    hint: why?.mechanism
+      ? `measured cause: ${why.mechanism}; longer periods (cpu.cfs_period_us) mean fewer throttled periods`
+      : why && why.notMeasurable.some((m) => m.startsWith('cycles'))
+        ? "no measured figure names the cause (see each cell's evidence in results.json); cycles and instructions, " +
+          'on a machine with a hardware PMU, would tell a slower clock from lost instructions per cycle'
+        : "no measured figure names the cause (see each cell's evidence in results.json)",
+  };
+}
+
 /** The observed slowdown against the model's, for the kinds whose slowdown means something. */
 function slowdownModelWarnings(cell: Cell, ctx: WarningContext): Warning[] {
   const s = cell.summary;
@@ -202,23 +247,7 @@ function slowdownModelWarnings(cell: Cell, ctx: WarningContext): Warning[] {
       hint: 'check that the limit applies to the device/resource the workload uses',
     });
   } else if (s.slowdown > s.expectedSlowdown * HARSHER_FACTOR) {
-    const costly = s.cpuCostRatio !== undefined && s.cpuCostRatio > COSTLY_CPU_RATIO;
-    const enforced =
-      s.cpuEnforcement !== null ? ` (the quota itself was enforced: ${(s.cpuEnforcement * 100).toFixed(0)} % of it granted)` : '';
-    const beyond = `${cell.id}: slowdown ${x2(s.slowdown)}`;
-    out.push({
-      code: 'limit-harsher-than-model',
-      cellId: cell.id,
-      message: costly
-        ? `${beyond} beyond the ${x2(s.expectedSlowdown)} of the quota: ` +
-          `the same work took ${s.cpuCostRatio?.toFixed(2)}x the CPU time under the limit${enforced}`
-        : `${beyond}, well beyond the ${x2(s.expectedSlowdown)} the limit explains`,
-      detail: costly ? `${vs}, CPU per op ${s.cpuCostRatio?.toFixed(2)}x` : vs,
-      hint: costly
-        ? 'each throttled period evicts caches and TLBs (and costs more under emulation or CPU contention); ' +
-          'longer periods (cpu.cfs_period_us) cut that cost'
-        : 'look for contention or a second limit (throttle ratio, major faults, PSI)',
-    });
+    out.push(harsherWarning(cell, s.slowdown, s.expectedSlowdown));
   }
   return out;
 }

@@ -356,6 +356,32 @@ export interface PerfCounters {
   instructions: Counted;
 }
 
+/** A per-run figure the cost evidence compares (analysis/evidence.ts): CPU time, context switches, migrations,
+ *  cycles and instructions per unit of work; instructions per cycle; cycles per CPU nanosecond (GHz). */
+export type EvidenceName =
+  'cpuPerUnit' | 'voluntarySwitches' | 'involuntarySwitches' | 'cpuMigrations' | 'cycles' | 'instructions' | 'ipc' | 'clockGhz';
+
+/** One figure of a cell against its baseline: medians over each cell's measured runs. */
+export interface EvidenceFigure {
+  name: EvidenceName;
+  /** Null where no run measured it. */
+  cell: number | null;
+  baseline: number | null;
+  /** cell / baseline, where both are measured and the baseline's is above 0. */
+  ratio?: NonNegative;
+  /** Why it is not measured (the launcher's reason: no hardware PMU, perf not permitted). */
+  reason?: string;
+}
+
+/** What a cell's runs counted that can explain a higher CPU cost per unit of work, against its baseline. */
+export interface CostEvidence {
+  /** The unit of work the counts are per: an op where both cells count ops, else a run (the same work). */
+  per: 'op' | 'run';
+  figures: EvidenceFigure[];
+  /** Median involuntary context switches per throttled CFS period (cells whose runs were throttled). */
+  involuntaryPerThrottledPeriod?: NonNegative;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The load generator (native/load.c; argv and parsing in programs/load.ts).
 
@@ -693,6 +719,9 @@ export interface CellSummary {
   /** CPU time per unit of work relative to the baseline (cpu workloads): above 1 means the same
    *  work cost more CPU under the limit, which stretches the slowdown beyond the quota's p/q. */
   cpuCostRatio?: NonNegative;
+  /** The run-level evidence for a change in that cost (analysis/evidence.ts); absent without a baseline or in
+   *  older documents. */
+  costEvidence?: CostEvidence;
   /** Throttled time per wall second, ms/s. */
   throttledMsPerSec: NonNegative | null;
   peakMemoryBytes: NonNegative | null;
