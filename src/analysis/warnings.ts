@@ -6,17 +6,12 @@ import { cpuQuotaCpus } from '../model/limits.js';
 import { runDelta } from '../model/metrics.js';
 import { measuredRuns, medianOf } from './runs.js';
 import { slowdownMeans } from '../model/params.js';
-import type { Cell, CgroupMode, SuiteConcurrency, Warning } from '../model/types.js';
+import type { Cell, CgroupMode, HostCalibration, ResultDocument, SuiteConcurrency, Warning } from '../model/types.js';
+import { DEFAULT_TARGET, NOISY_MAD, workloadNoise } from './noise.js';
 import { expectedOutcomes } from './expected.js';
 import { phaseWarnings } from './phase-verdict.js';
 import { evidenceSentence, explainCost } from './evidence.js';
 
-/**
- * A cell whose runs' median absolute deviation exceeds this share of their median is flagged noisy:
- * the robust spread the tables show (about a 5 % coefficient of variation for normal noise, but one
- * stray run among three cannot trigger it, nor hide a real spread).
- */
-export const NOISY_MAD = 0.03;
 /** A write throttle that slows a buffered (command) workload by less than this had no effect on v1. */
 const BUFFERED_NO_EFFECT_SLOWDOWN = 1.2;
 /** Only models that predict at least this slowdown are checked against the observed one. */
@@ -35,6 +30,22 @@ export interface WarningContext {
   driver: 'v1' | 'v2';
   /** The other suites that measured this host meanwhile (absent: a suite that measures no host of its own). */
   concurrency?: SuiteConcurrency;
+  /** The interval the noise lines aim at (the scenario's adaptive target; default ±5 %). */
+  target?: number;
+  /** The host's own noise, when the suite measured it. */
+  calibration?: HostCalibration;
+}
+
+/** The context a document's warnings are judged in. */
+export function warningContext(doc: ResultDocument): WarningContext {
+  const { mode: cgroupMode, driver } = doc.host.cgroup;
+  return {
+    cgroupMode,
+    driver,
+    ...(doc.concurrency ? { concurrency: doc.concurrency } : {}),
+    ...(doc.scenario.adaptive ? { target: doc.scenario.adaptive.targetRel } : {}),
+    ...(doc.calibration ? { calibration: doc.calibration } : {}),
+  };
 }
 
 function pct(x: number): string {
@@ -78,19 +89,9 @@ function outcomeWarnings(cell: Cell): Warning[] {
   return out;
 }
 
-function noiseWarnings(cell: Cell): Warning[] {
+function fewRunsWarnings(cell: Cell): Warning[] {
   const s = cell.summary;
   const out: Warning[] = [];
-  if (s.wall && s.wall.n >= 2 && s.wall.median > 0 && s.wall.mad / s.wall.median > NOISY_MAD) {
-    const rel = pct(s.wall.mad / s.wall.median);
-    out.push({
-      code: 'noisy',
-      cellId: cell.id,
-      message: `noisy: the wall times of ${cell.id} spread ± ${rel} (MAD) around their median over ${s.wall.n} runs`,
-      detail: `± ${rel} over ${s.wall.n} runs`,
-      hint: 'rerun with more repetitions (--repetitions, or --target-ci 2% --max-repetitions 20) or on a quieter machine',
-    });
-  }
   if (slowdownMeans(cell) && s.slowdown !== null && !s.slowdownRange && s.slowdownRunsNeeded !== undefined) {
     out.push({
       code: 'too-few-runs',
@@ -292,7 +293,7 @@ export function cellWarnings(cell: Cell, ctx: WarningContext): Warning[] {
   return [
     ...outcomeWarnings(cell),
     ...generatorWarnings(cell),
-    ...noiseWarnings(cell),
+    ...fewRunsWarnings(cell),
     ...unsupportedWarnings(cell),
     ...ioModelWarnings(cell, ctx),
     ...slowdownModelWarnings(cell, ctx),
@@ -318,6 +319,60 @@ export function concurrencyWarnings(c: SuiteConcurrency | undefined): Warning[] 
   ];
 }
 
+/** The host's own loop spread more than a noisy cell may: every figure of the suite carries that. */
+function hostNoiseWarnings(c: HostCalibration | undefined): Warning[] {
+  if (c?.wallSpread === undefined || c.wallSpread <= NOISY_MAD) return [];
+  const n = c.rounds.reduce((k, r) => k + r.wallNs.length, 0);
+  const cpu = c.cpuSpread !== undefined ? ` (± ${pct(c.cpuSpread)} in CPU time)` : '';
+  return [
+    {
+      code: 'noisy-host',
+      message: `this host is noisy: the same fixed CPU loop spread ± ${pct(c.wallSpread)} in wall time${cpu} over ${n} runs`,
+      detail: `± ${pct(c.wallSpread)}`,
+      hint: 'every figure here carries that; run when the host is quiet (no other load), or give every cell more blocks',
+    },
+  ];
+}
+
+/**
+ * Noise told once per workload: its cells' spread, the widest slowdown interval, the runs a ±target interval
+ * of every slowdown would need, and whether the host's own loop spread as much (a noisy host, not workload).
+ */
+function workloadNoiseWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
+  const target = ctx.target ?? DEFAULT_TARGET;
+  const host = ctx.calibration?.wallSpread;
+  return workloadNoise(cells, target)
+    .filter((n) => n.noisyCells.length > 0)
+    .map((n) => {
+      const [lo, hi] = n.spread;
+      const range = lo === hi || n.cells === 1 ? `± ${pct(hi)}` : `± ${pct(lo)}–${pct(hi)}`;
+      const widest = n.widestSlowdown ? `; its widest slowdown interval ± ${pct(n.widestSlowdown.halfWidth)}` : '';
+      const unit = n.paired ? 'blocks' : 'runs per cell';
+      const need = n.needed !== undefined ? `; ± ${pct(target)} on every slowdown needs about ${n.needed} ${unit} (it had ${n.had})` : '';
+      const hostSays =
+        host === undefined
+          ? ''
+          : host >= hi / 2
+            ? `; the host's own loop spread ± ${pct(host)}: the host's noise, not the workload's`
+            : `; the host's own loop spread only ± ${pct(host)}: the workload itself varies`;
+      const more = n.needed !== undefined ? Math.min(n.needed, 50) : 10;
+      return {
+        code: 'noisy',
+        message:
+          `noisy: ${n.workload}'s runs spread ${range} (MAD) in ${n.noisyCells.length} of ${n.cells} cells` + `${widest}${need}${hostSays}`,
+        detail: `${n.noisyCells.length} of ${n.cells} cells`,
+        hint:
+          `more blocks (--target-ci ${(target * 100).toFixed(0)}% --max-repetitions ${more}, within a budget: adaptive.budget) ` +
+          'or a quieter host',
+      };
+    });
+}
+
 export function documentWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
-  return [...concurrencyWarnings(ctx.concurrency), ...cells.flatMap((c) => cellWarnings(c, ctx))];
+  return [
+    ...concurrencyWarnings(ctx.concurrency),
+    ...hostNoiseWarnings(ctx.calibration),
+    ...workloadNoiseWarnings(cells, ctx),
+    ...cells.flatMap((c) => cellWarnings(c, ctx)),
+  ];
 }

@@ -29,6 +29,7 @@ import { terminalStyle } from './color.js';
 import { terminalColumns } from './streams.js';
 import { type SuiteTurn, takeTurn } from './suites.js';
 import { currentWriter, findStaleGroups, staleText } from './stale.js';
+import { calibrationCommand, calibrationRound } from '../runtimes/calibrate.js';
 
 export interface RunOptions extends ScenarioOverrides {
   out?: string;
@@ -220,6 +221,9 @@ export async function executeSuite(scenario: Scenario, opts: RunOptions, hooks: 
           ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
           ...(next ? { next: (d: ResultDocument) => next(d, ctx) } : {}),
           ...(finish ? { finish: (d: ResultDocument) => finish(d, ctx) } : {}),
+          ...(measuresThisHost(scenario.runtimes, opts.dockerHost)
+            ? { calibrate: { command: calibrationCommand(), round: (at) => calibrationRound(at, { signal: signals.signal }) } }
+            : {}),
         });
       } finally {
         progress.stop();

@@ -929,6 +929,7 @@ export type PhaseView = PeriodPhase | PhaseUnavailable;
 
 export type WarningCode =
   | 'noisy'
+  | 'noisy-host'
   | 'too-few-runs'
   | 'limit-no-effect'
   | 'limit-harsher-than-model'
@@ -1095,6 +1096,29 @@ export type DocumentStatus = 'running' | 'complete' | 'interrupted' | 'failed' |
  * One suite run of cgbench: host context, scenario, cells with their runs, samples and derived summary, and
  * warnings. The stable contract every reporter reads; its JSON Schema is generated from this type.
  */
+/** One round of the calibration loop: a fixed CPU loop (the built-in cpu workload, one thread, no limits) run a
+ *  few times back to back. */
+export interface CalibrationRound {
+  at: 'start' | 'end';
+  startedAt: Timestamp;
+  /** Each run's wall time and CPU time, ns, as the loop timed itself. */
+  wallNs: NonNegative[];
+  cpuNs: NonNegative[];
+}
+
+/** The host's own noise, so a reader can tell a noisy host from a noisy workload (analysis/noise.ts). */
+export interface HostCalibration {
+  /** What ran each time: "cgbench-cpu --iterations 100000000 --threads 1". */
+  command: string;
+  rounds: CalibrationRound[];
+  /** MAD / median of every round's wall times together: how much the same work's time swings on this host. */
+  wallSpread?: NonNegative;
+  /** The same of the CPU times: the CPU's own speed, without the time spent waiting for a CPU. */
+  cpuSpread?: NonNegative;
+  /** The end round's median wall time over the start round's: the host's drift over the suite. */
+  drift?: NonNegative;
+}
+
 export interface ResultDocument {
   schemaVersion: typeof SCHEMA_VERSION;
   tool: { name: 'cgbench'; version: string };
@@ -1113,6 +1137,8 @@ export interface ResultDocument {
   scenarioHash: ScenarioHash;
   /** How the suite ordered its runs; absent in older documents (every cell's runs back to back). */
   schedule?: Schedule;
+  /** The host's own noise, measured at the suite's start and end (suites that measure this host). */
+  calibration?: HostCalibration;
   cells: Cell[];
   warnings: Warning[];
   /** `cgbench fit` documents: the search, its probes (cells of this document) and its answer. */

@@ -59,6 +59,19 @@ export function orderText(doc: Pick<ResultDocument, 'schedule' | 'hosts'>): stri
   return `interleaved (each workload's cells in shuffled blocks${seed}; slowdowns paired per block)`;
 }
 
+/** "a fixed CPU loop spread ± 9.8 % in wall time (± 0.4 % in CPU time) over 16 runs at the suite's start and end;
+ *  its time at the end over the start 1.05x": the host's own noise (null without a calibration). */
+export function hostNoiseText(doc: Pick<ResultDocument, 'calibration'>): string | null {
+  const c = doc.calibration;
+  if (c?.wallSpread === undefined) return null;
+  const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+  const n = c.rounds.reduce((k, r) => k + r.wallNs.length, 0);
+  const cpu = c.cpuSpread !== undefined ? ` (± ${pct(c.cpuSpread)} in CPU time)` : '';
+  const drift = c.drift !== undefined ? `; its time at the end over the start ${c.drift.toFixed(2)}x` : '';
+  const at = c.rounds.length > 1 ? "at the suite's start and end" : "at the suite's start";
+  return `a fixed CPU loop spread ± ${pct(c.wallSpread)} in wall time${cpu} over ${n} runs ${at}${drift}`;
+}
+
 /** "every 100 ms" (one interval for every cell), or per cell: "a CPU quota's cells every 2–5 ms (a tenth of the
  *  period or finer, within the launcher's cost), the others every 100 ms". */
 export function samplingText(doc: Pick<ResultDocument, 'scenario' | 'cells'>): string {

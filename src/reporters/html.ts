@@ -12,7 +12,7 @@ import { formatBytes, formatDurationNs } from '../model/units.js';
 import { buildCharts, type ChartSpec, type WorkloadCharts } from './charts/index.js';
 import { summaryGrid, TEXT_COLUMNS } from './columns.js';
 import { hasProtection, PROTECTION_PROSE_COLUMNS, PROTECTION_TEXT_COLUMNS, protectionGrid, protectionNotes } from './protection.js';
-import { byWorkload, cgroupText, describeParams, orderText, samplingText, warmupText } from './format.js';
+import { byWorkload, cgroupText, describeParams, hostNoiseText, orderText, samplingText, warmupText } from './format.js';
 import { answerLines, fitGrid, runsLine, settingsLine } from './fit.js';
 import { groupWarnings } from './warnings.js';
 import { BOOT, chartJsBundle, CSS } from './html-assets.js';
@@ -121,6 +121,7 @@ function scenarioSection(doc: ResultDocument): string {
     ['repetitions', `${s.repetitions} measured + ${warmupText(s)}${adaptive}`],
     ['run order', orderText(doc)],
     ['sampling', samplingText(doc)],
+    ['host noise', hostNoiseText(doc) ?? undefined],
     ['time-out', formatDurationNs(s.timeoutMs * 1e6)],
     ['scratch directory', s.scratchDir],
   ]);

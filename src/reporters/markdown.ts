@@ -6,7 +6,7 @@ import type { FitReport, ResultDocument } from '../model/types.js';
 import { answerLines, fitGrid, runsLine, settingsLine } from './fit.js';
 import { hasProtection, PROTECTION_TEXT_COLUMNS, protectionGrid, protectionNotes } from './protection.js';
 import { summaryGrid, TEXT_COLUMNS } from './columns.js';
-import { byWorkload, describeParams, hostLine, orderText, samplingText, warmupText } from './format.js';
+import { byWorkload, describeParams, hostLine, hostNoiseText, orderText, samplingText, warmupText } from './format.js';
 import { groupWarnings, itemsText } from './warnings.js';
 
 /**
@@ -107,6 +107,7 @@ export function renderMarkdown(doc: ResultDocument): string {
     `runtimes ${s.runtimes.join(', ')}`,
     `run order ${orderText(doc)}`,
     `sampling ${samplingText(doc)}`,
+    ...(hostNoiseText(doc) ? [`host noise: ${hostNoiseText(doc)}`] : []),
     `started ${doc.createdAt}${doc.finishedAt ? `, finished ${doc.finishedAt}` : ''}`,
   ];
   out.push(`**Scenario** ${escapeMarkdown(s.source)} (hash ${doc.scenarioHash}): ${settings.join(', ')}`, '');

@@ -4,7 +4,7 @@
 
 import type { HostInfo, ResultDocument } from '../model/types.js';
 import { fitGrid, GAP, type Grid, summaryGrid, TEXT_COLUMNS, textWidth, truncate } from './columns.js';
-import { byWorkload, cgroupText, describeParams } from './format.js';
+import { byWorkload, cgroupText, describeParams, hostNoiseText } from './format.js';
 import { hasProtection, PROTECTION_TEXT_COLUMNS, protectionGrid, protectionNotes } from './protection.js';
 import { PLAIN, type Style } from './style.js';
 import { groupWarnings, itemsText } from './warnings.js';
@@ -67,7 +67,8 @@ const machine = (h: HostInfo): string => `${h.kernel}, cgroup ${cgroupText(h)}, 
 /** "cgbench 0.1.0 — quick on vm: kernel, cgroup, CPU", or a merged document's hosts one per line. */
 function headerLines(doc: ResultDocument): string[] {
   const title = `cgbench ${doc.tool.version} — ${doc.scenario.name} on`;
-  if (!doc.hosts) return [`${title} ${doc.host.hostname}: ${machine(doc.host)}`];
+  const noise = hostNoiseText(doc);
+  if (!doc.hosts) return [`${title} ${doc.host.hostname}: ${machine(doc.host)}`, ...(noise ? [`host noise: ${noise}`] : [])];
   return [
     `${title} ${doc.hosts.length} hosts`,
     ...doc.hosts.map((e) => `  ${e.name}: ${e.name === e.host.hostname ? '' : `${e.host.hostname}, `}${machine(e.host)}`),

@@ -6,13 +6,15 @@ import { expectedRunMs, guessedRunMs, ioSliceMs, type ModelContext } from '../an
 import { relativeHalfWidth, runsForRatioInterval } from '../analysis/stats.js';
 import { measuredRuns } from '../analysis/runs.js';
 import { summarizeCell } from '../analysis/summary.js';
-import { documentWarnings } from '../analysis/warnings.js';
+import { hostCalibration } from '../analysis/noise.js';
+import { documentWarnings, warningContext } from '../analysis/warnings.js';
 import type { DiskTarget } from '../cgroup/disk.js';
 import { monotonicNs } from '../model/clock.js';
 import { ASSUMED_TICK_COST_US } from '../model/defaults.js';
 import { suiteIdFor } from '../model/owner.js';
 import { CgbenchError } from '../model/errors.js';
 import type {
+  CalibrationRound,
   Cell,
   CellSampling,
   HostInfo,
@@ -74,6 +76,9 @@ export interface SuiteOptions {
   next?: (doc: ResultDocument) => RoundItem[] | Promise<RoundItem[]>;
   /** Called once the status is final (complete, interrupted or failed), before the last save. */
   finish?: (doc: ResultDocument) => void;
+  /** The host's own noise: one round of a fixed CPU loop, run at the suite's start and end (suites that
+   *  measure this host); null when it cannot run. */
+  calibrate?: { command: string; round: (at: CalibrationRound['at']) => Promise<CalibrationRound | null> };
 }
 
 /** A cell of a later round: a limit set of one of the scenario's workloads on one of its runtimes (made when
@@ -154,8 +159,7 @@ export function refreshSummaries(doc: ResultDocument): void {
     const alone = aloneCellIdOf(cell);
     cell.summary = summarizeCell(cell, cell.baselineId ? byId.get(cell.baselineId) : undefined, ctx, alone ? byId.get(alone) : undefined);
   }
-  const { mode: cgroupMode, driver } = doc.host.cgroup;
-  doc.warnings = documentWarnings(doc.cells, { cgroupMode, driver, ...(doc.concurrency ? { concurrency: doc.concurrency } : {}) });
+  doc.warnings = documentWarnings(doc.cells, warningContext(doc));
 }
 
 export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
@@ -197,6 +201,11 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
     refreshSummaries(doc);
   };
   if (opts.concurrency) doc.concurrency = opts.concurrency();
+  const calibrate = async (at: CalibrationRound['at']): Promise<void> => {
+    const round = opts.calibrate && !signal?.aborted ? await opts.calibrate.round(at) : null;
+    if (opts.calibrate && round) doc.calibration = hostCalibration(opts.calibrate.command, [...(doc.calibration?.rounds ?? []), round]);
+  };
+  await calibrate('start');
   const perCell = scenario.warmup + scenario.repetitions;
   // Grows by one for each extra run adaptive repetitions start, so progress never reads 70/64.
   let total = cells.reduce((n, c) => n + warmupOf(c, scenario) + scenario.repetitions, 0);
@@ -410,6 +419,7 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
     await Promise.resolve(opts.save(doc)).catch(() => undefined);
     throw e;
   }
+  await calibrate('end');
   doc.status = signal?.aborted ? 'interrupted' : 'complete';
   doc.finishedAt = new Date().toISOString();
   refresh();

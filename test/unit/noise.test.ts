@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { hostCalibration, workloadNoise } from '../../src/analysis/noise.js';
+import { summarizeCell } from '../../src/analysis/summary.js';
+import { documentWarnings } from '../../src/analysis/warnings.js';
+import type { CalibrationRound, Cell, Run } from '../../src/model/types.js';
+import { hostNoiseText } from '../../src/reporters/format.js';
+
+/** A cpu cell whose measured runs took these wall times (ms), one per block. */
+function cell(id: string, walls: number[], baselineId: string | null): Cell {
+  const runs = walls.map(
+    (ms, i) =>
+      ({
+        index: i,
+        warmup: false,
+        outcome: 'ok',
+        block: i,
+        metrics: { wallNs: ms * 1e6, ops: 1e9, cpuNs: ms * 1e6 },
+      }) as unknown as Run,
+  );
+  return {
+    id,
+    workload: 'loop',
+    kind: 'cpu',
+    params: { kind: 'cpu', iterations: 1e9, threads: 1 },
+    runtime: 'native',
+    limitSet: id,
+    limits: baselineId ? { cpu: { quotaUs: 50_000, periodUs: 100_000 } } : {},
+    baselineId,
+    runs,
+    summary: {} as Cell['summary'],
+  };
+}
+
+function summarized(cells: Cell[]): Cell[] {
+  const byId = new Map(cells.map((c) => [c.id, c]));
+  for (const c of cells) c.summary = summarizeCell(c, c.baselineId ? byId.get(c.baselineId) : undefined, { hostCpus: 2 });
+  return cells;
+}
+
+const round = (at: CalibrationRound['at'], walls: number[]): CalibrationRound => ({
+  at,
+  startedAt: '2026-12-06T00:00:00Z',
+  wallNs: walls.map((w) => w * 1e6),
+  cpuNs: walls.map(() => 30e6),
+});
+
+describe('noise told once', () => {
+  // Drift the blocks share (the host sped up and slowed down); the limited cell's ratio stays near 2.
+  const base = [1000, 1200, 900, 1100];
+  const cells = (): Cell[] =>
+    summarized([
+      cell('base', base, null),
+      cell('half', [2000, 2460, 1780, 2200], 'base'),
+      cell('tenth', [10000, 12000, 9000, 11000], 'base'),
+    ]);
+
+  it('one line per workload: its cells spread, the widest interval, the blocks a target needs', () => {
+    const [n] = workloadNoise(cells(), 0.05);
+    expect(n?.workload).toBe('loop');
+    expect(n?.cells).toBe(3);
+    expect(n?.noisyCells).toEqual(['base', 'half', 'tenth']);
+    expect(n?.paired).toBe(true);
+    expect(n?.had).toBe(4);
+    // The pairs' log ratios spread ~1.5 %: three blocks reach ±5 % (t with one degree of freedom is 12.7).
+    expect(n?.needed).toBe(3);
+    const warnings = documentWarnings(cells(), { cgroupMode: 'v1', driver: 'v1', target: 0.05 });
+    const noisy = warnings.filter((w) => w.code === 'noisy');
+    expect(noisy).toHaveLength(1);
+    expect(noisy[0]?.cellId).toBeUndefined();
+    expect(noisy[0]?.message).toMatch(
+      /^noisy: loop's runs spread ± 9\.5 %–10\.0 % \(MAD\) in 3 of 3 cells; its widest slowdown interval ± 2\.4 %; /,
+    );
+    expect(noisy[0]?.message).toContain('± 5.0 % on every slowdown needs about 3 blocks (it had 4)');
+  });
+
+  it('tells a noisy host from a noisy workload by the calibration loop', () => {
+    const quiet = hostCalibration('cgbench-cpu --iterations 100000000 --threads 1', [
+      round('start', [100, 101, 99]),
+      round('end', [100, 100, 102]),
+    ]);
+    expect(quiet.wallSpread).toBeCloseTo(0.005, 6);
+    expect(quiet.drift).toBeCloseTo(100 / 100, 6);
+    const loud = hostCalibration('loop', [round('start', [100, 130, 80]), round('end', [120, 90, 140])]);
+    expect(loud.wallSpread).toBeGreaterThan(0.1);
+    const say = (c: typeof quiet): string[] =>
+      documentWarnings(cells(), { cgroupMode: 'v1', driver: 'v1', calibration: c }).flatMap((w) =>
+        w.code === 'noisy' || w.code === 'noisy-host' ? [w.message] : [],
+      );
+    expect(say(quiet)).toHaveLength(1);
+    expect(say(quiet)[0]).toContain("the host's own loop spread only ± 0.5 %: the workload itself varies");
+    const loudSays = say(loud);
+    expect(loudSays[0]).toMatch(
+      /^this host is noisy: the same fixed CPU loop spread ± \d+\.\d % in wall time \(± 0\.0 % in CPU time\) over 6 runs$/,
+    );
+    expect(loudSays[1]).toContain(": the host's noise, not the workload's");
+    expect(hostNoiseText({ calibration: quiet })).toBe(
+      "a fixed CPU loop spread ± 0.5 % in wall time (± 0.0 % in CPU time) over 6 runs at the suite's start and end; its time at the end over the start 1.00x",
+    );
+  });
+
+  it('says nothing of a quiet workload, and sequential runs need runs per cell', () => {
+    const quiet = summarized([cell('base', [1000, 1001, 999], null), cell('half', [2000, 2002, 1998], 'base')]);
+    expect(documentWarnings(quiet, { cgroupMode: 'v1', driver: 'v1' }).filter((w) => w.code === 'noisy')).toEqual([]);
+    const seq = summarized([cell('base', [1000, 1200, 900, 1100], null), cell('half', [2300, 1800, 2100, 2000], 'base')]);
+    for (const c of seq) for (const r of c.runs) delete r.block;
+    for (const c of summarized(seq)) expect(c.summary.slowdownPairs).toBeUndefined();
+    const [n] = workloadNoise(seq, 0.05);
+    expect(n?.paired).toBe(false);
+    expect(n?.needed).toBeGreaterThan(4);
+  });
+});
