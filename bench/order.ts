@@ -1,0 +1,106 @@
+// `npm run bench` (with bench/sampler.ts and bench/load.ts): interleaved run order against sequential, in one run
+// on the same machine. Each preset (BENCH_ORDER_PRESETS, default seed) runs natively in both orders, one after
+// the other (the order of the two alternates between presets, so a drift of the machine does not favour one);
+// per slowdown: its 95 % interval's relative half-width, and that width scaled to one minute of suite time
+// (an interval narrows with the square root of the runs, so width x sqrt(minutes) compares suites of different
+// lengths). Writes JSON under reports/bench/. Needs root (native cgroups); the suites clean up after themselves.
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ResultDocument } from '../src/model/types.js';
+
+const ORDERS = ['interleaved', 'sequential'] as const;
+type Order = (typeof ORDERS)[number];
+const PRESETS = (process.env.BENCH_ORDER_PRESETS ?? 'seed').split(',').filter(Boolean);
+const CLI = resolve('dist/cli/main.js');
+
+interface CellFigure {
+  cell: string;
+  slowdown: number | null;
+  /** Relative half-width of the 95 % interval; null without one. */
+  halfWidth: number | null;
+  /** halfWidth x sqrt(suite minutes): the half-width one minute of this suite would give. */
+  perMinute: number | null;
+  runs: number;
+}
+
+interface OrderResult {
+  preset: string;
+  order: Order;
+  suiteSeconds: number;
+  cells: CellFigure[];
+}
+
+function runSuite(preset: string, order: Order): OrderResult {
+  const out = mkdtempSync(join(tmpdir(), 'cgbench-bench-order-'));
+  try {
+    const r = spawnSync(process.execPath, [CLI, 'run', '--preset', preset, '--order', order, '--out', out, '--report', 'none', '--json'], {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    if (r.status !== 0) throw new Error(`cgbench run --preset ${preset} --order ${order} exited ${r.status}`);
+    const doc = JSON.parse(r.stdout) as ResultDocument;
+    const seconds = (Date.parse(doc.finishedAt ?? doc.createdAt) - Date.parse(doc.createdAt)) / 1000;
+    const cells = doc.cells
+      .filter((c) => c.baselineId !== null && c.summary.slowdown !== null && c.kind !== 'io')
+      .map((c) => {
+        const s = c.summary;
+        const half = s.slowdownRange && s.slowdown ? (s.slowdownRange[1] - s.slowdownRange[0]) / 2 / s.slowdown : null;
+        return {
+          cell: `${c.workload} / ${c.limitSet}`,
+          slowdown: s.slowdown,
+          halfWidth: half,
+          perMinute: half === null ? null : half * Math.sqrt(seconds / 60),
+          runs: s.measuredRuns,
+        };
+      });
+    return { preset, order, suiteSeconds: seconds, cells };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+const pct = (x: number | null): string => (x === null ? 'none' : `±${(x * 100).toFixed(1)} %`);
+
+function main(): void {
+  if (process.getuid?.() !== 0) throw new Error('npm run bench needs root: the suites run natively in cgroups');
+  const results: OrderResult[] = [];
+  PRESETS.forEach((preset, i) => {
+    for (const order of i % 2 ? [...ORDERS].reverse() : ORDERS) {
+      process.stderr.write(`bench: ${preset}, ${order} order\n`);
+      results.push(runSuite(preset, order));
+    }
+  });
+  const lines: string[] = [];
+  const ratios: number[] = [];
+  for (const preset of PRESETS) {
+    const [inter, seq] = ORDERS.map((o) => results.find((r) => r.preset === preset && r.order === o));
+    lines.push(`${preset}: interleaved ${inter?.suiteSeconds.toFixed(0)} s, sequential ${seq?.suiteSeconds.toFixed(0)} s`);
+    for (const c of inter?.cells ?? []) {
+      const s = seq?.cells.find((x) => x.cell === c.cell);
+      const ratio = c.perMinute && s?.perMinute ? s.perMinute / c.perMinute : null;
+      if (ratio !== null) ratios.push(ratio);
+      lines.push(
+        `  ${c.cell}: interleaved ${c.slowdown?.toFixed(2)}x ${pct(c.halfWidth)} over ${c.runs} runs (${pct(c.perMinute)} per minute); ` +
+          `sequential ${s?.slowdown?.toFixed(2)}x ${pct(s?.halfWidth ?? null)} over ${s?.runs} runs ` +
+          `(${pct(s?.perMinute ?? null)} per minute); ` +
+          `sequential / interleaved width per minute ${ratio === null ? 'n/a (no interval)' : `${ratio.toFixed(2)}x`}`,
+      );
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  mkdirSync('reports/bench', { recursive: true });
+  const file = join('reports/bench', `order-${new Date().toISOString().replace(/[:.]/g, '')}.json`);
+  writeFileSync(file, JSON.stringify({ presets: PRESETS, results, widthRatios: ratios }, null, 2) + '\n');
+  process.stdout.write(`written: ${file}\n`);
+}
+
+try {
+  main();
+} catch (e) {
+  process.stderr.write(`bench failed: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+}
