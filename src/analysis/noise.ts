@@ -2,6 +2,7 @@
 // far its cells' runs spread and how many runs (or blocks) its slowdowns' intervals would need to reach a
 // target. Pure.
 
+import { slowdownMeans } from '../model/params.js';
 import type { CalibrationRound, Cell, HostCalibration } from '../model/types.js';
 import { measuredRuns } from './runs.js';
 import { blockPairs } from './summary.js';
@@ -83,7 +84,8 @@ export function workloadNoise(cells: readonly Cell[], target = DEFAULT_TARGET): 
     for (const c of group) {
       const base = c.baselineId ? byId.get(c.baselineId) : undefined;
       const s = c.summary;
-      if (!base || s.slowdown === null || !(s.slowdown > 0)) continue;
+      // An IO cell's figure is its rate against the throttle: its slowdown says nothing (model/params).
+      if (!base || !slowdownMeans(c) || s.slowdown === null || !(s.slowdown > 0)) continue;
       if (s.slowdownRange) {
         const half = (s.slowdownRange[1] - s.slowdownRange[0]) / 2 / s.slowdown;
         if (!noise.widestSlowdown || half > noise.widestSlowdown.halfWidth) noise.widestSlowdown = { cellId: c.id, halfWidth: half };
