@@ -1,4 +1,8 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CgbenchError } from '../../src/model/errors.js';
 import { ownerPid } from '../../src/model/owner.js';
 import { DockerRuntime } from '../../src/runtimes/docker/runtime.js';
 import { decideKnobs } from '../../src/runtimes/knob-rules.js';
@@ -70,5 +74,38 @@ describe('podman', () => {
     expect(parentOf(podman.runArgs(run))).toBe(`/cgbench/${name}`);
     // A shared parent (neighbours) is the container's parent instead.
     expect(parentOf(podman.runArgs({ ...run, cgroupParent: 'cgbench/r-parent' }))).toBe('/cgbench/r-parent');
+  });
+
+  it("names podman's own command when a container does not start, not docker's", async () => {
+    // A real client program that fails as podman does on a bad flag (exit 125, its error on stderr), or silently.
+    const dir = mkdtempSync(join(tmpdir(), 'cgbench-podman-unit-'));
+    const client = (name: string, script: string): string => {
+      mkdirSync(join(dir, name));
+      const bin = join(dir, name, 'podman');
+      writeFileSync(bin, `#!/bin/sh\n${script}\n`);
+      chmodSync(bin, 0o755);
+      return bin;
+    };
+    const launch = (bin: string): Promise<unknown> =>
+      new DockerRuntime({
+        runtime: 'podman',
+        docker: () => Promise.resolve({ code: 0, stdout: '', stderr: '' }),
+        bin,
+        hostArgs: [],
+        image: 'cgbench-workloads:abc',
+        info: { version: '4.3.1', storageDriver: 'overlay', cgroupDriver: 'cgroupfs', cgroupVersion: '1' },
+        startTimeoutMs: 10_000,
+      }).launch({ runId: 'r', params: { kind: 'cpu', iterations: 1000, threads: 1 }, limits: {}, scratchDir: '/s', sampleIntervalMs: 100 });
+    try {
+      const failed = await launch(client('loud', 'echo "Error: invalid argument \\"x\\" for \\"--cpu-quota\\" flag" >&2; exit 125')).catch(
+        (e: unknown) => e,
+      );
+      expect(failed).toBeInstanceOf(CgbenchError);
+      expect((failed as CgbenchError).message).toBe('podman run failed for cgbench-r: Error: invalid argument "x" for "--cpu-quota" flag');
+      const silent = await launch(client('silent', 'exit 125')).catch((e: unknown) => e);
+      expect((silent as CgbenchError).message).toBe('podman run failed for cgbench-r: podman run exited 125 before the container started');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,14 +2,14 @@
 // behind, found by the cgbench label or name prefix.
 
 import { CgbenchError } from '../../model/errors.js';
-import { dockerCli, dockerError, type DockerExec, type DockerResult } from './client.js';
+import { clientName, dockerBin, dockerCli, dockerError, type DockerExec, type DockerResult } from './client.js';
 import { CGBENCH_LABEL, DOCKER_TIMEOUTS, NAME_PREFIX } from './names.js';
 
 /** `cgbench clean`: remove containers (and with `images`, workload images) cgbench left behind.
  *  Returns the container names removed; [] when no engine answers (nothing to clean there). */
 export async function cleanDockerLeftovers(
   dockerHost?: string,
-  opts: { images?: boolean; dryRun?: boolean; dockerBin?: string; docker?: DockerExec } = {},
+  opts: { images?: boolean; dryRun?: boolean; dockerBin?: string; docker?: DockerExec; client?: string } = {},
 ): Promise<string[]> {
   // `docker`: an engine with docker's command line (podman/) brings its own.
   const docker = opts.docker ?? dockerCli(dockerHost, opts.dockerBin);
@@ -37,7 +37,7 @@ export async function cleanDockerLeftovers(
       throw new CgbenchError(
         'E_DOCKER',
         `could not remove cgbench containers: ${dockerError(res.stderr)}`,
-        'remove them with docker rm -f',
+        `remove them with ${opts.client ?? clientName(opts.dockerBin ?? dockerBin())} rm -f`,
       );
     }
   }

@@ -2,6 +2,7 @@
 // its stderr that says what went wrong.
 
 import { execFile } from 'node:child_process';
+import { basename } from 'node:path';
 import { CgbenchError } from '../../model/errors.js';
 import { DOCKER_TIMEOUTS } from './names.js';
 
@@ -17,6 +18,11 @@ export type DockerExec = (args: string[], opts?: { input?: Buffer; timeoutMs?: n
 /** The client program: $CGBENCH_DOCKER_CLI or "docker" on PATH. */
 export function dockerBin(): string {
   return process.env.CGBENCH_DOCKER_CLI ?? 'docker';
+}
+
+/** The client's own name in messages ("docker", "podman"): the engine's commands are spelled with it. */
+export function clientName(bin: string): string {
+  return basename(bin);
 }
 
 /** The engine address for messages: what the client will talk to. */

@@ -21,6 +21,13 @@ export interface RunEnd {
   sawReport: boolean;
 }
 
+/** What the child is, for its error lines: the client's name ("docker", "podman") and the command it runs
+ *  ("run", "exec", "service logs"). */
+export interface ChildCommand {
+  client: string;
+  command: string;
+}
+
 /** The `docker run -i` child of one run (or any docker child whose stdout carries a launcher report, such as
  *  `docker service logs --follow`, which never ends by itself: `onReportEnd` hears the report's last line). */
 export class ContainerRun {
@@ -42,6 +49,7 @@ export class ContainerRun {
     private readonly child: ChildProcessWithoutNullStreams,
     private readonly name: string,
     private readonly t0: number,
+    private readonly what: ChildCommand,
     private readonly onReportEnd?: () => void,
   ) {
     this.exited = new Promise<RunEnd>((r) => (this.resolveExit = r));
@@ -61,7 +69,7 @@ export class ContainerRun {
       });
       child.on('close', (code, signal) => {
         this.flushLines();
-        const why = dockerError(this.stderr.toString()) || `docker run exited ${code ?? signal} before the container started`;
+        const why = dockerError(this.stderr.toString()) || `${this.commandLine} exited ${code ?? signal} before the container started`;
         this.onEarlyEnd?.(new Error(why));
         this.finish(code, signal, undefined);
         resolve();
@@ -69,12 +77,17 @@ export class ContainerRun {
     });
   }
 
+  /** "podman run", "docker exec": the command as the user would type it. */
+  private get commandLine(): string {
+    return `${this.what.client} ${this.what.command}`;
+  }
+
   /** Resolves when the launcher runs in the container (its READY marker). */
   ready(timeoutMs: number): Promise<ReadyMark> {
     if (this.readyMark) return Promise.resolve(this.readyMark);
     return new Promise<ReadyMark>((resolve, reject) => {
       const timer = setTimeout(() => {
-        const hint = 'check the engine (`docker info`) and its log';
+        const hint = `check the engine (\`${this.what.client} info\`) and its log`;
         reject(new CgbenchError('E_DOCKER', `container ${this.name} did not start within ${timeoutMs / 1000} s`, hint));
       }, timeoutMs);
       this.onReady = (m) => {
@@ -85,7 +98,7 @@ export class ContainerRun {
       this.onEarlyEnd = (e) => {
         clearTimeout(timer);
         const hint = 'check the limits of this cell against the engine (`cgbench doctor`)';
-        reject(new CgbenchError('E_DOCKER', `docker run failed for ${this.name}: ${e.message}`, hint));
+        reject(new CgbenchError('E_DOCKER', `${this.commandLine} failed for ${this.name}: ${e.message}`, hint));
       };
     });
   }

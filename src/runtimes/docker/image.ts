@@ -87,7 +87,7 @@ function imageContent(binDir: string): ImageContent {
 }
 
 /** Makes sure the image for these binaries exists (building it offline if not); returns its tag. */
-export async function ensureImage(docker: DockerExec, binDir: string): Promise<string> {
+export async function ensureImage(docker: DockerExec, binDir: string, client = 'docker'): Promise<string> {
   const content = imageContent(binDir);
   const inspect = await docker(['image', 'inspect', '--format', '{{.Id}}', content.tag]);
   if (inspect.code === 0) return content.tag;
@@ -110,7 +110,7 @@ export async function ensureImage(docker: DockerExec, binDir: string): Promise<s
     throw new CgbenchError(
       'E_DOCKER',
       `could not build the workload image ${content.tag}: ${dockerError(res.stderr)}`,
-      'check the engine with `docker info` and its free disk space',
+      `check the engine with \`${client} info\` and its free disk space`,
     );
   }
   await removeStaleImages(docker, content.tag);

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { CgbenchError } from '../../model/errors.js';
 import type { PreflightItem } from '../runtime.js';
-import { type DockerExec, dockerError } from './client.js';
+import { clientName, type DockerExec, dockerError } from './client.js';
 import { CGBENCH_LABEL, IMAGE_BIN_DIR, NAME_PREFIX } from './names.js';
 
 /** The PATH a container gets when its image sets none (Docker's default). */
@@ -94,7 +94,7 @@ export async function dockerProgramProblems(ctx: DockerPreflightContext, items: 
     throw new CgbenchError(
       'E_DOCKER',
       `could not create a container to check the image ${ctx.image}: ${dockerError(created.stderr)}`,
-      'check the engine with `docker info`',
+      `check the engine with \`${clientName(ctx.bin)} info\``,
     );
   }
   try {

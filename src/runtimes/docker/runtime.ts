@@ -18,7 +18,7 @@ import type { ResolvedLimits, RuntimeName, WorkloadParams } from '../../model/ty
 import { assertNativeBuilt } from '../../programs/registry.js';
 import { NeighbourLoop, neighbourRunId, parentRunId, startNeighbours } from '../neighbours.js';
 import { type ExitInfo, type LaunchRequest, type PreflightItem, type RunHandle, type Runtime, STOP_GRACE_MS } from '../runtime.js';
-import { type DockerExec, dockerBin, dockerCli, dockerError, hostArgs } from './client.js';
+import { clientName, type DockerExec, dockerBin, dockerCli, dockerError, hostArgs } from './client.js';
 import { containerCommand } from './command.js';
 import { cgroupParentFlag, execArgs, holderCommand, parentProblem } from './company.js';
 import { ContainerRun, type ReadyMark } from './container.js';
@@ -197,7 +197,7 @@ export class DockerRuntime implements Runtime {
     // Own process group: a terminal's Ctrl-C goes to cgbench only, which then ends the run itself.
     const { bin, hostArgs: host } = this.engine;
     const child = spawn(bin, [...host, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    const run = new ContainerRun(child, name, t0);
+    const run = new ContainerRun(child, name, t0, { client: clientName(bin), command: args[0] ?? 'run' });
     let ready: ReadyMark;
     try {
       ready = await run.ready(this.engine.startTimeoutMs);
@@ -406,7 +406,7 @@ export class DockerRuntime implements Runtime {
     throw new CgbenchError(
       'E_DOCKER',
       `could not remove container ${name}: ${dockerError(res.stderr)}`,
-      'run `cgbench clean` (or docker rm -f it)',
+      `run \`cgbench clean\` (or ${clientName(this.engine.bin)} rm -f it)`,
     );
   }
 
@@ -427,7 +427,7 @@ export async function createDockerRuntime(opts: DockerRuntimeOptions): Promise<D
   const info = await dockerEngineInfo(docker, opts.dockerHost);
   const binDir = opts.binDir ?? NATIVE_DIR;
   if (!opts.binDir) assertNativeBuilt();
-  const image = await ensureImage(docker, binDir);
+  const image = await ensureImage(docker, binDir, clientName(bin));
   const startTimeoutMs = opts.startTimeoutMs ?? DOCKER_TIMEOUTS.start;
   return new DockerRuntime({
     docker,

@@ -3,6 +3,7 @@
 
 import { recordEngine } from '../../model/engines.js';
 import { cleanDockerLeftovers } from '../docker/clean.js';
+import { clientName } from '../docker/client.js';
 import { containerKnobs } from '../docker/entry.js';
 import type { KnobColumn } from '../knob-rules.js';
 import type { DoctorCheck, RuntimeEntry } from '../registry.js';
@@ -37,6 +38,8 @@ export const podmanEntry: RuntimeEntry = {
     recordEngine(host, 'podman', info);
     return runtime;
   },
-  clean: async ({ dryRun, images }) => ({ containers: await cleanDockerLeftovers(undefined, { docker: podmanCli(), dryRun, images }) }),
+  clean: async ({ dryRun, images }) => ({
+    containers: await cleanDockerLeftovers(undefined, { docker: podmanCli(), client: clientName(podmanBin()), dryRun, images }),
+  }),
   doctor: () => podmanCheck(),
 };

@@ -10,6 +10,7 @@ import { suiteIdFor } from '../../model/owner.js';
 import { NATIVE_DIR } from '../../model/paths.js';
 import type { EngineInfo } from '../../model/types.js';
 import { assertNativeBuilt } from '../../programs/registry.js';
+import { clientName } from '../docker/client.js';
 import { DOCKER_TIMEOUTS } from '../docker/names.js';
 import { ensureImage } from '../docker/image.js';
 import { DockerRuntime } from '../docker/runtime.js';
@@ -42,7 +43,7 @@ export async function createPodmanRuntime(opts: PodmanRuntimeOptions = {}): Prom
   const info = await podmanEngineInfo(podman, bin);
   const binDir = opts.binDir ?? NATIVE_DIR;
   if (!opts.binDir) assertNativeBuilt();
-  const image = await ensureImage(podman, binDir);
+  const image = await ensureImage(podman, binDir, clientName(bin));
   const runtime = new DockerRuntime({
     cgroups: opts.cgroups ?? openCgroups(),
     defaultParent: defaultParentName(),

@@ -11,7 +11,7 @@ import type { NodeInfo } from '../../model/types.js';
 import { assertNativeBuilt, invocationFor } from '../../programs/registry.js';
 import { launcherArgv } from '../launcher.js';
 import { type ExitInfo, type LaunchRequest, type PreflightItem, type RunHandle, type Runtime, STOP_GRACE_MS } from '../runtime.js';
-import { type DockerExec, dockerBin, dockerCli, dockerError, hostArgs } from '../docker/client.js';
+import { clientName, type DockerExec, dockerBin, dockerCli, dockerError, hostArgs } from '../docker/client.js';
 import { ContainerRun } from '../docker/container.js';
 import { dockerEngineInfo } from '../docker/engine.js';
 import { ensureImage } from '../docker/image.js';
@@ -152,7 +152,7 @@ class Job {
   ) {
     const args = [...hostArgs(swarm.dockerHost), 'service', 'logs', '--follow', '--raw', name];
     this.logs = spawn(swarm.bin, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    this.run = new ContainerRun(this.logs, name, t0, () => this.logs.kill());
+    this.run = new ContainerRun(this.logs, name, t0, { client: clientName(swarm.bin), command: 'service logs' }, () => this.logs.kill());
     this.exited = this.watch();
   }
 
@@ -201,7 +201,7 @@ export async function createSwarmRuntime(opts: SwarmRuntimeOptions): Promise<Swa
   const nodes = await swarmNodes(manager, bin);
   const binDir = opts.binDir ?? NATIVE_DIR;
   if (!opts.binDir) assertNativeBuilt();
-  const image = await ensureImage(manager, binDir);
+  const image = await ensureImage(manager, binDir, clientName(bin));
   await distributeImage({ bin, manager: opts.dockerHost, tag: image, nodes });
   const swarm: Swarm = { manager, bin, image, nodes };
   if (opts.dockerHost) swarm.dockerHost = opts.dockerHost;
