@@ -148,10 +148,15 @@ describe.skipIf(!isRoot)('neighbours on real groups', () => {
     const hog = cell('hog')?.summary.contention;
     const capped = cell('hog at 64M')?.summary.contention;
     expect(hog?.memory?.diskReadsVsAlone?.median).toBeGreaterThanOrEqual(1.5);
-    expect(hog?.verdict.lost).toBe('page cache');
-    expect(hog?.verdict.text).toMatch(
-      /^lost page cache: cache hog evicted its working set, [\d.]+ MiB more read from disk than alone \(disk reads [\d.]+x alone/,
-    );
+    // A verdict needs every run clearly worse than alone (or a t interval that clears it); when one of the three
+    // runs beside the hog was not (the hog had not yet filled the shared limit), the view says so rather than guess.
+    if (hog?.verdict.lost === 'unknown') expect(hog.verdict.text).toMatch(/^disk reads [\d.]+x alone, too spread to tell/);
+    else {
+      expect(hog?.verdict.lost).toBe('page cache');
+      expect(hog?.verdict.text).toMatch(
+        /^lost page cache: cache hog evicted its working set, [\d.]+ MiB more read from disk than alone \(disk reads [\d.]+x alone/,
+      );
+    }
     expect(hog?.neighbours[0]?.peakMemoryBytes).toBeGreaterThan(128 * 2 ** 20);
     expect(capped?.verdict.lost).toBeNull();
     expect(capped?.verdict.text).toMatch(
