@@ -4,6 +4,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { type Dirent, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import type { HostInfo } from '../src/model/types.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -146,3 +147,18 @@ export function runAsync(cmd: string, args: string[], timeoutMs: number): Promis
     });
   });
 }
+
+/** The host a fake suite records (unit tests of the scheduler, sampling and fit), and its scratch disk. */
+export const TEST_HOST: HostInfo = {
+  hostname: 'test',
+  kernel: '6.1.0',
+  distro: 'Debian 12',
+  arch: 'x64',
+  cpuModel: 'Test CPU',
+  cpuCount: 2,
+  memoryBytes: 8 * 2 ** 30,
+  cgroup: { mode: 'v2', driver: 'v2', controllers: ['cpu', 'memory', 'io', 'pids'], root: '/sys/fs/cgroup/cgbench' },
+  node: 'v20',
+  cgbenchVersion: '0.0.0-test',
+};
+export const TEST_DISK = { dir: '/var/tmp', fsType: 'ext4', fsDevice: '254:0', major: 254, minor: 0, diskName: 'vda' };

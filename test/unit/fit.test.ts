@@ -5,29 +5,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_DISK, TEST_HOST } from '../helpers.js';
 import { fitHooks, type FitOptions, parseRange, planFit } from '../../src/app/fit.js';
 import { kubernetesResources, pasteSettings, systemdProperties } from '../../src/app/fit-paste.js';
 import type { HookContext } from '../../src/app/run.js';
-import type { HostInfo, ResultDocument } from '../../src/model/types.js';
+import type { ResultDocument } from '../../src/model/types.js';
 import { FakeRuntime, type FakeOptions } from '../../src/runtimes/fake.js';
 import { runSuite } from '../../src/scheduler/suite.js';
 import { renderFit } from '../../src/reporters/fit.js';
 import { renderHtml } from '../../src/reporters/html.js';
 import { renderMarkdown } from '../../src/reporters/markdown.js';
 
-const host: HostInfo = {
-  hostname: 'test',
-  kernel: '6.1.0',
-  distro: 'Debian 12',
-  arch: 'x64',
-  cpuModel: 'Test CPU',
-  cpuCount: 2,
-  memoryBytes: 8 * 2 ** 30,
-  cgroup: { mode: 'v2', driver: 'v2', controllers: ['cpu', 'memory', 'io', 'pids'], root: '/sys/fs/cgroup/cgbench' },
-  node: 'v20',
-  cgbenchVersion: '0.0.0-test',
-};
-const disk = { dir: '/var/tmp', fsType: 'ext4', fsDevice: '254:0', major: 254, minor: 0, diskName: 'vda' };
+const host = TEST_HOST;
+const disk = TEST_DISK;
 
 let dir: string;
 beforeAll(() => {

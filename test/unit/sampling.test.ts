@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { TEST_HOST } from '../helpers.js';
 import { keptStepMs } from '../../src/analysis/phase.js';
-import type { HostInfo, Limits, Run, Scenario } from '../../src/model/types.js';
+import type { Limits, Run, Scenario } from '../../src/model/types.js';
 import { samplingText } from '../../src/reporters/format.js';
 import { FakeRuntime } from '../../src/runtimes/fake.js';
 import { validateScenario } from '../../src/scenario/schema.js';
@@ -73,18 +74,7 @@ describe("the launcher's measured cost per tick", () => {
 });
 
 describe('per-cell sampling in a suite', () => {
-  const host: HostInfo = {
-    hostname: 'test',
-    kernel: '6.1.0',
-    distro: 'Debian 12',
-    arch: 'x64',
-    cpuModel: 'Test CPU',
-    cpuCount: 2,
-    memoryBytes: 8 * 2 ** 30,
-    cgroup: { mode: 'v2', driver: 'v2', controllers: ['cpu', 'memory', 'io', 'pids'], root: '/sys/fs/cgroup/cgbench' },
-    node: 'v20',
-    cgbenchVersion: '0.0.0-test',
-  };
+  const host = TEST_HOST;
   const scenario = (extra: object = {}): Scenario =>
     validateScenario(
       {

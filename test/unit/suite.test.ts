@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Counted, HostInfo, ResultDocument, Scenario, WorkloadSpec } from '../../src/model/types.js';
+import { TEST_DISK, TEST_HOST } from '../helpers.js';
+import type { Counted, ResultDocument, Scenario, WorkloadSpec } from '../../src/model/types.js';
 import { renderTable } from '../../src/reporters/table.js';
 import { FakeRuntime } from '../../src/runtimes/fake.js';
 import { validateScenario } from '../../src/scenario/schema.js';
@@ -10,19 +11,8 @@ import { expandCells } from '../../src/scheduler/cells.js';
 import { type RoundItem, runSuite } from '../../src/scheduler/suite.js';
 import { saveResults } from '../../src/app/results.js';
 
-const host: HostInfo = {
-  hostname: 'test',
-  kernel: '6.1.0',
-  distro: 'Debian 12',
-  arch: 'x64',
-  cpuModel: 'Test CPU',
-  cpuCount: 2,
-  memoryBytes: 8 * 2 ** 30,
-  cgroup: { mode: 'v2', driver: 'v2', controllers: ['cpu', 'memory', 'io', 'pids'], root: '/sys/fs/cgroup/cgbench' },
-  node: 'v20',
-  cgbenchVersion: '0.0.0-test',
-};
-const disk = { dir: '/var/tmp', fsType: 'ext4', fsDevice: '254:0', major: 254, minor: 0, diskName: 'vda' };
+const host = TEST_HOST;
+const disk = TEST_DISK;
 
 const scenario = validateScenario(
   {
