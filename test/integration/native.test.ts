@@ -143,18 +143,24 @@ describe.skipIf(!isRoot)('native runtime on real cgroups', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const results = join(out, 'results.json');
-    // Wait until a run of the throttled cell is on disk: the next one (seconds long at 0.1 CPU) is then
-    // running. The baseline's runs are short, and a signal between two runs interrupts no run.
+    // Wait until a run of the throttled cell is on disk and the group of its next run (seconds long at
+    // 0.1 CPU) exists: a signal between two runs interrupts no run, and a fixed wait after the first
+    // could land there on a slow machine (it did in the v2 lab).
     const deadline = Date.now() + 90_000;
+    let next: RegExp | undefined;
     for (;;) {
-      if (existsSync(results)) {
+      if (!next && existsSync(results)) {
         const d = JSON.parse(readFileSync(results, 'utf8')) as ResultDocument;
-        if (d.cells.some((c) => c.limitSet === 'slow' && c.runs.length >= 1)) break;
+        const slow = d.cells.findIndex((c) => c.limitSet === 'slow');
+        const done = d.cells[slow]?.runs.length ?? 0;
+        if (done >= 1) next = new RegExp(`-c${slow}-r${done}$`);
       }
-      if (Date.now() > deadline) throw new Error(`no runs finished in time: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 200));
+      if (next && cgroups.leftovers().some((n) => next?.test(n))) break;
+      if (Date.now() > deadline) throw new Error(`no throttled run started in time: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
     }
-    await new Promise((r) => setTimeout(r, 500));
+    // The group exists just before the workload starts in it: let it start.
+    await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('close', r));
     expect(code).toBe(130);
