@@ -248,15 +248,26 @@ describe.skipIf(!inLab || !isRoot)('cgroup v2 on a real kernel', () => {
     // needs 0.70 s unthrottled), so the loop needs more CPU-seconds when cut into 10 ms slices.
     expect(ten?.summary.cpuGranted).toBeGreaterThan(0.09);
     expect(ten?.summary.cpuGranted).toBeLessThan(0.11);
-    // Divided by that CPU cost, the slowdown is the quota's: 9-11 as on the host.
-    const cost = ten?.summary.cpuCostRatio ?? 1;
-    const quotaPart = (ten?.summary.slowdown ?? 0) / cost;
-    console.log(`v2 seed: CPU per op vs baseline ${cost.toFixed(2)}x, slowdown from the quota ${quotaPart.toFixed(2)}x`);
-    // The raw wall-time ratio swings 8.4-15.7x with the emulator and the host's load, so the
-    // assertion is on the kernel's part (granted CPU, throttling) and on the quota's share of the
-    // slowdown, with room for an emulated baseline that got a little less than one CPU.
+    // The quota's own part of the slowdown, run by run: a run's wall time is its CPU time over its share of a
+    // CPU, so the baseline's share over the throttled cell's share is the slowdown the same CPU work would
+    // show. It must be the textbook ~10x. (The slowdown divided by the median CPU cost is not: the slowdown
+    // pairs each throttled run with its own block's baseline, and with no warm-up the first baseline run
+    // under the emulator is slow, 4.6 s against 2.7 s, which gave 7.5x in one CI run.)
+    const shares = (limitSet: string | undefined): number[] =>
+      (doc.cells.find((c) => c.limitSet === limitSet)?.runs ?? []).flatMap((r) =>
+        r.outcome === 'ok' && !r.warmup && typeof r.metrics.cpuNs === 'number' ? [r.metrics.cpuNs / r.metrics.wallNs] : [],
+      );
+    const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+    const base = doc.cells.find((c) => c.limitSet !== ten?.limitSet)?.limitSet;
+    const quotaPart = med(shares(base)) / med(shares(ten?.limitSet));
+    console.log(
+      `v2 seed: CPU per op vs baseline ${ten?.summary.cpuCostRatio?.toFixed(2)}x, slowdown from the quota ${quotaPart.toFixed(2)}x`,
+    );
     expect(quotaPart).toBeGreaterThan(8.5);
     expect(quotaPart).toBeLessThan(11.5);
+    // The raw wall-time ratio swings 7.5-15.7x with the emulator and the host's load: in range, not exact.
+    expect(ten?.summary.slowdown).toBeGreaterThan(6);
+    expect(ten?.summary.slowdown).toBeLessThan(25);
     expect(ten?.summary.throttleRatio).toBeGreaterThan(0.9);
     rmSync(out, { recursive: true, force: true });
   }, 600_000);
