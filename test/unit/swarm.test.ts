@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { ContainerRun } from '../../src/runtimes/docker/container.js';
+import { fixture } from '../helpers.js';
 import type { HostInfo, LimitSet, NodeInfo, ResolvedLimits, WorkloadParams } from '../../src/model/types.js';
 import { FakeRuntime } from '../../src/runtimes/fake.js';
 import type { LaunchRequest, RunHandle, Runtime } from '../../src/runtimes/runtime.js';
@@ -308,5 +311,41 @@ describe('a cluster runtime in the suite', () => {
       save: () => undefined,
     });
     await expect(run).rejects.toThrow(/no node matches placement node z \(the nodes: a;/);
+  });
+});
+
+describe('a report that `docker service logs --follow` left short', () => {
+  // A real child standing in for the follower: what is written to cat's stdin streams out as its stdout.
+  const follower = () => spawn('cat', [], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const report = fixture('launcher/report-v1-host.txt');
+
+  it('is read from the one-shot log in place of the stream, and what streams in after it is ignored', async () => {
+    const child = follower();
+    const run = new ContainerRun(child, 'cgbench-x', 0, { client: 'docker', command: 'service logs' });
+    const head = report.split('\n').slice(0, 2).join('\n');
+    child.stdin.write(`workload says hi\n${head}\n`);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(run.replay(`workload says hi\n${report}`)).toBe(true);
+    expect(run.replay(`workload says hi\n${report}`)).toBe(false);
+    child.stdin.end('a late duplicate line\n');
+    const end = await run.exited;
+    expect(end.sawReport).toBe(true);
+    expect(end.info.stdout).toBe('workload says hi\n');
+    expect(end.info.report?.status).toBeDefined();
+  });
+
+  it('is not replaced by a one-shot log that lacks the report too, nor once the stream had it', async () => {
+    const short = follower();
+    const a = new ContainerRun(short, 'cgbench-a', 0, { client: 'docker', command: 'service logs' });
+    expect(a.replay('workload says hi\n')).toBe(false);
+    short.stdin.end('workload says hi\n');
+    expect((await a.exited).sawReport).toBe(false);
+
+    const whole = follower();
+    const b = new ContainerRun(whole, 'cgbench-b', 0, { client: 'docker', command: 'service logs' }, () => whole.stdin.end());
+    whole.stdin.write(report.endsWith('\n') ? report : `${report}\n`);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(b.replay(report)).toBe(false);
+    expect((await b.exited).sawReport).toBe(true);
   });
 });

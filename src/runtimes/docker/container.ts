@@ -43,6 +43,10 @@ export class ContainerRun {
   private onReady: ((m: ReadyMark) => void) | undefined;
   private onEarlyEnd: ((e: Error) => void) | undefined;
   private released = false;
+  /** The report's last line arrived. */
+  private reportEnded = false;
+  /** The stdout was replaced by a one-shot read (`replay`). */
+  private replayed = false;
   private resolveExit!: (e: RunEnd) => void;
 
   constructor(
@@ -110,7 +114,24 @@ export class ContainerRun {
     this.child.stdin.end();
   }
 
+  /**
+   * Reads the child's whole stdout again from `text` (a one-shot `docker service logs` of a finished task, which
+   * `--follow` can leave short), in place of what streamed in; what streams in after it is ignored. True when
+   * `text` held the launcher's whole report and the stream had not.
+   */
+  replay(text: string): boolean {
+    if (this.replayed || this.reportEnded) return false;
+    if (!text.split('\n').includes(`${REPORT_PREFIX}END`)) return false;
+    this.replayed = true;
+    this.stdout = '';
+    this.report = null;
+    this.stdoutLine = '';
+    for (const line of text.split('\n')) this.stdoutLineDone(line);
+    return true;
+  }
+
   private onStdout(text: string): void {
+    if (this.replayed) return;
     const lines = (this.stdoutLine + text).split('\n');
     this.stdoutLine = lines.pop() ?? '';
     for (const line of lines) this.stdoutLineDone(line);
@@ -119,7 +140,10 @@ export class ContainerRun {
   private stdoutLineDone(line: string): void {
     if (this.report) {
       this.report.push(line);
-      if (line === `${REPORT_PREFIX}END`) this.onReportEnd?.();
+      if (line === `${REPORT_PREFIX}END`) {
+        this.reportEnded = true;
+        this.onReportEnd?.();
+      }
     } else if (line.startsWith(`${REPORT_PREFIX}REPORT `)) this.report = [line];
     else if (this.stdout.length < STDOUT_MAX) this.stdout += `${line}\n`;
   }
@@ -139,7 +163,7 @@ export class ContainerRun {
   }
 
   private flushLines(): void {
-    if (this.stdoutLine) this.stdoutLineDone(this.stdoutLine);
+    if (this.stdoutLine && !this.replayed) this.stdoutLineDone(this.stdoutLine);
     if (this.stderrLine) this.stderr.push(this.stderrLine);
     this.stdoutLine = this.stderrLine = '';
   }

@@ -160,8 +160,9 @@ class Job {
     let last: TaskStatus | null = null;
     const poll = async (): Promise<void> => {
       last = (await taskStatus(this.swarm.manager, this.name)) ?? last;
-      // A task that ended without a report: give its last lines a moment to arrive, then stop reading.
-      if (last && FINAL_STATES.has(last.state)) setTimeout(() => this.logs.kill(), STOP_GRACE_MS).unref();
+      // A task that ended before its report streamed in: `--follow` can lag or drop a finished task's last lines
+      // (a whole report lost in CI), so read its log once more from the start, then stop following.
+      if (last && FINAL_STATES.has(last.state)) void this.reread().finally(() => this.logs.kill());
       else this.polling = setTimeout(() => void poll(), TASK_POLL_MS);
     };
     this.polling = setTimeout(() => void poll(), TASK_POLL_MS);
@@ -177,6 +178,14 @@ class Job {
       if (task?.error) info.stderrTail = `${info.stderrTail}\n${task.state}: ${task.error}`.trim();
     }
     return info;
+  }
+
+  /** The finished task's whole log, read once without `--follow`, in place of the stream when it holds the report
+   *  the stream lacks; when it does not either, the stream gets the grace to deliver it. */
+  private async reread(): Promise<void> {
+    const once = await this.swarm.manager(['service', 'logs', '--raw', this.name], { timeoutMs: DOCKER_TIMEOUTS.query }).catch(() => null);
+    if (once?.code === 0 && this.run.replay(once.stdout)) return;
+    await new Promise((r) => setTimeout(r, STOP_GRACE_MS));
   }
 
   /** Stops reading the logs `afterMs` from now. */
