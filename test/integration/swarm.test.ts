@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cell, ResultDocument } from '../../src/model/types.js';
-import { cgroupDirsNamed, isRoot, loopIterations, ROOT_DIR } from '../helpers.js';
+import { cgroupDirsNamed, isRoot, loopIterations, ROOT_DIR, runAsync } from '../helpers.js';
 
 const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
 const NODES = 3;
@@ -134,6 +134,33 @@ describe.skipIf(skip !== null)('swarm runtime on a three-node test swarm', () =>
     const byNode = runsByNode(doc.cells);
     for (const [node, spans] of byNode) expect(maxInFlight(spans), node).toBe(1);
     expect(maxInFlight([...byNode.values()].flat())).toBe(NODES);
+    expectNothingLeft();
+  }, 300_000);
+
+  it("fits a loop's CPUs on the swarm, probes on several nodes at once, and leaves nothing", async () => {
+    // 0.3 s of one CPU's work: under a quota q its wall time is at least 0.3 / q (the kernel grants no more), so
+    // `wall <= 2s` cannot hold below 0.15 CPU (0.11 with this machine's ±25 % speed), above the range's bottom. An
+    // absolute SLO: three nodes on this machine's two CPUs slow every run, the unlimited baseline's too, so ratios
+    // to it mislead here.
+    const file = join(work, 'fit.yaml');
+    writeFileSync(
+      file,
+      ['name: fit', 'warmup: 0', 'runtimes: [swarm]', 'workloads:', '  - name: loop', '    kind: cpu'].join('\n') +
+        `\n    params: { iterations: ${loopIterations(0.3)} }\n    limits: [{}]\n`,
+    );
+    const out = join(work, 'fit');
+    const args = ['fit', file, '--slo', 'wall <= 2s', '--range', '0.05..1', '--precision', '20%', '--no-alternatives'];
+    const res = await runAsync('node', [CLI, ...args, '--docker-host', manager, '--report', 'none', '--out', out], 300_000);
+    expect(res.status, res.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultDocument;
+    const answer = doc.fit?.answer?.value ?? NaN;
+    console.log(`swarm fit of wall <= 2s for 0.3 CPU-s: ${answer} CPU in ${doc.fit?.runs} runs over ${doc.fit?.probes.length} probes`);
+    expect(answer).toBeGreaterThanOrEqual(0.11);
+    expect(answer).toBeLessThanOrEqual(1);
+    const byNode = runsByNode(doc.cells);
+    expect(byNode.size).toBeGreaterThan(1);
+    for (const [node, spans] of byNode) expect(maxInFlight(spans), node).toBe(1);
+    expect(maxInFlight([...byNode.values()].flat())).toBeGreaterThan(1);
     expectNothingLeft();
   }, 300_000);
 
