@@ -3,18 +3,26 @@
 // the other (the order of the two alternates between presets, so a drift of the machine does not favour one);
 // per slowdown: its 95 % interval's relative half-width, and that width scaled to one minute of suite time
 // (an interval narrows with the square root of the runs, so width x sqrt(minutes) compares suites of different
-// lengths). Writes JSON under reports/bench/. Needs root (native cgroups); the suites clean up after themselves.
+// lengths). Both orders get the same fixed number of blocks (BENCH_ORDER_BLOCKS, default 8; a preset's adaptive
+// repetitions are held to it): adaptive runs stop each order at its own target, which compares times, not widths,
+// and at 3 blocks a paired interval's t quantile (4.30 for 2 degrees of freedom, against 2.78 for the 4 of two
+// independent samples of 3) outweighs any drift it cancels. Writes JSON under reports/bench/. Needs root (native
+// cgroups); the suites clean up after themselves.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ResultDocument } from '../src/model/types.js';
+import type { Cell, ResultDocument } from '../src/model/types.js';
+import { refreshSummaries } from '../src/scheduler/suite.js';
 
 const ORDERS = ['interleaved', 'sequential'] as const;
 type Order = (typeof ORDERS)[number];
 const PRESETS = (process.env.BENCH_ORDER_PRESETS ?? 'seed').split(',').filter(Boolean);
 const CLI = resolve('dist/cli/main.js');
+const BLOCKS = Number(process.env.BENCH_ORDER_BLOCKS ?? 8);
+/** The interval every slowdown must reach for the suite-time figure: ±5 %. */
+const TARGET = 0.05;
 
 interface CellFigure {
   cell: string;
@@ -30,34 +38,80 @@ interface OrderResult {
   preset: string;
   order: Order;
   suiteSeconds: number;
+  /** Seconds from the suite's start until every slowdown's interval was within ±TARGET, read back from the runs
+   *  as they finished (the summaries recomputed after each); null when the suite never got there. */
+  secondsToTarget: number | null;
   cells: CellFigure[];
+}
+
+/** The cells whose slowdown this bench compares (IO throttles are exact: no drift to cancel). */
+const compared = (cells: Cell[]): Cell[] => cells.filter((c) => c.baselineId !== null && c.kind !== 'io');
+
+const halfWidthOf = (c: Cell): number | null => {
+  const s = c.summary;
+  return s.slowdownRange && s.slowdown ? (s.slowdownRange[1] - s.slowdownRange[0]) / 2 / s.slowdown : null;
+};
+
+/** When (seconds after the start) the runs that had finished first gave every compared slowdown ±TARGET. */
+function secondsToTarget(doc: ResultDocument): number | null {
+  const runs = doc.cells.flatMap((c) => c.runs).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+  const t0 = Date.parse(doc.createdAt);
+  for (const last of runs) {
+    const upTo = last.seq ?? 0;
+    const prefix: ResultDocument = structuredClone(doc);
+    for (const c of prefix.cells) c.runs = c.runs.filter((r) => (r.seq ?? 0) <= upTo);
+    refreshSummaries(prefix);
+    const widths = compared(prefix.cells).map(halfWidthOf);
+    if (widths.length && widths.every((w) => w !== null && w <= TARGET))
+      return (Date.parse(last.startedAt) + last.harnessWallNs / 1e6 - t0) / 1000;
+  }
+  return null;
 }
 
 function runSuite(preset: string, order: Order): OrderResult {
   const out = mkdtempSync(join(tmpdir(), 'cgbench-bench-order-'));
   try {
-    const r = spawnSync(process.execPath, [CLI, 'run', '--preset', preset, '--order', order, '--out', out, '--report', 'none', '--json'], {
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        '--preset',
+        preset,
+        '--order',
+        order,
+        '-r',
+        String(BLOCKS),
+        '--max-repetitions',
+        String(BLOCKS),
+        '--out',
+        out,
+        '--report',
+        'none',
+        '--json',
+      ],
+      {
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     if (r.status !== 0) throw new Error(`cgbench run --preset ${preset} --order ${order} exited ${r.status}`);
     const doc = JSON.parse(r.stdout) as ResultDocument;
     const seconds = (Date.parse(doc.finishedAt ?? doc.createdAt) - Date.parse(doc.createdAt)) / 1000;
-    const cells = doc.cells
-      .filter((c) => c.baselineId !== null && c.summary.slowdown !== null && c.kind !== 'io')
+    const cells = compared(doc.cells)
+      .filter((c) => c.summary.slowdown !== null)
       .map((c) => {
-        const s = c.summary;
-        const half = s.slowdownRange && s.slowdown ? (s.slowdownRange[1] - s.slowdownRange[0]) / 2 / s.slowdown : null;
+        const half = halfWidthOf(c);
         return {
           cell: `${c.workload} / ${c.limitSet}`,
-          slowdown: s.slowdown,
+          slowdown: c.summary.slowdown,
           halfWidth: half,
           perMinute: half === null ? null : half * Math.sqrt(seconds / 60),
-          runs: s.measuredRuns,
+          runs: c.summary.measuredRuns,
         };
       });
-    return { preset, order, suiteSeconds: seconds, cells };
+    return { preset, order, suiteSeconds: seconds, secondsToTarget: secondsToTarget(doc), cells };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -67,6 +121,7 @@ const pct = (x: number | null): string => (x === null ? 'none' : `±${(x * 100).
 
 function main(): void {
   if (process.getuid?.() !== 0) throw new Error('npm run bench needs root: the suites run natively in cgroups');
+  if (!Number.isInteger(BLOCKS) || BLOCKS < 2) throw new Error(`BENCH_ORDER_BLOCKS=${process.env.BENCH_ORDER_BLOCKS}: a whole number >= 2`);
   const results: OrderResult[] = [];
   PRESETS.forEach((preset, i) => {
     for (const order of i % 2 ? [...ORDERS].reverse() : ORDERS) {
@@ -78,7 +133,14 @@ function main(): void {
   const ratios: number[] = [];
   for (const preset of PRESETS) {
     const [inter, seq] = ORDERS.map((o) => results.find((r) => r.preset === preset && r.order === o));
-    lines.push(`${preset}: interleaved ${inter?.suiteSeconds.toFixed(0)} s, sequential ${seq?.suiteSeconds.toFixed(0)} s`);
+    const reached = (r: OrderResult | undefined): string =>
+      r?.secondsToTarget == null
+        ? `never within ±${TARGET * 100} %`
+        : `every slowdown within ±${TARGET * 100} % after ${r.secondsToTarget.toFixed(0)} s`;
+    lines.push(
+      `${preset} (${BLOCKS} blocks): interleaved ${inter?.suiteSeconds.toFixed(0)} s, ${reached(inter)}; ` +
+        `sequential ${seq?.suiteSeconds.toFixed(0)} s, ${reached(seq)}`,
+    );
     for (const c of inter?.cells ?? []) {
       const s = seq?.cells.find((x) => x.cell === c.cell);
       const ratio = c.perMinute && s?.perMinute ? s.perMinute / c.perMinute : null;
