@@ -4,9 +4,9 @@
 // per slowdown: its 95 % interval's relative half-width, and that width scaled to one minute of suite time
 // (an interval narrows with the square root of the runs, so width x sqrt(minutes) compares suites of different
 // lengths). Both orders get the same fixed number of blocks (BENCH_ORDER_BLOCKS, default 8; a preset's adaptive
-// repetitions are held to it): adaptive runs stop each order at its own target, which compares times, not widths,
-// and at 3 blocks a paired interval's t quantile (4.30 for 2 degrees of freedom, against 2.78 for the 4 of two
-// independent samples of 3) outweighs any drift it cancels. Writes JSON under reports/bench/. Needs root (native
+// repetitions are held to it): adaptive runs would stop each order at its own target or budget, and in sequential
+// order add baseline runs until its distribution-free interval (all run-to-run ratios, Mann-Whitney) exists at all,
+// so the two suites would differ in their runs, not only in their order. Writes JSON under reports/bench/. Needs root (native
 // cgroups); the suites clean up after themselves.
 
 import { spawnSync } from 'node:child_process';
