@@ -42,9 +42,10 @@ if ((${#consumer_pkgs[@]})); then
 fi
 
 # Real programs the user-workload tests run: nginx (the service tests; a daemon's package, installed without
-# starting its service) and fio (a command whose JSON report is read).
+# starting its service), fio (a command whose JSON report is read) and wrk (a service's own client, and the load
+# bench's yardstick).
 workload_pkgs=()
-for p in nginx-light fio; do
+for p in nginx-light fio wrk; do
   dpkg -s "$p" >/dev/null 2>&1 || workload_pkgs+=("$p")
 done
 if ((${#workload_pkgs[@]})); then

@@ -93,6 +93,13 @@ export function generatorBottleneck(report: LoadReport): string | null {
   return null;
 }
 
+/** Why a client command of the user's (its busiest thread this busy), not the server, set the pace; null when it did not. */
+export function clientBottleneck(threadBusyMax: number): string | null {
+  return threadBusyMax >= GENERATOR_BUSY_LIMIT
+    ? `a client thread was busy ${(threadBusyMax * 100).toFixed(0)} % of the time (give it more threads or CPUs, params.loadCpus)`
+    : null;
+}
+
 /** A service run's figures as named metrics (they reach tables, compare and history like a command's own):
  *  throughput, latency percentiles in ms, errors (time-outs and unsent requests included), and the generator's
  *  CPU per 1,000 answers (shown, never gated). */

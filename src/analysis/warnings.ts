@@ -273,10 +273,11 @@ function samplerOverhead(cell: Cell): Warning[] {
   ];
 }
 
-/** A service's load generator that set the pace itself: its figures are the generator's limit, not the server's. */
+/** A service's load generator (or client) that set the pace itself: its figures are its limit, not the server's. */
 function generatorWarnings(cell: Cell): Warning[] {
-  const slow = cell.runs.filter((r) => !r.warmup && r.outcome === 'ok' && r.load?.bottleneck);
-  const last = slow.at(-1)?.load?.bottleneck;
+  const why = (r: Cell['runs'][number]): string | undefined => r.load?.bottleneck ?? r.client?.bottleneck;
+  const slow = cell.runs.filter((r) => !r.warmup && r.outcome === 'ok' && why(r));
+  const last = slow.at(-1) && why(slow.at(-1) as Cell['runs'][number]);
   if (!last) return [];
   return [
     {

@@ -138,6 +138,10 @@ export interface ServiceParams {
   warmupMs: NonNegative;
   /** CPUs the generator's threads are pinned to (a cpuset list); absent: one unpinned thread. */
   loadCpus?: string;
+  /** A client command of the user's (wrk, hey, k6...) run instead of the built-in generator, once for
+   *  `durationMs`, its placeholders ({url}, {host}, {port}...) filled in (programs/load.ts clientArgv); its
+   *  figures are the metrics protocol's and a known format's (wrk's report), programs/metrics.ts. @minItems 1 */
+  client?: string[];
 }
 
 /** Where a cluster runtime (swarm) may run a cell: on the node with this hostname, or on any node with
@@ -599,6 +603,19 @@ interface RunBase {
   namedMetrics?: Record<string, NamedMetric>;
   /** A service's run: what the load generator saw beyond the named figures (throughput and percentiles). */
   load?: RunLoad;
+  /** A service driven by a client command of the user's: what it cost (its figures are the named metrics). */
+  client?: RunClient;
+}
+
+/** A client command's own cost over a service run, read from /proc every 100 ms while it ran. */
+export interface RunClient {
+  /** Its CPU time (all threads), ns: booked outside the measured group. */
+  cpuNs: NonNegative;
+  /** Its busiest thread's CPU over its wall time (1 = a full CPU: the client, not the server, set the pace). */
+  threadBusyMax: NonNegative;
+  wallNs: NonNegative;
+  /** Why the client, not the server, set the pace; absent when it did not. */
+  bottleneck?: string;
 }
 
 /** The load generator's side of a service run (its figures are the run's named metrics). */

@@ -1,5 +1,5 @@
 // The metrics protocol: how a command hands cgbench its own named figures (value, unit, which way is
-// better), and the known output formats read the same way (fio's JSON). Pure: text in, metrics or problems out.
+// better), and the known output formats read the same way (fio's JSON, wrk's report). Pure: text in, metrics or problems out.
 
 import { METRICS_ENV, type MetricsFormat } from '../model/defaults.js';
 import type { Direction, NamedMetric } from '../model/types.js';
@@ -158,4 +158,76 @@ export function readCommandMetrics(format: MetricsFormat, lines: readonly string
         `"direction": "higher-is-better"} to the file named by $${METRICS_ENV}`,
     );
   return fromProtocol;
+}
+
+// ---------------------------------------------------------------------------------------------
+// wrk's report (wrk 4, stdout; `--latency` adds the percentiles)
+
+/** wrk's time units (its format_time) in ms, and its binary byte units (format_binary) in bytes. */
+const WRK_TIME_MS: Record<string, number> = { us: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
+const WRK_BYTES: Record<string, number> = { B: 1, KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30, TB: 2 ** 40, PB: 2 ** 50 };
+const WRK_PERCENTILES = ['50', '75', '90', '99'] as const;
+
+/** Whether stdout is wrk's report (its first and throughput lines), so a client's output is read as one. */
+export function isWrkOutput(stdout: string): boolean {
+  return /^Running \S+ test @ /m.test(stdout) && /^Requests\/sec:/m.test(stdout);
+}
+
+function wrkTimeMs(text: string | undefined): number | undefined {
+  const m = /^([\d.]+)(us|ms|s|m|h)$/.exec(text ?? '');
+  const scale = m ? WRK_TIME_MS[m[2] as string] : undefined;
+  return m && scale !== undefined ? Number(m[1]) * scale : undefined;
+}
+
+/**
+ * wrk's report, named as the built-in generator's figures where they mean the same: `throughput` (answers
+ * without error per second: wrk's Requests/sec less its non-2xx/3xx share), `p50`, `p90`, `p99` (ms; and
+ * `p75`, with `--latency`), `errors` (connect, read, write and timeout errors plus non-2xx/3xx answers), and
+ * `transfer` (B/s read). wrk is closed loop: its latencies are from each request's actual send, so a stalled
+ * server hides its queue (coordinated omission), unlike the built-in open-loop generator's.
+ */
+export function readWrkOutput(stdout: string): MetricsRead {
+  const rps = Number(/^Requests\/sec:\s+([\d.]+)\s*$/m.exec(stdout)?.[1]);
+  const done = /^\s*(\d+) requests in ([\d.]+\w+), ([\d.]+)(\w+) read\s*$/m.exec(stdout);
+  if (!Number.isFinite(rps) || !done)
+    return { metrics: {}, problems: ['wrk printed no report on stdout (its "N requests in ..." and "Requests/sec:" lines)'] };
+  const requests = Number(done[1]);
+  const socket = /^\s*Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)\s*$/m.exec(stdout);
+  const non2xx = Number(/^\s*Non-2xx or 3xx responses: (\d+)\s*$/m.exec(stdout)?.[1] ?? 0);
+  const socketErrors = socket ? socket.slice(1, 5).reduce((a, n) => a + Number(n), 0) : 0;
+  const metrics: Record<string, NamedMetric> = {
+    throughput: { value: requests > 0 ? (rps * (requests - non2xx)) / requests : 0, unit: 'req/s', direction: 'higher-is-better' },
+  };
+  const distribution = /^\s*Latency Distribution\s*$/m.exec(stdout);
+  if (distribution) {
+    const after = stdout.slice(distribution.index);
+    for (const p of WRK_PERCENTILES) {
+      const ms = wrkTimeMs(new RegExp(`^\\s*${p}%\\s+(\\S+)\\s*$`, 'm').exec(after)?.[1]);
+      // wrk prints 0.00us for every percentile when nothing was answered: no latency, not a zero one.
+      if (ms !== undefined && requests > 0) metrics[`p${p}`] = { value: ms, unit: 'ms', direction: 'lower-is-better' };
+    }
+  }
+  metrics.errors = { value: socketErrors + non2xx, unit: '', direction: 'lower-is-better' };
+  const transfer = /^Transfer\/sec:\s+([\d.]+)(\w+)\s*$/m.exec(stdout);
+  const scale = transfer ? WRK_BYTES[transfer[2] as string] : undefined;
+  if (transfer && scale !== undefined)
+    metrics.transfer = { value: Number(transfer[1]) * scale, unit: 'B/s', direction: 'higher-is-better' };
+  return { metrics, problems: [] };
+}
+
+/**
+ * A service client's figures: the protocol file's lines, and its stdout read as a known format (wrk's report)
+ * when it is one; the protocol's win where both name a figure. Neither is a problem: a client that reports
+ * nothing cgbench can read measured nothing.
+ */
+export function readClientMetrics(lines: readonly string[], stdout: string): MetricsRead {
+  const fromProtocol = readMetricLines(lines);
+  const known = isWrkOutput(stdout) ? readWrkOutput(stdout) : { metrics: {}, problems: [] };
+  const read = { metrics: { ...known.metrics, ...fromProtocol.metrics }, problems: [...known.problems, ...fromProtocol.problems] };
+  if (!read.problems.length && !Object.keys(read.metrics).length)
+    read.problems.push(
+      `the client printed no figures cgbench reads: neither wrk's report on stdout nor JSON lines such as {"name": "ops", ` +
+        `"value": 1, "unit": "ops/s", "direction": "higher-is-better"} in the file named by $${METRICS_ENV}`,
+    );
+  return read;
 }

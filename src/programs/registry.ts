@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { CgbenchError } from '../model/errors.js';
 import { KNOWN_SERVER_NAMES, SERVICE_DEFAULTS, WORKLOAD_DEFAULTS } from '../model/defaults.js';
 import { NATIVE_BINARIES, NATIVE_DIR, type NativeBinary, nativeBinary } from '../model/paths.js';
+import { CLIENT_PLACEHOLDERS } from '../model/client.js';
 import type { WorkloadKind, WorkloadMetrics, WorkloadParams } from '../model/types.js';
 
 export interface WorkloadInfo {
@@ -56,12 +57,15 @@ export const WORKLOADS: WorkloadInfo[] = [
   {
     kind: 'service',
     binary: null,
-    summary: 'your server under the limits, driven by cgbench-load from outside them: throughput and latency percentiles',
+    summary:
+      'your server under the limits, driven by cgbench-load (or your client: wrk, any that reports figures) from outside them: ' +
+      'throughput and latency percentiles',
     params:
       `command: [server, args...] and port, or server: ${KNOWN_SERVER_NAMES.join('|')} (configured by cgbench, a free port); ` +
       `readyPath, readyTimeoutMs (${SERVICE_DEFAULTS.readyTimeoutMs}), protocol (http|tcp), path (/), headers, ` +
       `mode (open|closed), rate (${SERVICE_DEFAULTS.rates.join(',')}; a list is steps), connections (${SERVICE_DEFAULTS.connections}), ` +
-      ` durationMs (${SERVICE_DEFAULTS.durationMs}), warmupMs (${SERVICE_DEFAULTS.warmupMs}), loadCpus`,
+      ` durationMs (${SERVICE_DEFAULTS.durationMs}), warmupMs (${SERVICE_DEFAULTS.warmupMs}), loadCpus; ` +
+      `client: [program, args...] with ${CLIENT_PLACEHOLDERS.map((n) => `{${n}}`).join(' ')}`,
   },
 ];
 

@@ -54,6 +54,26 @@ export interface ExitInfo {
   load?: LoadReport;
   /** A service: why its run failed (never ready, exited early, no generator report). */
   serviceError?: string;
+  /** A service driven by a client command of the user's: how it ended and what it printed (runtimes/client.ts). */
+  client?: ClientExit;
+}
+
+/** A service's client command after its run. */
+export interface ClientExit {
+  /** As run, its placeholders filled in. */
+  argv: string[];
+  exitCode: number | null;
+  signal: string | null;
+  /** It could not be started (spawn's error). */
+  error?: string;
+  stdout: string;
+  stderrTail: string;
+  /** The lines it wrote to the file named by $CGBENCH_METRICS. */
+  metricLines: string[];
+  wallNs: number;
+  /** Its threads' CPU time, ns, and the busiest one's share of the wall time (read from /proc while it ran). */
+  cpuNs: number;
+  threadBusyMax: number;
 }
 
 export interface RunHandle {

@@ -1,6 +1,6 @@
 // A service's run, whatever started its server: wait until the server is ready on 127.0.0.1, drive it with the
-// load generator from outside the measured group (this process's own), then stop the server and hand back its
-// exit with the generator's report. A server that exits early or never becomes ready is the run's error.
+// load generator (or the user's client) from outside the measured group (this process's own), then stop the
+// server and hand back its exit with the generator's report. A server that exits early or never becomes ready is the run's error.
 
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,8 @@ import type { KnownServer, LoadReport, ServiceParams } from '../model/types.js';
 import { loadArgv, parseLoadReport, serviceLoadSpec } from '../programs/load.js';
 import { KNOWN_SERVERS } from '../programs/servers.js';
 import { findProgram } from './host-preflight.js';
-import { type ExitInfo, type PreflightItem, type RunHandle, STDERR_TAIL, TailBuffer } from './runtime.js';
+import { runClient } from './client.js';
+import { type ClientExit, type ExitInfo, type PreflightItem, type RunHandle, STDERR_TAIL, TailBuffer } from './runtime.js';
 
 /** Where services listen: loopback only, so nothing leaves the machine. */
 export const SERVICE_HOST = '127.0.0.1';
@@ -76,14 +77,14 @@ async function runGenerator(p: ServiceParams, onChild: (kill: () => void) => voi
   return { error: `the load generator printed no report (exit ${code})${why ? `: ${why}` : ''}` };
 }
 
-/** A service's run over a started server: ready, load, stop. `exited` carries the generator's report (`load`)
- *  or the run's error (`serviceError`). */
+/** A service's run over a started server: ready, load (the generator, or the user's client), stop. `exited`
+ *  carries the generator's report (`load`) or the client's exit (`client`), or the run's error (`serviceError`). */
 export function driveService(p: ServiceParams, server: Pick<RunHandle, 'exited' | 'stop'>): Pick<RunHandle, 'exited' | 'stop'> {
   let gone: ExitInfo | undefined;
   let stopped = false;
   let killLoad: (() => void) | undefined;
   void server.exited.then((info) => (gone = info));
-  const drive = async (): Promise<{ load?: LoadReport; error?: string }> => {
+  const drive = async (): Promise<{ load?: LoadReport; client?: ClientExit; error?: string }> => {
     const deadline = Date.now() + p.readyTimeoutMs;
     for (;;) {
       if (stopped) return { error: 'stopped before the server was ready' };
@@ -99,10 +100,17 @@ export function driveService(p: ServiceParams, server: Pick<RunHandle, 'exited' 
       }
       await sleep(READY_POLL_MS);
     }
-    const run = await runGenerator(p, (kill) => {
+    const onChild = (kill: () => void): void => {
       killLoad = kill;
       if (stopped) kill();
-    });
+    };
+    // A client of the user's: its exit and output are read with the run's outcome (scheduler/classify.ts).
+    if (p.client) {
+      const client = await runClient(p, SERVICE_HOST, onChild);
+      if (gone) return { client, error: `the server exited during the load (${exitText(gone)})` };
+      return { client };
+    }
+    const run = await runGenerator(p, onChild);
     if ('error' in run) return { error: run.error };
     // A server gone before the generator finished was not measured to the end.
     if (gone) return { load: run.report, error: `the server exited during the load (${exitText(gone)})` };
@@ -112,6 +120,7 @@ export function driveService(p: ServiceParams, server: Pick<RunHandle, 'exited' 
     server.stop();
     const info = await server.exited;
     if (d.load) info.load = d.load;
+    if (d.client) info.client = d.client;
     if (d.error) info.serviceError = d.error;
     return info;
   });

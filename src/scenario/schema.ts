@@ -16,6 +16,7 @@ import {
   SERVICE_DEFAULTS,
   WORKLOAD_DEFAULTS,
 } from '../model/defaults.js';
+import { clientProblems } from '../model/client.js';
 import { KNOWN_SERVER_NAMES } from '../model/defaults.js';
 import { CgbenchError } from '../model/errors.js';
 import { KNOB_IDS, KNOBS } from '../model/knobs.js';
@@ -317,6 +318,7 @@ const workloadSchema = z
     kind: z.enum(KINDS),
     params: z.record(z.unknown()).default({}),
     command: z.array(z.string().min(1)).min(1).optional(),
+    client: z.array(z.string().min(1)).min(1).optional(),
     server: z
       .enum(KNOWN_SERVER_NAMES as [KnownServer, ...KnownServer[]], {
         errorMap: () => ({ message: `server is a server cgbench configures itself: ${KNOWN_SERVER_NAMES.join(', ')}` }),
@@ -452,9 +454,11 @@ function toLimits(raw: RawLimitSet, at: string, problems: string[]): Limits {
   return limits;
 }
 
-/** What a workload names beside its params: a command's argv, how its figures are read, a known server. */
+/** What a workload names beside its params: a command's argv, how its figures are read, a known server, a
+ *  service's client command. */
 interface ParamsSource {
   command?: string[] | undefined;
+  client?: string[] | undefined;
   metrics?: MetricsFormat | undefined;
   server?: KnownServer | undefined;
 }
@@ -462,11 +466,12 @@ interface ParamsSource {
 function toParams(
   kind: WorkloadSpec['params']['kind'],
   raw: Record<string, unknown>,
-  { command, metrics, server }: ParamsSource,
+  { command, metrics, server, client }: ParamsSource,
   at: string,
   problems: string[],
 ): WorkloadParams | null {
   if (server && kind !== 'service') problems.push(`${at}.server: only a service runs a known server (kind: service)`);
+  if (client && kind !== 'service') problems.push(`${at}.client: only a service is driven by a client (kind: service)`);
   if (kind === 'command') {
     if (!command) {
       problems.push(`${at}.command: a command workload needs command: [program, arg, ...] (an argument array, never a shell string)`);
@@ -493,6 +498,12 @@ function toParams(
     const rates = rate === undefined ? [...SERVICE_DEFAULTS.rates] : typeof rate === 'number' ? [rate] : rate;
     if (rest.mode === 'closed' && rate !== undefined)
       problems.push(`${at}.params.rate: a closed loop has no rate (drop it, or mode: open)`);
+    if (client) {
+      // The client runs once for durationMs: no warm-up of the generator's, no steps.
+      if (raw.warmupMs !== undefined) problems.push(`${at}.params.warmupMs: a client runs once, unmeasured warm-up is its own to do`);
+      if (rates.length > 1) problems.push(`${at}.params.rate: a client runs once, not in steps (give one rate)`);
+      problems.push(...clientProblems(client, { ...rest, rates }).map((p) => `${at}.client: ${p}`));
+    }
     // A known server's argv names its program; runtimes/service.ts finds it and adds the arguments.
     const argv = server ? [server] : (command as string[]);
     return {
@@ -501,6 +512,7 @@ function toParams(
       ...(server ? { server } : {}),
       port: port ?? 0,
       ...rest,
+      ...(client ? { warmupMs: 0, client } : {}),
       ...(server && rest.readyPath === undefined ? { readyPath: '/' } : {}),
       ...(rest.mode === 'open' ? { rates } : {}),
     };
@@ -528,7 +540,7 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     const at = `workloads[${wi}]`;
     if (seen.has(w.name)) problems.push(`${at}.name: "${w.name}" is used twice (workload names must be unique)`);
     seen.add(w.name);
-    const params = toParams(w.kind, w.params, { command: w.command, metrics: w.metrics, server: w.server }, at, problems);
+    const params = toParams(w.kind, w.params, { command: w.command, metrics: w.metrics, server: w.server, client: w.client }, at, problems);
     const rawSets = w.limits ?? s.limits ?? [{}];
     const from = w.limits ? `${at}.limits` : 'limits';
     if (params?.kind === 'latency' && params.durationMs >= s.timeout) {

@@ -2,12 +2,12 @@
 // the group's readings). Pure: an OOM kill or a crash is a value here, never an exception.
 
 import type { MetricsFormat } from '../model/defaults.js';
-import { loadNamedMetrics, runLoadOf } from '../analysis/load.js';
-import type { NamedMetric, RunLoad, WorkloadMetrics } from '../model/types.js';
-import { readCommandMetrics } from '../programs/metrics.js';
+import { clientBottleneck, loadNamedMetrics, runLoadOf } from '../analysis/load.js';
+import type { NamedMetric, RunClient, RunLoad, WorkloadMetrics } from '../model/types.js';
+import { readClientMetrics, readCommandMetrics } from '../programs/metrics.js';
 import { parseWorkloadOutput } from '../programs/registry.js';
 import { LAUNCHER_EXIT } from '../runtimes/launcher.js';
-import type { ExitInfo } from '../runtimes/runtime.js';
+import type { ClientExit, ExitInfo } from '../runtimes/runtime.js';
 
 export interface ClassifyInput {
   exit: ExitInfo;
@@ -23,7 +23,7 @@ export interface ClassifyInput {
 }
 
 type RunOutcomePart =
-  | { outcome: 'ok'; metrics: WorkloadMetrics; namedMetrics?: Record<string, NamedMetric>; load?: RunLoad }
+  | { outcome: 'ok'; metrics: WorkloadMetrics; namedMetrics?: Record<string, NamedMetric>; load?: RunLoad; client?: RunClient }
   | { outcome: 'oom-killed' | 'failed' | 'timeout' | 'interrupted'; message: string; metrics?: WorkloadMetrics };
 
 const SIGNALS: Record<number, string> = { 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM', 2: 'SIGINT', 7: 'SIGBUS', 8: 'SIGFPE' };
@@ -58,6 +58,7 @@ export function classifyRun(input: ClassifyInput): RunOutcomePart {
 
   if (input.service) {
     if (exit.serviceError) return { outcome: 'failed', message: exit.serviceError };
+    if (exit.client) return classifyClient(exit.client);
     if (!exit.load) return { outcome: 'failed', message: 'the load generator reported nothing' };
     return { outcome: 'ok', metrics: { wallNs: exit.load.wallNs }, namedMetrics: loadNamedMetrics(exit.load), load: runLoadOf(exit.load) };
   }
@@ -94,4 +95,25 @@ export function classifyRun(input: ClassifyInput): RunOutcomePart {
   // The launcher's own account of a failed start is the clearest; else the program's last words.
   const why = status?.error ?? (exit.stderrTail ? lastLine(exit.stderrTail) : '');
   return { outcome: 'failed', message: `${where}${why ? `: ${why}` : ''}` };
+}
+
+/** A service run driven by the user's client: it must exit 0 and report figures cgbench reads (one line if not). */
+function classifyClient(c: ClientExit): RunOutcomePart {
+  const metrics = { wallNs: c.wallNs };
+  const program = c.argv[0] ?? 'the client';
+  if (c.error) return { outcome: 'failed', message: `the client ${program} could not be started: ${c.error}`, metrics };
+  if (c.exitCode !== 0) {
+    const how = c.signal ? `was killed by ${c.signal}` : `exited with code ${c.exitCode}`;
+    // wrk says why on stdout ("unable to connect to ..."), most clients on stderr.
+    const why = lastLine(c.stderrTail) || lastLine(c.stdout);
+    return { outcome: 'failed', message: `the client ${program} ${how}${why ? `: ${why}` : ''}`, metrics };
+  }
+  const read = readClientMetrics(c.metricLines, c.stdout);
+  if (read.problems.length) {
+    const more = read.problems.length > 1 ? ` (and ${read.problems.length - 1} more)` : '';
+    return { outcome: 'failed', message: `${read.problems[0] as string}${more}`, metrics };
+  }
+  const bottleneck = clientBottleneck(c.threadBusyMax);
+  const client: RunClient = { cpuNs: c.cpuNs, threadBusyMax: c.threadBusyMax, wallNs: c.wallNs, ...(bottleneck ? { bottleneck } : {}) };
+  return { outcome: 'ok', metrics, namedMetrics: read.metrics, client };
 }

@@ -6,6 +6,7 @@
 import { CgbenchError } from '../model/errors.js';
 import { cpuList } from '../model/limits.js';
 import type { Cell, ResolvedLimits, RuntimeName, Scenario } from '../model/types.js';
+import { clientMissing } from '../runtimes/client.js';
 import type { NeighbourLaunch, PreflightItem, Runtime } from '../runtimes/runtime.js';
 import type { CellKnobs } from './knobs.js';
 import { placementOf, placementProblem } from './placement.js';
@@ -60,6 +61,9 @@ export interface PreflightContext {
 export async function preflight(ctx: PreflightContext): Promise<void> {
   const problems: string[] = [];
   for (const cell of ctx.cells) {
+    // A service's client runs on this host whatever the runtime: without it the machine cannot drive the load (exit 3).
+    const missing = cell.params.kind === 'service' ? clientMissing(cell.params) : null;
+    if (missing) throw missing;
     problems.push(...(ctx.knobs?.get(cell.id)?.refused ?? []));
     const cpuset = cell.limits.cpuset;
     const p = cpuset !== undefined && ctx.availableCpus !== undefined ? cpusetProblem(cpuset, ctx.availableCpus) : null;
