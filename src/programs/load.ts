@@ -32,9 +32,24 @@ export function loadArgv(spec: LoadSpec): string[] {
   return args;
 }
 
+/** Latency over time is kept per interval no finer than this, ms (a 1 ms interval holds a request or two)... */
+const SERIES_MIN_MS = 10;
+/** ...no coarser than the generator's default (one CFS period)... */
+const SERIES_MAX_MS = 100;
+/** ...and in at most this many intervals over a run, so a long run's document stays small. */
+const SERIES_MAX_POINTS = 2000;
+
+/** The interval of a service's latency series: the cell's sampling interval, so a stall lines up with the samples
+ *  of its throttled period, within the bounds above. */
+export function serviceSeriesIntervalMs(p: ServiceParams, sampleIntervalMs: number | undefined): number {
+  const steps = p.mode === 'open' ? Math.max(1, p.rates?.length ?? 1) : 1;
+  const floor = Math.max(SERIES_MIN_MS, Math.ceil((steps * p.durationMs) / SERIES_MAX_POINTS));
+  return Math.min(Math.max(Math.round(sampleIntervalMs ?? SERIES_MAX_MS), floor), Math.max(floor, SERIES_MAX_MS));
+}
+
 /** What the generator sends a service listening on 127.0.0.1: its parameters as a LoadSpec (a TCP service gets
- *  a line and answers a line). */
-export function serviceLoadSpec(p: ServiceParams, host = '127.0.0.1'): LoadSpec {
+ *  a line and answers a line), its latency series every `intervalMs` when given. */
+export function serviceLoadSpec(p: ServiceParams, host = '127.0.0.1', intervalMs?: number): LoadSpec {
   const target: LoadSpec['target'] =
     p.protocol === 'http'
       ? { protocol: 'http', url: `http://${host}:${p.port}${p.path}`, ...(p.headers ? { headers: p.headers } : {}) }
@@ -47,6 +62,7 @@ export function serviceLoadSpec(p: ServiceParams, host = '127.0.0.1'): LoadSpec 
     ...(p.loadCpus !== undefined ? { cpus: p.loadCpus } : {}),
     durationMs: p.durationMs,
     warmupMs: p.warmupMs,
+    ...(intervalMs !== undefined ? { intervalMs } : {}),
   };
 }
 

@@ -102,7 +102,11 @@ export class NativeRuntime implements Runtime {
       // A service keeps the host's network (it listens on loopback, where the generator reaches it).
       const run =
         params.kind === 'service'
-          ? driveService(params, this.spawnRun(group, params, req.runId, req.scratchDir, req.sampleIntervalMs, SERVICE_NAMESPACES))
+          ? driveService(
+              params,
+              this.spawnRun(group, params, req.runId, req.scratchDir, req.sampleIntervalMs, SERVICE_NAMESPACES),
+              req.sampleIntervalMs,
+            )
           : this.spawnRun(group, params, req.runId, req.scratchDir, req.sampleIntervalMs);
       const exited = run.exited.then(async (info) => {
         if (loops.length) info.neighbours = await Promise.all(loops.map((l) => l.stop()));

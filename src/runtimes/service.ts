@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { CgbenchError } from '../model/errors.js';
 import { nativeBinary } from '../model/paths.js';
 import type { KnownServer, LoadReport, ServiceParams } from '../model/types.js';
-import { loadArgv, parseLoadReport, serviceLoadSpec } from '../programs/load.js';
+import { loadArgv, parseLoadReport, serviceLoadSpec, serviceSeriesIntervalMs } from '../programs/load.js';
 import { KNOWN_SERVERS } from '../programs/servers.js';
 import { findProgram } from './host-preflight.js';
 import { runClient } from './client.js';
@@ -60,8 +60,13 @@ function exitText(info: ExitInfo): string {
 }
 
 /** The generator's run: its report, or why there is none. */
-async function runGenerator(p: ServiceParams, onChild: (kill: () => void) => void): Promise<{ report: LoadReport } | { error: string }> {
-  const child = spawn(nativeBinary('cgbench-load'), loadArgv(serviceLoadSpec(p, SERVICE_HOST)), { stdio: ['ignore', 'pipe', 'pipe'] });
+async function runGenerator(
+  p: ServiceParams,
+  sampleIntervalMs: number | undefined,
+  onChild: (kill: () => void) => void,
+): Promise<{ report: LoadReport } | { error: string }> {
+  const spec = serviceLoadSpec(p, SERVICE_HOST, serviceSeriesIntervalMs(p, sampleIntervalMs));
+  const child = spawn(nativeBinary('cgbench-load'), loadArgv(spec), { stdio: ['ignore', 'pipe', 'pipe'] });
   onChild(() => child.kill('SIGINT'));
   let out = '';
   const err = new TailBuffer(STDERR_TAIL);
@@ -78,8 +83,13 @@ async function runGenerator(p: ServiceParams, onChild: (kill: () => void) => voi
 }
 
 /** A service's run over a started server: ready, load (the generator, or the user's client), stop. `exited`
- *  carries the generator's report (`load`) or the client's exit (`client`), or the run's error (`serviceError`). */
-export function driveService(p: ServiceParams, server: Pick<RunHandle, 'exited' | 'stop'>): Pick<RunHandle, 'exited' | 'stop'> {
+ *  carries the generator's report (`load`) or the client's exit (`client`), or the run's error (`serviceError`).
+ *  The generator's latency series follows the cell's `sampleIntervalMs` (programs/load.ts). */
+export function driveService(
+  p: ServiceParams,
+  server: Pick<RunHandle, 'exited' | 'stop'>,
+  sampleIntervalMs?: number,
+): Pick<RunHandle, 'exited' | 'stop'> {
   let gone: ExitInfo | undefined;
   let stopped = false;
   let killLoad: (() => void) | undefined;
@@ -110,7 +120,7 @@ export function driveService(p: ServiceParams, server: Pick<RunHandle, 'exited' 
       if (gone) return { client, error: `the server exited during the load (${exitText(gone)})` };
       return { client };
     }
-    const run = await runGenerator(p, onChild);
+    const run = await runGenerator(p, sampleIntervalMs, onChild);
     if ('error' in run) return { error: run.error };
     // A server gone before the generator finished was not measured to the end.
     if (gone) return { load: run.report, error: `the server exited during the load (${exitText(gone)})` };
