@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { openCgroups } from '../../src/cgroup/index.js';
+import { latencyTimeline } from '../../src/model/load-series.js';
 import { cpuUsedCpus } from '../../src/model/metrics.js';
 import type { Cell, ResultDocument, Run } from '../../src/model/types.js';
 import { freePort, isRoot, ROOT_DIR } from '../helpers.js';
@@ -109,6 +110,22 @@ describe.skipIf(!isRoot || !hasNginx)('services: nginx under limits, load from o
       // ...while the generator, outside it, reported CPU of its own.
       expect(run.load?.cpuNs).toBeGreaterThan(0);
       expect(run.load?.series.ok.length).toBeGreaterThan(10);
+    }
+    // Latency over time: the generator's series on the samples' clock, at the cell's sampling interval (10 ms at
+    // least), from the group's first reading and covering the warm-up and the load, the samples spanning it too.
+    for (const c of [free, quarter]) {
+      for (const run of c.runs) {
+        const line = latencyTimeline(run);
+        const loadS = (2000 + 300) / 1000;
+        expect(line?.intervalMs).toBe(Math.min(100, Math.max(10, c.sampling?.intervalMs ?? 100)));
+        if (!line || !run.before || !run.after || !run.samples) throw new Error(`${c.id}: no series or no samples`);
+        expect(line.startS).toBeGreaterThan(0);
+        expect(line.startS).toBeLessThan((run.after.tNs - run.before.tNs) / 1e9 - loadS);
+        const answered = line.intervals.filter((v) => v.ok > 0);
+        expect((answered.at(-1)?.endS ?? 0) - line.startS).toBeGreaterThanOrEqual(loadS);
+        expect(answered.at(-1)?.endS ?? Infinity).toBeLessThanOrEqual((run.samples.tMs.at(-1) ?? 0) / 1000 + line.intervalMs / 1000);
+        expect(line.intervals.filter((v) => v.p99Ms !== null).length).toBeGreaterThan(loadS / (line.intervalMs / 1000) / 2);
+      }
     }
     expect(quarter.summary.namedMetrics?.map((m) => m.name)).toEqual(expect.arrayContaining(['throughput', 'p50', 'p99', 'errors']));
   });

@@ -2,7 +2,7 @@
 // reporter (drawn in Node on a canvas). Configs are plain JSON (no callbacks) so the HTML can embed
 // them verbatim and both outputs agree.
 
-import type { ResultDocument } from '../../model/types.js';
+import type { Cell, ResultDocument } from '../../model/types.js';
 import { byWorkload } from '../format.js';
 import { cpuGrantedChart, ioRateChart, latencyChart, slowdownChart } from './limit-charts.js';
 import type { ChartKind, ChartOptions, ChartSpec, WorkloadCharts } from './spec.js';
@@ -59,7 +59,8 @@ export function keyCharts(wc: WorkloadCharts, doc: ResultDocument): ChartSpec[] 
       return (failed ? 1e6 : 0) + (cell.summary.slowdown ?? 0);
     };
     const preferred: Record<string, ChartKind> = {};
-    for (const c of doc.cells) preferred[c.id] = c.kind === 'memory' ? 'memory-time' : c.kind === 'io' ? 'io-time' : 'cpu-time';
+    const timeKind: Partial<Record<Cell['kind'], ChartKind>> = { memory: 'memory-time', io: 'io-time', service: 'service-time' };
+    for (const c of doc.cells) preferred[c.id] = timeKind[c.kind] ?? 'cpu-time';
     const ranked = [...wc.timeSeries].sort((a, b) => {
       const pa = a.cellId !== undefined && preferred[a.cellId] === a.kind ? 1 : 0;
       const pb = b.cellId !== undefined && preferred[b.cellId] === b.kind ? 1 : 0;

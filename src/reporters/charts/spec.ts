@@ -10,6 +10,7 @@ export type ChartKind =
   | 'latency'
   | 'protection'
   | 'cpu-time'
+  | 'service-time'
   | 'memory-time'
   | 'io-time'
   | 'pressure-time'

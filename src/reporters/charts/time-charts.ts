@@ -2,9 +2,10 @@
 // throttle, and pressure stall information, each with the limit drawn in.
 
 import { cpuQuotaCpus } from '../../model/limits.js';
+import { type LatencyInterval, latencyTimeline } from '../../model/load-series.js';
 import type { Cell, Run, SampleSeries } from '../../model/types.js';
 import { allZero, limitLine, points, RAW, rateLines, seriesLine } from './lines.js';
-import { color, HIGH_ORANGE, LIMIT_RED } from './palette.js';
+import { alpha, color, HIGH_ORANGE, LIMIT_RED } from './palette.js';
 import { type Axis, axis, baseConfig, type ChartKind, type ChartOptions, type ChartSpec, type Dataset } from './spec.js';
 
 const MIB = 1024 * 1024;
@@ -150,6 +151,100 @@ function ioTimeChart(cell: Cell, runs: SampledRun[], id: string): ChartSpec | nu
   });
 }
 
+const STALL_GREY = '#7f7f7f';
+
+/** A service run to draw: measured, with the generator's series. */
+type LoadRun = Run & { load: NonNullable<Run['load']>; no: number };
+
+/** The run whose p99 is the median of the cell's (the lower of the middle two): one run's stalls read clearly,
+ *  several overlaid do not, and each run has its own time axis. */
+function medianRun(runs: LoadRun[]): LoadRun | undefined {
+  const p99 = (r: LoadRun): number => r.namedMetrics?.p99?.value ?? Number.POSITIVE_INFINITY;
+  const sorted = [...runs].sort((a, b) => p99(a) - p99(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+function latencyLine(label: string, pts: { x: number; y: number | null }[], colour: string, width: number): Dataset {
+  // Each interval's percentile held across it, as the samples' CPU is (a point would hide how long it lasted).
+  return { ...seriesLine(label, pts, colour, 'y', { width, pointRadius: 0 }), stepped: 'before', spanGaps: false };
+}
+
+/**
+ * A service's latency over time on the samples' time axis: p99 and p50 of the requests that arrived in each of
+ * the generator's intervals (left, log) over the CPUs the group used, shaded (right), so a stall (the shading
+ * gone while the quota is spent) lines up with the latency of the requests that arrived in it. One run: the
+ * median by p99. A run without samples shows its latency alone; a cell without the generator's series, nothing.
+ */
+function serviceTimeChart(cell: Cell, id: string): ChartSpec | null {
+  if (cell.params.kind !== 'service') return null;
+  const params = cell.params;
+  const measured = cell.runs
+    .filter((r) => !r.warmup)
+    .map((r, i) => ({ ...r, no: i + 1 }))
+    .filter((r): r is LoadRun => r.load !== undefined);
+  const run = medianRun(measured);
+  const line = run ? latencyTimeline(run) : null;
+  if (!run || !line || line.intervals.filter((v) => v.p99Ms !== null).length < 2) return null;
+  const at = (v: LatencyInterval, key: 'p50Ms' | 'p99Ms'): { x: number; y: number | null }[] => [
+    { x: v.startS, y: v[key] },
+    { x: v.endS, y: v[key] },
+  ];
+  // Two points per interval (its start and end), a break where nobody arrived.
+  const steps = (key: 'p50Ms' | 'p99Ms'): { x: number; y: number | null }[] =>
+    line.intervals.flatMap((v, i) => (v[key] === null && line.intervals[i - 1]?.[key] === null ? [] : at(v, key)));
+  const datasets: Dataset[] = [
+    latencyLine('p99 latency', steps('p99Ms'), color(0), 2.5),
+    latencyLine('p50 latency', steps('p50Ms'), color(1), 1.5),
+  ];
+  const samples = run.samples && run.samples.tMs.length > 1 ? run.samples : undefined;
+  const used = samples ? points(samples, 'cpuUsedCpus') : null;
+  const quota = cpuQuotaCpus(cell.limits);
+  const periodMs = (cell.limits.cpu?.periodUs ?? 0) / 1000;
+  // A throttle ratio per sample means something only when each sample spans a CFS period; finer samples show the
+  // stall itself, as the CPU dropping to nothing.
+  const ratio = samples && periodMs > 0 && samples.intervalMs >= periodMs ? points(samples, 'throttleRatio') : null;
+  const throttle = ratio !== null && !allZero(ratio);
+  if (used) {
+    const area = seriesLine('CPUs used (shaded)', used, alpha(STALL_GREY, 0.5), 'y1', { width: 0.75, pointRadius: 0 });
+    datasets.push({ ...area, stepped: 'before', fill: 'origin', backgroundColor: alpha(STALL_GREY, 0.2), order: 3 });
+  }
+  if (ratio && throttle) datasets.push(seriesLine('throttle ratio', ratio, STALL_GREY, 'y1', { dash: [2, 3], width: 1.5 }));
+  const endS = Math.max(line.intervals.at(-1)?.endS ?? 0, (samples?.tMs.at(-1) ?? 0) / 1000);
+  if (used && quota !== null) datasets.push(limitLine(`quota ${+quota.toFixed(3)} CPU`, quota, endS, LIMIT_RED, 'y1'));
+  const warmEndS = line.startS + params.warmupMs / 1000;
+  const from = samples ? 'the run start (the group’s first reading)' : "the generator's start (no samples of the group)";
+  const spec = timeSeriesSpec(cell, id, {
+    kind: 'service-time',
+    heading: used ? 'latency over time beside CPU use' : 'latency over time',
+    title: used ? `latency over time beside CPU use${quota !== null ? ' and throttling' : ''}` : 'latency over time',
+    caption:
+      `Run ${run.no} of ${measured.length}${measured.length > 1 ? ' (the median by p99)' : ''}: the p99 (bold) and p50 of the ` +
+      `requests that arrived in each ${+line.intervalMs.toFixed(1)} ms interval, left axis, log scale` +
+      `${params.mode === 'open' ? ", each timed from its place in the schedule (a stalled server's queue counts)" : ''}` +
+      (used
+        ? `; shaded, the CPUs the group used per ${+(samples?.intervalMs ?? 0).toFixed(1)} ms sample (right axis)` +
+          `${throttle ? ', dotted the share of CFS periods throttled' : ''}${quota !== null ? ', the red dashed line the quota' : ''}. ` +
+          (quota !== null
+            ? 'Both are on one clock: where the shading stops while the quota is spent, the group is stalled, and the ' +
+              'requests arriving then wait for the next period.'
+            : 'Both are on one clock; without a CPU quota the group is never throttled, so a rise here is not a stall.')
+        : '. This run has no samples of the group, so no CPU is drawn beside it.') +
+      ` Time counts from ${from}; the generator starts at ${+line.startS.toFixed(2)} s` +
+      `${params.warmupMs > 0 ? ` and its warm-up (not in the tables) ends at ${+warmEndS.toFixed(2)} s` : ''}.`,
+    left: { title: 'latency (ms, log scale)' },
+    right: used ? { title: throttle ? 'CPUs used (shaded) / throttle ratio' : 'CPUs used (shaded)', min: 0 } : undefined,
+    datasets,
+  });
+  // Latency spans orders of magnitude between the free and the stalled intervals.
+  const y = spec.config.options?.scales?.y as Record<string, unknown> | undefined;
+  if (y) {
+    y.type = 'logarithmic';
+    delete y.beginAtZero;
+    delete y.min;
+  }
+  return spec;
+}
+
 const PSI = [
   ['psiCpuSome', 'CPU'],
   ['psiMemorySome', 'memory'],
@@ -202,11 +297,18 @@ export function timeSeriesCharts(cells: Cell[], wi: number, opts: Required<Chart
   const out: ChartSpec[] = [];
   cells.forEach((cell, ci) => {
     const { runs, total } = sampledRuns(cell, opts.maxRunsPerChart);
-    if (!runs.length) return;
-    const f = families(cell);
     const id = (k: string): string => `w${wi}-c${ci}-${k}`;
+    // A service's latency chart carries its CPU and throttling: it replaces the CPU chart (one without latency falls
+    // back); a service run without samples still has its latency to show.
+    const service = serviceTimeChart(cell, id('service'));
+    if (!runs.length) {
+      if (service) out.push(service);
+      return;
+    }
+    const f = families(cell);
     const specs = [
-      f.cpu ? cpuTimeChart(cell, runs, id('cpu')) : null,
+      service,
+      f.cpu && !service ? cpuTimeChart(cell, runs, id('cpu')) : null,
       f.memory ? memoryTimeChart(cell, runs, id('memory')) : null,
       f.io ? ioTimeChart(cell, runs, id('io')) : null,
       pressureChart(cell, runs, id('pressure')),
@@ -220,7 +322,7 @@ export function timeSeriesCharts(cells: Cell[], wi: number, opts: Required<Chart
           ' Where samples alternate between full speed and stalls (sampling near the CFS period or the throttle slice), ' +
           'pale lines are the raw samples and bold lines their moving mean.';
       }
-      if (total > runs.length) s.caption += ` The first ${runs.length} of ${total} measured runs are shown.`;
+      if (total > runs.length && s !== service) s.caption += ` The first ${runs.length} of ${total} measured runs are shown.`;
       out.push(s);
     }
   });
