@@ -109,13 +109,18 @@ export type WorkloadParams =
 /** Servers cgbench knows how to configure itself (programs/servers.ts): it writes their configuration. */
 export type KnownServer = 'nginx';
 
-/** A server started under the cell's limits, listening on 127.0.0.1:`port`; once ready (a TCP connect, or
- *  an HTTP GET of `readyPath` answered below 500, within `readyTimeoutMs`), the load generator drives it from
- *  outside the limits for `durationMs` (after `warmupMs`), then the server is stopped (runtimes/service.ts). */
+/** A server started under the cell's limits, listening on `port` of $CGBENCH_SERVICE_HOST (127.0.0.1 natively;
+ *  0.0.0.0 on docker and podman, in its container's own network, which only a veth pair from this host reaches);
+ *  once ready (a TCP connect, or an HTTP GET of `readyPath` answered below 500, within `readyTimeoutMs`), the load
+ *  generator drives it from outside the limits for `durationMs` (after `warmupMs`), then the server is stopped
+ *  (runtimes/service.ts). */
 export interface ServiceParams {
   kind: 'service';
-  /** The user's command; with `server`, the known server's program name (its arguments are cgbench's). @minItems 1 */
+  /** The user's command; with `server`, the known server's program name (its arguments are cgbench's); with
+   *  `image`, the command in place of the image's CMD (empty: the image's own). */
   argv: string[];
+  /** A container image (docker, podman) whose entrypoint is the server, run as `docker run IMAGE [argv]` would. */
+  image?: string;
   /** A known server: cgbench writes its configuration (loopback, `port`, no logs outside it) to a temp
    *  directory for each run and removes it after. */
   server?: KnownServer;

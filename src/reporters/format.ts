@@ -37,9 +37,10 @@ export function describeParams(cell: Cell): string {
       return `command: ${JSON.stringify(p.argv)}`;
     case 'service': {
       const load = p.mode === 'open' ? `open loop at ${(p.rates ?? []).join(', ')} req/s` : 'closed loop';
-      const server = p.server ? `${p.server} (configured by cgbench)` : JSON.stringify(p.argv);
+      const own = p.image ? `image ${p.image}${p.argv.length ? ` ${JSON.stringify(p.argv)}` : ''}` : JSON.stringify(p.argv);
+      const server = p.server ? `${p.server} (configured by cgbench)` : own;
       const port = p.port === 0 ? 'a free port' : String(p.port);
-      return `service: ${server} on 127.0.0.1:${port}, ${p.protocol} ${p.path} ${load} over ${p.connections} connections`;
+      return `service: ${server} on port ${port}, ${p.protocol} ${p.path} ${load} over ${p.connections} connections`;
     }
   }
 }

@@ -39,8 +39,9 @@ export function hostProgramProblems(items: PreflightItem[]): string[] {
   const seen = new Set<string>();
   for (const item of items) {
     if (item.params.kind !== 'command' && item.params.kind !== 'service') continue;
-    // A known server's program is found where distributions put it (runtimes/service.ts).
-    if (item.params.kind === 'service' && item.params.server) continue;
+    // A known server's program is found where distributions put it (runtimes/service.ts); an image's is the
+    // image's (refused here before this check: preflight.ts).
+    if (item.params.kind === 'service' && (item.params.server || item.params.image)) continue;
     const program = item.params.argv[0] ?? '';
     if (seen.has(program)) continue;
     seen.add(program);

@@ -16,7 +16,15 @@ import { hostProgramProblems } from './host-preflight.js';
 import { ALL_SET, SET, skip } from './knob-rules.js';
 import type { RuntimeEntry } from './registry.js';
 import { launcherArgv, parseLauncherReport } from './launcher.js';
-import { driveService, knownServerMissing, knownServerProgram, prepareService, servicePortProblems } from './service.js';
+import {
+  driveService,
+  knownServerMissing,
+  knownServerProgram,
+  prepareService,
+  SERVICE_HOST,
+  serviceEnv,
+  servicePortProblems,
+} from './service.js';
 import {
   type ExitInfo,
   type LaunchRequest,
@@ -99,13 +107,18 @@ export class NativeRuntime implements Runtime {
         disposeService = prepared.dispose;
         params = prepared.params;
       }
-      // A service keeps the host's network (it listens on loopback, where the generator reaches it).
+      // A service keeps the host's network: it listens on loopback (told so in its environment), where the
+      // generator reaches it.
       const run =
         params.kind === 'service'
           ? driveService(
               params,
-              this.spawnRun(group, params, req.runId, req.scratchDir, req.sampleIntervalMs, SERVICE_NAMESPACES),
+              this.spawnRun(group, params, req.runId, req.scratchDir, req.sampleIntervalMs, {
+                ns: SERVICE_NAMESPACES,
+                env: serviceEnv(params, SERVICE_HOST),
+              }),
               req.sampleIntervalMs,
+              SERVICE_HOST,
             )
           : this.spawnRun(group, params, req.runId, req.scratchDir, req.sampleIntervalMs);
       const exited = run.exited.then(async (info) => {
@@ -134,7 +147,7 @@ export class NativeRuntime implements Runtime {
     runId: string,
     scratchDir: string,
     sampleIntervalMs?: number,
-    ns?: string,
+    how: { ns?: string; env?: Record<string, string> } = {},
   ): Pick<RunHandle, 'exited' | 'stop'> {
     const inv = invocationFor(params, scratchDir);
     const reportFile = join(this.statusDir, `${runId}.report`);
@@ -143,14 +156,15 @@ export class NativeRuntime implements Runtime {
       ...(sampleIntervalMs !== undefined ? { sampleIntervalMs } : {}),
       report: reportFile,
       hostname: 'cgbench',
-      ...(ns !== undefined ? { ns } : {}),
+      ...(how.ns !== undefined ? { ns: how.ns } : {}),
       // A command may report its own figures: the launcher makes the file beside the report and relays it.
       ...(params.kind === 'command' ? { metrics: join(this.statusDir, `${runId}.metrics`) } : {}),
       program: inv.program,
       args: inv.args,
     });
     const start = monotonicNs();
-    const child = spawn(launcherPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = how.env ? { ...process.env, ...how.env } : process.env;
+    const child = spawn(launcherPath(), args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     const stderr = new TailBuffer(STDERR_TAIL);
     child.stdout.on('data', (d: Buffer) => {

@@ -101,6 +101,8 @@ export interface Runtime {
   readonly neighbours?: boolean;
   /** It can start a service's server under the limits with the load generator outside them (runtimes/service.ts). */
   readonly services?: boolean;
+  /** It can run a service's server from a container image's entrypoint (`image:`). */
+  readonly images?: boolean;
   /** It can run a known server (`server: nginx`) from this host's files, whose configuration cgbench writes there. */
   readonly knownServers?: boolean;
   /** What can be checked before the first run (a command's program exists where it will run): one

@@ -1,6 +1,8 @@
-// A service's run, whatever started its server: wait until the server is ready on 127.0.0.1, drive it with the
-// load generator (or the user's client) from outside the measured group (this process's own), then stop the
-// server and hand back its exit with the generator's report. A server that exits early or never becomes ready is the run's error.
+// A service's run, whatever started its server: wait until the server is ready where its runtime put it (this
+// host's loopback natively, a container's own network linked to this host on docker and podman), drive it with
+// the load generator (or the user's client) from outside the measured group (this process's own), then stop the
+// server and hand back its exit with the generator's report. A server that exits early or never becomes ready is
+// the run's error.
 
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,17 +18,24 @@ import { findProgram } from './host-preflight.js';
 import { runClient } from './client.js';
 import { type ClientExit, type ExitInfo, type PreflightItem, type RunHandle, STDERR_TAIL, TailBuffer } from './runtime.js';
 
-/** Where services listen: loopback only, so nothing leaves the machine. */
+/** Where native services listen: loopback only, so nothing leaves the machine. */
 export const SERVICE_HOST = '127.0.0.1';
+/** What the server is told in its environment: the address to listen on and its port. */
+export const SERVICE_ENV = { host: 'CGBENCH_SERVICE_HOST', port: 'CGBENCH_SERVICE_PORT' } as const;
+
+/** A server's environment entries: listen on `host`, port `p.port`. */
+export function serviceEnv(p: ServiceParams, host: string): Record<string, string> {
+  return { [SERVICE_ENV.host]: host, [SERVICE_ENV.port]: String(p.port) };
+}
 /** How often readiness is tried, and how long one try may take, ms. */
 const READY_POLL_MS = 50;
 const READY_TRY_MS = 1000;
 
 /** One readiness try: a TCP connect, or an HTTP GET of `path` answered below 500. */
-function readyOnce(port: number, path: string | undefined): Promise<boolean> {
+function readyOnce(host: string, port: number, path: string | undefined): Promise<boolean> {
   return new Promise((resolve) => {
     if (path === undefined) {
-      const s = connect({ host: SERVICE_HOST, port, timeout: READY_TRY_MS });
+      const s = connect({ host, port, timeout: READY_TRY_MS });
       const done = (ok: boolean): void => {
         s.destroy();
         resolve(ok);
@@ -36,7 +45,7 @@ function readyOnce(port: number, path: string | undefined): Promise<boolean> {
       s.once('timeout', () => done(false));
       return;
     }
-    const req = request({ host: SERVICE_HOST, port, path, method: 'GET', timeout: READY_TRY_MS, agent: false }, (res) => {
+    const req = request({ host, port, path, method: 'GET', timeout: READY_TRY_MS, agent: false }, (res) => {
       res.resume();
       resolve((res.statusCode ?? 500) < 500);
     });
@@ -63,9 +72,10 @@ function exitText(info: ExitInfo): string {
 async function runGenerator(
   p: ServiceParams,
   sampleIntervalMs: number | undefined,
+  host: string,
   onChild: (kill: () => void) => void,
 ): Promise<{ report: LoadReport } | { error: string }> {
-  const spec = serviceLoadSpec(p, SERVICE_HOST, serviceSeriesIntervalMs(p, sampleIntervalMs));
+  const spec = serviceLoadSpec(p, host, serviceSeriesIntervalMs(p, sampleIntervalMs));
   const child = spawn(nativeBinary('cgbench-load'), loadArgv(spec), { stdio: ['ignore', 'pipe', 'pipe'] });
   onChild(() => child.kill('SIGINT'));
   let out = '';
@@ -82,13 +92,14 @@ async function runGenerator(
   return { error: `the load generator printed no report (exit ${code})${why ? `: ${why}` : ''}` };
 }
 
-/** A service's run over a started server: ready, load (the generator, or the user's client), stop. `exited`
- *  carries the generator's report (`load`) or the client's exit (`client`), or the run's error (`serviceError`).
- *  The generator's latency series follows the cell's `sampleIntervalMs` (programs/load.ts). */
+/** A service's run over a started server reached at `host`: ready, load (the generator, or the user's client),
+ *  stop. `exited` carries the generator's report (`load`) or the client's exit (`client`), or the run's error
+ *  (`serviceError`). The generator's latency series follows the cell's `sampleIntervalMs` (programs/load.ts). */
 export function driveService(
   p: ServiceParams,
   server: Pick<RunHandle, 'exited' | 'stop'>,
   sampleIntervalMs?: number,
+  host: string = SERVICE_HOST,
 ): Pick<RunHandle, 'exited' | 'stop'> {
   let gone: ExitInfo | undefined;
   let stopped = false;
@@ -98,14 +109,14 @@ export function driveService(
     const deadline = Date.now() + p.readyTimeoutMs;
     for (;;) {
       if (stopped) return { error: 'stopped before the server was ready' };
-      if (gone) return { error: `the server exited before it was ready on ${SERVICE_HOST}:${p.port} (${exitText(gone)})` };
-      if (await readyOnce(p.port, p.readyPath)) break;
+      if (gone) return { error: `the server exited before it was ready on ${host}:${p.port} (${exitText(gone)})` };
+      if (await readyOnce(host, p.port, p.readyPath)) break;
       if (Date.now() >= deadline) {
         const check = p.readyPath ? `GET ${p.readyPath} answered below 500` : 'a TCP connect';
         return {
           error:
-            `the server was not ready on ${SERVICE_HOST}:${p.port} within ${p.readyTimeoutMs} ms (no ${check}; ` +
-            'does it listen on that port and address? raise params.readyTimeoutMs if it starts slowly)',
+            `the server was not ready on ${host}:${p.port} within ${p.readyTimeoutMs} ms (no ${check}; ` +
+            `does it listen on port ${p.port} of $${SERVICE_ENV.host}? raise params.readyTimeoutMs if it starts slowly)`,
         };
       }
       await sleep(READY_POLL_MS);
@@ -116,11 +127,11 @@ export function driveService(
     };
     // A client of the user's: its exit and output are read with the run's outcome (scheduler/classify.ts).
     if (p.client) {
-      const client = await runClient(p, SERVICE_HOST, onChild);
+      const client = await runClient(p, host, onChild);
       if (gone) return { client, error: `the server exited during the load (${exitText(gone)})` };
       return { client };
     }
-    const run = await runGenerator(p, sampleIntervalMs, onChild);
+    const run = await runGenerator(p, sampleIntervalMs, host, onChild);
     if ('error' in run) return { error: run.error };
     // A server gone before the generator finished was not measured to the end.
     if (gone) return { load: run.report, error: `the server exited during the load (${exitText(gone)})` };

@@ -319,6 +319,10 @@ const workloadSchema = z
     params: z.record(z.unknown()).default({}),
     command: z.array(z.string().min(1)).min(1).optional(),
     client: z.array(z.string().min(1)).min(1).optional(),
+    image: z
+      .string()
+      .regex(/^[^\s-][^\s]*$/, 'image is a container image reference such as my-server:1.0 (no spaces, no leading -)')
+      .optional(),
     server: z
       .enum(KNOWN_SERVER_NAMES as [KnownServer, ...KnownServer[]], {
         errorMap: () => ({ message: `server is a server cgbench configures itself: ${KNOWN_SERVER_NAMES.join(', ')}` }),
@@ -461,17 +465,19 @@ interface ParamsSource {
   client?: string[] | undefined;
   metrics?: MetricsFormat | undefined;
   server?: KnownServer | undefined;
+  image?: string | undefined;
 }
 
 function toParams(
   kind: WorkloadSpec['params']['kind'],
   raw: Record<string, unknown>,
-  { command, metrics, server, client }: ParamsSource,
+  { command, metrics, server, client, image }: ParamsSource,
   at: string,
   problems: string[],
 ): WorkloadParams | null {
   if (server && kind !== 'service') problems.push(`${at}.server: only a service runs a known server (kind: service)`);
   if (client && kind !== 'service') problems.push(`${at}.client: only a service is driven by a client (kind: service)`);
+  if (image && kind !== 'service') problems.push(`${at}.image: only a service runs a container image's entrypoint (kind: service)`);
   if (kind === 'command') {
     if (!command) {
       problems.push(`${at}.command: a command workload needs command: [program, arg, ...] (an argument array, never a shell string)`);
@@ -481,18 +487,21 @@ function toParams(
     return metrics && metrics !== 'auto' ? { kind: 'command', argv: command, metrics } : { kind: 'command', argv: command };
   }
   if (kind === 'service') {
-    if (!command && !server)
+    if (!command && !server && !image)
       problems.push(
-        `${at}.command: a service needs command: [server, arg, ...] (in the foreground), or server: ${KNOWN_SERVER_NAMES.join('|')}`,
+        `${at}.command: a service needs command: [server, arg, ...] (in the foreground), server: ${KNOWN_SERVER_NAMES.join('|')}, ` +
+          'or image: (a container image whose entrypoint is the server, on docker or podman)',
       );
+    if (image && server) problems.push(`${at}.server: give image or server, not both (server: cgbench configures a program of this host)`);
     if (command && server) problems.push(`${at}.server: give command or server, not both (server: cgbench writes its configuration)`);
     if (metrics) problems.push(`${at}.metrics: a service's figures come from the load generator`);
     const parsed = paramsByKind.service.safeParse(raw);
     if (!parsed.success) problems.push(...zodProblems(parsed.error).map((p) => `${at}.params.${p}`));
-    if ((!command && !server) || !parsed.success) return null;
+    if ((!command && !server && !image) || !parsed.success) return null;
     const { rate, port, ...rest } = parsed.data;
     // A known server listens where cgbench's configuration says: a free port per run unless one is given.
-    if (port === undefined && !server) problems.push(`${at}.params.port: a service needs port: the TCP port it listens on at 127.0.0.1`);
+    if (port === undefined && !server)
+      problems.push(`${at}.params.port: a service needs port: the TCP port it listens on (at $CGBENCH_SERVICE_HOST)`);
     if (port === 0 && !server)
       problems.push(`${at}.params.port: 0 (a free port per run) is for a known server; give the port your command listens on`);
     const rates = rate === undefined ? [...SERVICE_DEFAULTS.rates] : typeof rate === 'number' ? [rate] : rate;
@@ -505,11 +514,13 @@ function toParams(
       problems.push(...clientProblems(client, { ...rest, rates }).map((p) => `${at}.client: ${p}`));
     }
     // A known server's argv names its program; runtimes/service.ts finds it and adds the arguments.
-    const argv = server ? [server] : (command as string[]);
+    // An image's command replaces its CMD, as `docker run IMAGE COMMAND` does; none: the image's own.
+    const argv = server ? [server] : (command ?? []);
     return {
       kind: 'service',
       argv,
       ...(server ? { server } : {}),
+      ...(image ? { image } : {}),
       port: port ?? 0,
       ...rest,
       ...(client ? { warmupMs: 0, client } : {}),
@@ -540,7 +551,8 @@ export function validateScenario(raw: unknown, source: string): Scenario {
     const at = `workloads[${wi}]`;
     if (seen.has(w.name)) problems.push(`${at}.name: "${w.name}" is used twice (workload names must be unique)`);
     seen.add(w.name);
-    const params = toParams(w.kind, w.params, { command: w.command, metrics: w.metrics, server: w.server, client: w.client }, at, problems);
+    const source = { command: w.command, metrics: w.metrics, server: w.server, client: w.client, image: w.image };
+    const params = toParams(w.kind, w.params, source, at, problems);
     const rawSets = w.limits ?? s.limits ?? [{}];
     const from = w.limits ? `${at}.limits` : 'limits';
     if (params?.kind === 'latency' && params.durationMs >= s.timeout) {

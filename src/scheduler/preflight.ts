@@ -60,6 +60,8 @@ export interface PreflightContext {
 /** Every problem found, or none; throws one E_SCENARIO error listing them all. */
 export async function preflight(ctx: PreflightContext): Promise<void> {
   const problems: string[] = [];
+  // A refusal that holds for a workload on a runtime whatever the limits: said once, not for each cell.
+  const once = new Set<string>();
   for (const cell of ctx.cells) {
     // A service's client runs on this host whatever the runtime: without it the machine cannot drive the load (exit 3).
     const missing = cell.params.kind === 'service' ? clientMissing(cell.params) : null;
@@ -74,12 +76,18 @@ export async function preflight(ctx: PreflightContext): Promise<void> {
     const rt = ctx.runtimes[cell.runtime];
     if (cell.params.kind === 'service' && rt && !rt.services)
       problems.push(
-        `${where(cell)}: a service runs on the native runtime only for now (${cell.runtime} cannot drive it; use --runtime native)`,
+        `${where(cell)}: a service runs on the native, docker and podman runtimes (${cell.runtime} cannot drive it; use one of those)`,
       );
-    else if (cell.params.kind === 'service' && cell.params.server && rt && !rt.knownServers)
+    else if (cell.params.kind === 'service' && cell.params.image && rt && !rt.images) {
+      const line =
+        `workload "${cell.workload}" (${cell.runtime}): image: ${cell.params.image} runs a container image's entrypoint ` +
+        `on docker or podman only (${cell.runtime} runs no images: use --runtime docker or podman, or give the service a command)`;
+      if (!once.has(line)) problems.push(line);
+      once.add(line);
+    } else if (cell.params.kind === 'service' && cell.params.server && rt && !rt.knownServers)
       problems.push(
         `${where(cell)}: server: ${cell.params.server} runs from this host's files on the native runtime only ` +
-          `(${cell.runtime}: give the service an image's command instead)`,
+          `(${cell.runtime}: use --runtime native, or give the service image: with an nginx image of your own)`,
       );
     if (cell.neighbourSet && rt && !rt.neighbours)
       problems.push(

@@ -477,8 +477,9 @@ export function runFromExit(a: RunExit): Run {
   const report = exit.report;
   const part = classifyRun({
     exit,
-    // Whether the program times itself does not depend on where its files go.
-    selfTimed: invocationFor(a.cell.params, '').selfTimed,
+    // Whether the program times itself does not depend on where its files go; a service's is timed by its load
+    // (an image's service has no argv of its own).
+    selfTimed: a.cell.params.kind !== 'service' && invocationFor(a.cell.params, '').selfTimed,
     timedOut: a.timedOut,
     interrupted: a.interrupted,
     timeoutMs: a.scenario.timeoutMs,

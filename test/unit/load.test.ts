@@ -192,6 +192,20 @@ describe('service workloads', () => {
     expect(problem({ workloads: [{ name: 'c', kind: 'cpu', server: 'nginx' }] })).toMatch(/\.server: only a service runs a known server/);
   });
 
+  it('image: a container image whose entrypoint is the server, its command in place of the CMD; not with server:', () => {
+    const raw = (extra: Record<string, unknown>): unknown => ({
+      workloads: [{ name: 'web', kind: 'service', image: 'my-server:1.0', params: { port: 8080 }, ...extra }],
+    });
+    expect(validateScenario(raw({}), 's.yaml').workloads[0]?.params).toMatchObject({ image: 'my-server:1.0', argv: [], port: 8080 });
+    expect(validateScenario(raw({ command: ['--workers', '1'] }), 's.yaml').workloads[0]?.params).toMatchObject({
+      image: 'my-server:1.0',
+      argv: ['--workers', '1'],
+    });
+    expect(problem(raw({ server: 'nginx' }))).toMatch(/\.server: give image or server, not both/);
+    expect(problem(raw({ image: '-x' }))).toMatch(/image is a container image reference/);
+    expect(problem({ workloads: [{ name: 'c', kind: 'cpu', image: 'x' }] })).toMatch(/\.image: only a service runs a container image/);
+  });
+
   it("nginx's files: loopback at the port, everything it writes under its directory, a page gzip has work on", () => {
     const [conf, page] = KNOWN_SERVERS.nginx.files('/tmp/x', 4242);
     expect(conf?.text).toContain('listen 127.0.0.1:4242;');

@@ -68,7 +68,9 @@ async function dockerCheck(dockerHost?: string): Promise<DoctorCheck> {
 }
 
 export const dockerEntry: RuntimeEntry = {
-  summary: 'a container per run from a Docker Engine (--docker-host or DOCKER_HOST), limits as docker run flags',
+  summary:
+    'a container per run from a Docker Engine (--docker-host or DOCKER_HOST), limits as docker run flags; ' +
+    "services from cgbench's image or their own (image:), reached over a veth pair",
   samplesInGroup: true,
   mode: 'run',
   knobs: DOCKER_KNOBS,

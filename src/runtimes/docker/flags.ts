@@ -44,7 +44,7 @@ export function toDockerFlags(limits: ResolvedLimits, devicePathOf: DevicePathOf
 }
 
 /** `--mount` takes CSV (unlike -v, which splits on ":"): a field with a comma or quote is quoted. */
-export function bindMountFlag(source: string, target: string): string[] {
+export function bindMountFlag(source: string, target: string, readonly = false): string[] {
   const field = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return ['--mount', ['type=bind', field(`source=${source}`), field(`target=${target}`)].join(',')];
+  return ['--mount', ['type=bind', field(`source=${source}`), field(`target=${target}`), ...(readonly ? ['readonly'] : [])].join(',')];
 }

@@ -74,9 +74,10 @@ async function imagePath(ctx: DockerPreflightContext): Promise<string[]> {
   return (path ?? DEFAULT_PATH).split(':').filter(Boolean);
 }
 
-/** Problems with the programs of command workloads inside the image, one line each, each program once. */
+/** Problems with the programs of command workloads and services inside the image, one line each, each program
+ *  once (a service with an image of its own or a known server runs no program of this image). */
 export async function dockerProgramProblems(ctx: DockerPreflightContext, items: PreflightItem[]): Promise<string[]> {
-  const commands = items.filter((i) => i.params.kind === 'command');
+  const commands = items.filter((i) => i.params.kind === 'command' || (i.params.kind === 'service' && !i.params.image && !i.params.server));
   if (!commands.length) return [];
   const name = `${NAME_PREFIX}preflight-${process.pid}-${randomBytes(3).toString('hex')}`;
   const created = await ctx.docker([
@@ -102,7 +103,7 @@ export async function dockerProgramProblems(ctx: DockerPreflightContext, items: 
     const out: string[] = [];
     const seen = new Set<string>();
     for (const item of commands) {
-      const program = item.params.kind === 'command' ? (item.params.argv[0] ?? '') : '';
+      const program = item.params.kind === 'command' || item.params.kind === 'service' ? (item.params.argv[0] ?? '') : '';
       if (seen.has(program)) continue;
       seen.add(program);
       const candidates = program.includes('/') ? [posix.resolve('/', program)] : dirs.map((d) => posix.join(d, program));
@@ -115,7 +116,10 @@ export async function dockerProgramProblems(ctx: DockerPreflightContext, items: 
         }
       }
       const inImage = `in the workload image ${ctx.image}`;
-      const fix = `it holds only cgbench's own programs (${IMAGE_BIN_DIR}); run command workloads on the native runtime`;
+      const fix =
+        item.params.kind === 'service'
+          ? `it holds only cgbench's own programs (${IMAGE_BIN_DIR}); give the service image: (your server's image)`
+          : `it holds only cgbench's own programs (${IMAGE_BIN_DIR}); run command workloads on the native runtime`;
       if (!found) out.push(`${item.where}: command[0] ${program} does not exist ${inImage} (${fix})`);
       else if (found.header.type !== '0' || (found.header.mode & 0o111) === 0)
         out.push(`${item.where}: command[0] ${found.path} ${inImage} is not an executable file (${fix})`);

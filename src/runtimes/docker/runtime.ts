@@ -13,19 +13,21 @@ import { monotonicNs } from '../../model/clock.js';
 import { NEIGHBOUR_SETTLE_MS } from '../../model/defaults.js';
 import { CgbenchError } from '../../model/errors.js';
 import { usesScratch } from '../../model/params.js';
-import { NATIVE_DIR } from '../../model/paths.js';
-import type { ResolvedLimits, RuntimeName, WorkloadParams } from '../../model/types.js';
+import { launcherPath, NATIVE_DIR } from '../../model/paths.js';
+import type { ResolvedLimits, RuntimeName, ServiceParams, WorkloadParams } from '../../model/types.js';
 import { assertNativeBuilt } from '../../programs/registry.js';
 import { NeighbourLoop, neighbourRunId, parentRunId, startNeighbours } from '../neighbours.js';
+import { driveService, serviceEnv } from '../service.js';
 import { type ExitInfo, type LaunchRequest, type PreflightItem, type RunHandle, type Runtime, STOP_GRACE_MS } from '../runtime.js';
-import { clientName, type DockerExec, dockerBin, dockerCli, dockerError, hostArgs } from './client.js';
+import { clientName, type DockerExec, dockerBin, dockerCli, dockerError, engineAddress, hostArgs } from './client.js';
 import { containerCommand } from './command.js';
-import { cgroupParentFlag, execArgs, holderCommand, parentProblem } from './company.js';
+import { cgroupParentFlag, engineIsLocal, execArgs, holderCommand, parentProblem } from './company.js';
 import { ContainerRun, type ReadyMark } from './container.js';
 import { type DockerHostInfo, dockerEngineInfo } from './engine.js';
 import { bindMountFlag, toDockerFlags } from './flags.js';
 import { ensureImage } from './image.js';
-import { CGBENCH_LABEL, CONTAINER_SCRATCH, DOCKER_TIMEOUTS, NAME_PREFIX } from './names.js';
+import { CGBENCH_LABEL, CONTAINER_SCRATCH, DOCKER_TIMEOUTS, IMAGE_BIN_DIR, NAME_PREFIX } from './names.js';
+import { linkContainerNetwork } from './network.js';
 import { dockerProgramProblems } from './preflight.js';
 
 export interface DockerRuntimeOptions {
@@ -51,6 +53,9 @@ export interface Engine {
   bin: string;
   hostArgs: string[];
   image: string;
+  /** The static binaries the image was built from: bind-mounted read-only at IMAGE_BIN_DIR into a service's own
+   *  image, whose entrypoint the launcher runs (default: native/build). */
+  binDir?: string;
   info: DockerHostInfo;
   startTimeoutMs: number;
   /** Flags every `run` gets after the limits' (podman's --ulimit, which docker takes from its daemon). */
@@ -82,6 +87,9 @@ export interface ContainerSpec {
   /** Mount the scratch directory whatever `params` needs (a holder whose execs need it). */
   scratch?: boolean;
 }
+
+/** A server listens on every address of its container's own network, which only the veth pair reaches. */
+const CONTAINER_SERVICE_HOST = '0.0.0.0';
 
 /** A started run of one launcher: what its handle is built from. */
 interface Started {
@@ -118,6 +126,8 @@ export class DockerRuntime implements Runtime {
   /** 'docker'; an engine with docker's command line (podman) runs its containers through this class too. */
   readonly name: RuntimeName;
   readonly neighbours = true;
+  readonly services = true;
+  readonly images = true;
   /** Containers this runtime made that are not removed yet (close() removes any survivors). */
   private readonly live = new Set<string>();
   private readonly docker: DockerExec;
@@ -129,10 +139,34 @@ export class DockerRuntime implements Runtime {
     this.name = engine.runtime ?? 'docker';
   }
 
-  /** Command workloads' programs must exist in the image (see preflight.ts). */
-  preflight(items: PreflightItem[]): Promise<string[]> {
+  /** Command workloads' programs must exist in the image (see preflight.ts); a service needs the engine on this
+   *  host (its container's network is linked to this one) and its own image, if it names one, in the engine. */
+  async preflight(items: PreflightItem[]): Promise<string[]> {
     const { bin, hostArgs: host, cpArgs } = this.engine;
-    return dockerProgramProblems({ docker: this.docker, bin, hostArgs: host, image: this.image, ...(cpArgs ? { cpArgs } : {}) }, items);
+    const out = await dockerProgramProblems(
+      { docker: this.docker, bin, hostArgs: host, image: this.image, ...(cpArgs ? { cpArgs } : {}) },
+      items,
+    );
+    const service = items.find((i) => i.params.kind === 'service');
+    if (service && !engineIsLocal(this.engine.dockerHost))
+      out.push(
+        `${service.where}: a service needs the engine on this host (the load generator reaches the server's container ` +
+          `over a veth pair made here), and ${engineAddress(this.engine.dockerHost)} is not a local socket: ` +
+          'use a local engine or --runtime native',
+      );
+    const seen = new Set<string>();
+    for (const item of items) {
+      const image = item.params.kind === 'service' ? item.params.image : undefined;
+      if (!image || seen.has(image)) continue;
+      seen.add(image);
+      const res = await this.docker(['image', 'inspect', '--format', '{{.Id}}', image]);
+      if (res.code !== 0)
+        out.push(
+          `${item.where}: image ${image} is not in the ${this.name} engine, and cgbench pulls nothing ` +
+            `(${clientName(bin)} pull, load or build it first)`,
+        );
+    }
+    return out;
   }
 
   /** Engine version, storage driver, cgroup driver and version, for the result document. */
@@ -167,17 +201,27 @@ export class DockerRuntime implements Runtime {
       'never',
       ...flags,
       ...(this.engine.runFlags ?? []),
+      ...(req.params.kind === 'service' ? this.serviceFlags(req.params) : []),
       ...(req.cgroupParent ? cgroupParentFlag(req.cgroupParent) : this.defaultParentFlag()),
       // Overlayfs can neither do O_DIRECT nor be throttled: IO goes to a bind-mounted real disk.
       ...(scratch ? bindMountFlag(req.scratchDir, CONTAINER_SCRATCH) : []),
-      this.image,
+      ...(req.params.kind === 'service' && req.params.image ? [req.params.image] : [this.image]),
+      // With --entrypoint (a service's own image) the launcher is the entrypoint and the rest its arguments.
       ...(req.command ??
         containerCommand({
           params: req.params,
           watchStdin: true,
           ...(req.sampleIntervalMs !== undefined ? { sampleIntervalMs: req.sampleIntervalMs } : {}),
-        })),
+        }).slice(req.params.kind === 'service' && req.params.image ? 1 : 0)),
     ];
+  }
+
+  /** A server's flags: where to listen, in its environment; in its own image, cgbench's static binaries mounted
+   *  read-only where the image has none and the launcher as the entrypoint (it runs the image's). */
+  private serviceFlags(p: ServiceParams): string[] {
+    const env = Object.entries(serviceEnv(p, CONTAINER_SERVICE_HOST)).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    if (!p.image) return env;
+    return [...env, ...bindMountFlag(this.engine.binDir ?? NATIVE_DIR, IMAGE_BIN_DIR, true), '--entrypoint', launcherPath(IMAGE_BIN_DIR)];
   }
 
   private defaultParentFlag(): string[] {
@@ -186,8 +230,67 @@ export class DockerRuntime implements Runtime {
   }
 
   launch(req: LaunchRequest): Promise<RunHandle> {
+    if (req.params.kind === 'service') return this.launchService(req, req.params);
     if (!req.neighbours?.length && !req.parent) return this.launchContainer(req);
     return this.launchWithCompany(req);
+  }
+
+  /** A service: its server's container under the limits (loopback only), a veth pair from this host into that
+   *  network once the launcher runs, then driveService's readiness, load from this host and stop. */
+  private async launchService(req: LaunchRequest, p: ServiceParams): Promise<RunHandle> {
+    if (req.neighbours?.length || req.parent)
+      throw new CgbenchError('E_SCENARIO', `a service runs alone on ${this.name} (neighbours and a shared parent: use --runtime native)`);
+    const params = p.image ? { ...p, argv: await this.imageCommand(p.image, p.argv) } : p;
+    const server = await this.launchContainer({ ...req, params });
+    let address: string;
+    try {
+      address = await linkContainerNetwork(await this.pid(`${NAME_PREFIX}${req.runId}`));
+    } catch (e) {
+      // A server that exited at once has no network to link: driveService says why, with its exit.
+      server.stop();
+      const info = await server.exited;
+      if (info.report) {
+        const gone = driveService(
+          params,
+          { exited: Promise.resolve(info), stop: () => undefined },
+          req.sampleIntervalMs,
+          CONTAINER_SERVICE_HOST,
+        );
+        return { exited: gone.exited, stop: () => undefined, dispose: () => server.dispose() };
+      }
+      await server.dispose();
+      throw new CgbenchError('E_DOCKER', `could not link the service's container to this host: ${(e as Error).message}`);
+    }
+    const run = driveService(params, server, req.sampleIntervalMs, address);
+    return { exited: run.exited, stop: () => run.stop(), dispose: () => server.dispose() };
+  }
+
+  /** What a service's own image runs, as `docker run IMAGE [COMMAND]` would: its entrypoint, then `command` in
+   *  place of its CMD when given. */
+  private async imageCommand(image: string, command: string[]): Promise<string[]> {
+    const res = await this.docker(['image', 'inspect', '--format', '{{json .Config}}', image]);
+    let config: { Entrypoint?: unknown; Cmd?: unknown } = {};
+    try {
+      config = JSON.parse(res.stdout) as typeof config;
+    } catch {
+      // reported below
+    }
+    if (res.code !== 0)
+      throw new CgbenchError('E_DOCKER', `could not inspect image ${image}: ${dockerError(res.stderr) || res.stdout.trim()}`);
+    const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+    const argv = [...strings(config.Entrypoint), ...(command.length ? command : strings(config.Cmd))];
+    if (!argv.length)
+      throw new CgbenchError('E_SCENARIO', `image ${image} has neither an entrypoint nor a command`, 'give the service a command');
+    return argv;
+  }
+
+  /** A running container's main process on this host. */
+  private async pid(name: string): Promise<number> {
+    const res = await this.docker(['inspect', '--format', '{{.State.Pid}}', name]);
+    const pid = Number(res.stdout.trim());
+    if (res.code !== 0 || !Number.isInteger(pid) || pid <= 0)
+      throw new Error(`no pid for ${name}: ${dockerError(res.stderr) || res.stdout.trim()}`);
+    return pid;
   }
 
   /** Starts one docker client child (`docker run -i` or `docker exec -i`) and waits for its launcher's
@@ -434,6 +537,7 @@ export async function createDockerRuntime(opts: DockerRuntimeOptions): Promise<D
     bin,
     hostArgs: hostArgs(opts.dockerHost),
     image,
+    binDir,
     info,
     startTimeoutMs,
     ...(opts.dockerHost !== undefined ? { dockerHost: opts.dockerHost } : {}),

@@ -28,7 +28,8 @@ async function podmanCheck(): Promise<DoctorCheck> {
 }
 
 export const podmanEntry: RuntimeEntry = {
-  summary: `a container per run from rootful podman ("${podmanBin()}", cgroupfs manager), limits as podman run flags`,
+  summary:
+    `a container per run from rootful podman ("${podmanBin()}", cgroupfs manager), limits as podman run flags; ` + 'services as on docker',
   mode: 'run',
   knobs: PODMAN_KNOBS,
   // Rootful podman runs its containers on this machine.

@@ -52,6 +52,7 @@ export async function createPodmanRuntime(opts: PodmanRuntimeOptions = {}): Prom
     bin,
     hostArgs: [...PODMAN_GLOBAL_ARGS],
     image,
+    binDir,
     info,
     startTimeoutMs: opts.startTimeoutMs ?? DOCKER_TIMEOUTS.start,
     runFlags: ulimitFlags(readFileSync('/proc/self/limits', 'utf8')),
