@@ -124,7 +124,11 @@ describe.skipIf(!isRoot || !hasNginx)('services: nginx under limits, load from o
         const answered = line.intervals.filter((v) => v.ok > 0);
         expect((answered.at(-1)?.endS ?? 0) - line.startS).toBeGreaterThanOrEqual(loadS);
         expect(answered.at(-1)?.endS ?? Infinity).toBeLessThanOrEqual((run.samples.tMs.at(-1) ?? 0) / 1000 + line.intervalMs / 1000);
-        expect(line.intervals.filter((v) => v.p99Ms !== null).length).toBeGreaterThan(loadS / (line.intervalMs / 1000) / 2);
+        // A server answers only while it runs: unlimited, in most intervals; under a quarter of a CPU, in at most 25 ms of
+        // each 100 ms period, so at 10 ms intervals in about 3 of every 10 (98 of 230 in one CI run): there, answers in
+        // at least half the periods.
+        const everyS = c === free ? line.intervalMs / 1000 : 0.1;
+        expect(line.intervals.filter((v) => v.p99Ms !== null).length).toBeGreaterThan(loadS / everyS / 2);
       }
     }
     expect(quarter.summary.namedMetrics?.map((m) => m.name)).toEqual(expect.arrayContaining(['throughput', 'p50', 'p99', 'errors']));
