@@ -120,10 +120,11 @@ describe('the load generator measures a server with a known service time', () =>
     // The queue grows by at least 250 requests/s, 0.5 s of service per second of test: p99 about T/2.
     expect(open1).toBeGreaterThan(100);
     expect(open2 / open1).toBeGreaterThan(1.5);
-    // Closed loop: 4 connections, about 4 x 2 ms whatever the length.
+    // Closed loop: 4 connections, about 4 x 2 ms whatever the length: no queue at either length, where the open
+    // loop's is over 100 ms and grows. (Not a ratio of the two: a p99 of ~8 ms moves by half with one scheduling
+    // stall on a busy machine, 1.62x in one CI run.)
     expect(closed1).toBeLessThan(40);
-    expect(closed2 / closed1).toBeLessThan(1.5);
-    expect(closed2 / closed1).toBeGreaterThan(0.67);
+    expect(closed2).toBeLessThan(40);
   });
 
   it('Poisson arrivals keep the rate on average', async () => {
