@@ -20,6 +20,8 @@ import { isRoot, loopIterations, ROOT_DIR } from '../helpers.js';
 import { checkPhase, phaseScenario } from '../phase-checks.js';
 
 const inLab = process.env.CGBENCH_LAB === 'v2';
+/** The middle value (the upper of the two middle ones for an even count). */
+const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 if (!inLab) console.warn('skipping cgroup v2 tests: run them in the v2 lab with `npm run test:v2`');
 
 describe.skipIf(!inLab || !isRoot)('cgroup v2 on a real kernel', () => {
@@ -212,7 +214,6 @@ describe.skipIf(!inLab || !isRoot)('cgroup v2 on a real kernel', () => {
         (doc.cells.find((c) => c.neighbourSet?.name === set)?.runs ?? []).flatMap((r) =>
           r.outcome === 'ok' && typeof r.metrics.cpuNs === 'number' ? [r.metrics.cpuNs / r.metrics.wallNs] : [],
         );
-      const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
       console.log(`v2 lab: loop CPUs alone ${med(share())}, same group ${med(share('same'))}, next to weight 1 ${med(share('light'))}`);
       // Weight 1 against 100: the hog gets ~1 % where the loop wants its CPU; in its group it gets 2 of 3 threads' share.
       expect(med(share('light'))).toBeGreaterThanOrEqual(0.9 * med(share()));
@@ -257,7 +258,6 @@ describe.skipIf(!inLab || !isRoot)('cgroup v2 on a real kernel', () => {
       (doc.cells.find((c) => c.limitSet === limitSet)?.runs ?? []).flatMap((r) =>
         r.outcome === 'ok' && !r.warmup && typeof r.metrics.cpuNs === 'number' ? [r.metrics.cpuNs / r.metrics.wallNs] : [],
       );
-    const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
     const base = doc.cells.find((c) => c.limitSet !== ten?.limitSet)?.limitSet;
     const quotaPart = med(shares(base)) / med(shares(ten?.limitSet));
     console.log(
