@@ -151,7 +151,9 @@ export function checkSlo(slo: Slo, runs: readonly Run[], base: number | null, co
   if (measured.length > ok.length) return { ...out, verdict: 'fails' };
   const b = finite.length === values.length ? oneSidedBounds(finite, confidence) : null;
   if (!b) return out;
-  out.bounds = [b.low, b.high];
+  // Times, rates and ratios are never below zero: a t-interval's low end of a spread-out latency can be.
+  const floor = (SLO_FIGURES[slo.figure]?.unit ?? 'own') === 'own' && !slo.relative ? -Infinity : 0;
+  out.bounds = [Math.max(floor, b.low), Math.max(floor, b.high)];
   out.method = b.method;
   const [worst, best] = lowerIsBetter(slo) ? [b.high, b.low] : [b.low, b.high];
   if (meets(worst, slo.op, slo.bound)) out.verdict = 'holds';

@@ -57,6 +57,7 @@ export function formatBytes(bytes: number): string {
 }
 
 export function formatDurationNs(ns: number): string {
+  if (ns < 0) return `-${formatDurationNs(-ns)}`;
   if (ns >= 1e9) return `${(ns / 1e9).toFixed(ns >= 1e11 ? 0 : 2)} s`;
   if (ns >= 1e6) return `${(ns / 1e6).toFixed(1)} ms`;
   if (ns >= 1e3) return `${(ns / 1e3).toFixed(1)} µs`;

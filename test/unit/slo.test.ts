@@ -118,6 +118,19 @@ describe('a run figure and a probe verdict', () => {
     expect(c.verdict).toBe('fails');
   });
 
+  it('a latency bound never reads below zero: a wide t-interval over three runs is clamped at 0, and says so in time', () => {
+    const c = checkSlo(
+      slo,
+      [1e6, 1.2e6, 40e6].map((v) => run({ p99Ns: v })),
+      null,
+      0.95,
+    );
+    expect(c.method).toBe('t');
+    expect(c.bounds?.[0]).toBe(0);
+    expect(c.bounds?.[1]).toBeGreaterThan(40e6);
+    expect(figureText(slo, -1133580)).toBe('-1.1 ms');
+  });
+
   it('relative SLOs and slowdown divide by the baseline median; higher-is-better turns the bounds round', () => {
     const tput = parseSlo('throughput >= 0.9x');
     const runs = [980, 1000, 990].map((ops) => run({ ops, wallNs: 1e9 }));
