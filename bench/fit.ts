@@ -6,11 +6,11 @@
 
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { nativeBinary } from '../src/model/paths.js';
+import { freePort } from '../src/runtimes/service.js';
 import type { ResultDocument } from '../src/model/types.js';
 
 const CLI = resolve('dist', 'cli', 'main.js');
@@ -43,17 +43,6 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
     execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (err, _out, stderr) => {
       const code = (err as { code?: unknown } | null)?.code;
       res({ code: err ? (typeof code === 'number' ? code : 1) : 0, stderr });
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
     });
   });
 }

@@ -7,7 +7,7 @@
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Table from 'cli-table3';
@@ -15,6 +15,7 @@ import { cpuPerThousandNs, generatorBottleneck, runFigures } from '../src/analys
 import { sleep } from '../src/model/clock.js';
 import { nativeBinary } from '../src/model/paths.js';
 import { loadArgv, parseLoadReport } from '../src/programs/load.js';
+import { freePort } from '../src/runtimes/service.js';
 
 const REPEATS = 3;
 const SECONDS = 5;
@@ -58,17 +59,6 @@ function runClient(argv: string[]): Promise<{ stdout: string; cpuS: number }> {
       const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s/.exec(lines[lines.length - 1] ?? '');
       if (code !== 0 || !m) return rej(new Error(`${argv[0]} failed (exit ${code}): ${stderr.trim()}`));
       res({ stdout, cpuS: Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]) });
-    });
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? res(a.port) : rej(new Error('no port'))));
     });
   });
 }

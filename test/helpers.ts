@@ -2,9 +2,9 @@
 // the machine the tests run on.
 
 import { execFile, execFileSync } from 'node:child_process';
-import { type Dirent, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { type Dirent, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { HostInfo } from '../src/model/types.js';
+export { freePort } from '../src/runtimes/service.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -116,19 +116,6 @@ export function protocolHeader(): ProtocolHeader {
   return out;
 }
 
-/** A port nobody listens on right now on 127.0.0.1 (the kernel's pick, bound and released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 export interface Finished {
   status: number | null;
   stdout: string;
@@ -162,3 +149,10 @@ export const TEST_HOST: HostInfo = {
   cgbenchVersion: '0.0.0-test',
 };
 export const TEST_DISK = { dir: '/var/tmp', fsType: 'ext4', fsDevice: '254:0', major: 254, minor: 0, diskName: 'vda' };
+
+/** A scenario written as `<dir>/<name>.json` for `cgbench run`; returns its path. */
+export function writeScenario(dir: string, scenario: { name: string } & Record<string, unknown>): string {
+  const file = join(dir, `${scenario.name}.json`);
+  writeFileSync(file, JSON.stringify(scenario));
+  return file;
+}

@@ -9,6 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { sleep } from '../model/clock.js';
 import { CgbenchError } from '../model/errors.js';
 import { nativeBinary } from '../model/paths.js';
 import type { KnownServer, LoadReport, ServiceParams } from '../model/types.js';
@@ -57,8 +58,6 @@ function readyOnce(host: string, port: number, path: string | undefined): Promis
     req.end();
   });
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function exitText(info: ExitInfo): string {
   const how = info.report?.status.signal
@@ -156,7 +155,7 @@ export function driveService(
 }
 
 /** A free port on 127.0.0.1: one the kernel hands out for a bind to port 0, released at once. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

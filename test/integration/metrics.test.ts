@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultScratchDir } from '../../src/app/environment.js';
 import type { Cell, ResultDocument } from '../../src/model/types.js';
-import { isRoot, ROOT_DIR } from '../helpers.js';
+import { isRoot, ROOT_DIR, writeScenario } from '../helpers.js';
 
 const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
 const scratchDir = defaultScratchDir();
@@ -25,8 +25,7 @@ describe.skipIf(!isRoot)('commands that report their own metrics', () => {
   });
 
   function run(name: string, scenario: object): { code: number | null; stderr: string; doc: ResultDocument | null } {
-    const file = join(work, `${name}.json`);
-    writeFileSync(file, JSON.stringify({ name, repetitions: 3, warmup: 0, scratchDir, ...scenario }));
+    const file = writeScenario(work, { name, repetitions: 3, warmup: 0, scratchDir, ...scenario });
     const out = join(work, `${name}-out`);
     const r = spawnSync('node', [CLI, 'run', file, '--out', out, '--report', 'csv'], { encoding: 'utf8', timeout: 120_000 });
     const results = join(out, 'results.json');

@@ -3,14 +3,14 @@
 // named figures and its CPU is booked outside the measured group. Bad input: a client that is not installed
 // (exit 3), one that fails or prints nothing cgbench reads (exit 4), one line each; nothing left behind.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCgroups } from '../../src/cgroup/index.js';
 import { nativeBinary } from '../../src/model/paths.js';
 import type { ResultDocument } from '../../src/model/types.js';
-import { freePort, isRoot, ROOT_DIR, runAsync } from '../helpers.js';
+import { freePort, isRoot, ROOT_DIR, runAsync, writeScenario } from '../helpers.js';
 
 const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
 const hasWrk = spawnSync('sh', ['-c', 'command -v wrk']).status === 0;
@@ -28,26 +28,22 @@ describe.skipIf(!isRoot)('a service driven by a client command', () => {
     durationMs = 2000,
   ): Promise<{ code: number | null; stderr: string; doc?: ResultDocument }> {
     const port = await freePort();
-    const file = join(work, `${name}.json`);
-    writeFileSync(
-      file,
-      JSON.stringify({
-        name,
-        warmup: 0,
-        repetitions: 1,
-        timeout: '30s',
-        workloads: [
-          {
-            name: 'echo',
-            kind: 'service',
-            command: [nativeBinary('cgbench-echo'), '--listen', `127.0.0.1:${port}`, '--http', '--sleep-us', '1000', '--threads', '8'],
-            client,
-            params: { port, connections: 4, durationMs },
-            limits: [{}],
-          },
-        ],
-      }),
-    );
+    const file = writeScenario(work, {
+      name,
+      warmup: 0,
+      repetitions: 1,
+      timeout: '30s',
+      workloads: [
+        {
+          name: 'echo',
+          kind: 'service',
+          command: [nativeBinary('cgbench-echo'), '--listen', `127.0.0.1:${port}`, '--http', '--sleep-us', '1000', '--threads', '8'],
+          client,
+          params: { port, connections: 4, durationMs },
+          limits: [{}],
+        },
+      ],
+    });
     const out = join(work, `${name}-out`);
     const r = await runAsync('node', [CLI, 'run', file, '--report', 'none', '--out', out], 120_000);
     const results = join(out, 'results.json');

@@ -5,14 +5,14 @@
 // near the quota's 100 requests/s with a growing queue, and nothing left (containers, veth pairs, the test image);
 // image: on the native runtime is refused with one line.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeBinary } from '../../src/model/paths.js';
 import type { Cell, ResultDocument } from '../../src/model/types.js';
 import { makeTar } from '../../src/runtimes/docker/image.js';
-import { isRoot, ROOT_DIR, runAsync } from '../helpers.js';
+import { isRoot, ROOT_DIR, runAsync, writeScenario } from '../helpers.js';
 
 const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
 const ENGINES = { docker: ['docker'], podman: ['podman', '--cgroup-manager=cgroupfs'] } as const;
@@ -34,31 +34,26 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** A scenario of the echo server from cgbench's image and from the test's image, unlimited and at 0.1 CPU. */
 function scenario(name: string, imageOnly = false): string {
   const params = { port: PORT, protocol: 'tcp', rate: 250, connections: 4, durationMs: 2000, warmupMs: 300 };
-  const file = join(work, `${name}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      name,
-      warmup: 0,
-      repetitions: 1,
-      timeout: '60s',
-      limits: [{ name: 'tenth', cpus: 0.1 }],
-      workloads: [
-        ...(imageOnly
-          ? []
-          : [
-              {
-                name: 'echo',
-                kind: 'service',
-                command: ['/cgbench/bin/cgbench-echo', '--listen', `0.0.0.0:${PORT}`, '--work-us', '1000'],
-                params,
-              },
-            ]),
-        { name: 'own-image', kind: 'service', image: IMAGE, params },
-      ],
-    }),
-  );
-  return file;
+  return writeScenario(work, {
+    name,
+    warmup: 0,
+    repetitions: 1,
+    timeout: '60s',
+    limits: [{ name: 'tenth', cpus: 0.1 }],
+    workloads: [
+      ...(imageOnly
+        ? []
+        : [
+            {
+              name: 'echo',
+              kind: 'service',
+              command: ['/cgbench/bin/cgbench-echo', '--listen', `0.0.0.0:${PORT}`, '--work-us', '1000'],
+              params,
+            },
+          ]),
+      { name: 'own-image', kind: 'service', image: IMAGE, params },
+    ],
+  });
 }
 
 for (const name of ['docker', 'podman'] as const) {

@@ -14,7 +14,7 @@ import { openCgroups } from '../../src/cgroup/index.js';
 import { latencyTimeline } from '../../src/model/load-series.js';
 import { cpuUsedCpus } from '../../src/model/metrics.js';
 import type { Cell, ResultDocument, Run } from '../../src/model/types.js';
-import { freePort, isRoot, ROOT_DIR } from '../helpers.js';
+import { freePort, isRoot, ROOT_DIR, writeScenario } from '../helpers.js';
 
 const CLI = join(ROOT_DIR, 'dist', 'cli', 'main.js');
 const NGINX = '/usr/sbin/nginx';
@@ -55,11 +55,7 @@ describe.skipIf(!isRoot || !hasNginx)('services: nginx under limits, load from o
     rmSync(work, { recursive: true, force: true });
   });
 
-  function scenarioFile(name: string, scenario: object): string {
-    const file = join(work, `${name}.json`);
-    writeFileSync(file, JSON.stringify({ name, warmup: 0, timeout: '60s', ...scenario }));
-    return file;
-  }
+  const scenarioFile = (name: string, scenario: object): string => writeScenario(work, { name, warmup: 0, timeout: '60s', ...scenario });
   function run(name: string, scenario: object): { code: number | null; stderr: string; doc: ResultDocument | null } {
     const out = join(work, `${name}-out`);
     const r = spawnSync('node', [CLI, 'run', scenarioFile(name, scenario), '--out', out], { encoding: 'utf8', timeout: 180_000 });
