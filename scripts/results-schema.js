@@ -16,7 +16,7 @@ export const SCHEMA_FILE = join(root, 'schema', 'results.schema.json');
 export function resultsSchemaText() {
   const generated = createGenerator({
     path: join(root, 'src', 'model', 'types.ts'),
-    tsconfig: join(root, 'tsconfig.json'),
+    tsconfig: join(root, 'tsconfig.build.json'),
     type: 'ResultDocument',
     expose: 'export',
     topRef: false,
