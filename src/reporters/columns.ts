@@ -290,7 +290,7 @@ export function gridWidth(grid: Grid): number {
 }
 
 export interface FitRules {
-  /** Kept while a table narrows: the lowest goes first. */
+  /** Kept while a table narrows: the lowest goes first (of equals, the rightmost). */
   priority: (head: string) => number;
   /** Never dropped. */
   spine: ReadonlySet<string>;
@@ -308,7 +308,9 @@ export function fitColumns<G extends Grid>(grid: G, width: number, rules: FitRul
   while (gridWidth(g) > width) {
     const droppable = g.head.filter((h) => !rules.spine.has(h));
     if (!droppable.length) break;
-    const drop = droppable.reduce((a, b) => (rules.priority(b) < rules.priority(a) ? b : a));
+    // Among equals the rightmost goes first: a workload's own figures come in the order it reports them
+    // (a service's throughput before its percentiles), built-in columns in reading order.
+    const drop = droppable.reduce((a, b) => (rules.priority(b) <= rules.priority(a) ? b : a));
     const i = g.head.indexOf(drop);
     g = { ...g, head: g.head.filter((_, j) => j !== i), rows: g.rows.map((r) => r.filter((_, j) => j !== i)), hidden: [...g.hidden, drop] };
   }

@@ -2,7 +2,7 @@
 // columns by default, a narrow terminal respected, --wide showing everything; warnings one line per kind.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ResultDocument } from '../../src/model/types.js';
-import { fitGrid, summaryGrid, textWidth, truncate } from '../../src/reporters/columns.js';
+import { fitColumns, fitGrid, summaryGrid, textWidth, truncate } from '../../src/reporters/columns.js';
 import { renderMarkdown } from '../../src/reporters/markdown.js';
 import { renderTable } from '../../src/reporters/table.js';
 import { groupWarnings } from '../../src/reporters/warnings.js';
@@ -101,6 +101,20 @@ describe('widths', () => {
     expect(g.hidden[0]).toBe('expected');
     expect(truncate('a very long limit set name', 10)).toBe('a very lo…');
     expect(textWidth('日本')).toBe(4);
+  });
+
+  it("of columns that matter equally the rightmost goes first: a service's throughput outlasts its percentiles", () => {
+    const grid = {
+      head: ['limit', 'throughput', 'p50', 'p99'],
+      rows: [['0.25 CPU', '22923 req/s', '0.21 ms', '0.34 ms']],
+      hidden: [],
+    };
+    const rules = { priority: (h: string) => (h === 'limit' ? 100 : 84), spine: new Set(['limit']) };
+    const full = fitColumns(grid, 200, rules);
+    expect(full.hidden).toEqual([]);
+    expect(fitColumns(grid, 30, rules).hidden).toEqual(['p99']);
+    expect(fitColumns(grid, 25, rules).hidden).toEqual(['p99', 'p50']);
+    expect(fitColumns(grid, 25, rules).head).toEqual(['limit', 'throughput']);
   });
 });
 
