@@ -96,6 +96,9 @@ export function costEvidence(cell: Cell, baseline: Cell | undefined): CostEviden
     }),
   );
   if (perPeriod !== null) ev.involuntaryPerThrottledPeriod = perPeriod;
+  const baseCpu = b.flatMap((f) => (f.cpuPerUnit === undefined ? [] : [f.cpuPerUnit]));
+  const baseMedian = medianOf(baseCpu);
+  if (baseMedian !== null && baseMedian > 0) ev.baselineCpuMaxRatio = Math.max(...baseCpu) / baseMedian;
   return ev;
 }
 
@@ -109,6 +112,8 @@ export interface CostExplanation {
   notMeasurable: string[];
   /** The mechanism a measured figure supports; null: none does (the cause is unknown from the evidence). */
   mechanism: string | null;
+  /** The machine's own speed accounts for the rise: unlimited runs of the same work cost as much at times. */
+  hostSpeed: boolean;
   /** Short, for a grouped warning line: "invol. switches 40x, IPC n/a (no PMU)". */
   short: string;
 }
@@ -178,6 +183,24 @@ export function explainCost(ev: CostEvidence): CostExplanation {
     }
   }
 
+  // The same work's cost with no limit, run to run in this suite: a rise the unlimited runs also reached is the
+  // machine's speed moving (another tenant, the host's clock), which no limit caused.
+  const cpu = fig(ev, 'cpuPerUnit');
+  const own = ev.baselineCpuMaxRatio;
+  let hostSpeed = false;
+  if (cpu?.ratio !== undefined && cpu.ratio > 1 + RATE_UNCHANGED && own !== undefined) {
+    if (own >= cpu.ratio * (1 - RATE_UNCHANGED)) {
+      hostSpeed = true;
+      mechanisms.push(
+        `the machine's own speed (with no limit the same work cost up to ${times(own)} its median CPU ${unit} in this suite, ` +
+          `against ${times(cpu.ratio)} here)`,
+      );
+      short.push(`unlimited up to ${times(own)}`);
+    } else {
+      ruledOut.push(`the machine's speed alone: with no limit the same work cost at most ${times(own)} its median CPU ${unit}`);
+    }
+  }
+
   const ipc = fig(ev, 'ipc');
   const clock = fig(ev, 'clockGhz');
   const instructions = fig(ev, 'instructions');
@@ -219,7 +242,7 @@ export function explainCost(ev: CostEvidence): CostExplanation {
     if (ipc?.ratio !== undefined) short.push(`IPC ${times(ipc.ratio)}`);
   }
   const mechanism = mechanisms.length ? mechanisms.join('; ') : null;
-  return { changed, ruledOut, notMeasurable, mechanism, short: short.join(', ') };
+  return { changed, ruledOut, notMeasurable, mechanism, hostSpeed, short: short.join(', ') };
 }
 
 /** "no PMU" from a launcher's longer reason, for a grouped line. */

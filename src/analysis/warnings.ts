@@ -211,12 +211,14 @@ function harsherWarning(cell: Cell, slowdown: number, expected: number): Warning
       `${beyond} beyond the ${x2(expected)} of the quota: the same work took ${s.cpuCostRatio?.toFixed(2)}x ` +
       `the CPU time under the limit${enforced}${evidence}`,
     detail: `${vs}, CPU per op ${s.cpuCostRatio?.toFixed(2)}x${brief}`,
-    hint: why?.mechanism
-      ? `measured cause: ${why.mechanism}; longer periods (cpu.cfs_period_us) mean fewer throttled periods`
-      : why && why.notMeasurable.some((m) => m.startsWith('cycles'))
-        ? "no measured figure names the cause (see each cell's evidence in results.json); cycles and instructions, " +
-          'on a machine with a hardware PMU, would tell a slower clock from lost instructions per cycle'
-        : "no measured figure names the cause (see each cell's evidence in results.json)",
+    hint: why?.hostSpeed
+      ? `measured cause: ${why.mechanism} — not the limit: rerun when the host is quiet, or with more blocks`
+      : why?.mechanism
+        ? `measured cause: ${why.mechanism}; longer periods (cpu.cfs_period_us) mean fewer throttled periods`
+        : why && why.notMeasurable.some((m) => m.startsWith('cycles'))
+          ? "no measured figure names the cause (see each cell's evidence in results.json); cycles and instructions, " +
+            'on a machine with a hardware PMU, would tell a slower clock from lost instructions per cycle'
+          : "no measured figure names the cause (see each cell's evidence in results.json)",
   };
 }
 

@@ -389,6 +389,9 @@ export interface CostEvidence {
   figures: EvidenceFigure[];
   /** Median involuntary context switches per throttled CFS period (cells whose runs were throttled). */
   involuntaryPerThrottledPeriod?: NonNegative;
+  /** The baseline's costliest run in CPU per unit of work over its median (at least 1): how far the machine's own
+   *  speed moved the same work's cost with no limit at all, in this suite. */
+  baselineCpuMaxRatio?: NonNegative;
 }
 
 // ---------------------------------------------------------------------------------------------

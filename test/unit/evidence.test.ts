@@ -114,7 +114,35 @@ describe('cost evidence (a limited cell against its baseline)', () => {
     expect(x.mechanism).toBe('the extra switches: 50 µs of CPU each (a switch and the cold caches after it)');
   });
 
-  it('from runs without the counters (older launchers): no figures, nothing named, nothing ruled out', () => {
+  it("names the machine's own speed when unlimited runs of the same work cost as much at times, and rules it out when they never did", () => {
+    // As on a VM whose host slowed it for ~10 s at a time: one unlimited run in four took 1.78x its median CPU.
+    const base = cell(
+      'base',
+      [640, 644, 1148, 643].map((cpuMs) => ({ cpuMs, invol: 10 })),
+    );
+    const limited = cell(
+      'q',
+      [1094, 1002, 1158].map((cpuMs) => ({ cpuMs, wallMs: cpuMs * 10, invol: 10 })),
+    );
+    const ev = costEvidence(limited, base)!;
+    expect(ev.baselineCpuMaxRatio).toBeCloseTo(1148 / 643.5, 6);
+    const x = explainCost(ev);
+    expect(x.hostSpeed).toBe(true);
+    expect(x.mechanism).toBe(
+      "the machine's own speed (with no limit the same work cost up to 1.78x its median CPU per op in this suite, against 1.70x here)",
+    );
+    expect(x.short).toBe('unlimited up to 1.78x, IPC n/a');
+    const steady = cell(
+      'base',
+      [640, 644, 648, 643].map((cpuMs) => ({ cpuMs, invol: 10 })),
+    );
+    const y = explainCost(costEvidence(limited, steady)!);
+    expect(y.hostSpeed).toBe(false);
+    expect(y.mechanism).toBeNull();
+    expect(y.ruledOut).toContain("the machine's speed alone: with no limit the same work cost at most 1.01x its median CPU per op");
+  });
+
+  it('from runs without the counters (older launchers): no counter figures, nothing named; only the CPU time rules anything out', () => {
     const base = cell('base', three({ cpuMs: 1000 }));
     const limited = cell('q', three({ cpuMs: 1300 }));
     const ev = costEvidence(limited, base)!;
@@ -122,7 +150,8 @@ describe('cost evidence (a limited cell against its baseline)', () => {
     expect(ev.figures.filter((f) => f.name !== 'cpuPerUnit').every((f) => f.cell === null && f.reason === undefined)).toBe(true);
     const x = explainCost(ev);
     expect(x.changed).toEqual([]);
-    expect(x.ruledOut).toEqual([]);
+    // CPU time is always measured: the unlimited runs' own spread (1 %) cannot account for 30 %.
+    expect(x.ruledOut).toEqual(["the machine's speed alone: with no limit the same work cost at most 1.01x its median CPU per op"]);
     expect(x.mechanism).toBeNull();
     expect(x.notMeasurable).toEqual(['cycles/instructions']);
     expect(costEvidence(base, undefined)).toBeNull();
@@ -167,6 +196,18 @@ describe('limit-harsher-than-model from the evidence', () => {
     expect(w?.message).toContain('not measurable here: cycles/instructions (no hardware PMU here');
     expect(w?.detail).toBe('6.50x vs 5.00x, CPU per op 1.30x, invol. switches 5.0x, IPC n/a (no PMU)');
     expect(w?.hint).toMatch(/^no measured figure names the cause/);
+  });
+
+  it("a rise the unlimited runs also reached is told as the machine's speed, not the limit", () => {
+    const noisyBase = cell(
+      'base',
+      [1000, 1000, 1400, 1000].map((cpuMs) => ({ cpuMs, invol: 10 })),
+    );
+    const c = summary(limited, false);
+    const w = harsher({ ...c, summary: { ...c.summary, costEvidence: costEvidence(limited, noisyBase)! } });
+    expect(w?.detail).toBe('6.50x vs 5.00x, CPU per op 1.30x, invol. switches 5.0x, unlimited up to 1.40x, IPC n/a (no PMU)');
+    expect(w?.hint).toMatch(/^measured cause: the machine's own speed \(with no limit the same work cost up to 1\.40x/);
+    expect(w?.hint).toContain('not the limit: rerun when the host is quiet, or with more blocks');
   });
 
   it('without evidence in the document still states only the measured cost', () => {
