@@ -6,8 +6,9 @@
 // lengths). Both orders get the same fixed number of blocks (BENCH_ORDER_BLOCKS, default 8; a preset's adaptive
 // repetitions are held to it): adaptive runs would stop each order at its own target or budget, and in sequential
 // order add baseline runs until its distribution-free interval (all run-to-run ratios, Mann-Whitney) exists at all,
-// so the two suites would differ in their runs, not only in their order. Writes JSON under reports/bench/. Needs root (native
-// cgroups); the suites clean up after themselves.
+// so the two suites would differ in their runs, not only in their order. Writes its figures as JSON under reports/bench/,
+// and beside them each suite's own result document (every run's wall and CPU time, block and place in the order), so a
+// figure can be read back run by run. Needs root (native cgroups); the suites clean up after themselves.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +36,8 @@ interface CellFigure {
 }
 
 interface OrderResult {
+  /** The suite's result document (kept beside the figures, not in them). */
+  doc: ResultDocument;
   preset: string;
   order: Order;
   suiteSeconds: number;
@@ -111,7 +114,7 @@ function runSuite(preset: string, order: Order): OrderResult {
           runs: c.summary.measuredRuns,
         };
       });
-    return { preset, order, suiteSeconds: seconds, secondsToTarget: secondsToTarget(doc), cells };
+    return { doc, preset, order, suiteSeconds: seconds, secondsToTarget: secondsToTarget(doc), cells };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -154,10 +157,14 @@ function main(): void {
     }
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  mkdirSync('reports/bench', { recursive: true });
-  const file = join('reports/bench', `order-${new Date().toISOString().replace(/[:.]/g, '')}.json`);
-  writeFileSync(file, JSON.stringify({ presets: PRESETS, results, widthRatios: ratios }, null, 2) + '\n');
-  process.stdout.write(`written: ${file}\n`);
+  const stamp = `order-${new Date().toISOString().replace(/[:.]/g, '')}`;
+  const docs = join('reports/bench', stamp);
+  mkdirSync(docs, { recursive: true });
+  for (const r of results) writeFileSync(join(docs, `${r.preset}-${r.order}.json`), JSON.stringify(r.doc));
+  const file = join('reports/bench', `${stamp}.json`);
+  const figures = results.map(({ doc: _doc, ...rest }) => rest);
+  writeFileSync(file, JSON.stringify({ presets: PRESETS, results: figures, widthRatios: ratios }, null, 2) + '\n');
+  process.stdout.write(`written: ${file}, and each suite's document under ${docs}/\n`);
 }
 
 try {
