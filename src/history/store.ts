@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import { sleep } from '../model/clock.js';
 import { byNewest, groupBy } from '../model/collections.js';
 import { engineVersions } from '../model/engines.js';
 import { CgbenchError } from '../model/errors.js';
@@ -142,10 +143,15 @@ async function connect(target: DatabaseTarget, create: boolean): Promise<Kysely<
   }
   const { default: SQLite } = await import('better-sqlite3');
   const file = new SQLite(target.path);
-  // WAL: readers never block the one writer; busy_timeout: a second writer waits instead of failing.
-  file.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-  file.pragma('journal_mode = WAL');
-  file.pragma('foreign_keys = ON');
+  try {
+    // WAL: readers never block the one writer; busy_timeout: a second writer waits instead of failing.
+    file.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    file.pragma('journal_mode = WAL');
+    file.pragma('foreign_keys = ON');
+  } catch (e) {
+    file.close();
+    throw e;
+  }
   return new Kysely<HistoryDatabase>({ dialect: new SqliteDialect({ database: file }) });
 }
 
@@ -158,20 +164,32 @@ export class HistoryStore {
   /** The schema version this store writes: the latest, or an older target (a database kept at an older version). */
   private version = LATEST_SCHEMA_VERSION;
 
+  /**
+   * Opening a SQLite file can fail with SQLITE_BUSY at once, not after busy_timeout: `PRAGMA journal_mode = WAL`
+   * takes its lock without the busy handler (two processes opening a new file together: 4 of 80 opens failed
+   * within 40 ms). Such an open is tried again, to the same 30 s, so that "held the database for 30 s" is true.
+   */
   static async open(target: DatabaseTarget, opts: OpenOptions): Promise<HistoryStore> {
-    let db: Kysely<HistoryDatabase>;
-    try {
-      db = await connect(target, opts.create);
-    } catch (e) {
-      throw databaseError(target, e, 'opening');
+    const until = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
+    for (;;) {
+      try {
+        return await HistoryStore.openOnce(target, opts);
+      } catch (e) {
+        if (driverError(e).code !== 'SQLITE_BUSY' || Date.now() > until) throw databaseError(target, e, 'opening');
+        await sleep(10 + Math.random() * 40);
+      }
     }
-    const store = new HistoryStore(target, db);
+  }
+
+  /** Connect and migrate; the driver's own error on failure (open() words it). */
+  private static async openOnce(target: DatabaseTarget, opts: OpenOptions): Promise<HistoryStore> {
+    const store = new HistoryStore(target, await connect(target, opts.create));
     try {
       store.version = opts.targetVersion ?? LATEST_SCHEMA_VERSION;
       await store.migrate(store.version, opts.create);
     } catch (e) {
       await store.close();
-      throw databaseError(target, e, 'opening');
+      throw e;
     }
     return store;
   }
