@@ -296,32 +296,36 @@ export function ratioInterval(num: readonly number[], den: readonly number[], le
 }
 
 export interface PairedRatio {
-  /** Geometric mean of the pairs' ratios. */
+  /** The median pair's ratio (exp of the median log ratio; with two pairs their geometric mean). */
   ratio: number;
-  /** 95 % interval of it; null with fewer than two pairs. */
+  /** 95 % interval of it (medianInterval of the log ratios); null with fewer than two pairs. */
   range: [number, number] | null;
-  /** Sample standard deviation of the pairs' log ratios (0 with one pair). */
+  /** The spread of the pairs' log ratios that sets the interval's width, as a standard deviation: below six
+   *  pairs their sample sd (the t interval's); from six on the median's own (1.4826 MAD x sqrt(pi / 2), what
+   *  the median's interval narrows with), so a few pairs in a slow spell do not inflate it. 0 with one pair. */
   sdLog: number;
   n: number;
 }
 
 /**
  * The ratio of two conditions measured in pairs (each block's run of one over its run of the other, as
- * interleaved order makes them): the geometric mean of the pairs' ratios and a Student-t 95 % interval on
- * their mean log. Pairing cancels what the two runs of a block share (the machine's speed at that time), so
- * what is left of the log ratio is small and near-normal: a t interval exists from two pairs on, where a
- * distribution-free one (sign or signed-rank) needs six, more than a few blocks give. Null without pairs
- * or with a non-positive time.
+ * interleaved order makes them), read as a median with the interval medianInterval gives any median: from six
+ * pairs the distribution-free order-statistic interval of the median log ratio, below that the mean's
+ * Student-t interval. Why the median: pairing cancels a drift both runs of a block share, but a shared VM has
+ * slow spells (the same work taking 1.6-1.8x the CPU for about 10-40 s) shorter than a block, so now and then
+ * one run of a pair falls in a spell and the other not. Such pairs are outliers of either sign, not normal
+ * noise: they drag a mean and widen its t interval, and move a median by one place (12 blocks of a CPU loop
+ * at 10 % quota, one pair split by a spell at 17.7x: mean 10.60x +-10.5 %, median 10.01x +-3.5 %, the model
+ * 10x). Null without pairs or with a non-positive time.
  */
 export function pairedRatio(pairs: readonly (readonly [number, number])[]): PairedRatio | null {
   if (!pairs.length || pairs.some(([a, b]) => !(a > 0) || !(b > 0))) return null;
   const logs = pairs.map(([a, b]) => Math.log(a / b));
   const n = logs.length;
-  const m = mean(logs);
-  const sdLog = stdev(logs);
-  if (n < 2) return { ratio: Math.exp(m), range: null, sdLog, n };
-  const half = (tQuantile975(n - 1) * sdLog) / Math.sqrt(n);
-  return { ratio: Math.exp(m), range: [Math.exp(m - half), Math.exp(m + half)], sdLog, n };
+  const ratio = Math.exp(median(logs));
+  const range = medianInterval(logs);
+  const sdLog = n >= 6 ? 1.4826 * mad(logs) * Math.sqrt(Math.PI / 2) : stdev(logs);
+  return { ratio, range: range ? [Math.exp(range[0]), Math.exp(range[1])] : null, sdLog, n };
 }
 
 /**

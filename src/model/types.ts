@@ -729,8 +729,9 @@ export interface CellSummary {
   /** Without slowdownRange: measured runs this cell needs (at its baseline's count) for a 95 % interval. */
   slowdownRunsNeeded?: PositiveInt;
   /** Interleaved order: the blocks in which this cell and its baseline both have a measured run; the
-   *  slowdown is then the geometric mean of those blocks' run-time ratios and slowdownRange its Student-t
-   *  interval. Absent: the ratio of the two cells' median run times (sequential order). */
+   *  slowdown is then the median of those blocks' run-time ratios and slowdownRange its 95 % interval
+   *  (order statistics from 6 blocks, a Student-t interval on the logs below). Absent: the ratio of the two
+   *  cells' median run times (sequential order). */
   slowdownPairs?: PositiveInt;
   expectedSlowdown: NonNegative | null;
   /** CPUs actually used on average during the run (CPU time / wall time). */

@@ -95,18 +95,25 @@ describe('the slowdown interval: Mann-Whitney inverted on the run-time ratio', (
     expect(ratioInterval([2], [0])).toBeNull();
   });
 
-  it('pairs: the geometric mean of the ratios with a Student-t interval on their logs', () => {
-    // Ratios 2, 2.2 and 1.8: logs mean 0.6903 (geometric mean 1.9937), sd 0.1003; t(2) = 4.303.
+  it('pairs, below six: the median ratio with a Student-t interval on the logs', () => {
+    // Ratios 2, 2.2 and 1.8: median 2; logs mean 0.6903 (geometric mean 1.9937), sd 0.1003; t(2) = 4.303.
     const p = pairedRatio([
       [2, 1],
       [4.4, 2],
       [0.9, 0.5],
     ]);
-    expect(p?.ratio).toBeCloseTo(1.9937, 3);
+    expect(p?.ratio).toBeCloseTo(2, 9);
     expect(p?.sdLog).toBeCloseTo(0.1003, 3);
     const half = (4.303 * 0.1003) / Math.sqrt(3);
     expect(p?.range?.[0]).toBeCloseTo(1.9937 * Math.exp(-half), 2);
     expect(p?.range?.[1]).toBeCloseTo(1.9937 * Math.exp(half), 2);
+    // Two pairs: their geometric mean.
+    expect(
+      pairedRatio([
+        [2, 1],
+        [8, 1],
+      ])?.ratio,
+    ).toBeCloseTo(4, 9);
     // A drift shared by both runs of a block cancels: the same ratio at any speed gives a zero-width interval.
     const shared = pairedRatio([
       [10, 1],
@@ -118,6 +125,24 @@ describe('the slowdown interval: Mann-Whitney inverted on the run-time ratio', (
     expect(pairedRatio([[3, 1]])?.range).toBeNull();
     expect(pairedRatio([])).toBeNull();
     expect(pairedRatio([[1, 0]])).toBeNull();
+  });
+
+  it('pairs, from six: the median ratio with its order-statistic interval, so pairs split by a slow spell do not drag it', () => {
+    // Twelve blocks of a loop at a tenth of a CPU: nine pairs near 10x, three where one run of the pair fell in a
+    // spell that made the machine 1.7x slower (two the limited run: 17x, one the baseline: 5.9x).
+    const ratios = [9.9, 10.1, 10.0, 17.0, 9.8, 10.2, 10.05, 5.9, 9.95, 17.2, 10.15, 9.85];
+    const p = pairedRatio(ratios.map((r) => [r, 1]));
+    expect(p?.n).toBe(12);
+    // Sorted: 5.9 9.8 9.85 9.9 9.95 10 10.05 10.1 10.15 10.2 17 17.2; median (10 + 10.05) / 2 in logs.
+    expect(p?.ratio).toBeCloseTo(Math.sqrt(10 * 10.05), 9);
+    // n = 12: P(Bin(12, 1/2) <= 2) = 0.0193 <= 0.025 < P(<= 3): the 3rd smallest and the 3rd largest.
+    expect(p?.range?.[0]).toBeCloseTo(9.85, 9);
+    expect(p?.range?.[1]).toBeCloseTo(10.2, 9);
+    // The mean of the logs would read 10.46x, pulled by the two slow limited runs.
+    const meanLog = ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length;
+    expect(Math.exp(meanLog)).toBeGreaterThan(10.4);
+    // The spread it reports is the median's (from the MAD), not the sd the three split pairs inflate.
+    expect(p?.sdLog).toBeLessThan(0.05);
   });
 
   it('says how many pairs a target interval needs', () => {
