@@ -123,6 +123,21 @@ const times = (r: number): string => (r >= 10 ? `${r.toFixed(0)}x` : `${r.toFixe
 const pctOf = (r: number): string => `${(Math.abs(r - 1) * 100).toFixed(0)} %`;
 const ms = (ns: number): string => (ns >= 1e6 ? `${(ns / 1e6).toFixed(1)} ms` : `${(ns / 1e3).toFixed(0)} µs`);
 
+const SCALES = [
+  [1e3, 'thousand'],
+  [1e6, 'million'],
+  [1e9, 'billion'],
+  [1e12, 'trillion'],
+] as const;
+
+/** A count per unit of work in words: a rare event per op reads per thousand, million, billion... ops ("0.47 per
+ *  billion ops", not "4.7e-10 per op"). */
+export function countRate(value: number, unit: string): string {
+  if (unit !== 'per op' || !(value > 0) || value >= 0.1) return `${value.toPrecision(2)} ${unit}`;
+  const [scale, word] = SCALES.find(([k]) => value * k >= 0.1) ?? SCALES[SCALES.length - 1]!;
+  return `${(value * scale).toPrecision(2)} per ${word} ops`;
+}
+
 /** The extra CPU per extra switch or migration (per unit of work), ns; null when the counts did not rise. */
 function cpuPerExtraSwitch(ev: CostEvidence): number | null {
   const cpu = fig(ev, 'cpuPerUnit');
@@ -157,13 +172,14 @@ export function explainCost(ev: CostEvidence): CostExplanation {
       continue;
     }
     const risen = f.baseline > 0 ? f.cell / f.baseline > COUNT_ROSE : f.cell > 0;
-    const ratio = f.ratio !== undefined ? times(f.ratio) : `from 0 to ${f.cell.toPrecision(2)}`;
+    const ratio = f.ratio !== undefined ? times(f.ratio) : f.cell > 0 ? `from 0 to ${countRate(f.cell, unit)}` : 'none in either';
+    const text = f.ratio !== undefined ? `${label} ${ratio} ${unit}` : `${label} ${ratio}`;
     if (!risen) {
-      ruledOut.push(`${label} ${ratio} ${unit}: ${notMore}`);
+      ruledOut.push(`${text}: ${notMore}`);
       continue;
     }
     switchesRose = true;
-    let what = `${label} ${ratio} ${unit}`;
+    let what = text;
     const perPeriod = ev.involuntaryPerThrottledPeriod;
     if (name === 'involuntarySwitches' && perPeriod !== undefined && perPeriod >= 0.5 && perPeriod <= 2) {
       what += ` (${perPeriod.toFixed(1)} per throttled period: preempted at each period end)`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { costEvidence, evidenceSentence, explainCost } from '../../src/analysis/evidence.js';
+import { costEvidence, countRate, evidenceSentence, explainCost } from '../../src/analysis/evidence.js';
 import { cellWarnings } from '../../src/analysis/warnings.js';
 import type { Cell, Counted, ProcessStatus, Run } from '../../src/model/types.js';
 
@@ -112,6 +112,20 @@ describe('cost evidence (a limited cell against its baseline)', () => {
     const limited = cell('q', three({ cpuMs: 1100, vol: 3, invol: 2010, migrations: 2 }));
     const x = explainCost(costEvidence(limited, base)!);
     expect(x.mechanism).toBe('the extra switches: 50 µs of CPU each (a switch and the cold caches after it)');
+  });
+
+  it('says a rare count per billion ops, and a count that stayed at 0 as none in either', () => {
+    // 10^9 ops a run: one migration a run is 1.0 per billion ops (not 1.0e-9 per op); voluntary switches 0 in both.
+    const base = cell('base', three({ cpuMs: 1000, vol: 0, invol: 10, migrations: 0 }));
+    const limited = cell('q', three({ cpuMs: 1000, vol: 0, invol: 10, migrations: 1 }));
+    const x = explainCost(costEvidence(limited, base)!);
+    expect(x.ruledOut).toContain('voluntary switches none in either: did not block more');
+    expect(x.changed).toContain('CPU migrations from 0 to 1.0 per billion ops');
+    expect(x.short).toContain('migrations from 0 to 1.0 per billion ops');
+    expect(countRate(0.25, 'per op')).toBe('0.25 per op');
+    expect(countRate(0.004, 'per op')).toBe('4.0 per thousand ops');
+    expect(countRate(4.7e-10, 'per op')).toBe('0.47 per billion ops');
+    expect(countRate(3, 'per run')).toBe('3.0 per run');
   });
 
   it("names the machine's own speed when unlimited runs of the same work cost as much at times, and rules it out when they never did", () => {
