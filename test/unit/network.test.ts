@@ -1,8 +1,8 @@
 // A service container's /30 is chosen clear of every route this host has: the pool's first free slot from a start.
 import { describe, expect, it } from 'vitest';
-import { freeSubnet } from '../../src/runtimes/docker/network.js';
+import { dotted as dottedOf, freeSubnet } from '../../src/runtimes/docker/network.js';
 
-const dotted = (n: number | null): string => (n === null ? 'none' : [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.'));
+const dotted = (n: number | null): string => (n === null ? 'none' : dottedOf(n));
 
 describe('freeSubnet', () => {
   it('takes the starting slot when nothing overlaps it (a default route overlaps nothing)', () => {

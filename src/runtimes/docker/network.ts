@@ -25,7 +25,8 @@ async function ip(args: string[], netnsOf?: number): Promise<string> {
   }
 }
 
-const dotted = (n: number): string => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
+/** An IPv4 address as a 32-bit number, in dotted form. */
+export const dotted = (n: number): string => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
 
 function parseCidr(dst: string): [number, number] | null {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)(?:\/(\d+))?$/.exec(dst);
