@@ -60,8 +60,13 @@ export interface PreflightContext {
 /** Every problem found, or none; throws one E_SCENARIO error listing them all. */
 export async function preflight(ctx: PreflightContext): Promise<void> {
   const problems: string[] = [];
-  // A refusal that holds for a workload on a runtime whatever the limits: said once, not for each cell.
-  const once = new Set<string>();
+  // A refusal that holds for a workload on a runtime whatever its limits (its kind, image or server against what the
+  // runtime can run, its neighbour set against a runtime without neighbours): said once, not for each cell.
+  const said = new Set<string>();
+  const once = (line: string): void => {
+    if (!said.has(line)) problems.push(line);
+    said.add(line);
+  };
   for (const cell of ctx.cells) {
     // A service's client runs on this host whatever the runtime: without it the machine cannot drive the load (exit 3).
     const missing = cell.params.kind === 'service' ? clientMissing(cell.params) : null;
@@ -74,24 +79,22 @@ export async function preflight(ctx: PreflightContext): Promise<void> {
     const placed = nodes ? placementProblem(nodes, placementOf(cell, ctx.scenario)) : null;
     if (placed) problems.push(`${where(cell)}: ${placed}`);
     const rt = ctx.runtimes[cell.runtime];
+    const workload = `workload "${cell.workload}" (${cell.runtime})`;
     if (cell.params.kind === 'service' && rt && !rt.services)
-      problems.push(
-        `${where(cell)}: a service runs on the native, docker and podman runtimes (${cell.runtime} cannot drive it; use one of those)`,
+      once(`${workload}: a service runs on the native, docker and podman runtimes (${cell.runtime} cannot drive it; use one of those)`);
+    else if (cell.params.kind === 'service' && cell.params.image && rt && !rt.images)
+      once(
+        `${workload}: image: ${cell.params.image} runs a container image's entrypoint ` +
+          `on docker or podman only (${cell.runtime} runs no images: use --runtime docker or podman, or give the service a command)`,
       );
-    else if (cell.params.kind === 'service' && cell.params.image && rt && !rt.images) {
-      const line =
-        `workload "${cell.workload}" (${cell.runtime}): image: ${cell.params.image} runs a container image's entrypoint ` +
-        `on docker or podman only (${cell.runtime} runs no images: use --runtime docker or podman, or give the service a command)`;
-      if (!once.has(line)) problems.push(line);
-      once.add(line);
-    } else if (cell.params.kind === 'service' && cell.params.server && rt && !rt.knownServers)
-      problems.push(
-        `${where(cell)}: server: ${cell.params.server} runs from this host's files on the native runtime only ` +
+    else if (cell.params.kind === 'service' && cell.params.server && rt && !rt.knownServers)
+      once(
+        `${workload}: server: ${cell.params.server} runs from this host's files on the native runtime only ` +
           `(${cell.runtime}: use --runtime native, or give the service image: with an nginx image of your own)`,
       );
     if (cell.neighbourSet && rt && !rt.neighbours)
-      problems.push(
-        `${where(cell)}: neighbour set "${cell.neighbourSet.name}" needs a runtime that runs neighbours beside a workload ` +
+      once(
+        `${workload}, neighbour set "${cell.neighbourSet.name}": needs a runtime that runs neighbours beside a workload ` +
           `(native or docker; ${cell.runtime} runs one container per run)`,
       );
   }
