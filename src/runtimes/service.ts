@@ -67,6 +67,11 @@ function exitText(info: ExitInfo): string {
   return last ? `${how}: ${last}` : how;
 }
 
+/** A server that exited before it was ready on host:port: why its run has no load, with its exit. */
+export function exitedBeforeReady(info: ExitInfo, host: string, port: number): string {
+  return `the server exited before it was ready on ${host}:${port} (${exitText(info)})`;
+}
+
 /** The generator's run: its report, or why there is none. */
 async function runGenerator(
   p: ServiceParams,
@@ -108,7 +113,7 @@ export function driveService(
     const deadline = Date.now() + p.readyTimeoutMs;
     for (;;) {
       if (stopped) return { error: 'stopped before the server was ready' };
-      if (gone) return { error: `the server exited before it was ready on ${host}:${p.port} (${exitText(gone)})` };
+      if (gone) return { error: exitedBeforeReady(gone, host, p.port) };
       if (await readyOnce(host, p.port, p.readyPath)) break;
       if (Date.now() >= deadline) {
         const check = p.readyPath ? `GET ${p.readyPath} answered below 500` : 'a TCP connect';

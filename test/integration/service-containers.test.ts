@@ -76,6 +76,27 @@ for (const name of ['docker', 'podman'] as const) {
       engine(name, ['rmi', '--force', IMAGE]);
     });
 
+    it('a server that exits at once: the run fails saying it exited before it was ready, with its exit and last line', async () => {
+      const file = writeScenario(work, {
+        name: `itsvc-gone-${name}`,
+        warmup: 0,
+        repetitions: 1,
+        timeout: '60s',
+        workloads: [{ name: 'gone', kind: 'service', command: ['/cgbench/bin/cgbench-echo', '--no-such-flag'], params: { port: PORT } }],
+      });
+      const out = join(work, `out-gone-${name}`);
+      const r = await runAsync('node', [CLI, 'run', file, '--runtime', name, '--out', out, '--report', 'none'], 120_000);
+      expect(r.status, r.stderr).not.toBe(0);
+      const doc = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultDocument;
+      const run = doc.cells[0]?.runs[0];
+      expect(run?.outcome).toBe('failed');
+      expect(run && 'message' in run ? run.message : '').toMatch(
+        /the server exited before it was ready on .*exit code \d+: .*unknown option '--no-such-flag'/,
+      );
+      expect(engine(name, ['ps', '-a', '--filter', 'label=cgbench', '-q']).stdout.trim()).toBe('');
+      expect(vethLeft()).toEqual([]);
+    });
+
     it("the echo server from cgbench's image and from its own: its service time as p50, 0.1 CPU caps it; nothing left", async () => {
       const out = join(work, `out-${name}`);
       // Not spawnSync: a minute's block starves vitest's worker.

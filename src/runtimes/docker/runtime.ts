@@ -17,7 +17,7 @@ import { launcherPath, NATIVE_DIR } from '../../model/paths.js';
 import type { ResolvedLimits, RuntimeName, ServiceParams, WorkloadParams } from '../../model/types.js';
 import { assertNativeBuilt } from '../../programs/registry.js';
 import { NeighbourLoop, neighbourRunId, parentRunId, startNeighbours } from '../neighbours.js';
-import { driveService, serviceEnv } from '../service.js';
+import { driveService, exitedBeforeReady, serviceEnv } from '../service.js';
 import { type ExitInfo, type LaunchRequest, type PreflightItem, type RunHandle, type Runtime, STOP_GRACE_MS } from '../runtime.js';
 import { clientName, type DockerExec, dockerBin, dockerCli, dockerError, engineAddress, hostArgs } from './client.js';
 import { containerCommand } from './command.js';
@@ -246,17 +246,12 @@ export class DockerRuntime implements Runtime {
     try {
       address = await linkContainerNetwork(await this.pid(`${NAME_PREFIX}${req.runId}`));
     } catch (e) {
-      // A server that exited at once has no network to link: driveService says why, with its exit.
+      // A server that exited at once has no network to link: its run says so, with its exit.
       server.stop();
       const info = await server.exited;
       if (info.report) {
-        const gone = driveService(
-          params,
-          { exited: Promise.resolve(info), stop: () => undefined },
-          req.sampleIntervalMs,
-          CONTAINER_SERVICE_HOST,
-        );
-        return { exited: gone.exited, stop: () => undefined, dispose: () => server.dispose() };
+        info.serviceError = exitedBeforeReady(info, CONTAINER_SERVICE_HOST, params.port);
+        return { exited: Promise.resolve(info), stop: () => undefined, dispose: () => server.dispose() };
       }
       await server.dispose();
       throw new CgbenchError('E_DOCKER', `could not link the service's container to this host: ${(e as Error).message}`);
