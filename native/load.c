@@ -25,6 +25,8 @@
 #define MAX_INTERVALS 4000
 #define HOUSEKEEP_NS 10000000ull   /* time-outs, reconnects and the stop flag are checked this often */
 #define SETUP_NS 2000000000ull     /* connections get this long to open before the schedule starts */
+#define RETRY_FIRST_NS 10000000ull /* a refused connection is tried again after this, */
+#define RETRY_MAX_NS 1000000000ull /* then after twice as long each time, up to this */
 #define MAX_STEPS 64
 #define RBUF 65536
 
@@ -225,6 +227,18 @@ static void idle_remove(struct thread *t, struct conn *c)
         t->idle_tail = prev;
 }
 
+/* A connection that could not be opened: counted, closed, and opened again by housekeep() after a back-off
+ * that doubles from RETRY_FIRST_NS up to RETRY_MAX_NS while the server keeps refusing (a connect resets it). */
+static void retry_later(struct thread *t, struct conn *c, uint64_t now)
+{
+    t->err_connect++;
+    close(c->fd);
+    c->fd = -1;
+    c->state = C_WAIT_RETRY;
+    c->backoff_ns = c->backoff_ns ? (c->backoff_ns * 2 < RETRY_MAX_NS ? c->backoff_ns * 2 : RETRY_MAX_NS) : RETRY_FIRST_NS;
+    c->retry_at = now + c->backoff_ns;
+}
+
 static void conn_open(struct thread *t, struct conn *c, uint64_t now)
 {
     c->fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -236,12 +250,7 @@ static void conn_open(struct thread *t, struct conn *c, uint64_t now)
     c->writing = 0;
     struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.ptr = c };
     if (connect(c->fd, (struct sockaddr *)&addr, addrlen) < 0 && errno != EINPROGRESS) {
-        t->err_connect++;
-        close(c->fd);
-        c->fd = -1;
-        c->state = C_WAIT_RETRY;
-        c->backoff_ns = c->backoff_ns ? (c->backoff_ns * 2 < 1000000000ull ? c->backoff_ns * 2 : 1000000000ull) : 10000000ull;
-        c->retry_at = now + c->backoff_ns;
+        retry_later(t, c, now);
         return;
     }
     epoll_ctl(t->ep, EPOLL_CTL_ADD, c->fd, &ev);
@@ -453,13 +462,8 @@ static void conn_event(struct thread *t, struct conn *c, uint32_t events, uint64
         socklen_t len = sizeof err;
         getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
         if (err || (events & (EPOLLERR | EPOLLHUP))) {
-            t->err_connect++;
             epoll_ctl(t->ep, EPOLL_CTL_DEL, c->fd, NULL);
-            close(c->fd);
-            c->fd = -1;
-            c->state = C_WAIT_RETRY;
-            c->backoff_ns = c->backoff_ns ? (c->backoff_ns * 2 < 1000000000ull ? c->backoff_ns * 2 : 1000000000ull) : 10000000ull;
-            c->retry_at = now + c->backoff_ns;
+            retry_later(t, c, now);
             return;
         }
         if (!(events & EPOLLOUT))
