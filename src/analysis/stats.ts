@@ -70,11 +70,16 @@ export function mad(values: readonly number[]): number {
   return median(values.map((v) => Math.abs(v - m)));
 }
 
-/** Values further than 3 scaled MADs (1.4826 * MAD, a robust sigma) from the median. */
+/** The MAD scaled to estimate a normal sample's standard deviation (1.4826 MAD), which a few outliers do not move. */
+export function robustSigma(values: readonly number[]): number {
+  return 1.4826 * mad(values);
+}
+
+/** Values further than 3 robust sigmas (robustSigma) from the median. */
 export function outliers(values: readonly number[]): number[] {
   if (values.length < 3) return [];
   const m = median(values);
-  const sigma = 1.4826 * mad(values);
+  const sigma = robustSigma(values);
   if (sigma === 0) return values.filter((v) => v !== m);
   return values.filter((v) => Math.abs(v - m) > 3 * sigma);
 }
@@ -324,7 +329,7 @@ export function pairedRatio(pairs: readonly (readonly [number, number])[]): Pair
   const n = logs.length;
   const ratio = Math.exp(median(logs));
   const range = medianInterval(logs);
-  const sdLog = n >= 6 ? 1.4826 * mad(logs) * Math.sqrt(Math.PI / 2) : stdev(logs);
+  const sdLog = n >= 6 ? robustSigma(logs) * Math.sqrt(Math.PI / 2) : stdev(logs);
   return { ratio, range: range ? [Math.exp(range[0]), Math.exp(range[1])] : null, sdLog, n };
 }
 
