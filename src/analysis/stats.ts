@@ -107,12 +107,15 @@ export function describe(values: readonly number[]): Stats | undefined {
   };
 }
 
+/** The fewest values a median's distribution-free 95 % interval needs: with 5, P(all five on the same side) = 1/16 > 0.05. */
+const MEDIAN_CI_MIN_N = 6;
+
 /** Distribution-free 95 % interval of the median from order statistics (binomial, p = 0.5):
- *  [x(k), x(n-k+1)] for the largest k with P(Bin(n, 1/2) <= k-1) <= 0.025. Needs n >= 6;
+ *  [x(k), x(n-k+1)] for the largest k with P(Bin(n, 1/2) <= k-1) <= 0.025. Needs MEDIAN_CI_MIN_N values;
  *  below that no such interval exists and null is returned. */
 export function medianCi95(values: readonly number[]): [number, number] | null {
   const n = values.length;
-  if (n < 6) return null;
+  if (n < MEDIAN_CI_MIN_N) return null;
   const s = sorted(values);
   // Cumulative binomial in log space keeps it exact enough for large n.
   let k = 0;
@@ -329,7 +332,7 @@ export function pairedRatio(pairs: readonly (readonly [number, number])[]): Pair
   const n = logs.length;
   const ratio = Math.exp(median(logs));
   const range = medianInterval(logs);
-  const sdLog = n >= 6 ? robustSigma(logs) * Math.sqrt(Math.PI / 2) : stdev(logs);
+  const sdLog = n >= MEDIAN_CI_MIN_N ? robustSigma(logs) * Math.sqrt(Math.PI / 2) : stdev(logs);
   return { ratio, range: range ? [Math.exp(range[0]), Math.exp(range[1])] : null, sdLog, n };
 }
 
