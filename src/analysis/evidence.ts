@@ -130,10 +130,10 @@ const SCALES = [
   [1e12, 'trillion'],
 ] as const;
 
-/** A count per unit of work in words: a rare event per op reads per thousand, million, billion... ops ("0.47 per
- *  billion ops", not "4.7e-10 per op"). */
-export function countRate(value: number, unit: string): string {
-  if (unit !== 'per op' || !(value > 0) || value >= 0.1) return `${value.toPrecision(2)} ${unit}`;
+/** A count per unit of work (`per`, as the evidence counts it) in words: a rare event per op reads per thousand,
+ *  million, billion... ops ("0.47 per billion ops", not "4.7e-10 per op"). */
+export function countRate(value: number, per: CostEvidence['per']): string {
+  if (per !== 'op' || !(value > 0) || value >= 0.1) return `${value.toPrecision(2)} per ${per}`;
   const [scale, word] = SCALES.find(([k]) => value * k >= 0.1) ?? SCALES[SCALES.length - 1]!;
   return `${(value * scale).toPrecision(2)} per ${word} ops`;
 }
@@ -172,7 +172,7 @@ export function explainCost(ev: CostEvidence): CostExplanation {
       continue;
     }
     const risen = f.baseline > 0 ? f.cell / f.baseline > COUNT_ROSE : f.cell > 0;
-    const ratio = f.ratio !== undefined ? times(f.ratio) : f.cell > 0 ? `from 0 to ${countRate(f.cell, unit)}` : 'none in either';
+    const ratio = f.ratio !== undefined ? times(f.ratio) : f.cell > 0 ? `from 0 to ${countRate(f.cell, ev.per)}` : 'none in either';
     const text = f.ratio !== undefined ? `${label} ${ratio} ${unit}` : `${label} ${ratio}`;
     if (!risen) {
       ruledOut.push(`${text}: ${notMore}`);
