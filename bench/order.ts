@@ -3,11 +3,11 @@
 // the other (the order of the two alternates between presets, so a drift of the machine does not favour one);
 // per slowdown: its 95 % interval's relative half-width, and that width scaled to one minute of suite time
 // (an interval narrows with the square root of the runs, so width x sqrt(minutes) compares suites of different
-// lengths). Both orders get the same fixed number of blocks (BENCH_ORDER_BLOCKS, default 12: from 12 pairs the
-// median's order-statistic interval leaves out the two most extreme on each side, at 8 it is their whole range;
-// a preset's adaptive repetitions are held to it): adaptive runs would stop each order at its own target or budget, and in sequential
-// order add baseline runs until its distribution-free interval (all run-to-run ratios, Mann-Whitney) exists at all,
-// so the two suites would differ in their runs, not only in their order. Writes its figures as JSON under reports/bench/,
+// lengths). Both orders get the same fixed number of blocks (BENCH_ORDER_BLOCKS, default 12; a preset's adaptive
+// repetitions are held to it): adaptive runs would stop each order at its own target or budget and add baseline
+// runs until the distribution-free interval (all run-to-run ratios, Mann-Whitney) exists at all, so the two
+// suites would differ in their runs, not only in their order. Both read the slowdown the same way (the ratio of the
+// medians and that interval): the figures compare the order alone. Writes its figures as JSON under reports/bench/,
 // and beside them each suite's own result document (every run's wall and CPU time, block and place in the order), so a
 // figure can be read back run by run. Needs root (native cgroups); the suites clean up after themselves.
 

@@ -5,8 +5,7 @@
 import { slowdownMeans } from '../model/params.js';
 import type { CalibrationRound, Cell, HostCalibration } from '../model/types.js';
 import { measuredRuns } from './runs.js';
-import { blockPairs } from './summary.js';
-import { mad, median, pairedRatio, pairsForTarget, stdev } from './stats.js';
+import { logSpread, mad, median, runsForTarget } from './stats.js';
 
 /** A spread (MAD / median) above this is noisy: about a 5 % coefficient of variation for normal noise, but
  *  one stray run among three cannot trigger it, nor hide a real spread. */
@@ -44,17 +43,17 @@ export interface WorkloadNoise {
   spread: [number, number];
   /** The widest slowdown interval's half-width relative to its slowdown, where intervals exist. */
   widestSlowdown?: { cellId: string; halfWidth: number };
-  /** Blocks (interleaved: pairs with the baseline) or runs per cell (sequential) a ±target interval of every
-   *  slowdown would need, from the widest spread seen; and how many the cells had. */
+  /** Runs per cell (interleaved: blocks) a ±target interval of every slowdown would need, from the widest
+   *  spread seen; and how many the cells had. */
   needed?: number;
   had?: number;
-  paired: boolean;
+  /** Interleaved order: counted in blocks (one run of each cell per block). */
+  blocks: boolean;
 }
 
 /**
  * Per workload (and runtime, host): its cells' spreads, and the runs its slowdowns' 95 % intervals would need
- * to reach ±target: for paired slowdowns from the spread of the blocks' log ratios, else from the two cells'
- * log spreads together (a ratio of two means of n runs each).
+ * to reach ±target, from the two cells' log spreads together (a ratio of two samples of n runs each).
  */
 export function workloadNoise(cells: readonly Cell[], target = DEFAULT_TARGET): WorkloadNoise[] {
   const byId = new Map(cells.map((c) => [c.id, c]));
@@ -77,7 +76,7 @@ export function workloadNoise(cells: readonly Cell[], target = DEFAULT_TARGET): 
       cells: spreads.length,
       noisyCells: spreads.filter(([, s]) => s > NOISY_MAD).map(([c]) => c.id),
       spread: [Math.min(...values), Math.max(...values)],
-      paired: false,
+      blocks: false,
     };
     let needed = 0;
     let had = Number.POSITIVE_INFINITY;
@@ -92,18 +91,11 @@ export function workloadNoise(cells: readonly Cell[], target = DEFAULT_TARGET): 
       }
       const mine = measuredRuns(c);
       const theirs = measuredRuns(base);
-      const paired = pairedRatio(blockPairs(mine, theirs));
-      let sdLog: number | null = null;
-      if (paired && paired.n >= 2) {
-        noise.paired = true;
-        sdLog = paired.sdLog;
-        had = Math.min(had, paired.n);
-      } else if (mine.length >= 2 && theirs.length >= 2) {
-        const logs = (runs: typeof mine): number[] => runs.map((r) => Math.log(r.metrics.wallNs));
-        sdLog = Math.hypot(stdev(logs(mine)), stdev(logs(theirs)));
-        had = Math.min(had, mine.length);
-      }
-      if (sdLog !== null) needed = Math.max(needed, pairsForTarget(sdLog, target));
+      if (mine.length < 2 || theirs.length < 2) continue;
+      const walls = (runs: typeof mine): number[] => runs.map((r) => r.metrics.wallNs);
+      needed = Math.max(needed, runsForTarget(Math.hypot(logSpread(walls(mine)), logSpread(walls(theirs))), target));
+      had = Math.min(had, mine.length);
+      if (mine.some((r) => r.block !== undefined)) noise.blocks = true;
     }
     if (needed > 0 && Number.isFinite(had)) {
       noise.needed = needed;

@@ -303,44 +303,24 @@ export function ratioInterval(num: readonly number[], den: readonly number[], le
   return [ratios[k - 1] as number, ratios[n1 * n2 - k] as number];
 }
 
-export interface PairedRatio {
-  /** The median pair's ratio (exp of the median log ratio; with two pairs their geometric mean). */
-  ratio: number;
-  /** 95 % interval of it (medianInterval of the log ratios); null with fewer than two pairs. */
-  range: [number, number] | null;
-  /** The spread of the pairs' log ratios that sets the interval's width, as a standard deviation: below six
-   *  pairs their sample sd (the t interval's); from six on the median's own (1.4826 MAD x sqrt(pi / 2), what
-   *  the median's interval narrows with), so a few pairs in a slow spell do not inflate it. 0 with one pair. */
-  sdLog: number;
-  n: number;
+/**
+ * The spread of a sample's log values that sets the width of its median's interval, as a standard deviation:
+ * below MEDIAN_CI_MIN_N values their sample sd (the t interval's), from there the median's own (1.4826 MAD x
+ * sqrt(pi / 2), what a median narrows with), so a few runs in one of a VM's slow spells (the same work taking
+ * 1.6-1.8x the CPU for 10-40 s) do not inflate it. 0 with fewer than two values.
+ */
+export function logSpread(values: readonly number[]): number {
+  const logs = values.filter((v) => v > 0).map(Math.log);
+  if (logs.length < 2) return 0;
+  return logs.length >= MEDIAN_CI_MIN_N ? robustSigma(logs) * Math.sqrt(Math.PI / 2) : stdev(logs);
 }
 
 /**
- * The ratio of two conditions measured in pairs (each block's run of one over its run of the other, as
- * interleaved order makes them), read as a median with the interval medianInterval gives any median: from six
- * pairs the distribution-free order-statistic interval of the median log ratio, below that the mean's
- * Student-t interval. Why the median: pairing cancels a drift both runs of a block share, but a shared VM has
- * slow spells (the same work taking 1.6-1.8x the CPU for about 10-40 s) shorter than a block, so now and then
- * one run of a pair falls in a spell and the other not. Such pairs are outliers of either sign, not normal
- * noise: they drag a mean and widen its t interval, and move a median by one place (12 blocks of a CPU loop
- * at 10 % quota, one pair split by a spell at 17.7x: mean 10.60x +-10.5 %, median 10.01x +-3.5 %, the model
- * 10x). Null without pairs or with a non-positive time.
+ * Runs a ratio needs for its 95 % interval to reach ±targetRel of it, given the spread of its log (for a ratio
+ * of two samples of n runs each, the two log spreads' root sum of squares): the least n with
+ * t(n-1) sd / sqrt(n) <= log(1 + targetRel). At least 2.
  */
-export function pairedRatio(pairs: readonly (readonly [number, number])[]): PairedRatio | null {
-  if (!pairs.length || pairs.some(([a, b]) => !(a > 0) || !(b > 0))) return null;
-  const logs = pairs.map(([a, b]) => Math.log(a / b));
-  const n = logs.length;
-  const ratio = Math.exp(median(logs));
-  const range = medianInterval(logs);
-  const sdLog = n >= MEDIAN_CI_MIN_N ? robustSigma(logs) * Math.sqrt(Math.PI / 2) : stdev(logs);
-  return { ratio, range: range ? [Math.exp(range[0]), Math.exp(range[1])] : null, sdLog, n };
-}
-
-/**
- * Pairs a paired ratio needs for its 95 % interval to reach ±targetRel of the ratio, given the spread of
- * the log ratios seen so far: the least n with t(n-1) sd / sqrt(n) <= log(1 + targetRel). At least 2.
- */
-export function pairsForTarget(sdLog: number, targetRel: number): number {
+export function runsForTarget(sdLog: number, targetRel: number): number {
   const goal = Math.log(1 + targetRel);
   for (let n = 2; n <= 1000; n++) if ((tQuantile975(n - 1) * sdLog) / Math.sqrt(n) <= goal) return n;
   return 1000;

@@ -11,15 +11,12 @@ import { costEvidence } from './evidence.js';
 import { summarizeNamedMetrics } from './named.js';
 import { periodPhase } from './phase.js';
 import { finiteValues, measuredRuns, medianOf, type OkRun } from './runs.js';
-import { describe, medianInterval, pairedRatio, ratioInterval, runsForRatioInterval } from './stats.js';
+import { describe, medianInterval, ratioInterval, runsForRatioInterval } from './stats.js';
 
-/** [cell's wall, baseline's wall] of every block in which both have a measured ok run (interleaved order). */
-export function blockPairs(runs: readonly OkRun[], baseRuns: readonly OkRun[]): [number, number][] {
-  const base = new Map(baseRuns.flatMap((r) => (r.block === undefined ? [] : [[r.block, r.metrics.wallNs] as const])));
-  return runs.flatMap((r) => {
-    const b = r.block === undefined ? undefined : base.get(r.block);
-    return b === undefined ? [] : [[r.metrics.wallNs, b] as [number, number]];
-  });
+/** The blocks (interleaved order) in which both the cell and its baseline have a measured ok run. */
+export function sharedBlocks(runs: readonly OkRun[], baseRuns: readonly OkRun[]): number {
+  const base = new Set(baseRuns.flatMap((r) => (r.block === undefined ? [] : [r.block])));
+  return runs.filter((r) => r.block !== undefined && base.has(r.block)).length;
 }
 
 /** `alone`: for a cell measured next to neighbours, the same workload and limits alone (the contention view). */
@@ -31,20 +28,17 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
   const wall = describe(ok.map((r) => r.metrics.wallNs));
   const medianWallNs = wall ? wall.median : null;
 
+  // The slowdown is the ratio of the medians in either order, with the distribution-free interval of the
+  // ratio. Interleaved order does not pair a block's runs: it spreads the machine's drift and its slow spells
+  // over every cell alike, so they widen the interval instead of moving one cell (see README, Run order).
   let slowdown: number | null = null;
   let slowdownRange: [number, number] | null = null;
   let slowdownRunsNeeded: number | undefined;
   const walls = ok.map((r) => r.metrics.wallNs);
   const baseWalls = baseline ? measuredRuns(baseline).map((r) => r.metrics.wallNs) : [];
   const baseWall = describe(baseWalls);
-  const pairs = baseline ? blockPairs(ok, measuredRuns(baseline)) : [];
-  const paired = pairedRatio(pairs);
-  if (paired) {
-    // Interleaved order: each block's run against its baseline's run of the same block, so drift cancels.
-    slowdown = paired.ratio;
-    slowdownRange = paired.range;
-    if (!slowdownRange) slowdownRunsNeeded = 2;
-  } else if (wall && baseWall && baseWall.median > 0) {
+  const blocks = baseline ? sharedBlocks(ok, measuredRuns(baseline)) : 0;
+  if (wall && baseWall && baseWall.median > 0) {
     slowdown = wall.median / baseWall.median;
     slowdownRange = ratioInterval(walls, baseWalls);
     if (!slowdownRange) slowdownRunsNeeded = runsForRatioInterval(baseWalls.length);
@@ -111,7 +105,7 @@ export function summarizeCell(cell: Cell, baseline: Cell | undefined, ctx: Model
   put('ioBytesPerSec', rates);
   if (slowdownRange) summary.slowdownRange = slowdownRange;
   if (slowdownRunsNeeded !== undefined) summary.slowdownRunsNeeded = slowdownRunsNeeded;
-  if (paired) summary.slowdownPairs = paired.n;
+  if (blocks) summary.slowdownPairs = blocks;
   const phase = periodPhase(cell);
   if (phase) summary.phase = phase;
   if (cell.params.kind === 'latency') {

@@ -350,7 +350,7 @@ function workloadNoiseWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
       const [lo, hi] = n.spread;
       const range = lo === hi || n.cells === 1 ? `± ${pct(hi)}` : `± ${pct(lo)}–${pct(hi)}`;
       const widest = n.widestSlowdown ? `; its widest slowdown interval ± ${pct(n.widestSlowdown.halfWidth)}` : '';
-      const unit = n.paired ? 'blocks' : 'runs per cell';
+      const unit = n.blocks ? 'blocks' : 'runs per cell';
       const need =
         n.needed !== undefined
           ? `; ± ${pct(target)} on every slowdown needs ${n.needed >= 1000 ? 'over 1000' : `about ${n.needed}`} ${unit} (it had ${n.had})`

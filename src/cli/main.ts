@@ -122,7 +122,7 @@ program
   .addOption(
     new Option(
       '--order <order>',
-      `run order on this machine: interleaved (each workload's cells in shuffled blocks, slowdowns paired per block) ` +
+      `run order on this machine: interleaved (each workload's cells in shuffled blocks, so drift falls on all alike) ` +
         `or sequential (each cell's runs back to back) (default: the scenario's, ${D.order})`,
     ).choices(RUN_ORDERS),
   )

@@ -243,7 +243,7 @@ export interface Scenario {
    *  with budgetMs, no extra run starts once the cell's runs took that long (extra runs only where cheap). */
   adaptive?: { /** @exclusiveMinimum 0 */ targetRel: number; maxRepetitions: PositiveInt; /** @exclusiveMinimum 0 */ budgetMs?: number };
   /** The order of runs on this machine: each workload's cells interleaved in randomized blocks (one run of
-   *  each per block, so drift cancels in the paired slowdown), or each cell's runs back to back. Absent in
+   *  each per block, so drift falls on every cell alike), or each cell's runs back to back. Absent in
    *  older documents: sequential. */
   order?: RunOrder;
   /** Directory for IO and page-cache files; must be on a real disk. */
@@ -588,8 +588,7 @@ interface RunBase {
   /** Its place in the suite's order of runs (0 = the first run started), over all cells. */
   seq?: Count;
   /** Interleaved order: the block it ran in (every cell of its workload runs once per block, in a shuffled
-   *  order); its cell's slowdown pairs it with its baseline's run of the same block. Absent for warm-ups and
-   *  sequential order. */
+   *  order). Absent for warm-ups and sequential order. */
   block?: Count;
   /** Harness-side time the workload's group lived, ns: native from spawn to exit (launch included),
    *  docker from the "go" handshake to the status line (container start-up excluded: see startupNs). */
@@ -722,16 +721,14 @@ export interface CellSummary {
   wall?: Stats;
   medianWallNs: NonNegative | null;
   slowdown: NonNegative | null;
-  /** 95 % interval of the slowdown: paired per block (see slowdownPairs), else distribution-free over the
-   *  ratio of the two cells' run times (the Mann-Whitney interval of the scale ratio). Absent when too few
-   *  runs allow one. */
+  /** 95 % interval of the slowdown (the ratio of the cell's and its baseline's median run times), in either
+   *  order: distribution-free over the ratio of the two cells' run times (the Mann-Whitney interval of the
+   *  scale ratio). Absent when too few runs allow one. */
   slowdownRange?: [number, number];
   /** Without slowdownRange: measured runs this cell needs (at its baseline's count) for a 95 % interval. */
   slowdownRunsNeeded?: PositiveInt;
-  /** Interleaved order: the blocks in which this cell and its baseline both have a measured run; the
-   *  slowdown is then the median of those blocks' run-time ratios and slowdownRange its 95 % interval
-   *  (order statistics from 6 blocks, a Student-t interval on the logs below). Absent: the ratio of the two
-   *  cells' median run times (sequential order). */
+  /** Interleaved order: the blocks in which this cell and its baseline both have a measured run (their runs
+   *  spread over the same stretches of time; the slowdown does not pair them). Absent in sequential order. */
   slowdownPairs?: PositiveInt;
   expectedSlowdown: NonNegative | null;
   /** CPUs actually used on average during the run (CPU time / wall time). */

@@ -51,13 +51,13 @@ export function warmupText(s: Scenario): string {
   return `${s.warmup} warm-up per cell${own.length ? ` (${own.join(', ')})` : ''}`;
 }
 
-/** "interleaved (shuffled blocks, seed 42: slowdowns paired per block)" or "sequential (...)": how the runs were ordered. */
+/** "interleaved (each workload's cells in shuffled blocks, seed 42)" or "sequential (...)": how the runs were ordered. */
 export function orderText(doc: Pick<ResultDocument, 'schedule' | 'hosts'>): string {
   // A merged document: each host's suite ordered its own runs (the same way: one scenario).
   const s = doc.schedule ?? doc.hosts?.find((e) => e.schedule)?.schedule;
   if (s?.order !== 'interleaved') return "sequential (each cell's runs back to back)";
   const seed = s.seed !== undefined && !doc.hosts ? `, seed ${s.seed}` : '';
-  return `interleaved (each workload's cells in shuffled blocks${seed}; slowdowns paired per block)`;
+  return `interleaved (each workload's cells in shuffled blocks${seed})`;
 }
 
 /** "a fixed CPU loop spread ± 9.8 % in wall time (± 0.4 % in CPU time) over 16 runs at the suite's start and end;

@@ -27,8 +27,8 @@ export function shuffled<T>(items: readonly T[], random: () => number): T[] {
 
 /**
  * The cells interleaved together: those sharing a baseline (one workload on one runtime, every limit set
- * and neighbour set), baseline first, in matrix order. A slowdown pairs runs of one block only within
- * such a group.
+ * and neighbour set), baseline first, in matrix order: the runs a slowdown compares spread over the same
+ * blocks only within such a group.
  */
 export function interleaveGroups(cells: readonly Cell[]): Cell[][] {
   const groups = new Map<string, Cell[]>();

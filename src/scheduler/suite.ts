@@ -11,6 +11,7 @@ import { documentWarnings, warningContext } from '../analysis/warnings.js';
 import type { DiskTarget } from '../cgroup/disk.js';
 import { monotonicNs } from '../model/clock.js';
 import { ASSUMED_TICK_COST_US } from '../model/defaults.js';
+import { slowdownMeans } from '../model/params.js';
 import { suiteIdFor } from '../model/owner.js';
 import { CgbenchError } from '../model/errors.js';
 import type {
@@ -102,9 +103,10 @@ export function warmupOf(cell: Cell, s: Scenario): number {
 /**
  * Adaptive repetitions: the cell's figure is pinned down well enough (or failures make more runs moot),
  * or another run would take the cell past its time budget: extra runs only where they are cheap. The
- * figure is the slowdown where blocks pair the cell with its baseline (interleaved order), else the
+ * figure is the slowdown in interleaved order (both cells' runs spread over the same blocks), else the
  * median run time. In sequential order a baseline first gets the runs its limited cells' slowdowns need
- * for a 95 % interval (it is the fastest cell of its workload, so the cheapest place for them).
+ * for a 95 % interval (it is the fastest cell of its workload, so the cheapest place for them; interleaved
+ * order gives them in extraBlock, from the runs its limited cells have).
  */
 export function converged(cell: Cell, s: Scenario): boolean {
   if (!s.adaptive) return true;
@@ -123,7 +125,8 @@ export function converged(cell: Cell, s: Scenario): boolean {
   const failed = cell.runs.filter((r) => !r.warmup && r.outcome !== 'ok').length;
   if (failed > 0 && ok.length === 0) return true;
   const { slowdown, slowdownRange, slowdownPairs } = cell.summary;
-  if (slowdownPairs !== undefined)
+  // An IO cell's figure is its rate against the throttle, not its slowdown (model/params): its own runs' spread.
+  if (slowdownPairs !== undefined && slowdownMeans(cell))
     return slowdown !== null && slowdownRange !== undefined && halfWidth(slowdownRange, slowdown) <= s.adaptive.targetRel;
   const rel = relativeHalfWidth(ok);
   return rel !== null && rel <= s.adaptive.targetRel;
@@ -133,8 +136,10 @@ const halfWidth = (range: [number, number], of: number): number => (range[1] - r
 
 /**
  * Interleaved order, past the scenario's repetitions: the cells of a group that get another block. A
- * limited cell that has not converged, with its baseline beside it (its slowdown pairs runs of one
- * block); the baseline alone when only it needs more. None once every cell converged or reached the cap.
+ * limited cell that has not converged, with its baseline beside it (the two cells' runs keep spreading
+ * over the same stretches of time); the baseline alone when only it needs more, or when a limited cell
+ * stopped (its budget or cap) before its slowdown had an interval: the baseline, the cheapest cell, gets the
+ * runs that interval needs against the limited cell's. None once every cell converged or reached the cap.
  */
 export function extraBlock(group: readonly Cell[], s: Scenario): Cell[] {
   if (!s.adaptive) return [];
@@ -144,7 +149,12 @@ export function extraBlock(group: readonly Cell[], s: Scenario): Cell[] {
   if (!base || !room(base)) return [];
   const limited = group.filter((c) => c !== base && room(c) && !converged(c, s));
   if (limited.length) return [base, ...limited];
-  return converged(base, s) ? [] : [base];
+  const measured = (c: Cell): number => measuredRuns(c).length;
+  const forIntervals = group
+    .filter((c) => c !== base && slowdownMeans(c) && c.summary.slowdown !== null && !c.summary.slowdownRange && measured(c) > 0)
+    .map((c) => runsForRatioInterval(measured(c)));
+  const more = measured(base) < Math.max(0, ...forIntervals) && base.runs.every((r) => r.outcome === 'ok');
+  return more || !converged(base, s) ? [base] : [];
 }
 
 /** What the models need of the host: its CPUs and the scratch disk's throttle slice. */
@@ -284,7 +294,7 @@ export async function runSuite(opts: SuiteOptions): Promise<ResultDocument> {
   async function runGroup(group: Cell[], measured?: Target): Promise<boolean> {
     for (const cell of group)
       for (let i = cell.runs.length; i < warmupOf(cell, scenario); i++) if (await runAt(cell, i, undefined)) return true;
-    // A later round's blocks number on from the group's earlier ones: a block pairs runs of one stretch of time.
+    // A later round's blocks number on from the group's earlier ones: a block is one stretch of time.
     const first = measured ? 1 + Math.max(-1, ...groupOf(group).flatMap((c) => c.runs.map((r) => r.block ?? -1))) : 0;
     for (let block = first; ; block++) {
       const members = measured

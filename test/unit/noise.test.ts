@@ -45,7 +45,7 @@ const round = (at: CalibrationRound['at'], walls: number[]): CalibrationRound =>
 });
 
 describe('noise told once', () => {
-  // Drift the blocks share (the host sped up and slowed down); the limited cell's ratio stays near 2.
+  // Runs that spread ±10 % (MAD) in every cell; the limited cells' medians are 2x and 10x the baseline's.
   const base = [1000, 1200, 900, 1100];
   const cells = (): Cell[] =>
     summarized([
@@ -59,18 +59,20 @@ describe('noise told once', () => {
     expect(n?.workload).toBe('loop');
     expect(n?.cells).toBe(3);
     expect(n?.noisyCells).toEqual(['base', 'half', 'tenth']);
-    expect(n?.paired).toBe(true);
+    expect(n?.blocks).toBe(true);
     expect(n?.had).toBe(4);
-    // The pairs' log ratios spread ~1.5 %: three blocks reach ±5 % (t with one degree of freedom is 12.7).
-    expect(n?.needed).toBe(3);
+    // The widest: 'half', whose log run times spread (sd) 0.1377 against the baseline's 0.1238, 0.1852 together;
+    // t(n-1) 0.1852 / sqrt(n) <= log 1.05 = 0.0488 first at n = 58 (t(57) 2.0025: 0.0487; n = 57: 0.0491).
+    expect(n?.needed).toBe(58);
     const warnings = documentWarnings(cells(), { cgroupMode: 'v1', driver: 'v1', target: 0.05 });
     const noisy = warnings.filter((w) => w.code === 'noisy');
     expect(noisy).toHaveLength(1);
     expect(noisy[0]?.cellId).toBeUndefined();
     expect(noisy[0]?.message).toMatch(
-      /^noisy: loop's runs spread ± 9\.5 %–10\.0 % \(MAD\) in 3 of 3 cells; its widest slowdown interval ± 2\.4 %; /,
+      /^noisy: loop's runs spread ± 9\.5 %–10\.0 % \(MAD\) in 3 of 3 cells; its widest slowdown interval ± 31\.3 %; /,
     );
-    expect(noisy[0]?.message).toContain('± 5.0 % on every slowdown needs about 3 blocks (it had 4)');
+    // 'half': 2.00x, from 1780 / 1200 to 2460 / 900 (4 + 4 runs: the extreme ratios), ±31.25 %.
+    expect(noisy[0]?.message).toContain('± 5.0 % on every slowdown needs about 58 blocks (it had 4)');
   });
 
   it('tells a noisy host from a noisy workload by the calibration loop', () => {
@@ -98,6 +100,20 @@ describe('noise told once', () => {
     );
   });
 
+  it('reads an interleaved slowdown as the ratio of the medians, so runs in a slow spell move neither cell', () => {
+    // Twelve blocks of a loop and its tenth-of-a-CPU cell; two runs of each fell in a slow spell (1.7x), never both
+    // runs of one block: paired, four of the twelve blocks would be out of line.
+    const base = [600, 606, 594, 1020, 603, 597, 612, 588, 1030, 601, 599, 609];
+    const tenth = [6010, 5990, 6050, 6000, 5950, 10200, 6030, 5970, 6005, 5995, 10300, 6020];
+    const [, t] = summarized([cell('base', base, null), cell('tenth', tenth, 'base')]);
+    // Medians 6007.5 and 602 ms.
+    expect(t?.summary.slowdown).toBeCloseTo(6007.5 / 602, 9);
+    // 12 + 12 runs: the 38th smallest and largest of the 144 run-to-run ratios (Mann-Whitney, exact).
+    expect(t?.summary.slowdownRange?.[0]).toBeCloseTo(5950 / 603, 9);
+    expect(t?.summary.slowdownRange?.[1]).toBeCloseTo(6030 / 597, 9);
+    expect(t?.summary.slowdownPairs).toBe(12);
+  });
+
   it('says nothing of a quiet workload, and sequential runs need runs per cell', () => {
     const quiet = summarized([cell('base', [1000, 1001, 999], null), cell('half', [2000, 2002, 1998], 'base')]);
     expect(documentWarnings(quiet, { cgroupMode: 'v1', driver: 'v1' }).filter((w) => w.code === 'noisy')).toEqual([]);
@@ -105,7 +121,7 @@ describe('noise told once', () => {
     for (const c of seq) for (const r of c.runs) delete r.block;
     for (const c of summarized(seq)) expect(c.summary.slowdownPairs).toBeUndefined();
     const [n] = workloadNoise(seq, 0.05);
-    expect(n?.paired).toBe(false);
+    expect(n?.blocks).toBe(false);
     expect(n?.needed).toBeGreaterThan(4);
   });
 });

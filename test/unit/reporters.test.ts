@@ -173,11 +173,8 @@ describe('chart configs', () => {
     expect(observed?.data[0]).toBe(1); // the baseline is 1 by definition
     expect(observed?.data[2] as number).toBeGreaterThan(9);
     expect((expected as { borderDash?: number[] }).borderDash?.length).toBe(2);
-    // Three interleaved blocks pair every run with its baseline's: an interval around the slowdown.
-    const paired = spread?.data[2] as [number, number];
-    expect(paired[0]).toBeLessThan(observed?.data[2] as number);
-    expect(paired[1]).toBeGreaterThan(observed?.data[2] as number);
-    // In sequential order 3 + 3 runs allow no distribution-free 95 % interval: no bar rather than a made-up one.
+    // 3 + 3 runs (in either order) allow no distribution-free 95 % interval: no bar rather than a made-up one.
+    expect(spread?.data[2]).toBeNull();
     const sequential = (repetitions: number) => buildDocument({ repetitions, samples: false, hostileNames: false, order: 'sequential' });
     const [, , spread3] = buildCharts(await sequential(3))[0]!.summary.find((s) => s.kind === 'slowdown')!.config.data.datasets;
     expect(spread3?.data[2]).toBeNull();

@@ -2,15 +2,15 @@ import { describe, expect, it } from 'vitest';
 import {
   mannWhitneyCritical,
   describe as stats,
+  logSpread,
   mad,
   mean,
   median,
   oneSidedBounds,
   outliers,
-  pairedRatio,
-  pairsForTarget,
   ratioInterval,
   runsForRatioInterval,
+  runsForTarget,
   stdev,
   tQuantile,
   tQuantile975,
@@ -95,60 +95,21 @@ describe('the slowdown interval: Mann-Whitney inverted on the run-time ratio', (
     expect(ratioInterval([2], [0])).toBeNull();
   });
 
-  it('pairs, below six: the median ratio with a Student-t interval on the logs', () => {
-    // Ratios 2, 2.2 and 1.8: median 2; logs mean 0.6903 (geometric mean 1.9937), sd 0.1003; t(2) = 4.303.
-    const p = pairedRatio([
-      [2, 1],
-      [4.4, 2],
-      [0.9, 0.5],
-    ]);
-    expect(p?.ratio).toBeCloseTo(2, 9);
-    expect(p?.sdLog).toBeCloseTo(0.1003, 3);
-    const half = (4.303 * 0.1003) / Math.sqrt(3);
-    expect(p?.range?.[0]).toBeCloseTo(1.9937 * Math.exp(-half), 2);
-    expect(p?.range?.[1]).toBeCloseTo(1.9937 * Math.exp(half), 2);
-    // Two pairs: their geometric mean.
-    expect(
-      pairedRatio([
-        [2, 1],
-        [8, 1],
-      ])?.ratio,
-    ).toBeCloseTo(4, 9);
-    // A drift shared by both runs of a block cancels: the same ratio at any speed gives a zero-width interval.
-    const shared = pairedRatio([
-      [10, 1],
-      [15, 1.5],
-      [8, 0.8],
-    ])?.range;
-    expect(shared?.[0]).toBeCloseTo(10, 9);
-    expect(shared?.[1]).toBeCloseTo(10, 9);
-    expect(pairedRatio([[3, 1]])?.range).toBeNull();
-    expect(pairedRatio([])).toBeNull();
-    expect(pairedRatio([[1, 0]])).toBeNull();
+  it('gives the log spread a median\'s interval narrows with: the sd below six values, the robust one from six', () => {
+    // Logs of 1000, 1200, 900, 1100 ms: sd 0.1238.
+    expect(logSpread([1000, 1200, 900, 1100])).toBeCloseTo(0.1238, 4);
+    // Twelve runs of a loop, two of them in a slow spell (1.7x): the sd of the logs is 0.22, but the spread the
+    // median's interval narrows with comes from the MAD of the logs (1.4826 x 0.00995 x sqrt(pi / 2)).
+    const runs = [600, 606, 594, 1020, 603, 597, 612, 588, 1030, 601, 599, 609];
+    expect(stdev(runs.map(Math.log))).toBeGreaterThan(0.2);
+    expect(logSpread(runs)).toBeCloseTo(1.4826 * Math.sqrt(Math.PI / 2) * 0.00995, 4);
+    expect(logSpread([5])).toBe(0);
   });
 
-  it('pairs, from six: the median ratio with its order-statistic interval, so pairs split by a slow spell do not drag it', () => {
-    // Twelve blocks of a loop at a tenth of a CPU: nine pairs near 10x, three where one run of the pair fell in a
-    // spell that made the machine 1.7x slower (two the limited run: 17x, one the baseline: 5.9x).
-    const ratios = [9.9, 10.1, 10.0, 17.0, 9.8, 10.2, 10.05, 5.9, 9.95, 17.2, 10.15, 9.85];
-    const p = pairedRatio(ratios.map((r) => [r, 1]));
-    expect(p?.n).toBe(12);
-    // Sorted: 5.9 9.8 9.85 9.9 9.95 10 10.05 10.1 10.15 10.2 17 17.2; median (10 + 10.05) / 2 in logs.
-    expect(p?.ratio).toBeCloseTo(Math.sqrt(10 * 10.05), 9);
-    // n = 12: P(Bin(12, 1/2) <= 2) = 0.0193 <= 0.025 < P(<= 3): the 3rd smallest and the 3rd largest.
-    expect(p?.range?.[0]).toBeCloseTo(9.85, 9);
-    expect(p?.range?.[1]).toBeCloseTo(10.2, 9);
-    // The mean of the logs would read 10.46x, pulled by the two slow limited runs.
-    const meanLog = ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length;
-    expect(Math.exp(meanLog)).toBeGreaterThan(10.4);
-    // The spread it reports is the median's (from the MAD), not the sd the three split pairs inflate.
-    expect(p?.sdLog).toBeLessThan(0.05);
-  });
-
-  it('says how many pairs a target interval needs', () => {
+  it('says how many runs a target interval needs', () => {
     // t(n-1) 0.05 / sqrt(n) <= log 1.02 = 0.0198: n = 27 (t 2.056 -> 0.0198), not 26.
-    expect(pairsForTarget(0.05, 0.02)).toBe(27);
-    expect(pairsForTarget(0, 0.02)).toBe(2);
+    expect(runsForTarget(0.05, 0.02)).toBe(27);
+    expect(runsForTarget(0, 0.02)).toBe(2);
   });
 
   it('says how many runs an interval needs against the baseline', () => {

@@ -209,7 +209,7 @@ describe('interleaved order', () => {
     expect(seq?.slowdownPairs).toBeUndefined();
   });
 
-  it('adds blocks of the cells whose paired slowdown is not pinned down, each with its baseline', async () => {
+  it('adds blocks of the cells whose slowdown is not pinned down, each with its baseline', async () => {
     const s = loop({ warmup: 0, repetitions: 3, adaptive: { target: '0.5%', maxRepetitions: 6 } });
     const doc = await run(s, new FakeRuntime({ noise: 0.05 }), 5);
     const loopCells = doc.cells.filter((c) => c.workload === 'loop');
@@ -217,7 +217,24 @@ describe('interleaved order', () => {
     // Too noisy for ±0.5 %: every cell runs to the cap, the baseline in every block with them.
     expect(loopCells.map(measured)).toEqual([6, 6, 6]);
     const quiet = await run(loop({ warmup: 0, repetitions: 3, adaptive: { target: '5%', maxRepetitions: 6 } }), new FakeRuntime(), 5);
-    expect(quiet.cells.map((c) => c.runs.length)).toEqual([3, 3, 3, 3, 3]);
+    // A quiet machine: 3 + 3 runs cannot give a 95 % interval of a ratio (the most extreme order has p = 2/20), a
+    // fourth block (4 + 4) can, and with no noise it is exact.
+    expect(quiet.cells.map((c) => c.runs.length)).toEqual([4, 4, 4, 4, 4]);
+    for (const c of quiet.cells.filter((x) => x.baselineId)) expect(c.summary.slowdownRange).toBeDefined();
+  });
+
+  it('gives the baseline alone the runs a slowdown interval needs when a limited cell stops at its budget', async () => {
+    const probe = await run(loop({ warmup: 0, repetitions: 1 }), new FakeRuntime(), 5);
+    const tenthMs = (probe.cells.find((c) => c.limitSet === 'tenth')?.runs[0]?.harnessWallNs ?? 0) / 1e6;
+    // A budget of 3.5 tenth-runs: 'tenth' stops at its 3 blocks, without an interval (3 + 3 runs); 'half' (a fifth of
+    // its length) gets a fourth block with the baseline; then the baseline alone, up to the 5 runs that 3 need.
+    const budget = `${Math.round(tenthMs * 3.5)}ms`;
+    const doc = await run(loop({ warmup: 0, repetitions: 3, adaptive: { target: '5%', maxRepetitions: 8, budget } }), new FakeRuntime(), 5);
+    const runs = (id: string) => doc.cells.find((c) => c.workload === 'loop' && c.limitSet === id)?.runs ?? [];
+    expect([runs('unlimited').length, runs('half').length, runs('tenth').length]).toEqual([5, 4, 3]);
+    const tenth = doc.cells.find((c) => c.limitSet === 'tenth')?.summary;
+    expect(tenth?.slowdownRange).toBeDefined();
+    expect(tenth?.slowdownRunsNeeded).toBeUndefined();
   });
 });
 
