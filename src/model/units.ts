@@ -75,6 +75,11 @@ export function formatNumber(v: number): string {
   return v.toPrecision(3);
 }
 
+/** A p-value as the verdicts print it: three decimals, or an exponent below 0.001 ("p=0.008", "p=2.1e-5"). */
+export function formatPValue(p: number): string {
+  return `p=${p < 0.001 ? p.toExponential(1) : p.toFixed(3)}`;
+}
+
 const TIME_UNITS_NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
 
 /** A figure a workload reported in its own unit: times and byte counts as cgbench writes its own, the rest

@@ -4,7 +4,7 @@
 
 import type { CompareFormat } from '../model/defaults.js';
 import type { CellComparison, CompareResult, MetricComparison, MetricUnit, Outcome } from '../model/types.js';
-import { formatBytes, formatDurationNs, formatMetric } from '../model/units.js';
+import { formatBytes, formatDurationNs, formatMetric, formatPValue } from '../model/units.js';
 import { fitColumns, type FitRules, type Grid, truncate } from './columns.js';
 import { escapeMarkdown } from './markdown.js';
 import { serializeJunit } from './junit.js';
@@ -59,7 +59,7 @@ export function changeText(m: MetricComparison): string {
 export function evidenceText(m: MetricComparison): string {
   const parts: string[] = [];
   if (m.intervalsApart !== null) parts.push(m.intervalsApart ? 'CIs apart' : 'CIs overlap');
-  if (m.pValue !== null) parts.push(`p=${m.pValue < 0.001 ? m.pValue.toExponential(1) : m.pValue.toFixed(3)}`);
+  if (m.pValue !== null) parts.push(formatPValue(m.pValue));
   parts.push(`n=${m.baseRuns}/${m.currentRuns}`);
   return parts.join(', ');
 }

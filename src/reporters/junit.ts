@@ -6,6 +6,7 @@
 // Valid against the Ant JUnit schema and Jenkins' (test/fixtures/junit). Pure.
 
 import type { CellComparison, CompareResult, MetricComparison } from '../model/types.js';
+import { formatPValue } from '../model/units.js';
 import { changeText, docText, evidenceText, headline, metricRange, metricValue, outcomesText } from './compare.js';
 
 /** Characters XML 1.0 cannot hold at all (controls, lone surrogates, U+FFFE/F) become U+FFFD. */
@@ -51,7 +52,7 @@ function metricCase(cell: CellComparison, m: MetricComparison, thresholdPct: num
   const c: Case = { name: m.label, classname: cell.currentCellId };
   const figures = `${metricValue(m.unit, m.base, m.ownUnit)} → ${metricValue(m.unit, m.current, m.ownUnit)}`;
   if (m.verdict === 'regression') {
-    const p = m.pValue === null ? 'no p-value' : `p=${m.pValue < 0.001 ? m.pValue.toExponential(1) : m.pValue.toFixed(3)}`;
+    const p = m.pValue === null ? 'no p-value' : formatPValue(m.pValue);
     const message = `${m.label} ${changeText(m)} (${figures}), ${intervalsText(m)}, ${p}: worse beyond the ${thresholdPct} % threshold`;
     const body = [
       `cell: ${cell.currentCellId} (base: ${cell.baseCellId})`,
