@@ -8,6 +8,8 @@ import { measuredRuns, medianOf } from './runs.js';
 import { slowdownMeans } from '../model/params.js';
 import type { Cell, CgroupMode, HostCalibration, ResultDocument, SuiteConcurrency, Warning } from '../model/types.js';
 import { DEFAULT_TARGET, NOISY_MAD, workloadNoise } from './noise.js';
+import { carryOvers } from './carryover.js';
+import { formatPValue } from '../model/units.js';
 import { expectedOutcomes } from './expected.js';
 import { phaseWarnings } from './phase-verdict.js';
 import { evidenceSentence, explainCost } from './evidence.js';
@@ -374,11 +376,29 @@ function workloadNoiseWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
     });
 }
 
+/**
+ * Carry-over (interleaved order): a cell whose runs measurably slow the run after them. Its neighbours in the
+ * order then mix two states, which widens their intervals; in sequential order a cell's runs follow its own.
+ */
+function carryOverWarnings(cells: Cell[]): Warning[] {
+  return carryOvers(cells).map((x) => ({
+    code: 'carry-over',
+    cellId: x.cellId,
+    message:
+      `carry-over: ${x.workload}'s runs right after a "${x.limitSet}" run took ${x2(x.ratio)} as long as after other runs ` +
+      `(each over its cell's median; ${x.after} against ${x.others} runs, ${formatPValue(x.p)}): ` +
+      'that run leaves something behind that slows the next, so the runs of the cells it precedes mix two states',
+    detail: `${x2(x.ratio)} after it`,
+    hint: "in sequential order (--order sequential) each cell's runs follow runs of its own; compare the two",
+  }));
+}
+
 export function documentWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
   return [
     ...concurrencyWarnings(ctx.concurrency),
     ...hostNoiseWarnings(ctx.calibration),
     ...workloadNoiseWarnings(cells, ctx),
+    ...carryOverWarnings(cells),
     ...cells.flatMap((c) => cellWarnings(c, ctx)),
   ];
 }

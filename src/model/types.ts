@@ -967,7 +967,8 @@ export type WarningCode =
   | 'quota-burst'
   | 'phase-not-drawn'
   | 'concurrent-suites'
-  | 'generator-bottleneck';
+  | 'generator-bottleneck'
+  | 'carry-over';
 
 export interface Warning {
   /** A stable warning code; new codes may be added within schemaVersion 1, so readers must accept unknown ones.
