@@ -102,7 +102,22 @@ describe('cgbench run --runtime fake, unprivileged', () => {
 
   it('--json prints the result document alone on stdout; report paths go to stderr', () => {
     const out = join(work, 'json');
-    const res = cgbench(['run', '--preset', 'seed', '--runtime', 'fake', '-r', '2', '-w', '1', '--max-repetitions', '2', '--json', '--out', out]);
+    const res = cgbench([
+      'run',
+      '--preset',
+      'seed',
+      '--runtime',
+      'fake',
+      '-r',
+      '2',
+      '-w',
+      '1',
+      '--max-repetitions',
+      '2',
+      '--json',
+      '--out',
+      out,
+    ]);
     expect(res.status, res.stderr).toBe(0);
     const doc = JSON.parse(res.stdout) as ResultDocument;
     expect(doc.status).toBe('complete');

@@ -95,7 +95,7 @@ describe('the slowdown interval: Mann-Whitney inverted on the run-time ratio', (
     expect(ratioInterval([2], [0])).toBeNull();
   });
 
-  it('gives the log spread a median\'s interval narrows with: the sd below six values, the robust one from six', () => {
+  it("gives the log spread a median's interval narrows with: the sd below six values, the robust one from six", () => {
     // Logs of 1000, 1200, 900, 1100 ms: sd 0.1238.
     expect(logSpread([1000, 1200, 900, 1100])).toBeCloseTo(0.1238, 4);
     // Twelve runs of a loop, two of them in a slow spell (1.7x): the sd of the logs is 0.22, but the spread the
