@@ -1,21 +1,24 @@
 // `npm run bench` (with bench/sampler.ts and bench/load.ts): interleaved run order against sequential, in one run
-// on the same machine. Each preset (BENCH_ORDER_PRESETS, default seed) runs natively in both orders, one after
-// the other (the order of the two alternates between presets, so a drift of the machine does not favour one);
-// per slowdown: its 95 % interval's relative half-width, and that width scaled to one minute of suite time
-// (an interval narrows with the square root of the runs, so width x sqrt(minutes) compares suites of different
-// lengths). Both orders get the same fixed number of blocks (BENCH_ORDER_BLOCKS, default 12; a preset's adaptive
+// on the same machine. Each preset (BENCH_ORDER_PRESETS, default seed) runs natively in both orders, each order's
+// blocks in two halves run A B B A (B A A B for the next preset) and pooled: a quiet or a slow stretch of the
+// machine, which lasts minutes here, then falls on both orders rather than on whichever ran in it. Per slowdown:
+// its 95 % interval's relative half-width, and that width scaled to one minute of suite time (an interval narrows
+// with the square root of the runs, so width x sqrt(minutes) compares suites of different lengths); and whether
+// the interval holds the model's slowdown (p/q for a quota): a narrow interval that misses it is not a better one.
+// Both orders get the same fixed number of blocks (BENCH_ORDER_BLOCKS, default 12; a preset's adaptive
 // repetitions are held to it): adaptive runs would stop each order at its own target or budget and add baseline
 // runs until the distribution-free interval (all run-to-run ratios, Mann-Whitney) exists at all, so the two
-// suites would differ in their runs, not only in their order. Both read the slowdown the same way (the ratio of the
-// medians and that interval): the figures compare the order alone. Writes its figures as JSON under reports/bench/,
-// and beside them each suite's own result document (every run's wall and CPU time, block and place in the order), so a
-// figure can be read back run by run. Needs root (native cgroups); the suites clean up after themselves.
+// suites would differ in their runs, not only in their order. Both read the slowdown the same way (the ratio of
+// the medians and that interval): the figures compare the order alone. Writes its figures as JSON under
+// reports/bench/, and beside them each order's pooled result document (every run's wall and CPU time, block and
+// place in the order), so a figure can be read back run by run. Needs root (native cgroups); the suites clean up
+// after themselves.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Cell, ResultDocument } from '../src/model/types.js';
+import type { Cell, ResultDocument, Run } from '../src/model/types.js';
 import { refreshSummaries } from '../src/scheduler/suite.js';
 
 const ORDERS = ['interleaved', 'sequential'] as const;
@@ -34,6 +37,9 @@ interface CellFigure {
   /** halfWidth x sqrt(suite minutes): the half-width one minute of this suite would give. */
   perMinute: number | null;
   runs: number;
+  /** The model's slowdown (summary.expectedSlowdown), and whether the interval holds it; null without either. */
+  expected: number | null;
+  holdsModel: boolean | null;
 }
 
 interface OrderResult {
@@ -56,23 +62,79 @@ const halfWidthOf = (c: Cell): number | null => {
   return s.slowdownRange && s.slowdown ? (s.slowdownRange[1] - s.slowdownRange[0]) / 2 / s.slowdown : null;
 };
 
-/** When (seconds after the start) the runs that had finished first gave every compared slowdown ±TARGET. */
-function secondsToTarget(doc: ResultDocument): number | null {
+/** One half of an order's blocks: its suite's document and how long it took. */
+interface Half {
+  doc: ResultDocument;
+  seconds: number;
+}
+
+/** Seconds of suite time (its halves' own, not the other order's between them) at which each run (by seq) ended. */
+type Clock = Map<number, number>;
+
+/**
+ * The two halves as one document: the second's runs numbered on after the first's (seq and block), every summary
+ * recomputed over both; and the suite time at which each run ended.
+ */
+function pooled([first, second]: [Half, Half]): { doc: ResultDocument; seconds: number; clock: Clock } {
+  const doc = structuredClone(first.doc);
+  const clock: Clock = new Map();
+  const ended = (h: Half, r: Run): number => (Date.parse(r.startedAt) + r.harnessWallNs / 1e6 - Date.parse(h.doc.createdAt)) / 1000;
+  const all = (d: ResultDocument): Run[] => d.cells.flatMap((c) => c.runs);
+  for (const r of all(doc)) if (r.seq !== undefined) clock.set(r.seq, ended(first, r));
+  const seqFrom = 1 + Math.max(-1, ...all(doc).map((r) => r.seq ?? -1));
+  const blockFrom = 1 + Math.max(-1, ...all(doc).map((r) => r.block ?? -1));
+  for (const cell of second.doc.cells) {
+    const into = doc.cells.find((c) => c.id === cell.id);
+    if (!into) throw new Error(`the second half has a cell the first has not: ${cell.id}`);
+    for (const r of cell.runs) {
+      const run: Run = { ...r, index: into.runs.length };
+      if (r.seq !== undefined) run.seq = r.seq + seqFrom;
+      if (r.block !== undefined) run.block = r.block + blockFrom;
+      if (run.seq !== undefined) clock.set(run.seq, first.seconds + ended(second, r));
+      into.runs.push(run);
+    }
+  }
+  refreshSummaries(doc);
+  return { doc, seconds: first.seconds + second.seconds, clock };
+}
+
+/** When (seconds of suite time) the runs that had finished first gave every compared slowdown ±TARGET. */
+function secondsToTarget(doc: ResultDocument, clock: Clock): number | null {
   const runs = doc.cells.flatMap((c) => c.runs).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
-  const t0 = Date.parse(doc.createdAt);
   for (const last of runs) {
     const upTo = last.seq ?? 0;
     const prefix: ResultDocument = structuredClone(doc);
     for (const c of prefix.cells) c.runs = c.runs.filter((r) => (r.seq ?? 0) <= upTo);
     refreshSummaries(prefix);
     const widths = compared(prefix.cells).map(halfWidthOf);
-    if (widths.length && widths.every((w) => w !== null && w <= TARGET))
-      return (Date.parse(last.startedAt) + last.harnessWallNs / 1e6 - t0) / 1000;
+    if (widths.length && widths.every((w) => w !== null && w <= TARGET)) return clock.get(upTo) ?? null;
   }
   return null;
 }
 
-function runSuite(preset: string, order: Order): OrderResult {
+/** An order's figures, from its pooled halves. */
+function orderFigures(preset: string, order: Order, halves: [Half, Half]): OrderResult {
+  const { doc, seconds, clock } = pooled(halves);
+  const cells = compared(doc.cells)
+    .filter((c) => c.summary.slowdown !== null)
+    .map((c) => {
+      const half = halfWidthOf(c);
+      const expected = c.summary.expectedSlowdown;
+      const range = c.summary.slowdownRange;
+      return {
+        cell: `${c.workload} / ${c.limitSet}`,
+        slowdown: c.summary.slowdown,
+        halfWidth: half,
+        perMinute: half === null ? null : half * Math.sqrt(seconds / 60),
+        runs: c.summary.measuredRuns,
+        expected,
+        holdsModel: expected !== null && range ? range[0] <= expected && expected <= range[1] : null,
+      };
+    });
+  return { doc, preset, order, suiteSeconds: seconds, secondsToTarget: secondsToTarget(doc, clock), cells };
+}
+
+function runHalf(preset: string, order: Order, blocks: number): Half {
   const out = mkdtempSync(join(tmpdir(), 'cgbench-bench-order-'));
   try {
     const r = spawnSync(
@@ -85,9 +147,9 @@ function runSuite(preset: string, order: Order): OrderResult {
         '--order',
         order,
         '-r',
-        String(BLOCKS),
+        String(blocks),
         '--max-repetitions',
-        String(BLOCKS),
+        String(blocks),
         '--out',
         out,
         '--report',
@@ -102,36 +164,29 @@ function runSuite(preset: string, order: Order): OrderResult {
     );
     if (r.status !== 0) throw new Error(`cgbench run --preset ${preset} --order ${order} exited ${r.status}`);
     const doc = JSON.parse(r.stdout) as ResultDocument;
-    const seconds = (Date.parse(doc.finishedAt ?? doc.createdAt) - Date.parse(doc.createdAt)) / 1000;
-    const cells = compared(doc.cells)
-      .filter((c) => c.summary.slowdown !== null)
-      .map((c) => {
-        const half = halfWidthOf(c);
-        return {
-          cell: `${c.workload} / ${c.limitSet}`,
-          slowdown: c.summary.slowdown,
-          halfWidth: half,
-          perMinute: half === null ? null : half * Math.sqrt(seconds / 60),
-          runs: c.summary.measuredRuns,
-        };
-      });
-    return { doc, preset, order, suiteSeconds: seconds, secondsToTarget: secondsToTarget(doc), cells };
+    return { doc, seconds: (Date.parse(doc.finishedAt ?? doc.createdAt) - Date.parse(doc.createdAt)) / 1000 };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 }
 
 const pct = (x: number | null): string => (x === null ? 'none' : `±${(x * 100).toFixed(1)} %`);
+const inside = (holds: boolean | null): string => (holds === null ? 'no interval' : holds ? 'inside' : 'outside');
 
 function main(): void {
   if (process.getuid?.() !== 0) throw new Error('npm run bench needs root: the suites run natively in cgroups');
-  if (!Number.isInteger(BLOCKS) || BLOCKS < 2) throw new Error(`BENCH_ORDER_BLOCKS=${process.env.BENCH_ORDER_BLOCKS}: a whole number >= 2`);
+  if (!Number.isInteger(BLOCKS) || BLOCKS < 4) throw new Error(`BENCH_ORDER_BLOCKS=${process.env.BENCH_ORDER_BLOCKS}: a whole number >= 4`);
   const results: OrderResult[] = [];
+  const sizes = [Math.ceil(BLOCKS / 2), Math.floor(BLOCKS / 2)];
   PRESETS.forEach((preset, i) => {
-    for (const order of i % 2 ? [...ORDERS].reverse() : ORDERS) {
-      process.stderr.write(`bench: ${preset}, ${order} order\n`);
-      results.push(runSuite(preset, order));
+    const [a, b] = i % 2 ? [...ORDERS].reverse() : ORDERS;
+    const halves = new Map<Order, Half[]>(ORDERS.map((o) => [o, []]));
+    for (const [order, n] of [a, b, b, a].map((o, k) => [o, sizes[k < 2 ? 0 : 1]] as const)) {
+      const done = halves.get(order) as Half[];
+      process.stderr.write(`bench: ${preset}, ${order} order, half ${done.length + 1} (${n} blocks)\n`);
+      done.push(runHalf(preset, order, n as number));
     }
+    for (const order of ORDERS) results.push(orderFigures(preset, order, halves.get(order) as [Half, Half]));
   });
   const lines: string[] = [];
   const ratios: number[] = [];
@@ -141,9 +196,14 @@ function main(): void {
       r?.secondsToTarget == null
         ? `never within ±${TARGET * 100} %`
         : `every slowdown within ±${TARGET * 100} % after ${r.secondsToTarget.toFixed(0)} s`;
+    const holds = (r: OrderResult | undefined): string => {
+      const judged = (r?.cells ?? []).filter((c) => c.holdsModel !== null);
+      return `${judged.filter((c) => c.holdsModel).length} of ${judged.length}`;
+    };
     lines.push(
-      `${preset} (${BLOCKS} blocks): interleaved ${inter?.suiteSeconds.toFixed(0)} s, ${reached(inter)}; ` +
-        `sequential ${seq?.suiteSeconds.toFixed(0)} s, ${reached(seq)}`,
+      `${preset} (${BLOCKS} blocks, in halves A B B A): interleaved ${inter?.suiteSeconds.toFixed(0)} s, ${reached(inter)}; ` +
+        `sequential ${seq?.suiteSeconds.toFixed(0)} s, ${reached(seq)}; intervals that hold the model's slowdown: ` +
+        `interleaved ${holds(inter)}, sequential ${holds(seq)}`,
     );
     for (const c of inter?.cells ?? []) {
       const s = seq?.cells.find((x) => x.cell === c.cell);
@@ -153,7 +213,10 @@ function main(): void {
         `  ${c.cell}: interleaved ${c.slowdown?.toFixed(2)}x ${pct(c.halfWidth)} over ${c.runs} runs (${pct(c.perMinute)} per minute); ` +
           `sequential ${s?.slowdown?.toFixed(2)}x ${pct(s?.halfWidth ?? null)} over ${s?.runs} runs ` +
           `(${pct(s?.perMinute ?? null)} per minute); ` +
-          `sequential / interleaved width per minute ${ratio === null ? 'n/a (no interval)' : `${ratio.toFixed(2)}x`}`,
+          `sequential / interleaved width per minute ${ratio === null ? 'n/a (no interval)' : `${ratio.toFixed(2)}x`}` +
+          (c.expected !== null
+            ? `; model ${c.expected.toFixed(2)}x: interleaved ${inside(c.holdsModel)}, sequential ${inside(s?.holdsModel ?? null)}`
+            : ''),
       );
     }
   }
