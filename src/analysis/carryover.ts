@@ -34,8 +34,10 @@ export interface CarryOver {
  * order a cell's runs follow its own, and the effect cannot be told from the cell's).
  */
 export function carryOvers(cells: readonly Cell[]): CarryOver[] {
-  const bySeq = new Map<number, Cell>();
-  for (const c of cells) for (const r of c.runs) if (r.seq !== undefined) bySeq.set(r.seq, c);
+  // A run's place in its suite's order: a merged document holds several hosts' suites, each numbered from 0.
+  const place = (c: Cell, seq: number): string => `${c.host ?? ''}\0${seq}`;
+  const bySeq = new Map<string, Cell>();
+  for (const c of cells) for (const r of c.runs) if (r.seq !== undefined) bySeq.set(place(c, r.seq), c);
   const groups = new Map<string, Cell[]>();
   for (const c of cells) {
     const key = `${c.host ?? ''}\0${c.baselineId ?? c.id}`;
@@ -47,9 +49,10 @@ export function carryOvers(cells: readonly Cell[]): CarryOver[] {
     // Each measured run: its cell, the cell of the run just before it in the suite's order, and its time over
     // its cell's median.
     const runs = group.flatMap((c) => {
-      const m = median(measuredRuns(c).map((r) => r.metrics.wallNs));
-      return measuredRuns(c).flatMap((r) => {
-        const before = r.seq !== undefined && r.seq > 0 ? bySeq.get(r.seq - 1) : undefined;
+      const measured = measuredRuns(c);
+      const m = median(measured.map((r) => r.metrics.wallNs));
+      return measured.flatMap((r) => {
+        const before = r.seq !== undefined && r.seq > 0 ? bySeq.get(place(c, r.seq - 1)) : undefined;
         return m > 0 && before ? [{ cell: c, before, rel: r.metrics.wallNs / m }] : [];
       });
     });

@@ -80,6 +80,20 @@ describe('carry-over, read from the recorded order', () => {
     expect(w[0]?.message).toMatch(/^carry-over: pc's runs right after a "128M" run took 1\.\d\dx as long as after other runs/);
   });
 
+  it("reads each host's own order in a merged document, where every host's runs are numbered from 0", () => {
+    const onHost = (host: string, cells: Cell[]): Cell[] =>
+      cells.map((c) => ({
+        ...c,
+        id: `${c.id} @ ${host}`,
+        host,
+        baselineId: c.baselineId === null ? null : `${c.baselineId} @ ${host}`,
+      }));
+    // The same seq numbers on both hosts; only host a's runs slow down after a 128M run.
+    const found = carryOvers([...onHost('a', workload(1.45)), ...onHost('b', workload(1))]);
+    expect(found.map((x) => x.cellId)).toEqual(['pc / 128M @ a']);
+    expect(found[0]?.after).toBe(9);
+  });
+
   it('finds none where runs do not depend on the one before, nor in sequential order', () => {
     expect(carryOvers(workload(1))).toEqual([]);
     // A smaller effect is the noise line's business.
