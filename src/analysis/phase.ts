@@ -17,6 +17,8 @@ const IRREGULAR_DEV = 0.5;
 export const USED_SHARE = 0.95;
 /** Fewer complete periods fold into no meaningful spread. */
 const MIN_PERIODS = 3;
+/** Fewer rises of the CPU counter tell nothing of how often it moves. */
+const MIN_COUNTER_GAPS = 8;
 /** The intervals a suggestion or a per-cell choice picks from, ms. */
 export const NICE_INTERVALS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 
@@ -89,6 +91,26 @@ export function boundaryPhase(iv: readonly Interval[], periodMs: number): number
     mids.push(d);
   }
   return mod(ref + (lo <= hi ? (lo + hi) / 2 : median(mids)), periodMs);
+}
+
+/**
+ * The gaps, ms, between the sample intervals in which the group's CPU counter rose, leaving out those across
+ * a throttled period's end (a stall, not the counter). The kernel adds a running task's time to its cgroup
+ * only at the scheduler tick and at a switch, so below the tick (4 ms at HZ=250) a one-thread loop reads
+ * 4 CPUs in one 1-ms sample and none in the next three: bins finer than these gaps draw the tick.
+ */
+export function counterGapsMs(iv: readonly Interval[]): number[] {
+  const gaps: number[] = [];
+  let last: number | null = null;
+  let stalled = false;
+  for (const x of iv) {
+    stalled ||= x.throttled > 0;
+    if (x.usageMs <= 0) continue;
+    if (last !== null && !stalled) gaps.push(x.b - last);
+    last = x.b;
+    stalled = false;
+  }
+  return gaps;
 }
 
 /** Adds an interval's CPU time to the bins it overlaps, spread evenly over the interval. */
@@ -240,7 +262,9 @@ export function periodPhase(cell: Pick<Cell, 'limits' | 'runs'>): PhaseView | un
       `${Math.round(irregular * 100)} % of the sampling intervals were more than half a step off (a busy machine)`,
       runMs,
     );
-  const bins = phaseBins(periodMs, stepMs);
+  const gaps = series.flatMap(counterGapsMs);
+  const counterMs = gaps.length >= MIN_COUNTER_GAPS ? round3(median(gaps)) : null;
+  const bins = phaseBins(periodMs, Math.max(stepMs, counterMs ?? 0));
   const rows = series.flatMap((iv) => {
     const phi = boundaryPhase(iv, periodMs);
     return phi === null ? [] : foldRun(iv, phi, periodMs, bins);
@@ -256,5 +280,6 @@ export function periodPhase(cell: Pick<Cell, 'limits' | 'runs'>): PhaseView | un
   if (rows.length < MIN_PERIODS)
     return unavailable('too-short', periodMs, stepMs, `only ${rows.length} complete period(s) of ${ms(periodMs)} were sampled`, runMs);
   const base: PhaseBase = { status: 'folded', periodMs, quotaMs: cpu.quotaUs / 1000, binMs: periodMs / bins, stepMs };
-  return summarizeRows(rows, base);
+  const view = summarizeRows(rows, base);
+  return counterMs === null ? view : { ...view, counterStepMs: counterMs };
 }

@@ -914,10 +914,15 @@ export interface PeriodPhase {
   periodMs: number;
   /** The quota per period, ms of CPU time. @exclusiveMinimum 0 */
   quotaMs: number;
-  /** Width of one phase bin, ms: the sample step (at least 1 ms), dividing the period evenly. @exclusiveMinimum 0 */
+  /** Width of one phase bin, ms: the sample step or the counter's step, whichever is longer (at least 1 ms),
+   *  dividing the period evenly. @exclusiveMinimum 0 */
   binMs: number;
   /** The sample step the runs were folded from, ms (interval times the launcher's stride). @exclusiveMinimum 0 */
   stepMs: number;
+  /** How often the group's CPU counter moved while it could run, ms: the median gap between the samples in which
+   *  it rose. The kernel counts a running task's time at the scheduler tick, so this is the tick (4 ms at
+   *  HZ=250) when sampling is finer. Absent in older documents. @exclusiveMinimum 0 */
+  counterStepMs?: number;
   /** Complete periods folded, over all measured runs. */
   periods: Count;
   /** CPUs in use in each phase bin: median, 10th and 90th percentile over the periods. */

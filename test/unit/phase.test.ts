@@ -55,6 +55,24 @@ function series(m: Model, ticks: number[], stepMs: number): SampleSeries {
   return s;
 }
 
+/** The same group as the kernel counts it: a running thread's time reaches the cgroup's counter only at the
+ *  scheduler tick (every `tickMs`, on one grid for all CPUs) and when the quota runs out and it is dequeued. */
+function tickCounted(m: Model, ticks: number[], stepMs: number, tickMs: number): SampleSeries {
+  const s = series(m, ticks, stepMs);
+  const run = runMsPerPeriod(m);
+  const lastUpdate = (t: number): number => {
+    const k = Math.floor((t - m.phiMs) / m.periodMs);
+    const quotaEnd = m.phiMs + k * m.periodMs + run;
+    return Math.max(Math.floor(t / tickMs) * tickMs, quotaEnd <= t ? quotaEnd : 0);
+  };
+  const counted = (t: number): number => usage(m, 0, lastUpdate(t));
+  s.series.cpuUsedCpus = ticks.map((b, i) => {
+    const a = i ? (ticks[i - 1] as number) : 0;
+    return (counted(b) - counted(a)) / (b - a);
+  });
+  return s;
+}
+
 const regular = (stepMs: number, endMs: number): number[] => Array.from({ length: Math.floor(endMs / stepMs) }, (_, i) => (i + 1) * stepMs);
 
 /** Ticks that wander by up to +-0.2 of a step (deterministic), as a loaded launcher's do. */
@@ -124,6 +142,26 @@ describe('period phase: the fold', () => {
     expect(p.binMs).toBe(4);
     expect(p.cpuMedian).toHaveLength(25);
     expect(Math.abs((p.quotaUsedByMs as number) - 11.875)).toBeLessThan(4);
+  });
+  it('bins no finer than the CPU counter moves: a 1-thread loop at 1 ms samples and a 4 ms tick never shows 2 CPUs', () => {
+    const m: Model = { periodMs: 100, quotaMs: 50, threads: 1, phiMs: 3.7 };
+    const runs = [tickCounted(m, jittered(1, 3000), 1, 4), tickCounted({ ...m, phiMs: 61.2 }, regular(1, 3000), 1, 4)];
+    // The raw samples: the whole tick's 4 ms of CPU lands in one 1-ms sample.
+    expect(Math.max(...(runs[0]?.series.cpuUsedCpus ?? []).map((c) => c ?? 0))).toBeGreaterThan(3);
+    const p = folded(m, runs);
+    expect(p.counterStepMs).toBeGreaterThan(3.5);
+    expect(p.counterStepMs).toBeLessThan(4.5);
+    expect(p.binMs).toBe(4);
+    expect(p.stepMs).toBe(1);
+    expect(Math.max(...p.cpuMedian)).toBeLessThan(1.1);
+    expect(p.cpuMedian[5]).toBeGreaterThan(0.9);
+    expect(Math.abs((p.quotaUsedByMs as number) - 47.5)).toBeLessThan(4);
+  });
+  it('a counter that moves with every sample keeps the sample step', () => {
+    const m: Model = { periodMs: 100, quotaMs: 50, threads: 1, phiMs: 3.7 };
+    const p = folded(m, [tickCounted(m, regular(1, 3000), 1, 1)]);
+    expect(p.binMs).toBe(1);
+    expect(p.counterStepMs).toBeCloseTo(1, 1);
   });
   it('a group that never spends its quota is never throttled: no quota-used phase', () => {
     const m: Model = { periodMs: 100, quotaMs: 50, threads: 1, phiMs: 20, demandMs: 30 };

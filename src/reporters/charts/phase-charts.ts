@@ -61,7 +61,11 @@ function datasets(p: PeriodPhase, top: number): Dataset[] {
 function caption(cell: Cell, p: PeriodPhase, doc: ResultDocument): string {
   const verdict = doc.warnings.find((w) => w.code === 'quota-burst' && w.cellId === cell.id)?.message;
   const figures =
-    `${p.periods} periods folded in ${ms(p.binMs)} bins from samples every ${ms(p.stepMs)}; ` +
+    `${p.periods} periods folded in ${ms(p.binMs)} bins from samples every ${ms(p.stepMs)}` +
+    (p.counterStepMs !== undefined && p.counterStepMs > p.stepMs
+      ? ` (the group's CPU counter moved only every ${ms(p.counterStepMs)}, at the kernel's scheduler tick)`
+      : '') +
+    '; ' +
     `throttled at the end of ${Math.round(p.throttledShare * 100)} % of them` +
     (p.throttledMsPerPeriod !== null ? `, ${ms(p.throttledMsPerPeriod)} throttled per period (summed over CPUs)` : '');
   const read = 'Phase 0 is the period boundary (located from the nr_periods steps); the shaded stretch is where the quota had run out.';
