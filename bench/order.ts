@@ -5,6 +5,9 @@
 // its 95 % interval's relative half-width, and that width scaled to one minute of suite time (an interval narrows
 // with the square root of the runs, so width x sqrt(minutes) compares suites of different lengths); and whether
 // the interval holds the model's slowdown (p/q for a quota): a narrow interval that misses it is not a better one.
+// And, for interleaved order, how much a block's two runs (a cell's and its baseline's) share: their rank
+// correlation r, and the most a paired reading could narrow the interval, 1 / sqrt(1 - r). Order cannot narrow the
+// unpaired interval at all, only move drift off one cell; pairing narrows it only by what a block's runs share.
 // Both orders get the same fixed number of blocks (BENCH_ORDER_BLOCKS, default 12; a preset's adaptive
 // repetitions are held to it): adaptive runs would stop each order at its own target or budget and add baseline
 // runs until the distribution-free interval (all run-to-run ratios, Mann-Whitney) exists at all, so the two
@@ -19,6 +22,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Cell, ResultDocument, Run } from '../src/model/types.js';
+import { measuredRuns } from '../src/analysis/runs.js';
+import { median, spearman } from '../src/analysis/stats.js';
 import { refreshSummaries } from '../src/scheduler/suite.js';
 
 const ORDERS = ['interleaved', 'sequential'] as const;
@@ -40,6 +45,12 @@ interface CellFigure {
   /** The model's slowdown (summary.expectedSlowdown), and whether the interval holds it; null without either. */
   expected: number | null;
   holdsModel: boolean | null;
+  /** Rank correlation of the cell's wall times with its baseline's run in the same block (interleaved order);
+   *  null in sequential order or under 3 shared blocks. */
+  blockCorrelation: number | null;
+  /** The most a paired (within-block) reading could narrow this interval: 1 / sqrt(1 - r), 1 when r <= 0. Two
+   *  cells of equal spread give exactly this; unequal spreads give less. */
+  pairingCeiling: number | null;
 }
 
 interface OrderResult {
@@ -112,6 +123,22 @@ function secondsToTarget(doc: ResultDocument, clock: Clock): number | null {
   return null;
 }
 
+/** Rank correlation of a cell's wall times with its baseline's in the blocks both ran in (their first runs there). */
+function blockCorrelation(cell: Cell, baseline: Cell | undefined): number | null {
+  if (!baseline) return null;
+  const first = (c: Cell): Map<number, number> => {
+    const m = new Map<number, number>();
+    for (const r of measuredRuns(c)) if (r.block !== undefined && !m.has(r.block) && r.metrics.wallNs) m.set(r.block, r.metrics.wallNs);
+    return m;
+  };
+  const [mine, theirs] = [first(cell), first(baseline)];
+  const shared = [...mine.keys()].filter((b) => theirs.has(b));
+  return spearman(
+    shared.map((b) => mine.get(b) as number),
+    shared.map((b) => theirs.get(b) as number),
+  );
+}
+
 /** An order's figures, from its pooled halves. */
 function orderFigures(preset: string, order: Order, halves: [Half, Half]): OrderResult {
   const { doc, seconds, clock } = pooled(halves);
@@ -121,6 +148,13 @@ function orderFigures(preset: string, order: Order, halves: [Half, Half]): Order
       const half = halfWidthOf(c);
       const expected = c.summary.expectedSlowdown;
       const range = c.summary.slowdownRange;
+      const r =
+        order === 'interleaved'
+          ? blockCorrelation(
+              c,
+              doc.cells.find((b) => b.id === c.baselineId),
+            )
+          : null;
       return {
         cell: `${c.workload} / ${c.limitSet}`,
         slowdown: c.summary.slowdown,
@@ -129,6 +163,8 @@ function orderFigures(preset: string, order: Order, halves: [Half, Half]): Order
         runs: c.summary.measuredRuns,
         expected,
         holdsModel: expected !== null && range ? range[0] <= expected && expected <= range[1] : null,
+        blockCorrelation: r,
+        pairingCeiling: r === null ? null : r > 0 ? 1 / Math.sqrt(1 - r) : 1,
       };
     });
   return { doc, preset, order, suiteSeconds: seconds, secondsToTarget: secondsToTarget(doc, clock), cells };
@@ -216,10 +252,20 @@ function main(): void {
           `sequential / interleaved width per minute ${ratio === null ? 'n/a (no interval)' : `${ratio.toFixed(2)}x`}` +
           (c.expected !== null
             ? `; model ${c.expected.toFixed(2)}x: interleaved ${inside(c.holdsModel)}, sequential ${inside(s?.holdsModel ?? null)}`
+            : '') +
+          (c.blockCorrelation !== null
+            ? `; a block's two runs correlate ${c.blockCorrelation >= 0 ? '+' : ''}${c.blockCorrelation.toFixed(2)} ` +
+              `(pairing them could narrow the interval ${(c.pairingCeiling as number).toFixed(2)}x at most)`
             : ''),
       );
     }
   }
+  const rs = results.flatMap((r) => r.cells.flatMap((c) => (c.blockCorrelation === null ? [] : [c.blockCorrelation])));
+  if (ratios.length)
+    lines.push(
+      `${ratios.filter((x) => x >= 1.5).length} of ${ratios.length} slowdowns 1.5x narrower per minute interleaved; ` +
+        `a block's two runs correlate ${rs.length ? `${median(rs).toFixed(2)} (median of ${rs.length})` : 'n/a'}`,
+    );
   process.stdout.write(`${lines.join('\n')}\n`);
   const stamp = `order-${new Date().toISOString().replace(/[:.]/g, '')}`;
   const docs = join('reports/bench', stamp);

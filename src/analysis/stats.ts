@@ -341,6 +341,36 @@ function normalCdf(z: number): number {
   return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
+/** Ranks from 1, ties given their mean rank. */
+export function midranks(values: readonly number[]): number[] {
+  const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v);
+  const out = new Array<number>(values.length).fill(0);
+  for (let i = 0; i < order.length;) {
+    let j = i;
+    while (j + 1 < order.length && (order[j + 1] as { v: number }).v === (order[i] as { v: number }).v) j++;
+    for (let k = i; k <= j; k++) out[(order[k] as { i: number }).i] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  return out;
+}
+
+/** Spearman's rank correlation of paired values (Pearson's on their midranks); null under 3 pairs or a constant side. */
+export function spearman(a: readonly number[], b: readonly number[]): number | null {
+  if (a.length !== b.length || a.length < 3) return null;
+  const [ra, rb] = [midranks(a), midranks(b)];
+  const [ma, mb] = [mean(ra), mean(rb)];
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  ra.forEach((x, i) => {
+    const y = rb[i] as number;
+    sab += (x - ma) * (y - mb);
+    saa += (x - ma) ** 2;
+    sbb += (y - mb) ** 2;
+  });
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : null;
+}
+
 export interface RankTest {
   /** U of the first sample: pairs (a, b) with a > b, ties counting one half. */
   u: number;
@@ -366,20 +396,9 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): RankTe
     const swapped = mannWhitneyU(b, a);
     return { ...swapped, u: n1 * n2 - swapped.u };
   }
-  const all = [...a.map((v) => ({ v, first: true })), ...b.map((v) => ({ v, first: false }))].sort((x, y) => x.v - y.v);
-  const rank2: number[] = new Array<number>(n).fill(0);
-  const tieSizes: number[] = [];
-  for (let i = 0; i < n;) {
-    let j = i;
-    while (j + 1 < n && (all[j + 1] as { v: number }).v === (all[i] as { v: number }).v) j++;
-    for (let k = i; k <= j; k++) rank2[k] = i + 1 + (j + 1); // twice the midrank of ranks i+1..j+1
-    tieSizes.push(j - i + 1);
-    i = j + 1;
-  }
-  let r1x2 = 0;
-  all.forEach((x, i) => {
-    if (x.first) r1x2 += rank2[i] as number;
-  });
+  // Doubled midranks are integers: the exact count below indexes by them.
+  const rank2 = midranks([...a, ...b]).map((r) => 2 * r);
+  const r1x2 = rank2.slice(0, n1).reduce((acc, r) => acc + r, 0);
   const u = r1x2 / 2 - (n1 * (n1 + 1)) / 2;
   const meanX2 = n1 * (n + 1);
   const observed = Math.abs(r1x2 - meanX2);
@@ -408,7 +427,9 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): RankTe
     return { u, p: Math.min(1, tail / total), exact: true };
   }
 
-  const tieTerm = tieSizes.reduce((acc, t) => acc + (t ** 3 - t), 0) / (n * (n - 1));
+  const tieSizes = new Map<number, number>();
+  for (const r of rank2) tieSizes.set(r, (tieSizes.get(r) ?? 0) + 1);
+  const tieTerm = [...tieSizes.values()].reduce((acc, t) => acc + (t ** 3 - t), 0) / (n * (n - 1));
   const sigma = Math.sqrt(((n1 * n2) / 12) * (n + 1 - tieTerm));
   if (sigma === 0) return { u, p: 1, exact: false };
   const z = Math.max(0, Math.abs(u - (n1 * n2) / 2) - 0.5) / sigma;

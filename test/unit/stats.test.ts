@@ -3,6 +3,8 @@ import {
   mannWhitneyCritical,
   describe as stats,
   logSpread,
+  midranks,
+  spearman,
   mad,
   mean,
   median,
@@ -119,6 +121,22 @@ describe('the slowdown interval: Mann-Whitney inverted on the run-time ratio', (
       expect(mannWhitneyCritical(n, m, 0.025)).toBeGreaterThanOrEqual(1);
       expect(mannWhitneyCritical(n - 1, m, 0.025)).toBe(0);
     }
+  });
+});
+
+describe('rank correlation', () => {
+  it('midranks share tied ranks', () => {
+    expect(midranks([30, 10, 20, 20])).toEqual([4, 1, 2.5, 2.5]);
+  });
+  it('spearman: 1 for any rising relation, -1 falling, hand-computed with a tie, null without spread', () => {
+    expect(spearman([1, 2, 3, 4], [10, 100, 1000, 1e4])).toBeCloseTo(1, 12);
+    expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1, 12);
+    // ranks a 1 2 3 4 5, b 2 1 4 3 5: Pearson of the ranks = 1 - 6 * 4 / (5 * 24) = 0.8.
+    expect(spearman([1, 2, 3, 4, 5], [20, 10, 40, 30, 50])).toBeCloseTo(0.8, 12);
+    // ranks b 1.5 1.5 3 4: sab 4.5, saa 5, sbb 4.5.
+    expect(spearman([1, 2, 3, 4], [5, 5, 6, 7])).toBeCloseTo(4.5 / Math.sqrt(5 * 4.5), 12);
+    expect(spearman([1, 2, 3], [7, 7, 7])).toBeNull();
+    expect(spearman([1, 2], [3, 4])).toBeNull();
   });
 });
 
