@@ -164,9 +164,10 @@ export function foldRun(iv: readonly Interval[], phiMs: number, periodMs: number
     const u = Array.from(usage.subarray(k * bins, (k + 1) * bins));
     rows.push({ cpu: u.map((v) => v / binMs), throttled: false, throttledMs: 0, usedByMs: null });
   }
-  // nr_throttled and throttled_time step with nr_periods, at the boundary that ends the period.
+  // nr_throttled steps with nr_periods, at the boundary that ends the period; throttled_time can land a sample
+  // later (seen at 1-2 ms samples on a 6.x kernel), so it goes to the period whose end is nearest.
   for (const x of iv) {
-    if (x.periods <= 0) continue;
+    if (x.periods <= 0 && x.throttledMs <= 0) continue;
     const row = rows[Math.round(((x.a + x.b) / 2 - phiMs) / periodMs) - 1];
     if (!row) continue;
     row.throttled ||= x.throttled > 0;

@@ -157,6 +157,20 @@ describe('period phase: the fold', () => {
     expect(p.cpuMedian[5]).toBeGreaterThan(0.9);
     expect(Math.abs((p.quotaUsedByMs as number) - 47.5)).toBeLessThan(4);
   });
+  it("throttled time that lands a sample after the period's end still counts for that period", () => {
+    const m: Model = { periodMs: 100, quotaMs: 10, threads: 1, phiMs: 14 };
+    const s = series(m, regular(2, 3000), 2);
+    // Two periods in three have their throttled time arrive in the sample after the nr_periods step, as a real run's did.
+    const perSec = s.series.throttledMsPerSec ?? [];
+    const steps = perSec.flatMap((v, i) => ((v ?? 0) > 0 ? [i] : []));
+    for (const i of steps.filter((_, k) => k % 3 !== 0)) {
+      perSec[i + 1] = perSec[i] as number;
+      perSec[i] = 0;
+    }
+    const p = folded(m, [s]);
+    expect(p.throttledShare).toBeGreaterThan(0.95);
+    expect(p.throttledMsPerPeriod).toBeCloseTo(90, 0);
+  });
   it('a counter that moves with every sample keeps the sample step', () => {
     const m: Model = { periodMs: 100, quotaMs: 50, threads: 1, phiMs: 3.7 };
     const p = folded(m, [tickCounted(m, regular(1, 3000), 1, 1)]);
