@@ -6,7 +6,7 @@ import { cpuQuotaCpus } from '../model/limits.js';
 import { runDelta } from '../model/metrics.js';
 import { measuredRuns, medianOf } from './runs.js';
 import { slowdownMeans } from '../model/params.js';
-import type { Cell, CgroupMode, HostCalibration, ResultDocument, SuiteConcurrency, Warning } from '../model/types.js';
+import type { Cell, CgroupMode, HostCalibration, ResultDocument, SuiteConcurrency, Warning, WorkloadKind } from '../model/types.js';
 import { DEFAULT_TARGET, NOISY_MAD, workloadNoise } from './noise.js';
 import { carryOvers } from './carryover.js';
 import { formatPValue } from '../model/units.js';
@@ -36,6 +36,8 @@ export interface WarningContext {
   target?: number;
   /** The host's own noise, when the suite measured it. */
   calibration?: HostCalibration;
+  /** The host VM hands free memory back to its hypervisor (host.freePageReporting). */
+  freePageReporting?: { order: number };
 }
 
 /** The context a document's warnings are judged in. */
@@ -47,6 +49,7 @@ export function warningContext(doc: ResultDocument): WarningContext {
     ...(doc.concurrency ? { concurrency: doc.concurrency } : {}),
     ...(doc.scenario.adaptive ? { target: doc.scenario.adaptive.targetRel } : {}),
     ...(doc.calibration ? { calibration: doc.calibration } : {}),
+    ...(doc.host.freePageReporting ? { freePageReporting: doc.host.freePageReporting } : {}),
   };
 }
 
@@ -380,14 +383,30 @@ function workloadNoiseWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
  * Carry-over (interleaved order): a cell whose runs measurably slow the run after them. Its neighbours in the
  * order then mix two states, which widens their intervals; in sequential order a cell's runs follow its own.
  */
-function carryOverWarnings(cells: Cell[]): Warning[] {
+/** What a VM's free page reporting does to the run after another, and how to tell whether it is the cause. */
+function reportingSuspect(r: { order: number } | undefined): string {
+  if (!r) return '';
+  return (
+    `; this VM hands freed memory back to its hypervisor (free page reporting, blocks of 2^${r.order} pages) a second ` +
+    'or two after it is freed, and a run that takes that memory again pays the faults as its own CPU time. ' +
+    'To tell whether that is the cause, rerun with it off (as root: ' +
+    `echo 11 > /sys/module/page_reporting/parameters/page_reporting_order; back on: echo ${r.order} > the same file)`
+  );
+}
+
+/** Kinds whose runs allocate and free their working memory in bulk (not a loop in registers, not O_DIRECT IO). */
+const BULK_MEMORY: ReadonlySet<WorkloadKind> = new Set(['memory', 'command', 'service']);
+
+function carryOverWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
+  const kindOf = (id: string): WorkloadKind | undefined => cells.find((c) => c.id === id)?.kind;
   return carryOvers(cells).map((x) => ({
     code: 'carry-over',
     cellId: x.cellId,
     message:
       `carry-over: ${x.workload}'s runs right after a "${x.limitSet}" run took ${x2(x.ratio)} as long as after other runs ` +
       `(each over its cell's median; ${x.after} against ${x.others} runs, ${formatPValue(x.p)}): ` +
-      'that run leaves something behind that slows the next, so the runs of the cells it precedes mix two states',
+      'that run leaves something behind that slows the next, so the runs of the cells it precedes mix two states' +
+      (BULK_MEMORY.has(kindOf(x.cellId) as WorkloadKind) ? reportingSuspect(ctx.freePageReporting) : ''),
     detail: `${x2(x.ratio)} after it`,
     hint: "in sequential order (--order sequential) each cell's runs follow runs of its own; compare the two",
   }));
@@ -398,7 +417,7 @@ export function documentWarnings(cells: Cell[], ctx: WarningContext): Warning[] 
     ...concurrencyWarnings(ctx.concurrency),
     ...hostNoiseWarnings(ctx.calibration),
     ...workloadNoiseWarnings(cells, ctx),
-    ...carryOverWarnings(cells),
+    ...carryOverWarnings(cells, ctx),
     ...cells.flatMap((c) => cellWarnings(c, ctx)),
   ];
 }

@@ -15,6 +15,7 @@ import { isRoot } from '../cgroup/files.js';
 import type { Style } from '../reporters/style.js';
 import { terminalStyle } from './color.js';
 import { defaultScratchDir, probeScratch } from './environment.js';
+import { freePageReporting } from './host.js';
 import { findStaleGroups, type StaleGroups, staleText } from './stale.js';
 
 export type Check = DoctorCheck;
@@ -115,8 +116,23 @@ export async function doctorChecks(scratchDir = defaultScratchDir(), dockerHost?
   checks.push(nativeCheck());
   checks.push(await scratchCheck(scratchDir));
   checks.push(leftoversCheck());
+  checks.push(pageReportingCheck());
   for (const entry of Object.values(RUNTIMES)) if (entry.doctor) checks.push(await entry.doctor({ ...(dockerHost ? { dockerHost } : {}) }));
   return checks;
+}
+
+/** A VM that hands freed memory back to its hypervisor: what it does to memory workloads, and how to stop it. */
+function pageReportingCheck(): Check {
+  const r = freePageReporting();
+  return {
+    name: 'page reporting',
+    ok: true,
+    detail: r
+      ? `this VM hands freed memory back to its hypervisor (free page reporting, blocks of 2^${r.order} pages): a run ` +
+        'that allocates memory freed a second or two before pays the faults as CPU time; to measure without it, as root: ' +
+        `echo 11 > /sys/module/page_reporting/parameters/page_reporting_order (back on: echo ${r.order})`
+      : 'no free page reporting: freed memory stays with this kernel',
+  };
 }
 
 /** Groups of cgbench processes that are gone (killed with SIGKILL): say so, and how to remove them. */

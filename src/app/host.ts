@@ -1,7 +1,7 @@
 // Gathers the host context every result carries: kernel, distro, CPU, memory, cgroup mode,
 // the scratch disk and the tool version (systeminformation does most of the work).
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import si from 'systeminformation';
 import type { CgroupInfo } from '../cgroup/detect.js';
@@ -15,6 +15,40 @@ export function toolVersion(): string {
   } catch {
     return '0.0.0';
   }
+}
+
+/** The largest page order the buddy allocator keeps on x86-64 (MAX_PAGE_ORDER): a reporting order above it
+ *  reports nothing, which is how reporting is switched off without a reboot. */
+const MAX_PAGE_ORDER = 10;
+/** virtio device 5 is the balloon; its feature bit 5 is VIRTIO_BALLOON_F_FREE_PAGE_REPORTING. */
+const BALLOON_DEVICE = 0x5;
+const FREE_PAGE_REPORTING_BIT = 5;
+
+/**
+ * Whether this kernel hands free memory back to its hypervisor, and in blocks of which order: a virtio balloon
+ * that negotiated free page reporting, and a reporting order that admits pages. `sys` is the sysfs root.
+ */
+export function freePageReporting(sys = '/sys'): HostInfo['freePageReporting'] {
+  const read = (file: string): string | undefined => {
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  let devices: string[];
+  try {
+    devices = readdirSync(`${sys}/bus/virtio/devices`);
+  } catch {
+    return undefined;
+  }
+  const reporting = devices.some(
+    (d) =>
+      Number(read(`${sys}/bus/virtio/devices/${d}/device`)) === BALLOON_DEVICE &&
+      read(`${sys}/bus/virtio/devices/${d}/features`)?.[FREE_PAGE_REPORTING_BIT] === '1',
+  );
+  const order = Number(read(`${sys}/module/page_reporting/parameters/page_reporting_order`));
+  return reporting && Number.isInteger(order) && order >= 0 && order <= MAX_PAGE_ORDER ? { order } : undefined;
 }
 
 export async function gatherHost(cgroup: CgroupInfo, disk?: DiskTarget): Promise<HostInfo> {
@@ -36,6 +70,8 @@ export async function gatherHost(cgroup: CgroupInfo, disk?: DiskTarget): Promise
     node: process.version,
     cgbenchVersion: toolVersion(),
   };
+  const reporting = freePageReporting();
+  if (reporting) host.freePageReporting = reporting;
   if (disk) {
     const sys = (file: string): string | undefined => {
       try {

@@ -1049,6 +1049,10 @@ export interface HostInfo {
   docker?: { version: string; storageDriver: string; cgroupDriver: string; cgroupVersion: string };
   /** The engines of the other runtimes that have one, by runtime name (model/engines.ts reads both). */
   engines?: Record<RuntimeName, EngineInfo>;
+  /** A VM that hands free memory back to its hypervisor (virtio-balloon free page reporting): free blocks of
+   *  2^order pages, a second or two after they are freed. A run that allocates them again pays the
+   *  hypervisor's faults as its own CPU time. Absent where it is off or the host is not a local one. */
+  freePageReporting?: { order: NonNegative };
   node: string;
   cgbenchVersion: string;
 }

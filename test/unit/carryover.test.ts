@@ -78,6 +78,21 @@ describe('carry-over, read from the recorded order', () => {
     expect(w).toHaveLength(1);
     expect(w[0]?.cellId).toBe('pc / 128M');
     expect(w[0]?.message).toMatch(/^carry-over: pc's runs right after a "128M" run took 1\.\d\dx as long as after other runs/);
+    expect(w[0]?.message).not.toMatch(/free page reporting/);
+  });
+
+  it('on a VM that reports free pages, names it and the test that tells, for a workload that allocates in bulk', () => {
+    const cells = workload(1.45);
+    const byId = new Map(cells.map((c) => [c.id, c]));
+    for (const c of cells) c.summary = summarizeCell(c, c.baselineId ? byId.get(c.baselineId) : undefined, { hostCpus: 2 });
+    const ctx = { cgroupMode: 'v1', driver: 'v1', freePageReporting: { order: 9 } } as const;
+    const [w] = documentWarnings(cells, ctx).filter((x) => x.code === 'carry-over');
+    expect(w?.message).toMatch(/free page reporting, blocks of 2\^9 pages/);
+    expect(w?.message).toMatch(/echo 11 > \/sys\/module\/page_reporting\/parameters\/page_reporting_order; back on: echo 9 >/);
+    // A loop in registers allocates nothing: the same effect on a cpu workload does not name it.
+    const cpu = cells.map((c) => ({ ...c, kind: 'cpu' as const }));
+    const [v] = documentWarnings(cpu, ctx).filter((x) => x.code === 'carry-over');
+    expect(v?.message).not.toMatch(/free page reporting/);
   });
 
   it("reads each host's own order in a merged document, where every host's runs are numbered from 0", () => {
