@@ -379,10 +379,6 @@ function workloadNoiseWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
     });
 }
 
-/**
- * Carry-over (interleaved order): a cell whose runs measurably slow the run after them. Its neighbours in the
- * order then mix two states, which widens their intervals; in sequential order a cell's runs follow its own.
- */
 /** What a VM's free page reporting does to the run after another, and how to tell whether it is the cause. */
 function reportingSuspect(r: { order: number } | undefined): string {
   if (!r) return '';
@@ -397,6 +393,10 @@ function reportingSuspect(r: { order: number } | undefined): string {
 /** Kinds whose runs allocate and free their working memory in bulk (not a loop in registers, not O_DIRECT IO). */
 const BULK_MEMORY: ReadonlySet<WorkloadKind> = new Set(['memory', 'command', 'service']);
 
+/**
+ * Carry-over (interleaved order): a cell whose runs measurably slow the run after them. Its neighbours in the
+ * order then mix two states, which widens their intervals; in sequential order a cell's runs follow its own.
+ */
 function carryOverWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
   const kindOf = (id: string): WorkloadKind | undefined => cells.find((c) => c.id === id)?.kind;
   return carryOvers(cells).map((x) => ({

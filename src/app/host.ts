@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import si from 'systeminformation';
 import type { CgroupInfo } from '../cgroup/detect.js';
 import type { DiskTarget } from '../cgroup/disk.js';
+import { readSmall } from '../cgroup/files.js';
 import { PACKAGE_ROOT } from '../model/paths.js';
 import type { HostInfo } from '../model/types.js';
 
@@ -29,13 +30,7 @@ const FREE_PAGE_REPORTING_BIT = 5;
  * that negotiated free page reporting, and a reporting order that admits pages. `sys` is the sysfs root.
  */
 export function freePageReporting(sys = '/sys'): HostInfo['freePageReporting'] {
-  const read = (file: string): string | undefined => {
-    try {
-      return readFileSync(file, 'utf8').trim();
-    } catch {
-      return undefined;
-    }
-  };
+  const read = (file: string): string | undefined => readSmall(file)?.trim();
   let devices: string[];
   try {
     devices = readdirSync(`${sys}/bus/virtio/devices`);
