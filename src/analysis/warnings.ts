@@ -342,6 +342,24 @@ function hostNoiseWarnings(c: HostCalibration | undefined): Warning[] {
   ];
 }
 
+/** What a VM's free page reporting is, for a warning. */
+const reportingIs = (r: { order: number }): string =>
+  `this VM hands freed memory back to its hypervisor (free page reporting, blocks of 2^${r.order} pages) a second or ` +
+  'two after it is freed, and a run that takes that memory again pays the faults as its own CPU time';
+
+/** What a VM's free page reporting does to the run after another, and how to tell whether it is the cause. */
+function reportingSuspect(r: { order: number } | undefined): string {
+  if (!r) return '';
+  return (
+    `; ${reportingIs(r)}. ` +
+    'To tell whether that is the cause, rerun with it off (as root: ' +
+    `echo 11 > /sys/module/page_reporting/parameters/page_reporting_order; back on: echo ${r.order} > the same file)`
+  );
+}
+
+/** Kinds whose runs allocate and free their working memory in bulk (not a loop in registers, not O_DIRECT IO). */
+const BULK_MEMORY: ReadonlySet<WorkloadKind> = new Set(['memory', 'command', 'service']);
+
 /**
  * Noise told once per workload: its cells' spread, the widest slowdown interval, the runs a ±target interval
  * of every slowdown would need, and whether the host's own loop spread as much (a noisy host, not workload).
@@ -367,10 +385,16 @@ function workloadNoiseWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
             ? `; the host's own loop spread ± ${pct(host)}: the host's noise, not the workload's`
             : `; the host's own loop spread only ± ${pct(host)}: the workload itself varies`;
       const more = n.needed !== undefined ? Math.min(n.needed, 50) : 10;
+      const kind = cells.find((c) => c.workload === n.workload)?.kind;
+      const reporting =
+        ctx.freePageReporting && kind !== undefined && BULK_MEMORY.has(kind)
+          ? `; ${reportingIs(ctx.freePageReporting)} (cgbench doctor says how to switch it off for a rerun)`
+          : '';
       return {
         code: 'noisy',
         message:
-          `noisy: ${n.workload}'s runs spread ${range} (MAD) in ${n.noisyCells.length} of ${n.cells} cells` + `${widest}${need}${hostSays}`,
+          `noisy: ${n.workload}'s runs spread ${range} (MAD) in ${n.noisyCells.length} of ${n.cells} cells` +
+          `${widest}${need}${hostSays}${reporting}`,
         detail: `${n.noisyCells.length} of ${n.cells} cells`,
         hint:
           `more blocks (--target-ci ${(target * 100).toFixed(0)}% --max-repetitions ${more}, within a budget: adaptive.budget) ` +
@@ -378,20 +402,6 @@ function workloadNoiseWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
       };
     });
 }
-
-/** What a VM's free page reporting does to the run after another, and how to tell whether it is the cause. */
-function reportingSuspect(r: { order: number } | undefined): string {
-  if (!r) return '';
-  return (
-    `; this VM hands freed memory back to its hypervisor (free page reporting, blocks of 2^${r.order} pages) a second ` +
-    'or two after it is freed, and a run that takes that memory again pays the faults as its own CPU time. ' +
-    'To tell whether that is the cause, rerun with it off (as root: ' +
-    `echo 11 > /sys/module/page_reporting/parameters/page_reporting_order; back on: echo ${r.order} > the same file)`
-  );
-}
-
-/** Kinds whose runs allocate and free their working memory in bulk (not a loop in registers, not O_DIRECT IO). */
-const BULK_MEMORY: ReadonlySet<WorkloadKind> = new Set(['memory', 'command', 'service']);
 
 /**
  * Carry-over (interleaved order): a cell whose runs measurably slow the run after them. Its neighbours in the

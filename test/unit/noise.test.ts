@@ -75,6 +75,16 @@ describe('noise told once', () => {
     expect(noisy[0]?.message).toContain('± 5.0 % on every slowdown needs about 58 blocks (it had 4)');
   });
 
+  it('on a VM that reports free pages, a noisy memory workload says so; a cpu workload does not', () => {
+    const ctx = { cgroupMode: 'v1', driver: 'v1', freePageReporting: { order: 9 } } as const;
+    const noisy = (cs: Cell[]): string | undefined => documentWarnings(cs, ctx).find((w) => w.code === 'noisy')?.message;
+    expect(noisy(cells())).not.toMatch(/free page reporting/);
+    const memory = cells().map((c) => ({ ...c, kind: 'memory' as const }));
+    expect(noisy(memory)).toMatch(
+      /; this VM hands freed memory back to its hypervisor \(free page reporting, blocks of 2\^9 pages\) .* \(cgbench doctor says how to switch it off for a rerun\)$/,
+    );
+  });
+
   it('tells a noisy host from a noisy workload by the calibration loop', () => {
     const quiet = hostCalibration('cgbench-cpu --iterations 100000000 --threads 1', [
       round('start', [100, 101, 99]),
