@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run lint: ESLint with type-aware rules (about 30 s here) and Prettier's check (about 10 s) side by side,
+# npm run lint: ESLint with type-aware rules (about 26 s here) and Prettier's check (about 10 s) side by side,
 # so the step takes the time of the longer one. Prettier's report follows ESLint's, whole; the exit is non-zero
 # when either fails.
 set -uo pipefail
