@@ -6,10 +6,11 @@ import { cpuQuotaCpus } from '../model/limits.js';
 import { runDelta } from '../model/metrics.js';
 import { measuredRuns, medianOf } from './runs.js';
 import { slowdownMeans } from '../model/params.js';
-import type { Cell, CgroupMode, HostCalibration, ResultDocument, SuiteConcurrency, Warning, WorkloadKind } from '../model/types.js';
+import type { Cell, CgroupMode, HostCalibration, ResultDocument, SuiteConcurrency, Warning } from '../model/types.js';
 import { DEFAULT_TARGET, NOISY_MAD, workloadNoise } from './noise.js';
 import { carryOvers } from './carryover.js';
 import { formatPValue } from '../model/units.js';
+import { allocatesInBulk, reportingIs, reportingOff } from '../model/page-reporting.js';
 import { expectedOutcomes } from './expected.js';
 import { phaseWarnings } from './phase-verdict.js';
 import { evidenceSentence, explainCost } from './evidence.js';
@@ -342,23 +343,10 @@ function hostNoiseWarnings(c: HostCalibration | undefined): Warning[] {
   ];
 }
 
-/** What a VM's free page reporting is, for a warning. */
-const reportingIs = (r: { order: number }): string =>
-  `this VM hands freed memory back to its hypervisor (free page reporting, blocks of 2^${r.order} pages) a second or ` +
-  'two after it is freed, and a run that takes that memory again pays the faults as its own CPU time';
-
 /** What a VM's free page reporting does to the run after another, and how to tell whether it is the cause. */
 function reportingSuspect(r: { order: number } | undefined): string {
-  if (!r) return '';
-  return (
-    `; ${reportingIs(r)}. ` +
-    'To tell whether that is the cause, rerun with it off (as root: ' +
-    `echo 11 > /sys/module/page_reporting/parameters/page_reporting_order; back on: echo ${r.order} > the same file)`
-  );
+  return r ? `; ${reportingIs(r)}. To tell whether that is the cause, rerun with it off (as root: ${reportingOff(r)})` : '';
 }
-
-/** Kinds whose runs allocate and free their working memory in bulk (not a loop in registers, not O_DIRECT IO). */
-const BULK_MEMORY: ReadonlySet<WorkloadKind> = new Set(['memory', 'command', 'service']);
 
 /**
  * Noise told once per workload: its cells' spread, the widest slowdown interval, the runs a ±target interval
@@ -385,9 +373,8 @@ function workloadNoiseWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
             ? `; the host's own loop spread ± ${pct(host)}: the host's noise, not the workload's`
             : `; the host's own loop spread only ± ${pct(host)}: the workload itself varies`;
       const more = n.needed !== undefined ? Math.min(n.needed, 50) : 10;
-      const kind = cells.find((c) => c.workload === n.workload)?.kind;
       const reporting =
-        ctx.freePageReporting && kind !== undefined && BULK_MEMORY.has(kind)
+        ctx.freePageReporting && allocatesInBulk(cells.find((c) => c.workload === n.workload)?.kind)
           ? `; ${reportingIs(ctx.freePageReporting)} (cgbench doctor says how to switch it off for a rerun)`
           : '';
       return {
@@ -408,7 +395,6 @@ function workloadNoiseWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
  * order then mix two states, which widens their intervals; in sequential order a cell's runs follow its own.
  */
 function carryOverWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
-  const kindOf = (id: string): WorkloadKind | undefined => cells.find((c) => c.id === id)?.kind;
   return carryOvers(cells).map((x) => ({
     code: 'carry-over',
     cellId: x.cellId,
@@ -416,7 +402,7 @@ function carryOverWarnings(cells: Cell[], ctx: WarningContext): Warning[] {
       `carry-over: ${x.workload}'s runs right after a "${x.limitSet}" run took ${x2(x.ratio)} as long as after other runs ` +
       `(each over its cell's median; ${x.after} against ${x.others} runs, ${formatPValue(x.p)}): ` +
       'that run leaves something behind that slows the next, so the runs of the cells it precedes mix two states' +
-      (BULK_MEMORY.has(kindOf(x.cellId) as WorkloadKind) ? reportingSuspect(ctx.freePageReporting) : ''),
+      (allocatesInBulk(cells.find((c) => c.id === x.cellId)?.kind) ? reportingSuspect(ctx.freePageReporting) : ''),
     detail: `${x2(x.ratio)} after it`,
     hint: "in sequential order (--order sequential) each cell's runs follow runs of its own; compare the two",
   }));

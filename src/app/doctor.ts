@@ -16,6 +16,7 @@ import type { Style } from '../reporters/style.js';
 import { terminalStyle } from './color.js';
 import { defaultScratchDir, probeScratch } from './environment.js';
 import { freePageReporting } from './host.js';
+import { reportingIs, reportingOff } from '../model/page-reporting.js';
 import { findStaleGroups, type StaleGroups, staleText } from './stale.js';
 
 export type Check = DoctorCheck;
@@ -128,9 +129,7 @@ function pageReportingCheck(): Check {
     name: 'page reporting',
     ok: true,
     detail: r
-      ? `this VM hands freed memory back to its hypervisor (free page reporting, blocks of 2^${r.order} pages): a run ` +
-        'that allocates memory freed a second or two before pays the faults as CPU time; to measure without it, as root: ' +
-        `echo 11 > /sys/module/page_reporting/parameters/page_reporting_order (back on: echo ${r.order})`
+      ? `${reportingIs(r)}; to measure without it, as root: ${reportingOff(r)}`
       : 'no free page reporting: freed memory stays with this kernel',
   };
 }

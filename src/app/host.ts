@@ -7,6 +7,7 @@ import si from 'systeminformation';
 import type { CgroupInfo } from '../cgroup/detect.js';
 import type { DiskTarget } from '../cgroup/disk.js';
 import { readSmall } from '../cgroup/files.js';
+import { MAX_PAGE_ORDER, REPORTING_ORDER } from '../model/page-reporting.js';
 import { PACKAGE_ROOT } from '../model/paths.js';
 import type { HostInfo } from '../model/types.js';
 
@@ -18,9 +19,6 @@ export function toolVersion(): string {
   }
 }
 
-/** The largest page order the buddy allocator keeps on x86-64 (MAX_PAGE_ORDER): a reporting order above it
- *  reports nothing, which is how reporting is switched off without a reboot. */
-const MAX_PAGE_ORDER = 10;
 /** virtio device 5 is the balloon; its feature bit 5 is VIRTIO_BALLOON_F_FREE_PAGE_REPORTING. */
 const BALLOON_DEVICE = 0x5;
 const FREE_PAGE_REPORTING_BIT = 5;
@@ -42,7 +40,7 @@ export function freePageReporting(sys = '/sys'): HostInfo['freePageReporting'] {
       Number(read(`${sys}/bus/virtio/devices/${d}/device`)) === BALLOON_DEVICE &&
       read(`${sys}/bus/virtio/devices/${d}/features`)?.[FREE_PAGE_REPORTING_BIT] === '1',
   );
-  const order = Number(read(`${sys}/module/page_reporting/parameters/page_reporting_order`));
+  const order = Number(read(`${sys}/${REPORTING_ORDER}`));
   return reporting && Number.isInteger(order) && order >= 0 && order <= MAX_PAGE_ORDER ? { order } : undefined;
 }
 
