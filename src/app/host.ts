@@ -66,13 +66,7 @@ export async function gatherHost(cgroup: CgroupInfo, disk?: DiskTarget): Promise
   const reporting = freePageReporting();
   if (reporting) host.freePageReporting = reporting;
   if (disk) {
-    const sys = (file: string): string | undefined => {
-      try {
-        return readFileSync(`/sys/dev/block/${disk.major}:${disk.minor}/${file}`, 'utf8').trim() || undefined;
-      } catch {
-        return undefined;
-      }
-    };
+    const sys = (file: string): string | undefined => readSmall(`/sys/dev/block/${disk.major}:${disk.minor}/${file}`)?.trim() || undefined;
     const model = sys('device/model');
     const rotational = sys('queue/rotational');
     host.disk = { scratchDir: disk.dir, device: `${disk.diskName} (${disk.major}:${disk.minor})`, fsType: disk.fsType };
